@@ -1,0 +1,211 @@
+"""Composites built from ops, with ``torch.nn.functional``'s names and arguments. No backward code.
+
+Where a fused op exists (``linear``, ``cross_entropy``, ``binary_cross_entropy``) the function
+is a thin wrapper around it; the tests check it against the composite it replaces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _check_same_shape(name: str, input: Tensor, target) -> None:
+    if tuple(input.shape) != tuple(np.shape(target.data if isinstance(target, Tensor) else target)):
+        raise ValueError(f"{name}: input has shape {input.shape} but target has shape {np.shape(target)}")
+
+
+# ----------------------------------------------------------------------------- layers
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b, W of shape (out_features, in_features): one GEMM (fused op)."""
+    return ops.Linear.apply(input, weight, bias)
+
+
+def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Constant padding with PyTorch's ``pad`` order: (left, right) of the last axis first, then the one before."""
+    if mode != "constant":
+        raise ValueError(f"only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad needs an even number of at most {2 * input.ndim} values, got {pad}")
+    widths = [(0, 0)] * input.ndim
+    for k in range(len(pad) // 2):
+        widths[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    return ops.Pad.apply(input, widths=tuple(widths), value=value)
+
+
+# ----------------------------------------------------------------------------- activations
+def relu(input: Tensor) -> Tensor:
+    return ops.Relu.apply(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return ops.LeakyRelu.apply(input, negative_slope=negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return ops.Elu.apply(input, alpha=alpha)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return ops.Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return ops.Sigmoid.apply(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ops.Tanh.apply(input)
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """Softmax along ``dim``, shifted by the maximum so it never overflows."""
+    return ops.Softmax.apply(input, dim=dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """log(softmax(x)) computed as x - max - log-sum-exp: exact where softmax underflows."""
+    return ops.LogSoftmax.apply(input, dim=dim)
+
+
+def logsumexp(input: Tensor, dim: int = -1, keepdim: bool = False) -> Tensor:
+    """log sum e**x = m + log sum e**(x - m) with m the (constant) maximum."""
+    m = input.detach().max(axis=dim, keepdims=True)
+    out = (input - m).exp().sum(axis=dim, keepdims=True).log() + m
+    return out if keepdim else out.squeeze(dim)
+
+
+# ----------------------------------------------------------------------------- losses
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error: reduce((x - y)**2)."""
+    _check_same_shape("mse_loss", input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean absolute error: reduce(|x - y|)."""
+    _check_same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d**2 for |d| <= delta, else delta (|d| - delta/2), with d = x - y: quadratic near 0, linear far."""
+    _check_same_shape("huber_loss", input, target)
+    size = (input - target).abs()
+    quadratic = size.clip(max=delta)
+    return _reduce(0.5 * quadratic * quadratic + delta * (size - quadratic), reduction)
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) on probabilities p, logs clamped at -100 (fused op)."""
+    _check_same_shape("binary_cross_entropy", input, target)
+    loss = ops.BinaryCrossEntropy.apply(input, _tensor(target).data.astype(input.dtype, copy=False))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target, weight=None, reduction: str = "mean", pos_weight=None
+) -> Tensor:
+    """BCE on logits x: (1 - y) x + (1 + (pw - 1) y) softplus(-x), exact for any |x|."""
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    softplus_neg = ops.Softplus.apply(-input, threshold=np.inf)
+    scale = 1.0 if pos_weight is None else 1 + (pos_weight - 1) * target
+    loss = (1 - target) * input + scale * softplus_neg
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _class_targets(name: str, input: Tensor, target, ignore_index: int):
+    """(N, C) logits and (N,) integer targets, moving a class axis at 1 to the end; checked."""
+    target = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if input.ndim < 2:
+        raise ValueError(f"{name}: input must be (N, C) or (N, C, d1, ...), got shape {input.shape}")
+    expected = (input.shape[0],) + input.shape[2:]
+    if target.shape != expected:
+        raise ValueError(f"{name}: input {input.shape} needs target of shape {expected}, got {target.shape}")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{name}: class-index targets must be integers, got dtype {target.dtype}")
+    classes = input.shape[1]
+    bad = (target != ignore_index) & ((target < 0) | (target >= classes))
+    if bad.any():
+        raise ValueError(f"{name}: target {int(target[bad][0])} is outside [0, {classes}) for input {input.shape}")
+    if input.ndim > 2:
+        input = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
+    return input, target.reshape(-1), expected
+
+
+def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities: -w[y_i] input[i, y_i], mean weighted by w[y_i]."""
+    log_p, labels, shape = _class_targets("nll_loss", input, target, ignore_index)
+    keep = labels != ignore_index
+    safe = np.where(keep, labels, 0)
+    w = np.ones(log_p.shape[1], log_p.dtype) if weight is None else np.asarray(weight, log_p.dtype)
+    row_weight = np.where(keep, w[safe], 0).astype(log_p.dtype)
+    loss = -log_p[np.arange(len(labels)), safe] * row_weight
+    if reduction == "mean":
+        return loss.sum() / row_weight.sum()
+    return _reduce(loss.reshape(shape), reduction)
+
+
+def cross_entropy(
+    input: Tensor,
+    target,
+    weight=None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy on logits, fused: equals ``nll_loss(log_softmax(x), y)``.
+
+    ``target`` holds class indices (N,) or class probabilities (N, C); label smoothing mixes
+    the target with the uniform distribution: (1 - eps) y + eps / C. Mean over class indices is
+    weighted by ``weight[y_i]``, as in PyTorch.
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    dtype = input.dtype
+    w = None if weight is None else np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype)
+    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if raw.dtype.kind == "f":  # probabilities
+        _check_same_shape("cross_entropy", input, raw)
+        classes = input.shape[1]
+        logits = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes) if input.ndim > 2 else input
+        q = raw if input.ndim == 2 else np.moveaxis(raw, 1, -1).reshape(-1, classes)
+        q = ((1 - label_smoothing) * q + label_smoothing / classes).astype(dtype)
+        if w is not None:
+            q = q * w
+        shape, denominator = (input.shape[0],) + input.shape[2:], None
+    else:
+        logits, labels, shape = _class_targets("cross_entropy", input, raw, ignore_index)
+        classes = logits.shape[1]
+        keep = labels != ignore_index
+        q = np.full(logits.shape, label_smoothing / classes, dtype=dtype)
+        q[np.arange(len(labels)), np.where(keep, labels, 0)] += 1 - label_smoothing
+        q[~keep] = 0
+        if w is not None:
+            q *= w
+        denominator = float(keep.sum() if w is None else w[labels[keep]].sum())
+    loss = ops.SoftmaxCrossEntropy.apply(logits, q)
+    if reduction == "mean":
+        return loss.sum() / denominator if denominator is not None else loss.mean()
+    return _reduce(loss.reshape(shape), reduction)

@@ -1,0 +1,119 @@
+"""Weight initialisation, in place, with ``torch.nn.init``'s names, formulas and defaults.
+
+Each function draws from ``rng`` (a ``numpy.random.Generator``) or, when it is None, from the
+global generator seeded by ``glassnet.manual_seed``. Fans follow PyTorch: for a weight of shape
+(out, in, *kernel), fan_in = in * prod(kernel) and fan_out = out * prod(kernel).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import default_rng
+from ..tensor import Tensor
+
+
+def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+    tensor.data[...] = values
+    return tensor
+
+
+def _fans(tensor: Tensor) -> tuple[int, int]:
+    shape = tensor.shape
+    if len(shape) < 2:
+        raise ValueError(f"fan in and fan out need at least 2 dimensions, got shape {shape}")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The factor that keeps activations' variance steady through ``nonlinearity`` (PyTorch's table)."""
+    if nonlinearity in ("linear", "identity", "sigmoid") or nonlinearity.startswith("conv"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, rng=None) -> Tensor:
+    """Fill with U(a, b)."""
+    return _fill(tensor, (rng or default_rng()).uniform(a, b, tensor.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, rng=None) -> Tensor:
+    """Fill with N(mean, std**2)."""
+    return _fill(tensor, (rng or default_rng()).normal(mean, std, tensor.shape))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    return _fill(tensor, val)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, 0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, 1)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+    """U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)): Glorot & Bengio (2010), keeps variance both ways."""
+    fan_in, fan_out = _fans(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, rng)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+    """N(0, std**2), std = gain sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
+    fan_in, fan_out = _fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng)
+
+
+def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+    fan_in, fan_out = _fans(tensor)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+
+
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", rng=None
+) -> Tensor:
+    """U(-b, b), b = gain sqrt(3 / fan): He et al. (2015), keeps ReLU activations' variance steady."""
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, rng)
+
+
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", rng=None
+) -> Tensor:
+    """N(0, std**2), std = gain / sqrt(fan) (He et al., 2015)."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR of a Gaussian one (Saxe et al., 2014), times ``gain``."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tensor.shape}")
+    rows, cols = tensor.shape[0], tensor.data.size // tensor.shape[0]
+    flat = (rng or default_rng()).standard_normal((rows, cols))
+    q, r = np.linalg.qr(flat.T if rows < cols else flat)
+    q = q * np.sign(np.diag(r))  # make the decomposition unique, hence the distribution uniform
+    q = q.T if rows < cols else q
+    return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
+glorot_uniform_ = xavier_uniform_
+glorot_normal_ = xavier_normal_
+he_uniform_ = kaiming_uniform_
+he_normal_ = kaiming_normal_

@@ -1,0 +1,357 @@
+"""Elementwise primitives and activations. Each derivative sits under its forward.
+
+Backwards return gradients in the broadcast shape; ``autograd.unbroadcast`` sums them back.
+A backward never writes into the incoming ``grad``: it may be shared with another input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import xp_of
+from ..tensor import Tensor
+
+
+class Add(Function):
+    """y = a + b; dy/da = dy/db = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """y = a - b; dy/da = 1, dy/db = -1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """y = a * b; dy/da = b, dy/db = a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    """y = a / b; dy/da = 1/b, dy/db = -a/b**2 = -y/b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a / b
+        ctx.save_for_backward(b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, y = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad / b if need_a else None
+        return grad_a, (-grad * y / b if need_b else None)
+
+
+class Neg(Function):
+    """y = -x; dy/dx = -1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """y = a**b; dy/da = b a**(b-1), dy/db = y log(a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a**b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, y = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_b = grad * y * xp_of(y).log(a) if need_b else None
+        return grad_a, grad_b
+
+
+class Exp(Function):
+    """y = e**x; dy/dx = y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp_of(x).exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * y
+
+
+class Log(Function):
+    """y = ln x; dy/dx = 1/x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x); dy/dx = 1 / (2 y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp_of(x).sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|; dy/dx = sign(x), 0 at 0 (PyTorch's choice)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * xp_of(x).sign(x)
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise; the larger input gets the gradient, ties split it in half."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp_of(a).maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        return _split_by_winner(grad, a > b, a == b)
+
+
+class Minimum(Function):
+    """y = min(a, b) elementwise; the smaller input gets the gradient, ties split it in half."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp_of(a).minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        return _split_by_winner(grad, a < b, a == b)
+
+
+def _split_by_winner(grad, a_wins, tie):
+    """Gradients of max/min(a, b): the winner takes ``grad``, a tie gives each half."""
+    share_a = a_wins.astype(grad.dtype) + tie.astype(grad.dtype) * 0.5
+    return grad * share_a, grad * (1 - share_a)
+
+
+class Where(Function):
+    """y = a where cond else b; the gradient follows the branch taken."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return xp_of(cond).where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cond,) = ctx.saved
+        zero = grad.dtype.type(0)
+        _, need_a, need_b = ctx.needs_input_grad
+        grad_a = xp_of(grad).where(cond, grad, zero) if need_a else None
+        grad_b = xp_of(grad).where(cond, zero, grad) if need_b else None
+        return None, grad_a, grad_b
+
+
+class Clip(Function):
+    """y = min(max(x, low), high); gradient 1 inside [low, high] (bounds included), else 0."""
+
+    @staticmethod
+    def forward(ctx, x, low=None, high=None):
+        ctx.save_for_backward(x)
+        ctx.low, ctx.high = low, high
+        return xp_of(x).clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        inside = np.ones(x.shape, dtype=bool)
+        if ctx.low is not None:
+            inside &= x >= ctx.low
+        if ctx.high is not None:
+            inside &= x <= ctx.high
+        return grad * inside
+
+
+class Cast(Function):
+    """y = x in another dtype; the gradient is cast back."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.dtype)
+
+
+def compare(ufunc, a, b) -> Tensor:
+    """Elementwise comparison: a boolean tensor outside the graph."""
+    a = a.data if isinstance(a, Tensor) else a
+    b = b.data if isinstance(b, Tensor) else b
+    return Tensor._wrap(ufunc(a, b))
+
+
+# --------------------------------------------------------------------- activations
+
+
+def stable_sigmoid(x):
+    """1 / (1 + e**-x) without overflow: e**-|x| lies in (0, 1] for every x."""
+    xp = xp_of(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e**-x), computed without overflow; dy/dx = y (1 - y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = stable_sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * y * (1 - y)
+
+
+class Tanh(Function):
+    """y = tanh(x); dy/dx = 1 - y**2 (computed from the output)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp_of(x).tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * (1 - y * y)
+
+
+class Relu(Function):
+    """y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp_of(x).maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * (y > 0)
+
+
+class LeakyRelu(Function):
+    """y = x for x > 0, else slope * x; dy/dx = 1 or slope (slope at x = 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        ctx.slope = negative_slope
+        return xp_of(x).where(positive, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved
+        return xp_of(grad).where(positive, grad, grad * ctx.slope)
+
+
+class Elu(Function):
+    """y = x for x > 0, else alpha (e**x - 1); dy/dx = 1 or y + alpha."""
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        xp = xp_of(x)
+        positive = x > 0
+        y = xp.where(positive, x, alpha * xp.expm1(xp.minimum(x, 0)))
+        ctx.save_for_backward(positive, y)
+        ctx.alpha = alpha
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        positive, y = ctx.saved
+        return xp_of(grad).where(positive, grad, grad * (y + ctx.alpha))
+
+
+class Softplus(Function):
+    """y = log(1 + e**(beta x)) / beta, linear above ``threshold``; dy/dx = sigmoid(beta x)."""
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        xp = xp_of(x)
+        bx = beta * x
+        # log(1 + e**z) = max(z, 0) + log1p(e**-|z|): no overflow for large |z|
+        y = xp.where(bx > threshold, x, (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta)
+        ctx.save_for_backward(bx)
+        ctx.threshold = threshold
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (bx,) = ctx.saved
+        return grad * xp_of(bx).where(bx > ctx.threshold, 1, stable_sigmoid(bx))

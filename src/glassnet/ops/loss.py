@@ -1,0 +1,52 @@
+"""Fused losses, where the composite would be slower or unstable."""
+
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import xp_of
+
+
+class SoftmaxCrossEntropy(Function):
+    """Per-sample loss_i = -sum_c q_ic log softmax(x)_ic, with dloss_i/dx_i = softmax(x_i) sum_c q_ic - q_i.
+
+    ``q`` is the target distribution times the class weights: for class indices it is
+    w_c ((1 - eps) [c = y_i] + eps / C) (label smoothing eps), zero on ignored rows; for
+    probability targets it is w_c ((1 - eps) t_ic + eps / C). Logits are (N, C).
+    Returns the per-sample losses; the caller reduces them (the reduction is differentiable).
+    """
+
+    @staticmethod
+    def forward(ctx, logits, q):
+        xp = xp_of(logits)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        ctx.save_for_backward(log_p, q)
+        return -(q * log_p).sum(axis=1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        log_p, q = ctx.saved
+        p = xp_of(log_p).exp(log_p)
+        return (p * q.sum(axis=1, keepdims=True) - q) * grad[:, None], None
+
+
+class BinaryCrossEntropy(Function):
+    """loss = -(y log p + (1 - y) log(1 - p)) with logs clamped at -100, as PyTorch does.
+
+    dloss/dp = (p - y) / max(p (1 - p), 1e-12): finite even at p = 0 or 1.
+    """
+
+    @staticmethod
+    def forward(ctx, p, y):
+        xp = xp_of(p)
+        with xp.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100)
+            log_1mp = xp.maximum(xp.log1p(-p), -100)
+        ctx.save_for_backward(p, y)
+        return -(y * log_p + (1 - y) * log_1mp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, y = ctx.saved
+        xp = xp_of(p)
+        return grad * (p - y) / xp.maximum(p * (1 - p), 1e-12), None

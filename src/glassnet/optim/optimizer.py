@@ -1,0 +1,97 @@
+"""The Optimizer base: parameter groups, per-parameter state, zero_grad, step, state_dict.
+
+A subclass declares its defaults, validates them, and writes only ``_update``: the rule that
+turns one parameter's gradient into an in-place change of ``param.data``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ..autograd import no_grad
+
+
+def check_hyperparameter(name: str, value: float, low: float = 0.0, high: float | None = None, open_low=False) -> None:
+    """Raise ``ValueError("Invalid <name>: <value>")`` unless low <= value (< high)."""
+    too_low = value <= low if open_low else value < low
+    if too_low or (high is not None and value >= high):
+        bound = f"({low}" if open_low else f"[{low}"
+        raise ValueError(
+            f"Invalid {name}: {value} (expected a value in {bound}, {high if high is not None else 'inf'}))"
+        )
+
+
+class Optimizer:
+    """Base class: holds ``param_groups`` (dicts of params and hyperparameters) and ``state``."""
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = defaults
+        params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups = []
+        for group in groups:
+            group = {**defaults, **group, "params": list(group["params"])}
+            self.param_groups.append(group)
+        self.state = {}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad[...] = 0
+
+    @no_grad()
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; ``closure`` re-evaluates the loss if given."""
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, p.grad, self.state.setdefault(p, {}), group)
+        return loss
+
+    def _update(self, param, grad, state: dict, group: dict) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        """PyTorch's layout: ``state`` keyed by parameter index, ``param_groups`` listing indices."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            ids = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
+        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyperparameters and per-parameter state saved by :meth:`state_dict`."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+            len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)
+        ):
+            raise ValueError("loaded optimizer state has a different number of parameter groups or parameters")
+        params = {}
+        for saved, own in zip(groups, self.param_groups):
+            own.update({k: v for k, v in saved.items() if k != "params"})
+            params.update(zip(saved["params"], own["params"]))
+        self.state = {}
+        for key, value in state_dict["state"].items():
+            p = params[int(key)]
+            self.state[p] = {
+                k: np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) and v.ndim else copy.deepcopy(v)
+                for k, v in value.items()
+            }
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
+        return "\n".join(lines + [")"])

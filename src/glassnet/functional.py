@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
+from .ops.dropout import dropout as dropout
+from .ops.norm import batch_norm as batch_norm
 from .tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")

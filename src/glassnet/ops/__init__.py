@@ -1,5 +1,6 @@
 """Primitive ops and fused kernels: the one place derivatives are written."""
 
+from .dropout import Dropout
 from .elementwise import (
     Abs,
     Add,
@@ -28,12 +29,53 @@ from .elementwise import (
 from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .movement import Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, as_index, split
+from .norm import BatchNorm
 from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum, Var
 
 __all__ = [
-    "Abs", "Add", "BinaryCrossEntropy", "Cast", "Cat", "Clip", "Div", "Elu", "Exp", "Expand",
-    "GetItem", "LeakyRelu", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "Maximum", "Mean",
-    "Min", "Minimum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "Reshape", "Sigmoid",
-    "Softmax", "SoftmaxCrossEntropy", "Softplus", "Sqrt", "Stack", "Sub", "Sum", "Tanh",
-    "Var", "Where", "as_index", "compare", "split", "stable_sigmoid",
-]  # fmt: skip
+    "Abs",
+    "Add",
+    "BatchNorm",
+    "BinaryCrossEntropy",
+    "Cast",
+    "Cat",
+    "Clip",
+    "Div",
+    "Dropout",
+    "Elu",
+    "Exp",
+    "Expand",
+    "GetItem",
+    "LeakyRelu",
+    "Linear",
+    "Log",
+    "LogSoftmax",
+    "MatMul",
+    "Max",
+    "Maximum",
+    "Mean",
+    "Min",
+    "Minimum",
+    "Mul",
+    "Neg",
+    "Pad",
+    "Permute",
+    "Pow",
+    "Relu",
+    "Reshape",
+    "Sigmoid",
+    "Softmax",
+    "SoftmaxCrossEntropy",
+    "Softplus",
+    "Sqrt",
+    "Stack",
+    "Sub",
+    "Sum",
+    "Tanh",
+    "Var",
+    "Where",
+    "as_index",
+    "compare",
+    "split",
+    "stable_sigmoid",
+]

@@ -1,0 +1,32 @@
+"""Dropout: random zeroing in training, identity in eval."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+from .module import Module
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` in training and scale the kept ones by 1 / (1 - p).
+
+    The scaling (inverted dropout) keeps each unit's expected value, so ``eval()`` simply turns the
+    layer into the identity. The mask comes from ``rng`` or, when it is None, from the global
+    generator at call time, so ``glassnet.manual_seed`` makes runs repeatable (Srivastava et al., 2014).
+
+    Shapes: any input; output of the same shape.
+    """
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        self.p, self.rng = p, rng
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,115 @@
+"""Batch normalisation layers with PyTorch's parameters, buffers and running-statistics rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..backend import get_default_dtype
+from ..tensor import Tensor
+from .module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    """What every BatchNorm{1,2}d shares; a subclass only names the input ranks it accepts.
+
+    Parameters ``weight`` (ones) and ``bias`` (zeros) of shape (C,) when ``affine``; buffers
+    ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked`` (int64 0) when
+    ``track_running_stats``, so a PyTorch ``state_dict`` loads unchanged.
+    """
+
+    _input_ndims: tuple = ()
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype=None,
+    ):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = np.dtype(dtype or get_default_dtype())
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            self.weight.data[...] = 1
+            self.bias.data[...] = 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in self._input_ndims or x.shape[1] != self.num_features:
+            ranks = " or ".join(f"{n}-D" for n in self._input_ndims)
+            raise ValueError(
+                f"{type(self).__name__}({self.num_features}) expects {ranks} input with {self.num_features} "
+                f"channels on axis 1, got shape {x.shape}"
+            )
+        # PyTorch's rule: momentum=None means a cumulative average, factor 1/t at the t-th batch
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        # without running statistics the batch statistics serve in eval mode too
+        use_batch_stats = self.training or self.running_mean is None
+        update = not self.training or self.track_running_stats
+        return F.batch_norm(
+            x,
+            self.running_mean if update else None,
+            self.running_var if update else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Normalise each feature (channel) by its batch statistics, then scale and shift it.
+
+    For input (N, C) or (N, C, L), channel c is normalised over the N (and L) values it takes in
+    the batch, y = weight_c (x - mean_c) / sqrt(var_c + eps) + bias_c, which keeps every layer's
+    input centred and scaled however the weights below it drift (Ioffe & Szegedy, 2015).
+
+    Training uses the batch's own mean and biased variance, and the gradient flows through them;
+    each step also folds them into ``running_mean`` and ``running_var`` (the unbiased variance):
+    r <- (1 - momentum) r + momentum s, or a plain cumulative average when ``momentum`` is None.
+    Eval uses those running estimates instead: a sample's output must not depend on which other
+    samples share its batch (a batch of one has no variance at all), and the same input must give
+    the same output every time. With ``track_running_stats=False`` there are no running estimates
+    and batch statistics are used in both modes.
+
+    Shapes: input (N, C) or (N, C, L), output the same. Parameters ``weight``, ``bias`` (C,);
+    buffers ``running_mean``, ``running_var`` (C,) and ``num_batches_tracked`` (), as in PyTorch.
+    """
+
+    _input_ndims = (2, 3)

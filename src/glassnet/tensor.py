@@ -26,6 +26,25 @@ def _as_array(data, dtype=None):
     return array
 
 
+def _operand(x):
+    """NumPy scalars act as Python scalars, as in PyTorch: ``x * np.sqrt(2.0)`` keeps ``x``'s dtype."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
+class RemovableHandle:
+    """Returned by ``register_*hook``: ``remove()`` takes the hook out of the dict it was added to."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, hook):
+        self.hooks, self.id = hooks, RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it when it requires a gradient.
 
@@ -113,11 +132,17 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
         self._retain_grad = True
 
-    def register_hook(self, hook) -> None:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned array replaces it."""
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned array replaces it.
+
+        For a leaf, ``grad`` is one backward contribution before it is added to ``.grad``.
+        Returns a handle whose ``remove()`` takes the hook off again.
+        """
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
-        self._hooks = (self._hooks or []) + [hook]
+        if self._hooks is None:
+            self._hooks = {}
+        return RemovableHandle(self._hooks, hook)
 
     @property
     def grad_fn(self):
@@ -175,37 +200,37 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
-        return ops.Add.apply(self, other)
+        return ops.Add.apply(self, _operand(other))
 
     def __radd__(self, other):
-        return ops.Add.apply(other, self)
+        return ops.Add.apply(_operand(other), self)
 
     def __sub__(self, other):
-        return ops.Sub.apply(self, other)
+        return ops.Sub.apply(self, _operand(other))
 
     def __rsub__(self, other):
-        return ops.Sub.apply(other, self)
+        return ops.Sub.apply(_operand(other), self)
 
     def __mul__(self, other):
-        return ops.Mul.apply(self, other)
+        return ops.Mul.apply(self, _operand(other))
 
     def __rmul__(self, other):
-        return ops.Mul.apply(other, self)
+        return ops.Mul.apply(_operand(other), self)
 
     def __truediv__(self, other):
-        return ops.Div.apply(self, other)
+        return ops.Div.apply(self, _operand(other))
 
     def __rtruediv__(self, other):
-        return ops.Div.apply(other, self)
+        return ops.Div.apply(_operand(other), self)
 
     def __neg__(self):
         return ops.Neg.apply(self)
 
     def __pow__(self, exponent):
-        return ops.Pow.apply(self, exponent)
+        return ops.Pow.apply(self, _operand(exponent))
 
     def __rpow__(self, base):
-        return ops.Pow.apply(base, self)
+        return ops.Pow.apply(_operand(base), self)
 
     def __matmul__(self, other):
         return ops.MatMul.apply(self, other)
@@ -257,10 +282,10 @@ class Tensor:
     clamp = clip
 
     def maximum(self, other):
-        return ops.Maximum.apply(self, other)
+        return ops.Maximum.apply(self, _operand(other))
 
     def minimum(self, other):
-        return ops.Minimum.apply(self, other)
+        return ops.Minimum.apply(self, _operand(other))
 
     def sigmoid(self):
         return ops.Sigmoid.apply(self)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import RemovableHandle, Tensor
 
 
 class Parameter(Tensor):
@@ -50,11 +50,13 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter):
+            self.__dict__.pop(name, None)  # a stale plain attribute would shadow the registry
             self._parameters[name] = value
         elif isinstance(value, Module):
+            self.__dict__.pop(name, None)
             self._modules[name] = value
         elif name in self.__dict__.get("_buffer_names", ()):
-            self._buffers[name] = value
+            self._buffers[name] = value if isinstance(value, Tensor) or value is None else Tensor(value)
         else:
             object.__setattr__(self, name, value)
 
@@ -104,9 +106,7 @@ class Module:
 
     def register_forward_hook(self, hook):
         """Call ``hook(module, inputs, output)`` after every forward; returns a handle with ``remove()``."""
-        handle = _HookHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+        return RemovableHandle(self._forward_hooks, hook)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -244,18 +244,6 @@ class Module:
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(children) + "\n)"
-
-
-class _HookHandle:
-    _next_id = 0
-
-    def __init__(self, hooks: dict):
-        self.hooks = hooks
-        self.id = _HookHandle._next_id
-        _HookHandle._next_id += 1
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
 
 
 class Sequential(Module):

@@ -18,7 +18,10 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 PROBE = """<script>window.addEventListener('load', () => {
   const images = [...document.images];
   const ok = images.filter(i => i.complete && i.naturalWidth > 0).length;
-  document.body.insertAdjacentHTML('beforeend', `<p id="probe">${ok}/${images.length}</p>`);
+  const result = document.createElement('p');
+  result.id = ['probe', 'result'].join('-');  // not spelled out, so the script's own text never matches
+  result.textContent = ok + '/' + images.length;
+  document.body.appendChild(result);
 });</script>"""
 
 
@@ -51,6 +54,6 @@ def test_every_figure_loads_in_headless_chromium(tmp_path):
         "--dump-dom",
     ]
     dom = subprocess.run([browser, *flags, probe_page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    assert '<p id="probe">' in dom, "the page did not finish loading in Chromium"
-    loaded, total = dom.split('<p id="probe">')[1].split("</p>")[0].split("/")
+    assert '<p id="probe-result">' in dom, "the page did not finish loading in Chromium"
+    loaded, total = dom.split('<p id="probe-result">')[1].split("</p>")[0].split("/")
     assert int(total) >= 1 and loaded == total, f"only {loaded} of {total} figures loaded"

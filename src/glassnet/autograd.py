@@ -114,7 +114,8 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
             )
         grad = xp.ones_like(root.data)
     else:
-        grad = xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+        # a copy: the caller's array must not become (or be aliased by) some leaf's .grad
+        grad = xp.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
         if grad.shape != root.shape:
             raise RuntimeError(f"backward(): grad has shape {grad.shape}, output has shape {root.shape}")
 
@@ -157,18 +158,25 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
 
 
 def _accumulate_leaf(leaf: Tensor, g, owned: set) -> None:
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+    """Add ``g`` to ``leaf.grad``, which is always a writable array that no other leaf shares.
+
+    Optimizers and clipping update ``.grad`` in place, so a first gradient that is a NumPy
+    scalar, a read-only broadcast view, or memory already given to another leaf is copied.
+    """
     for hook in (leaf._hooks or {}).values():
         if (r := hook(g)) is not None:
             g = r
-    if leaf.grad is None:
-        if id(g) in owned:
+    data = leaf.data
+    if leaf.grad is not None:
+        g = leaf.grad + g  # out of place: ``g`` may still be pending for another node
+    elif type(g) is type(data) and g.dtype == data.dtype and g.flags.writeable:
+        memory = id(g if g.base is None else g.base)
+        if memory in owned:
             g = g.copy()
-        owned.add(id(g))
+        owned.add(memory)
         leaf.grad = g
-    else:
-        leaf.grad = leaf.grad + g
+        return
+    leaf.grad = xp_of(data).array(g, dtype=data.dtype)
 
 
 class no_grad:

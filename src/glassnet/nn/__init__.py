@@ -1,6 +1,6 @@
 """Layers, losses and initialisers with PyTorch's names."""
 
-from . import init
+from . import init, utils
 from .activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .dropout import Dropout
 from .linear import Flatten, Identity, Linear
@@ -34,4 +34,5 @@ __all__ = [
     "Softplus",
     "Tanh",
     "init",
+    "utils",
 ]

@@ -1,6 +1,26 @@
-"""Optimizers: a base class and one update rule per subclass."""
+"""Optimizers (one update rule per subclass), learning-rate schedules, clipping and penalties."""
 
+from . import schedule
+from . import schedule as lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .clip import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
+from .penalty import l1_penalty, l2_penalty
+from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD"]
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "l1_penalty",
+    "l2_penalty",
+    "lr_scheduler",
+    "schedule",
+]

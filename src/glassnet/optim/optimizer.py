@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import enable_grad, no_grad
 
 
 def check_hyperparameter(name: str, value: float, low: float = 0.0, high: float | None = None, open_low=False) -> None:
@@ -49,7 +49,10 @@ class Optimizer:
     @no_grad()
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` re-evaluates the loss if given."""
-        loss = closure() if closure is not None else None
+        loss = None
+        if closure is not None:
+            with enable_grad():  # the closure runs forward and backward: it needs the graph
+                loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:

@@ -1,0 +1,128 @@
+"""Adam (with AMSGrad and L2 weight decay) and AdamW (decoupled weight decay): one update rule, two names."""
+
+from __future__ import annotations
+
+import math
+
+from ..backend import xp_of
+from .optimizer import Optimizer, check_hyperparameter
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation, step for step as ``torch.optim.Adam``.
+
+    t = t + 1
+    g = grad + weight_decay * p                        (L2 decay, folded into the gradient)
+    p = p * (1 - lr * weight_decay)                     (instead, if decoupled_weight_decay: AdamW)
+    m = beta1 * m + (1 - beta1) * g                     (state ``exp_avg``)
+    v = beta2 * v + (1 - beta2) * g**2                  (state ``exp_avg_sq``)
+    v_max = max(v_max, v)                               (if amsgrad; state ``max_exp_avg_sq``)
+    p = p - lr / (1 - beta1**t) * m / (sqrt(v / (1 - beta2**t)) + eps)     (v_max in place of v if amsgrad)
+
+    The bias corrections undo the pull of the zero-initialised moments towards zero in early steps.
+    eps is added after the square root and after the second bias correction, as in PyTorch
+    (the paper's Algorithm 1 adds it to sqrt(v_hat) too).
+
+    Args:
+        params: parameters, or a list of parameter-group dicts.
+        lr: learning rate, >= 0.
+        betas: decay rates (beta1, beta2) of the first and second moment averages, each in [0, 1).
+        eps: added to the denominator for stability, >= 0.
+        weight_decay: L2 coefficient, >= 0. Coupled (added to the gradient, so it is rescaled
+            by the adaptive denominator) unless ``decoupled_weight_decay``.
+        amsgrad: normalise by the running maximum of v (Reddi et al., 2018).
+        maximize: ascend the objective instead of descending.
+        decoupled_weight_decay: shrink p directly by lr * weight_decay (AdamW).
+
+    References: Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
+    Reddi, Kale & Kumar, "On the Convergence of Adam and Beyond", ICLR 2018.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ):
+        check_hyperparameter("learning rate", lr)
+        check_hyperparameter("epsilon value", eps)
+        check_hyperparameter("beta parameter at index 0", betas[0], 0.0, 1.0)
+        check_hyperparameter("beta parameter at index 1", betas[1], 0.0, 1.0)
+        check_hyperparameter("weight_decay value", weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, state, group):
+        xp = xp_of(param.data)
+        lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = xp.zeros_like(param.data)
+            state["exp_avg_sq"] = xp.zeros_like(param.data)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = xp.zeros_like(param.data)
+        state["step"] += 1
+        t = state["step"]
+
+        if group["maximize"]:
+            grad = -grad
+        if decay and group["decoupled_weight_decay"]:
+            param.data *= 1 - lr * decay
+        elif decay:
+            grad = grad + decay * param.data
+
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * (grad * grad)
+        if group["amsgrad"]:
+            v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        denom = xp.sqrt(v)
+        denom /= math.sqrt(bias_correction2)
+        denom += eps
+        update = m / denom
+        update *= lr / bias_correction1
+        param.data -= update
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as ``torch.optim.AdamW``: p = p * (1 - lr * weight_decay) before the step.
+
+    With plain (coupled) L2 decay the adaptive denominator also divides the decay term, so
+    parameters with large gradient history are decayed less; decoupling shrinks every weight by
+    the same factor. Unlike ``Adam(weight_decay=...)`` this is not the gradient of any penalty
+    added to the loss. Everything else, including the state, is :class:`Adam`'s.
+
+    Reference: Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True)

@@ -1,0 +1,86 @@
+"""Gradient clipping, as ``torch.nn.utils.clip_grad_norm_`` and ``clip_grad_value_``.
+
+Both change ``.grad`` in place and skip parameters whose ``.grad`` is None. Call them between
+``loss.backward()`` and ``optimizer.step()``. Also importable from :mod:`glassnet.nn.utils`,
+where PyTorch users look for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from ..backend import xp_of
+from ..tensor import Tensor
+
+
+def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    """The parameters that have a gradient (one tensor is taken as a list of one)."""
+    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p for p in parameters if p.grad is not None]
+
+
+def _scale_grad_(param: Tensor, factor: float) -> None:
+    """grad *= factor, in place unless the array is a read-only view (then it is replaced)."""
+    if getattr(param.grad.flags, "writeable", True):
+        param.grad *= factor
+    else:
+        param.grad = param.grad * factor
+
+
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+) -> float:
+    """Scale all gradients together so that their joint p-norm is at most ``max_norm``; return that norm.
+
+    total = || (||g_1||_p, ..., ||g_k||_p) ||_p = the p-norm of all gradients joined into one vector
+    g_i = g_i * min(1, max_norm / (total + 1e-6))
+
+    The 1e-6 (PyTorch's) keeps the division finite when every gradient is zero. Scaling the whole
+    set by one factor keeps the update's direction; only its length changes.
+
+    Args:
+        parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``).
+        max_norm: the largest allowed total norm.
+        norm_type: p of the p-norm: any positive float, or ``float("inf")`` for the largest
+            absolute entry.
+        error_if_nonfinite: raise RuntimeError if the total norm is nan or inf, instead of
+            scaling the gradients by a non-finite factor.
+
+    Returns:
+        The total norm before clipping, as a Python float (0.0 when no parameter has a gradient).
+
+    Reference: Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
+    """
+    params = _grads(parameters)
+    norm_type = float(norm_type)
+    grads = [p.grad.ravel() for p in params if p.grad.size]
+    if not grads:
+        return 0.0
+    xp = xp_of(grads[0])
+    norms = xp.asarray([xp.linalg.norm(g, ord=norm_type) for g in grads])
+    total = float(xp.linalg.norm(norms, ord=norm_type))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} of the gradients is {total}, so they cannot be clipped; "
+            "pass error_if_nonfinite=False to scale them by this non-finite norm anyway"
+        )
+    factor = float(max_norm) / (total + 1e-6)
+    if not factor >= 1.0:  # also true for nan, which then spreads to the gradients as in PyTorch
+        for p in params:
+            _scale_grad_(p, factor)
+    return total
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient entry into [-clip_value, clip_value], in place.
+
+    Unlike norm clipping this changes the direction of the gradient, entry by entry.
+    """
+    clip_value = float(clip_value)
+    for p in _grads(parameters):
+        grad = p.grad
+        if getattr(grad.flags, "writeable", True):
+            xp_of(grad).clip(grad, -clip_value, clip_value, out=grad)
+        else:
+            p.grad = xp_of(grad).clip(grad, -clip_value, clip_value)

@@ -1,0 +1,129 @@
+"""Shared pieces of the lab's experiments: the standard digits split, MLP builders, training, scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nn, optim
+from ..autograd import no_grad
+from ..tensor import Tensor
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "softplus": nn.Softplus,
+    "identity": nn.Identity,
+}
+
+# The initialisation each activation was designed for: He for the rectifiers, Glorot otherwise.
+_INITS = {
+    "he": lambda w, rng: nn.init.kaiming_normal_(w, nonlinearity="relu", rng=rng),
+    "glorot": lambda w, rng: nn.init.xavier_normal_(w, rng=rng),
+    "default": None,
+}
+
+
+def digits_split(seed: int = 0, n_train: int | None = None):
+    """The lab's standard digits split: stratified 1,200 train / 597 test (seed 0), pixels / 16.
+
+    ``n_train`` keeps only that many training images (stratified), for small-data experiments.
+    The test set is the same 597 images whatever ``seed`` is; ``seed`` picks the training subset.
+    """
+    from ..data import load_digits, train_test_split
+
+    x, y = load_digits()
+    x = x / np.float32(16)
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=597, stratify=y, seed=0)
+    if n_train is not None and n_train < len(y_train):
+        x_train, _, y_train, _ = train_test_split(
+            x_train, y_train, test_size=len(y_train) - n_train, stratify=y_train, seed=seed
+        )
+    return x_train, x_test, y_train, y_test
+
+
+def mlp(
+    sizes,
+    activation: str = "relu",
+    init: str = "default",
+    rng: np.random.Generator | None = None,
+    batch_norm: bool = False,
+    dropout: float = 0.0,
+    bias_init: float | None = None,
+) -> nn.Sequential:
+    """Linear -> [BatchNorm] -> activation -> [Dropout] for each hidden layer, then a Linear output.
+
+    ``init``: "he" (kaiming normal, fan_in), "glorot" (xavier normal) or "default" (PyTorch's
+    uniform); ``bias_init`` sets every hidden bias to a constant (None keeps the default).
+    """
+    layers = []
+    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        linear = nn.Linear(fan_in, fan_out, rng=rng)
+        if _INITS[init] is not None:
+            _INITS[init](linear.weight, rng)
+            nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if k == len(sizes) - 2:
+            break
+        if bias_init is not None:
+            nn.init.constant_(linear.bias, bias_init)
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(fan_out))
+        layers.append(ACTIVATIONS[activation]())
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+def make_optimizer(model: nn.Module, name: str = "sgd", lr: float = 0.1, **options) -> optim.Optimizer:
+    """``sgd`` (with optional momentum), ``adam``, ``rmsprop`` or ``adagrad`` over the model's parameters."""
+    kinds = {"sgd": optim.SGD, "adam": optim.Adam, "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
+    return kinds[name](model.parameters(), lr=lr, **options)
+
+
+def train(
+    model,
+    x,
+    y,
+    epochs: int,
+    batch_size: int | None = 32,
+    lr: float = 0.1,
+    optimizer: str = "sgd",
+    seed: int = 0,
+    val=None,
+    loss=None,
+    **options,
+):
+    """Fit ``model`` silently with cross-entropy (or ``loss``); returns the History."""
+    from ..train import accuracy, fit
+
+    loss = loss or nn.CrossEntropyLoss()
+    return fit(
+        model,
+        loss,
+        make_optimizer(model, optimizer, lr, **options),
+        (x, y),
+        epochs=epochs,
+        batch_size=batch_size,
+        val_data=val,
+        metrics={"accuracy": accuracy},
+        seed=seed,
+        verbose=0,
+    )
+
+
+def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    """Model outputs in eval mode, without a graph, as a NumPy array."""
+    was_training = model.training
+    model.eval()
+    with no_grad():
+        out = model(Tensor(x)).numpy()
+    model.train(was_training)
+    return out
+
+
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of ``x`` classified as ``y`` (argmax of the outputs)."""
+    return float((predict(model, x).argmax(axis=1) == y).mean())

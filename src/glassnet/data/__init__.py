@@ -14,7 +14,21 @@ from .loader import ArrayDataset, DataLoader, Dataset, Standardizer, TensorDatas
 from .synthetic import two_moons, two_spirals, xor
 
 __all__ = [
-    "ArrayDataset", "DataLoader", "Dataset", "Standardizer", "TensorDataset", "load_breast_cancer", "load_csv",
-    "load_digits", "load_iris", "load_mnist_idx", "load_mnist_subset", "load_npz", "load_wine", "train_test_split",
-    "two_moons", "two_spirals", "xor",
-]  # fmt: skip
+    "ArrayDataset",
+    "DataLoader",
+    "Dataset",
+    "Standardizer",
+    "TensorDataset",
+    "load_breast_cancer",
+    "load_csv",
+    "load_digits",
+    "load_iris",
+    "load_mnist_idx",
+    "load_mnist_subset",
+    "load_npz",
+    "load_wine",
+    "train_test_split",
+    "two_moons",
+    "two_spirals",
+    "xor",
+]

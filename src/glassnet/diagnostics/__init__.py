@@ -20,6 +20,13 @@ from .plots import plot_dead_units as plot_dead_units
 from .plots import plot_gradient_flow as plot_gradient_flow
 
 __all__ = [
-    "DEFAULT_LAYER_TYPES", "ActivationStats", "GradientFlow", "dead_relu_fraction", "plot_activation_stats",
-    "plot_dead_units", "plot_gradient_flow", "register_output_grad_hook", "saturated_fraction",
-]  # fmt: skip
+    "DEFAULT_LAYER_TYPES",
+    "ActivationStats",
+    "GradientFlow",
+    "dead_relu_fraction",
+    "plot_activation_stats",
+    "plot_dead_units",
+    "plot_gradient_flow",
+    "register_output_grad_hook",
+    "saturated_fraction",
+]

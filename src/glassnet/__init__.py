@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import functional, nn, optim  # noqa: E402,I001  (nn and optim build on the names above)
+from . import data, functional, nn, optim, train
 from . import functional as F  # noqa: F401  (the usual alias, as torch.nn.functional)
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .backend import get_default_dtype, manual_seed, set_default_dtype
@@ -59,6 +59,7 @@ __all__ = [
     "set_default_dtype",
     "stack",
     "tensor",
+    "train",
     "where",
     "zeros",
     "zeros_like",

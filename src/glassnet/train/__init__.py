@@ -1,0 +1,43 @@
+"""Training: the fit loop, its History, callbacks, model summaries and checkpoints.
+
+Parameters are what a model learns (``model.parameters()``, ``model.state_dict()``); hyperparameters
+are what the run chose (architecture, optimizer settings, batch size, epochs, seed): ``fit`` records
+them in ``History.hparams`` and every checkpoint carries them.
+"""
+
+from .callbacks import Callback, Checkpoint, EarlyStopping, LRSchedule, NanGuard, NonFiniteLossError
+from .checkpoint import (
+    CheckpointError,
+    load_checkpoint,
+    load_weights,
+    read_checkpoint,
+    save_checkpoint,
+    save_weights,
+)
+from .history import History
+from .loop import TrainState, collect_hparams, evaluate, fit
+from .metrics import accuracy, binary_accuracy
+from .summary import summary
+
+__all__ = [
+    "Callback",
+    "Checkpoint",
+    "CheckpointError",
+    "EarlyStopping",
+    "History",
+    "LRSchedule",
+    "NanGuard",
+    "NonFiniteLossError",
+    "TrainState",
+    "accuracy",
+    "binary_accuracy",
+    "collect_hparams",
+    "evaluate",
+    "fit",
+    "load_checkpoint",
+    "load_weights",
+    "read_checkpoint",
+    "save_checkpoint",
+    "save_weights",
+    "summary",
+]

@@ -1,0 +1,115 @@
+"""A model summary: each layer's output shape and parameter count, and the totals (as Keras and torchinfo)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..backend import get_default_dtype
+from ..nn.module import Module
+from ..tensor import Tensor
+
+
+def _shape_text(value) -> str:
+    if isinstance(value, Tensor | np.ndarray):
+        return str(tuple(value.shape))
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_shape_text(v) for v in value) + ")"
+    return type(value).__name__
+
+
+def _count(module: Module) -> tuple[int, int]:
+    """(parameters, trainable parameters) the module owns directly (not through sub-modules)."""
+    params = [p for p in module._parameters.values() if p is not None]
+    return sum(p.data.size for p in params), sum(p.data.size for p in params if p.requires_grad)
+
+
+def _bytes_text(n: int) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024:
+            return f"{n:.1f} {unit}" if unit != "B" else f"{n} B"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def summary(
+    model: Module,
+    input_size: Sequence[int] | Sequence[Sequence[int]],
+    dtype=None,
+    print_fn: Callable[[str], None] | None = print,
+) -> str:
+    """Run one forward pass on zeros and tabulate the layers: name (type), output shape, parameters.
+
+    Args:
+        model: the model; its modes (train/eval) are restored afterwards.
+        input_size: the input shape including the batch axis, e.g. ``(1, 64)``, or a list of shapes
+            for a model that takes several inputs.
+        dtype: dtype of the zeros fed in (default: the default float dtype; int64 for index inputs).
+        print_fn: called with the table (None to only return it).
+
+    A row is a module without children, or a container that owns parameters itself; a module called
+    twice gets two rows and its parameters are counted once. Totals count every parameter of the
+    model: trainable (``requires_grad``) and not, their memory, and the non-learned buffers.
+    Returns the table as a string.
+    """
+    sizes = [tuple(input_size)] if all(isinstance(d, int | np.integer) for d in input_size) else list(input_size)
+    dtype = np.dtype(dtype or get_default_dtype())
+    inputs = [Tensor(np.zeros(size, dtype)) for size in sizes]
+
+    named = list(model.named_modules())
+    rows_for, seen = [], set()
+    for name, m in named:
+        if id(m) not in seen and (not m._modules or any(p is not None for p in m._parameters.values())):
+            seen.add(id(m))
+            rows_for.append((name, m))
+    calls: list[tuple[str, Module, str]] = []
+    handles = [
+        m.register_forward_hook(lambda mod, args, out, name=name: calls.append((name, mod, _shape_text(out))))
+        for name, m in rows_for
+    ]
+    modes = [(m, m.training) for _, m in named]
+    model.eval()
+    try:
+        with no_grad():
+            output = model(*inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, mode in modes:
+            object.__setattr__(module, "training", mode)
+
+    rows, counted = [], set()
+    for name, module, shape in calls:
+        params = 0 if id(module) in counted else _count(module)[0]
+        counted.add(id(module))
+        rows.append((f"{name or '(model)'} ({type(module).__name__})", shape, f"{params:,}"))
+    for name, module in rows_for:
+        if id(module) not in counted:
+            rows.append((f"{name or '(model)'} ({type(module).__name__})", "(not called)", f"{_count(module)[0]:,}"))
+
+    params = list(model.parameters())
+    total = sum(p.data.size for p in params)
+    trainable = sum(p.data.size for p in params if p.requires_grad)
+    buffers = [b for b in model.buffers() if b is not None]
+    header = ("Layer (type)", "Output shape", "Param #")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    rule = "-" * (sum(widths) + 4)
+
+    def line(cells) -> str:
+        return f"{cells[0]:<{widths[0]}}  {cells[1]:<{widths[1]}}  {cells[2]:>{widths[2]}}"
+
+    text = [f"Model: {type(model).__name__}", rule, line(header), rule, *map(line, rows), rule]
+    text += [
+        f"Input shape: {', '.join(str(s) for s in sizes)}   Output shape: {_shape_text(output)}",
+        f"Total params: {total:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {total - trainable:,}",
+        f"Parameter memory: {_bytes_text(sum(p.data.nbytes for p in params))}",
+        f"Buffers (not learned): {sum(b.data.size for b in buffers):,} values in {len(buffers)} tensors",
+    ]
+    table = "\n".join(text)
+    if print_fn is not None:
+        print_fn(table)
+    return table

@@ -20,6 +20,13 @@ def _tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _like(value, input: Tensor):
+    """A target or weight given as an array or list, as a constant of ``input``'s dtype (no silent float64)."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    return Tensor(np.asarray(value, dtype=input.dtype))
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -99,6 +106,7 @@ def logsumexp(input: Tensor, dim: int = -1, keepdim: bool = False) -> Tensor:
 def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Mean squared error: reduce((x - y)**2)."""
     _check_same_shape("mse_loss", input, target)
+    target = _like(target, input)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
@@ -106,12 +114,14 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Mean absolute error: reduce(|x - y|)."""
     _check_same_shape("l1_loss", input, target)
+    target = _like(target, input)
     return _reduce((input - target).abs(), reduction)
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d**2 for |d| <= delta, else delta (|d| - delta/2), with d = x - y: quadratic near 0, linear far."""
     _check_same_shape("huber_loss", input, target)
+    target = _like(target, input)
     size = (input - target).abs()
     quadratic = size.clip(max=delta)
     return _reduce(0.5 * quadratic * quadratic + delta * (size - quadratic), reduction)
@@ -121,7 +131,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
     """-(y log p + (1 - y) log(1 - p)) on probabilities p, logs clamped at -100 (fused op)."""
     _check_same_shape("binary_cross_entropy", input, target)
     loss = ops.BinaryCrossEntropy.apply(input, _tensor(target).data.astype(input.dtype, copy=False))
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    return _reduce(loss if weight is None else loss * _like(weight, input), reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -129,6 +139,7 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """BCE on logits x: (1 - y) x + (1 + (pw - 1) y) softplus(-x), exact for any |x|."""
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    target, weight, pos_weight = _like(target, input), _like(weight, input), _like(pos_weight, input)
     softplus_neg = ops.Softplus.apply(-input, threshold=np.inf)
     scale = 1.0 if pos_weight is None else 1 + (pos_weight - 1) * target
     loss = (1 - target) * input + scale * softplus_neg

@@ -21,15 +21,14 @@ def numerical_grad(fn, inputs: list, index: int, eps: float = 1e-6) -> np.ndarra
     """d sum(fn(*inputs) * probe)/d inputs[index] by central differences, one element at a time."""
     x = inputs[index].data
     grad = np.zeros_like(x)
-    flat = x.reshape(-1)  # a view: perturbing it perturbs the input
-    for k in range(flat.size):
-        saved = flat[k]
-        flat[k] = saved + eps
+    for k in np.ndindex(x.shape):  # write through the array itself: a reshape of a non-contiguous one copies
+        saved = x[k]
+        x[k] = saved + eps
         plus = _scalar(fn(*inputs))
-        flat[k] = saved - eps
+        x[k] = saved - eps
         minus = _scalar(fn(*inputs))
-        flat[k] = saved
-        grad.reshape(-1)[k] = (plus - minus) / (2 * eps)
+        x[k] = saved
+        grad[k] = (plus - minus) / (2 * eps)
     return grad
 
 

@@ -94,8 +94,10 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, y = ctx.saved
         need_a, need_b = ctx.needs_input_grad
+        xp = xp_of(y)
         grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = grad * y * xp_of(y).log(a) if need_b else None
+        # a Python scalar base would give a float64 log(a): take the log in y's dtype
+        grad_b = grad * y * xp.log(xp.asarray(a, dtype=y.dtype)) if need_b else None
         return grad_a, grad_b
 
 

@@ -1,0 +1,297 @@
+"""Q04. What are activation functions?"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from .. import nn
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .common import accuracy, mlp, predict, train
+from .framework import AtLeast, Claim, Context, Custom, Effect, Estimate, Experiment, Result, Table, Verdict, estimate
+from .plots import figure
+
+# The activations a textbook lists, evaluated through the library's own ops.
+_FUNCTIONS = {
+    "sigmoid": F.sigmoid,
+    "tanh": F.tanh,
+    "relu": F.relu,
+    "leaky_relu": lambda t: F.leaky_relu(t, 0.01),
+    "elu": F.elu,
+    "softplus": F.softplus,
+}
+_NETS = ("identity", "tanh", "relu")  # the hidden activation of the small classifiers
+_COLORS = {"identity": "#8c8c8c", "tanh": "#4c72b0", "relu": "#dd8452"}
+
+
+def _output_ranges(x: np.ndarray) -> dict[str, tuple[float, float]]:
+    ranges = {}
+    with no_grad():
+        for name, fn in _FUNCTIONS.items():
+            y = fn(Tensor(x)).data
+            ranges[name] = (float(y.min()), float(y.max()))
+    return ranges
+
+
+def _linear_stack(rng: np.random.Generator, sizes=(2, 16, 16, 2)) -> list[nn.Linear]:
+    return [nn.Linear(a, b, dtype=np.float64, rng=rng) for a, b in zip(sizes[:-1], sizes[1:])]
+
+
+def _collapse_error(layers: list[nn.Linear], x: np.ndarray) -> float:
+    """max |stack(x) - (x A^T + c)| where A = W3 W2 W1 and c = W3 (W2 b1 + b2) + b3: composed affine maps."""
+    a, c = np.eye(x.shape[1]), np.zeros(x.shape[1])
+    for layer in layers:
+        w, b = layer.weight.data, layer.bias.data
+        a, c = w @ a, w @ c + b
+    with no_grad():
+        out = Tensor(x)
+        for layer in layers:
+            out = layer(out)
+    return float(np.abs(out.data - (x @ a.T + c)).max())
+
+
+def _affine_misfit(inputs: np.ndarray, outputs: np.ndarray) -> float:
+    """||y - best affine fit|| / ||y - mean y||: 0 for an affine map, 1 when no affine map explains y at all."""
+    design = np.hstack([inputs, np.ones((len(inputs), 1))]).astype(np.float64)
+    y = outputs.astype(np.float64)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return float(np.linalg.norm(y - design @ coef) / np.linalg.norm(y - y.mean(axis=0)))
+
+
+def _fit(act: str, x: np.ndarray, y: np.ndarray, seed: int, epochs: int) -> nn.Module:
+    model = mlp((2, 16, 16, 2), act, init="he" if act == "relu" else "glorot", rng=np.random.default_rng(seed))
+    train(model, x, y, epochs=epochs, batch_size=None, lr=0.03, optimizer="adam", seed=seed)
+    return model
+
+
+def run(ctx: Context) -> Result:
+    from ..data import two_moons, xor
+
+    # 1. Output ranges on a wide interval.
+    wide = np.linspace(-100.0, 100.0, 20_001)
+    ranges = _output_ranges(wide)
+    bounded = {name: low >= -1.0 and high <= 1.0 for name, (low, high) in ranges.items()}
+
+    # 2. Linear layers compose to one affine map; the same stack with a non-linearity does not.
+    rng = ctx.rng(1)
+    layers = _linear_stack(rng)
+    probe = rng.normal(0.0, 2.0, (2_000, 2))
+    collapse = _collapse_error(layers, probe)
+
+    # 3. Train linear / tanh / ReLU networks on XOR and two moons, several seeds, full-batch Adam.
+    seeds = ctx.seeds(full=8, quick=3)
+    epochs = ctx.pick(300, 150)
+    datasets = {
+        "XOR": xor(200, noise=0.15, seed=ctx.seed),
+        "two moons": two_moons(500, noise=0.2, seed=ctx.seed),
+    }
+    acc: dict[tuple[str, str], Estimate] = {}
+    first: dict[tuple[str, str], nn.Module] = {}
+    for data_name, (x, y) in datasets.items():
+        for act in _NETS:
+            values = []
+            for s in seeds:
+                model = _fit(act, x, y, s, epochs)
+                values.append(accuracy(model, x, y))
+                first.setdefault((data_name, act), model)
+            acc[data_name, act] = estimate(values, seeds)
+
+    x_moons = datasets["two moons"][0]
+    misfit = {act: _affine_misfit(x_moons, predict(first["two moons", act], x_moons)) for act in _NETS}
+
+    def gain(data_name: str) -> Estimate:
+        worst = np.minimum(acc[data_name, "tanh"].values, acc[data_name, "relu"].values)
+        return estimate(worst - np.asarray(acc[data_name, "identity"].values), seeds)
+
+    metrics = {
+        "bounded_fraction": float(np.mean(list(bounded.values()))),
+        "largest_output": max(high for _, high in ranges.values()),
+        "linear_collapse_error": collapse,
+        "nonlinear_affine_misfit": min(misfit["tanh"], misfit["relu"]),
+        "xor_gain_over_linear": gain("XOR"),
+        "moons_gain_over_linear": gain("two moons"),
+        "linear_xor_accuracy": acc["XOR", "identity"],
+        "linear_moons_accuracy": acc["two moons", "identity"],
+    }
+
+    ranges_table = Table(
+        "Output range of each activation on x in [-100, 100] (20,001 points)",
+        ["activation", "min output", "max output", "inside [-1, 1]?"],
+    )
+    for name, (low, high) in ranges.items():
+        ranges_table.add(name, low, high, "yes" if bounded[name] else "no")
+    acc_table = Table(
+        f"Training accuracy, 2-16-16-2 MLP, full-batch Adam, {epochs} epochs ({len(seeds)} seeds)",
+        ["data", "hidden activation", "mean accuracy", "min", "max", "affine misfit of logits (first seed)"],
+    )
+    for (data_name, act), e in acc.items():
+        shown = misfit[act] if data_name == "two moons" else "-"
+        acc_table.add(data_name, act, e.mean, min(e.values), max(e.values), shown)
+
+    figures = {
+        "output ranges": _range_figure(ranges),
+        "decision regions and accuracy": _region_figure(datasets["two moons"], first, acc),
+    }
+    notes = [
+        f"Three stacked float64 linear layers equal one affine map to {collapse:.1e} (max abs difference "
+        "on 2,000 random inputs).",
+        "The linear network's XOR accuracy sits near 50%, not at the 75% a well-placed line can reach: "
+        "cross-entropy on balanced XOR is minimised by predicting 1/2 everywhere, so it does not look for that line.",
+    ]
+    return Result(metrics=metrics, figures=figures, tables=[ranges_table, acc_table], notes=notes)
+
+
+def _range_figure(ranges: dict):
+    fig, (left, right) = figure(1, 2, width=11, height=4)
+    x = np.linspace(-4.0, 4.0, 401)
+    left.axhspan(-1.0, 1.0, color="#eeeeee", label="[-1, 1]")
+    with no_grad():
+        for (name, fn), style in zip(_FUNCTIONS.items(), ["-", "-", "-", ":", "--", "-."]):
+            left.plot(x, fn(Tensor(x)).data, style, lw=2 if name == "relu" else 1.5, label=name)
+    left.set_ylim(-2.0, 4.0)
+    left.set_xlabel("input x")
+    left.set_ylabel("activation(x)")
+    left.set_title("activations near 0")
+    left.legend(fontsize=8, loc="upper left")
+    names = list(ranges)
+    for i, name in enumerate(names):
+        low, high = ranges[name]
+        right.plot([low, high], [i, i], lw=6, solid_capstyle="butt", color="#4c72b0")
+    right.axvline(-1.0, color="k", ls="--", lw=1)
+    right.axvline(1.0, color="k", ls="--", lw=1)
+    right.set_xscale("symlog", linthresh=1.0)
+    right.set_xticks([-1, 0, 1, 10, 100], ["-1", "0", "1", "10", "100"])
+    right.set_yticks(range(len(names)), names)
+    right.set_xlabel("output (symmetric log scale); dashed: -1 and 1")
+    right.set_title("output range for x in [-100, 100]")
+    return fig
+
+
+def _region_figure(moons, models: dict, acc: dict):
+    x, y = moons
+    fig, axes = figure(1, 4, width=15, height=3.8)
+    lo, hi = x.min(axis=0) - 0.3, x.max(axis=0) + 0.3
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+    for ax, act in zip(axes[:3], _NETS):
+        label = predict(models["two moons", act], grid).argmax(axis=1).reshape(gx.shape)
+        ax.contourf(gx, gy, label, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fdd0a2"])
+        ax.scatter(x[:, 0], x[:, 1], c=np.where(y == 1, "#d95f02", "#1b5e9e"), s=6)
+        ax.set_title(f"{act} hidden layers: {acc['two moons', act].values[0]:.1%} (first seed)", fontsize=10)
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+    bars = axes[3]
+    width = 0.25
+    for k, act in enumerate(_NETS):
+        means = [acc[d, act].mean for d in ("XOR", "two moons")]
+        errs = [acc[d, act].sd for d in ("XOR", "two moons")]
+        bars.bar(np.arange(2) + (k - 1) * width, means, width, yerr=errs, color=_COLORS[act], label=act)
+    bars.set_xticks([0, 1], ["XOR", "two moons"])
+    bars.set_ylim(0.4, 1.02)
+    bars.set_ylabel("training accuracy (mean, sd)")
+    bars.set_title("linear vs non-linear hidden layers")
+    bars.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def _adds_nonlinearity(m: dict) -> Verdict:
+    collapses = m["linear_collapse_error"] <= 1e-10
+    if collapses and m["nonlinear_affine_misfit"] >= 0.05:
+        return Verdict.SUPPORTED
+    if collapses and m["nonlinear_affine_misfit"] >= 1e-3:
+        return Verdict.PARTLY
+    return Verdict.REFUTED if m["linear_collapse_error"] > 1e-6 else Verdict.NOT_SUPPORTED
+
+
+_ORDER = [Verdict.REFUTED, Verdict.NOT_SUPPORTED, Verdict.PARTLY, Verdict.SUPPORTED]
+
+
+def _models_nonlinear(m: dict) -> Verdict:
+    """The weaker of the two data sets' verdicts: the claim must hold on both."""
+    verdicts = [
+        Effect("xor_gain_over_linear", +1, 0.2).verdict(m),
+        Effect("moons_gain_over_linear", +1, 0.05).verdict(m),
+    ]
+    return min(verdicts, key=_ORDER.index)
+
+
+def _gains(xor_values, moons_values) -> dict:
+    s = [0, 1, 2]
+    return {"xor_gain_over_linear": estimate(xor_values, s), "moons_gain_over_linear": estimate(moons_values, s)}
+
+
+EXPERIMENT = Experiment(
+    id="q04",
+    question="What are activation functions?",
+    answer=(
+        "An activation function is the element-wise function a layer applies to its weighted sums. Its job is "
+        "to be non-linear: without it, any number of stacked linear layers is still one affine map, and the "
+        "network can only draw straight decision boundaries. With it, a network with one hidden layer can "
+        "approximate any continuous function on a bounded domain, as long as the activation is not a "
+        "polynomial. Squashing is not part of the definition: sigmoid and tanh are bounded, but ReLU, leaky "
+        "ReLU, ELU and softplus grow without limit for large inputs, and they are the usual choice today."
+    ),
+    claims=(
+        Claim(
+            "squash_outputs",
+            "Activation functions squash a neuron's output into [0, 1] or [-1, 1].",
+            AtLeast("bounded_fraction", supported=1.0, partly=0.75, refuted_below=0.5),
+        ),
+        Claim(
+            "add_nonlinearity",
+            "Activation functions are what make a network non-linear: without them the layers collapse "
+            "into a single linear map.",
+            Custom(
+                _adds_nonlinearity,
+                "supported if the linear stack equals its collapsed affine map to <= 1e-10 and the tanh/ReLU "
+                "networks' logits leave >= 5% of their variation unexplained by the best affine fit (partly if "
+                ">= 0.1%); refuted if the linear stack does not collapse (error > 1e-6); otherwise not supported",
+                ("linear_collapse_error", "nonlinear_affine_misfit"),
+                {
+                    Verdict.SUPPORTED: {"linear_collapse_error": 1e-15, "nonlinear_affine_misfit": 0.4},
+                    Verdict.PARTLY: {"linear_collapse_error": 1e-15, "nonlinear_affine_misfit": 0.01},
+                    Verdict.NOT_SUPPORTED: {"linear_collapse_error": 1e-15, "nonlinear_affine_misfit": 1e-5},
+                    Verdict.REFUTED: {"linear_collapse_error": 0.1, "nonlinear_affine_misfit": 0.4},
+                },
+            ),
+        ),
+        Claim(
+            "model_nonlinear_relations",
+            "This non-linearity is what lets a network fit non-linear relationships such as XOR or two moons.",
+            Custom(
+                _models_nonlinear,
+                "per seed, training accuracy of the worse of the tanh and ReLU networks minus that of the linear "
+                "network, on XOR and on two moons; on each data set: supported if the 95% CI is > 0 and the mean "
+                "gain >= 0.2 (XOR) or >= 0.05 (moons), partly if only the mean is > 0, refuted if the CI is < 0; "
+                "the claim gets the weaker of the two verdicts",
+                ("xor_gain_over_linear", "moons_gain_over_linear"),
+                {
+                    Verdict.SUPPORTED: _gains([0.48, 0.49, 0.5], [0.11, 0.12, 0.1]),
+                    Verdict.PARTLY: _gains([0.48, 0.49, 0.5], [0.1, -0.05, 0.01]),
+                    Verdict.NOT_SUPPORTED: _gains([0.48, 0.49, 0.5], [-0.1, 0.05, -0.01]),
+                    Verdict.REFUTED: _gains([-0.1, -0.12, -0.11], [0.11, 0.12, 0.1]),
+                },
+            ),
+        ),
+    ),
+    data=(
+        "activation outputs on 20,001 points of [-100, 100]; three float64 linear layers (2-16-16-2) on 2,000 "
+        "Gaussian inputs; noisy XOR (200 points, noise 0.15) and two moons (500 points, noise 0.2) from "
+        "glassnet.data, fitted by 2-16-16-2 MLPs (identity, tanh or ReLU hidden layers)"
+    ),
+    references=(
+        "Minsky & Papert (1969). Perceptrons. MIT Press: a single linear threshold unit cannot compute XOR.",
+        "Cybenko (1989). Approximation by superpositions of a sigmoidal function. Mathematics of Control, "
+        "Signals and Systems 2.",
+        "Leshno, Lin, Pinkus & Schocken (1993). Multilayer feedforward networks with a nonpolynomial activation "
+        "function can approximate any function. Neural Networks 6.",
+        "Nair & Hinton (2010). Rectified linear units improve restricted Boltzmann machines. ICML.",
+        "Maas, Hannun & Ng (2013). Rectifier nonlinearities improve neural network acoustic models. ICML "
+        "Workshop on Deep Learning for Audio, Speech and Language Processing.",
+        "Clevert, Unterthiner & Hochreiter (2016). Fast and accurate deep network learning by exponential linear "
+        "units (ELUs). ICLR.",
+        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 6.1 (learning XOR).",
+    ),
+    run=run,
+)

@@ -9,10 +9,9 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from ..fileio import atomic_write
 from .runner import Outcome
 
 VERDICT_COLOURS = {
@@ -37,20 +36,6 @@ pre{background:#f6f8fa;padding:.8rem;overflow:auto} .error{color:#cf222e}
 def _badge(verdict: str) -> str:
     colour = VERDICT_COLOURS.get(verdict, "#57606a")
     return f'<span class="verdict" style="background:{colour}">{html.escape(verdict)}</span>'
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: a crash never leaves half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _html_table(columns, rows) -> str:
@@ -177,13 +162,13 @@ def write_report(outcomes: list[Outcome], out_dir: Path, title: str = "glassnet 
     (out_dir / "figures").mkdir(parents=True, exist_ok=True)
     for o in outcomes:
         for name, png in o.figures.items():
-            _atomic_write(out_dir / _figure_file(o, name), png)
+            atomic_write(out_dir / _figure_file(o, name), png)
     paths = {"html": out_dir / "index.html", "markdown": out_dir / "report.md", "json": out_dir / "report.json"}
-    _atomic_write(paths["html"], render_html(outcomes, title).encode())
-    _atomic_write(paths["markdown"], render_markdown(outcomes, title).encode())
+    atomic_write(paths["html"], render_html(outcomes, title).encode())
+    atomic_write(paths["markdown"], render_markdown(outcomes, title).encode())
     payload = {
         "title": title,
         "experiments": [{**o.to_json(), "figures": [_figure_file(o, n) for n in o.figures]} for o in outcomes],
     }
-    _atomic_write(paths["json"], json.dumps(payload, indent=2).encode())
+    atomic_write(paths["json"], json.dumps(payload, indent=2).encode())
     return paths

@@ -35,6 +35,7 @@ import numpy as np
 import safetensors.numpy
 
 from .. import backend
+from ..fileio import atomic_write
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
 
@@ -115,33 +116,6 @@ def _digest(tensors: Mapping[str, np.ndarray], metadata: Mapping[str, str]) -> s
         h.update(f"\0{name}\0{array.dtype.str}\0{array.shape}\0".encode())
         h.update(array.data if array.size else b"")
     return h.hexdigest()
-
-
-# ---------------------------------------------------------------------------------------------- files
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, rename it over ``path``, fsync the folder."""
-    directory = path.parent
-    tmp = directory / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable; not every platform can open a folder
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 def _read(path: Path) -> tuple[dict[str, str], dict[str, np.ndarray]]:
@@ -299,7 +273,7 @@ def save_checkpoint(
     if extra is not None:
         metadata["extra"] = json.dumps(_encode(dict(extra), ("extra",), tensors))
     metadata["sha256"] = _digest(tensors, metadata)
-    _atomic_write(path, safetensors.numpy.save(tensors, metadata=metadata))
+    atomic_write(path, safetensors.numpy.save(tensors, metadata=metadata))
     return path
 
 
@@ -435,7 +409,7 @@ def save_weights(path: str | os.PathLike, model: Module, metadata: Mapping[str, 
     """
     path = Path(path)
     tensors = {name: _contiguous(array) for name, array in model.state_dict().items()}
-    _atomic_write(path, safetensors.numpy.save(tensors, metadata=dict(metadata) if metadata else None))
+    atomic_write(path, safetensors.numpy.save(tensors, metadata=dict(metadata) if metadata else None))
     return path
 
 

@@ -3,7 +3,7 @@
 A primitive op is a :class:`Function` subclass with ``forward(ctx, *arrays)`` and
 ``backward(ctx, grad)`` side by side. ``Function.apply`` runs the forward on raw arrays and,
 when a gradient is wanted, records a :class:`Context` on the output. :func:`backward` walks
-the recorded graph once, in reverse topological order, without recursion.
+the recorded graph once, in reverse creation order (a reverse topological order), without recursion.
 
 Broadcasting is undone in one place, :func:`unbroadcast`: a backward returns the gradient
 in the broadcast shape and the walk sums it back to each input's shape.
@@ -12,11 +12,14 @@ in the broadcast shape and the walk sums it back to each input's shape.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 
 from .backend import xp_of
 from .tensor import Tensor
 
 _grad_enabled = True
+_creation_order = itertools.count()  # stamps each recorded op: inputs always carry smaller numbers
 
 
 class _Freed:
@@ -29,7 +32,7 @@ _FREED = _Freed()
 class Context:
     """What a forward leaves for its backward: saved arrays, inputs and which need a gradient."""
 
-    __slots__ = ("fn", "inputs", "saved", "needs_input_grad", "__dict__")
+    __slots__ = ("fn", "inputs", "saved", "needs_input_grad", "seq", "__dict__")
 
     def save_for_backward(self, *arrays) -> None:
         self.saved = arrays
@@ -56,7 +59,7 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs) -> Tensor:
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
         ctx = Context()
         ctx.saved = ()
         ctx.needs_input_grad = needs
@@ -65,6 +68,7 @@ class Function:
             return Tensor._wrap(out)
         ctx.fn = cls
         ctx.inputs = inputs
+        ctx.seq = next(_creation_order)
         return Tensor._wrap(out, ctx)
 
 
@@ -79,26 +83,6 @@ def unbroadcast(grad, shape: tuple):
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad.reshape(shape)
-
-
-def _topological_order(root: Tensor) -> list:
-    """Tensors with a recorded op reachable from ``root``, each after every tensor it feeds."""
-    order, seen = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen or node._ctx is None:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in node._ctx.inputs:
-            if isinstance(parent, Tensor) and parent.requires_grad and id(parent) not in seen:
-                stack.append((parent, False))
-    order.reverse()
-    return order
 
 
 def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
@@ -122,12 +106,14 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
     if root._ctx is None:
         _accumulate_leaf(root, grad, set())
         return
+    # Every op's inputs were created before it, so popping nodes latest-created first visits each
+    # node after all the nodes that consume it: its gradient is complete when it is popped.
     grads = {id(root): grad}
-    owned = set()  # ids of arrays already stored in some leaf's .grad: never alias two leaves
-    for node in _topological_order(root):
-        g = grads.pop(id(node), None)
-        if g is None:
-            continue
+    pending = [(-root._ctx.seq, root)]
+    owned = set()  # memory already stored in some leaf's .grad: never shared by two leaves
+    while pending:
+        node = heapq.heappop(pending)[1]
+        g = grads.pop(id(node))
         for hook in (node._hooks or {}).values():
             if (r := hook(g)) is not None:
                 g = r
@@ -140,7 +126,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 "by the first backward(). Call backward(retain_graph=True) the first time."
             )
         input_grads = ctx.fn.backward(ctx, g)
-        if not isinstance(input_grads, tuple):
+        if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         for parent, need, gi in zip(ctx.inputs, ctx.needs_input_grad, input_grads):
             if not need or gi is None:
@@ -149,9 +135,13 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 gi = unbroadcast(gi, parent.data.shape)
             if parent._ctx is None:
                 _accumulate_leaf(parent, gi, owned)
+                continue
+            key = id(parent)
+            if key in grads:
+                grads[key] = grads[key] + gi
             else:
-                key = id(parent)
-                grads[key] = gi if key not in grads else grads[key] + gi
+                grads[key] = gi
+                heapq.heappush(pending, (-parent._ctx.seq, parent))
         if not retain_graph:
             ctx.saved = _FREED
             ctx.__dict__.clear()

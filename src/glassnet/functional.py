@@ -218,7 +218,10 @@ def cross_entropy(
         if w is not None:
             q *= w
         denominator = float(keep.sum() if w is None else w[labels[keep]].sum())
-    loss = ops.SoftmaxCrossEntropy.apply(logits, q)
+    if reduction == "none":
+        return ops.SoftmaxCrossEntropy.apply(logits, q).reshape(shape)
     if reduction == "mean":
-        return loss.sum() / denominator if denominator is not None else loss.mean()
-    return _reduce(loss.reshape(shape), reduction)
+        scale = 1.0 / (len(q) if denominator is None else denominator)
+    else:
+        scale = 1.0
+    return ops.SoftmaxCrossEntropy.apply(logits, q, scale=scale)

@@ -12,22 +12,26 @@ class SoftmaxCrossEntropy(Function):
     ``q`` is the target distribution times the class weights: for class indices it is
     w_c ((1 - eps) [c = y_i] + eps / C) (label smoothing eps), zero on ignored rows; for
     probability targets it is w_c ((1 - eps) t_ic + eps / C). Logits are (N, C).
-    Returns the per-sample losses; the caller reduces them (the reduction is differentiable).
+    Returns the per-sample losses, or ``scale * sum_i loss_i`` when ``scale`` is given (the mean
+    or sum reduction folded in, so a training step records one node instead of three).
     """
 
     @staticmethod
-    def forward(ctx, logits, q):
+    def forward(ctx, logits, q, scale=None):
         xp = xp_of(logits)
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
         ctx.save_for_backward(log_p, q)
-        return -(q * log_p).sum(axis=1)
+        ctx.scale = scale
+        losses = -(q * log_p).sum(axis=1)
+        return losses if scale is None else losses.sum() * losses.dtype.type(scale)
 
     @staticmethod
     def backward(ctx, grad):
         log_p, q = ctx.saved
         p = xp_of(log_p).exp(log_p)
-        return (p * q.sum(axis=1, keepdims=True) - q) * grad[:, None], None
+        per_sample = grad[:, None] if ctx.scale is None else grad * grad.dtype.type(ctx.scale)
+        return (p * q.sum(axis=1, keepdims=True) - q) * per_sample, None
 
 
 class BinaryCrossEntropy(Function):

@@ -93,7 +93,7 @@ class GradientFlow:
 
     def _output_hook(self, module: Module, grad: np.ndarray) -> None:
         name = self._module_names[id(module)]
-        g = grad.ravel()
+        g = grad.astype(np.float64).ravel()  # square in float64: float32 under- or overflows
         self._pending_outputs[name] = self._pending_outputs.get(name, 0.0) + float(np.dot(g, g))
 
     def _end_step(self, module: Module, inputs: tuple, output) -> None:

@@ -117,13 +117,18 @@ def _figure_file(o: Outcome, name: str) -> str:
     return f"figures/{o.id}-{safe}.png"
 
 
+def _cell(text) -> str:
+    """Text for a Markdown table cell: a literal '|' would end the cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def render_markdown(outcomes: list[Outcome], title: str) -> str:
     lines = [f"# {title}", "", "| # | Question | Claim | Verdict |", "|---|---|---|---|"]
     for o in outcomes:
         if o.error:
-            lines.append(f"| {o.id} | {o.question} | experiment failed | |")
+            lines.append(f"| {o.id} | {_cell(o.question)} | experiment failed | |")
         for c in o.claims:
-            lines.append(f"| {o.id} | {o.question} | {c.text} | **{c.verdict}** |")
+            lines.append(f"| {o.id} | {_cell(o.question)} | {_cell(c.text)} | **{c.verdict}** |")
     for o in outcomes:
         lines += [
             "",
@@ -138,7 +143,7 @@ def render_markdown(outcomes: list[Outcome], title: str) -> str:
             lines += ["```", o.error.rstrip(), "```"]
             continue
         lines += ["| Claim | Verdict | Measured | Rule |", "|---|---|---|---|"]
-        lines += [f"| {c.text} | **{c.verdict}** | {c.measured} | {c.rule} |" for c in o.claims]
+        lines += [f"| {_cell(c.text)} | **{c.verdict}** | {_cell(c.measured)} | {_cell(c.rule)} |" for c in o.claims]
         for table in o.tables:
             lines += [
                 "",
@@ -147,7 +152,7 @@ def render_markdown(outcomes: list[Outcome], title: str) -> str:
                 "| " + " | ".join(table["columns"]) + " |",
                 "|" + "---|" * len(table["columns"]),
             ]
-            lines += ["| " + " | ".join(row) + " |" for row in table["rows"]]
+            lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table["rows"]]
         for name in o.figures:
             lines += ["", f"![{name}]({_figure_file(o, name)})"]
         lines += [""] + [f"> {note}" for note in o.notes]

@@ -8,6 +8,8 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
+from threadpoolctl import threadpool_limits
+
 from ..backend import manual_seed
 from .framework import Context, Estimate
 from .registry import load
@@ -79,7 +81,10 @@ def run_experiment(exp_id: str, seed: int = 0, quick: bool = False) -> Outcome:
     start = time.perf_counter()
     try:
         manual_seed(seed)
-        result = experiment.run(Context(seed=seed, quick=quick))
+        # The lab's matrices are small: BLAS threads cost more in hand-offs than they gain, and on a
+        # busy machine far more. One thread per experiment; --jobs runs experiments side by side.
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = experiment.run(Context(seed=seed, quick=quick))
         for claim in experiment.claims:
             outcome.claims.append(
                 ClaimOutcome(

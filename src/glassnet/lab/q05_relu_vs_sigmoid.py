@@ -1,0 +1,435 @@
+"""Q05. ReLU vs sigmoid: vanishing gradients, sparsity, and whether sparse is better."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nn
+from ..autograd import no_grad
+from ..diagnostics import GradientFlow
+from ..tensor import Tensor
+from .common import ACTIVATIONS, accuracy, digits_split, mlp, train
+from .framework import (
+    AtMost,
+    Claim,
+    Context,
+    Custom,
+    Estimate,
+    Experiment,
+    Result,
+    Table,
+    Verdict,
+    estimate,
+    paired_difference,
+)
+from .plots import figure
+
+_DEPTH, _WIDTH = 20, 64
+# label -> (activation, initialisation); "tiny" is N(0, 0.01^2) for every weight, biases 0
+_DEEP = {
+    "sigmoid, Glorot": ("sigmoid", "glorot"),
+    "tanh, Glorot": ("tanh", "glorot"),
+    "ReLU, He": ("relu", "he"),
+    "ReLU, N(0, 0.01²)": ("relu", "tiny"),
+}
+_DEEP_COLORS = ["#c44e52", "#dd8452", "#4c72b0", "#55a868"]
+_L1 = (0.0, 0.1, 0.3, 1.0, 3.0)  # activation L1 strengths for the ReLU sweep
+_DENSE = ("tanh", "softplus", "elu")  # smooth activations that (almost) never output an exact 0
+
+
+def _deep_mlp(act: str, init: str, rng: np.random.Generator, dtype=np.float32) -> nn.Sequential:
+    """64 -> 20 hidden layers of 64 -> 10; biases 0; weights Glorot, He or N(0, 0.01^2)."""
+    sizes = (64,) + (_WIDTH,) * _DEPTH + (10,)
+    layers = []
+    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        linear = nn.Linear(fan_in, fan_out, dtype=dtype, rng=rng)
+        if init == "glorot":
+            nn.init.xavier_normal_(linear.weight, rng=rng)
+        elif init == "he":
+            nn.init.kaiming_normal_(linear.weight, nonlinearity="relu", rng=rng)
+        else:
+            nn.init.normal_(linear.weight, 0.0, 0.01, rng)
+        nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if k < len(sizes) - 2:
+            layers.append(ACTIVATIONS[act]())
+    return nn.Sequential(*layers)
+
+
+def _gradient_profile(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per linear layer, bottom to top: ||dL/dz|| (z its output, the pre-activation) and ||dL/dW||.
+
+    Run in float64: GradientFlow squares output gradients in their own dtype, and a float32 square
+    of a gradient below ~1e-19 is 0.
+    """
+    with GradientFlow(model, track_outputs=nn.Linear) as flow:
+        nn.CrossEntropyLoss()(model(Tensor(x)), y).backward()
+    signal = np.array([v[0] for v in flow.output_norms.values()])
+    weight = np.array([v[0] for v in flow.norms.values()])
+    return signal, weight
+
+
+def _fit_sparse(model: nn.Sequential, x, y, l1: float, seed: int, epochs: int) -> None:
+    """Adam on cross-entropy + l1 * sum over hidden layers of mean |h| (an activation sparsity penalty)."""
+    outputs = []
+    handles = [m.register_forward_hook(lambda mod, i, o: outputs.append(o)) for m in model if not _is_linear(m)]
+    ce = nn.CrossEntropyLoss()
+
+    def loss(logits, target):
+        value = ce(logits, target)
+        if l1:
+            for h in outputs:
+                value = value + l1 * h.abs().mean()
+        outputs.clear()
+        return value
+
+    train(model, x, y, epochs=epochs, batch_size=64, lr=1e-3, optimizer="adam", seed=seed, loss=loss)
+    for handle in handles:
+        handle.remove()
+
+
+def _is_linear(module) -> bool:
+    return isinstance(module, nn.Linear)
+
+
+def _hidden(model: nn.Sequential, x: np.ndarray) -> list[np.ndarray]:
+    """Each hidden layer's activations on ``x`` (eval mode, no graph)."""
+    out = []
+    with no_grad():
+        h = Tensor(x)
+        for module in model:
+            h = module(h)
+            if not _is_linear(module):
+                out.append(h.data)
+    return out
+
+
+def _slope(sparsity, acc) -> float:
+    """Least-squares slope of accuracy against sparsity (both as fractions)."""
+    return float(np.polyfit(np.asarray(sparsity, np.float64), np.asarray(acc, np.float64), 1)[0])
+
+
+def run(ctx: Context) -> Result:
+    x_train, x_test, y_train, y_test = digits_split()
+
+    # 1. Gradient flow at initialisation in a 20-hidden-layer MLP, float64, one batch of 256.
+    probe_seeds = ctx.seeds(full=10, quick=3)
+    signal, weight = {}, {}
+    for label, (act, init) in _DEEP.items():
+        s_rows, w_rows = [], []
+        for s in probe_seeds:
+            rng = np.random.default_rng(s)
+            model = _deep_mlp(act, init, rng, np.float64)
+            pick = rng.choice(len(x_train), 256, replace=False)
+            sig, w = _gradient_profile(model, x_train[pick].astype(np.float64), y_train[pick])
+            s_rows.append(sig)
+            w_rows.append(w)
+        signal[label], weight[label] = np.log10(s_rows), np.log10(w_rows)
+    ratio = {label: estimate(v[:, 0] - v[:, -1], probe_seeds) for label, v in signal.items()}
+    w_ratio = {label: estimate(v[:, 0] - v[:, -1], probe_seeds) for label, v in weight.items()}
+
+    # The consequence: the same deep nets trained briefly (float32, Adam 1e-3, batch 64).
+    deep_seeds = ctx.seeds(full=2, quick=1)
+    deep_epochs = 10
+    deep_acc = {}
+    for label, (act, init) in _DEEP.items():
+        values = []
+        for s in deep_seeds:
+            model = _deep_mlp(act, init, np.random.default_rng(s))
+            train(model, x_train, y_train, epochs=deep_epochs, batch_size=64, lr=1e-3, optimizer="adam", seed=s)
+            values.append(accuracy(model, x_test, y_test))
+        deep_acc[label] = estimate(values, deep_seeds)
+
+    # 2. and 3. Two hidden layers of 128: ReLU with an activation L1 sweep, and sigmoid / tanh / softplus / ELU.
+    seeds = ctx.seeds(full=5, quick=2)
+    epochs = ctx.pick(30, 15)
+    runs = [("relu", l1) for l1 in _L1] + [(act, 0.0) for act in ("sigmoid", *_DENSE)]
+    acc, zeros, near, layer_zeros, untrained = {}, {}, {}, {}, []
+    for act, l1 in runs:
+        a, z, n, lz = [], [], [], []
+        for s in seeds:
+            init = "he" if act in ("relu", "elu") else "glorot"
+            model = mlp((64, 128, 128, 10), act, init=init, rng=np.random.default_rng(s))
+            if (act, l1) == ("relu", 0.0):
+                untrained.append(np.mean(np.concatenate(_hidden(model, x_test), axis=1) == 0))
+            _fit_sparse(model, x_train, y_train, l1, s, epochs)
+            hidden = _hidden(model, x_test)
+            both = np.concatenate(hidden, axis=1)
+            a.append(accuracy(model, x_test, y_test))
+            z.append(np.mean(both == 0))
+            n.append(np.mean(np.abs(both) < 0.01))
+            lz.append([np.mean(h == 0) for h in hidden])
+        key = (act, l1)
+        acc[key], zeros[key], near[key] = estimate(a, seeds), estimate(z, seeds), estimate(n, seeds)
+        layer_zeros[key] = np.mean(lz, axis=0)
+
+    relu = ("relu", 0.0)
+    dense_mean = estimate(np.mean([acc[d, 0.0].values for d in _DENSE], axis=0), seeds)
+    sweep = [("relu", l1) for l1 in _L1]
+    slope = estimate(
+        [_slope([zeros[k].values[i] for k in sweep], [acc[k].values[i] for k in sweep]) for i in range(len(seeds))],
+        seeds,
+    )
+    metrics = {
+        "sigmoid_log10_signal_ratio": ratio["sigmoid, Glorot"],
+        "tanh_log10_signal_ratio": ratio["tanh, Glorot"],
+        "relu_he_log10_signal_ratio": ratio["ReLU, He"],
+        "relu_tiny_log10_signal_ratio": ratio["ReLU, N(0, 0.01²)"],
+        "relu_zero_fraction": zeros[relu],
+        "sigmoid_zero_fraction": zeros["sigmoid", 0.0],
+        "sigmoid_near_zero_fraction": near["sigmoid", 0.0],
+        "relu_minus_dense_accuracy": paired_difference(acc[relu], dense_mean),
+        "accuracy_slope_vs_sparsity": slope,
+    }
+
+    deep_table = Table(
+        f"Gradients at initialisation ({len(probe_seeds)} seeds, batch 256) and test accuracy after "
+        f"{deep_epochs} epochs ({len(deep_seeds)} seeds), 64-(64 x {_DEPTH})-10 MLP",
+        [
+            "activation, init",
+            "log10 ‖dL/dz_1‖ / ‖dL/dz_21‖",
+            "log10 ‖dL/dW_1‖ / ‖dL/dW_21‖",
+            "‖dL/dW_1‖ (median)",
+            "test accuracy",
+        ],
+    )
+    for label in _DEEP:
+        deep_table.add(
+            label,
+            ratio[label].mean,
+            w_ratio[label].mean,
+            float(10 ** np.median(weight[label][:, 0])),
+            deep_acc[label].mean,
+        )
+    sparse_table = Table(
+        f"64-128-128-10 MLPs, Adam 1e-3, {epochs} epochs, {len(seeds)} seeds: hidden activations on the 597 test "
+        "images",
+        [
+            "activation",
+            "L1 on activations",
+            "exact zeros",
+            "layer 1 / layer 2",
+            "share with abs(h) < 0.01",
+            "test accuracy",
+        ],
+    )
+    sparse_table.add("relu, untrained", "-", float(np.mean(untrained)), "-", "-", "-")
+    for key in runs:
+        lz = layer_zeros[key]
+        sparse_table.add(key[0], key[1], zeros[key].mean, f"{lz[0]:.3f} / {lz[1]:.3f}", near[key].mean, acc[key].mean)
+
+    figures = {
+        "gradient flow in a deep MLP": _flow_figure(signal, weight, deep_acc, deep_epochs),
+        "sparsity and accuracy": _sparsity_figure(runs, zeros, acc),
+    }
+    notes = [
+        "The gradient ratio is measured on the backpropagated signal dL/dz (z: each linear layer's output). "
+        "The weight-gradient ratio hides the tiny-init failure: there dL/dW_l = dL/dz_l h_(l-1)^T is the product of "
+        "a signal that shrinks going down and an activation that shrinks going up, so every layer's weight gradient "
+        "is about equally, and vanishingly, small.",
+        "Adam rescales each weight's step by the size of its gradient, yet the sigmoid and tiny-init networks stay "
+        "at chance: their lowest layers' gradients (about 1e-13 and 1e-25) are far below Adam's epsilon of 1e-8, "
+        "so those layers hardly move.",
+        f"ReLU's share of exact zeros on the test set drops from {np.mean(untrained):.2f} at initialisation to "
+        f"{zeros[relu].mean:.2f} after training.",
+    ]
+    return Result(metrics=metrics, figures=figures, tables=[deep_table, sparse_table], notes=notes)
+
+
+def _flow_figure(signal: dict, weight: dict, deep_acc: dict, epochs: int):
+    fig, (left, middle, right) = figure(1, 3, width=15, height=4.2)
+    layers = np.arange(1, _DEPTH + 2)
+    for (label, sig), color in zip(signal.items(), _DEEP_COLORS):
+        left.plot(layers, sig.mean(axis=0), "o-", ms=3, color=color, label=label)
+        middle.plot(layers, weight[label].mean(axis=0), "o-", ms=3, color=color, label=label)
+    left.set_title("backpropagated signal ‖dL/dz_l‖")
+    middle.set_title("weight gradient ‖dL/dW_l‖")
+    for ax in (left, middle):
+        ax.set_xlabel("linear layer l (1 = input side, 21 = logits)")
+        ax.set_ylabel("log10 norm (mean over seeds)")
+    left.legend(fontsize=8)
+    labels = list(deep_acc)
+    right.bar(range(len(labels)), [deep_acc[k].mean for k in labels], color=_DEEP_COLORS)
+    right.axhline(0.1, color="k", ls="--", lw=1, label="chance")
+    right.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
+    right.set_ylim(0, 1)
+    right.set_ylabel("test accuracy")
+    right.set_title(f"after {epochs} epochs of Adam")
+    right.legend(fontsize=8)
+    return fig
+
+
+def _sparsity_figure(runs: list, zeros: dict, acc: dict):
+    fig, (left, right) = figure(1, 2, width=12, height=4.2)
+    names = [f"{a}" if a != "relu" else f"relu, L1 {l1:g}" for a, l1 in runs]
+    left.bar(range(len(runs)), [zeros[k].mean for k in runs], color="#4c72b0")
+    for i, key in enumerate(runs):
+        left.plot([i] * len(zeros[key].values), zeros[key].values, "k.", ms=3)
+    left.set_xticks(range(len(runs)), names, rotation=30, ha="right")
+    left.set_ylabel("fraction of hidden activations exactly 0")
+    left.set_title("sparsity on the test set (bars: mean, dots: seeds)")
+    sweep = [k for k in runs if k[0] == "relu"]
+    right.errorbar(
+        [zeros[k].mean for k in sweep],
+        [acc[k].mean for k in sweep],
+        yerr=[acc[k].sd for k in sweep],
+        fmt="o-",
+        color="#4c72b0",
+        capsize=3,
+        label="ReLU + L1",
+    )
+    dense = [k for k in runs if k[0] != "relu"]
+    colors = ["#c44e52", "#dd8452", "#55a868", "#8172b2"]
+    for i, (key, marker, color) in enumerate(zip(dense, "sv^D", colors)):
+        shift = 0.012 * (i - (len(dense) - 1) / 2)  # all at sparsity 0: spread sideways to keep them visible
+        right.errorbar(
+            zeros[key].mean + shift, acc[key].mean, yerr=acc[key].sd, fmt=marker, color=color, label=key[0], capsize=3
+        )
+    for k in sweep:
+        right.annotate(f"{k[1]:g}", (zeros[k].mean, acc[k].mean), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    right.set_xlabel("fraction of hidden activations exactly 0")
+    right.set_ylabel("test accuracy (mean over seeds)")
+    right.set_title("accuracy vs sparsity (labels: L1 strength; bars: sd)")
+    right.legend(fontsize=8)
+    return fig
+
+
+# ------------------------------------------------------------------------------ verdict rules
+def _relu_avoids(m: dict) -> Verdict:
+    he, tiny = m["relu_he_log10_signal_ratio"].mean, m["relu_tiny_log10_signal_ratio"].mean
+    if he <= -3:
+        return Verdict.REFUTED
+    if he >= -1:
+        if tiny >= -1:
+            return Verdict.SUPPORTED
+        if tiny <= -3:
+            return Verdict.PARTLY
+    return Verdict.NOT_SUPPORTED
+
+
+def _sparse_dense(m: dict) -> Verdict:
+    relu, sigmoid = m["relu_zero_fraction"].mean, m["sigmoid_zero_fraction"].mean
+    if relu <= sigmoid:
+        return Verdict.REFUTED
+    if sigmoid <= 0.01 and relu >= 0.2:
+        return Verdict.SUPPORTED
+    return Verdict.PARTLY if sigmoid <= 0.01 and relu >= 0.05 else Verdict.NOT_SUPPORTED
+
+
+def _sparse_better(m: dict) -> Verdict:
+    relu_ci, slope_ci = m["relu_minus_dense_accuracy"].ci, m["accuracy_slope_vs_sparsity"].ci
+    wins = (relu_ci[0] > 0) + (slope_ci[0] > 0)
+    if wins == 2:
+        return Verdict.SUPPORTED
+    if wins == 1:
+        return Verdict.PARTLY
+    return Verdict.REFUTED if relu_ci[1] < 0 and slope_ci[1] < 0 else Verdict.NOT_SUPPORTED
+
+
+def _e(*values) -> Estimate:
+    return estimate(values, range(len(values)))
+
+
+def _ratios(he, tiny) -> dict:
+    return {"relu_he_log10_signal_ratio": _e(*he), "relu_tiny_log10_signal_ratio": _e(*tiny)}
+
+
+def _zero_fractions(relu, sigmoid) -> dict:
+    return {"relu_zero_fraction": _e(*relu), "sigmoid_zero_fraction": _e(*sigmoid)}
+
+
+def _usefulness(diff, slope) -> dict:
+    return {"relu_minus_dense_accuracy": _e(*diff), "accuracy_slope_vs_sparsity": _e(*slope)}
+
+
+EXPERIMENT = Experiment(
+    id="q05",
+    question="What is the difference between ReLU and sigmoid?",
+    answer=(
+        "The sigmoid maps any input into (0, 1) smoothly; its slope is at most 1/4 and close to 0 away from the "
+        "origin, so in a deep stack the error signal shrinks by a factor at every layer on its way back and the "
+        "lower layers barely learn. ReLU passes positive inputs unchanged and sets negative ones to 0: its slope is "
+        "exactly 1 on the active side, so it does not shrink the signal itself. Whether the gradient survives still "
+        "depends on the weights: with He initialisation it does, with weights that are too small it vanishes just as "
+        "badly. ReLU outputs many exact zeros (a sparse code), the sigmoid none. Sparse codes have useful "
+        "properties, but 'sparser is better' is not a rule: pushing sparsity further with a penalty does not keep "
+        "raising accuracy, and smooth activations without exact zeros, such as ELU, have matched or beaten ReLU in "
+        "published comparisons (Clevert et al., 2016)."
+    ),
+    claims=(
+        Claim(
+            "sigmoid_vanishes",
+            "With sigmoid activations, the gradient vanishes as it goes back through the layers.",
+            AtMost("sigmoid_log10_signal_ratio", supported=-3.0, partly=-1.0, refuted_above=0.0),
+        ),
+        Claim(
+            "relu_avoids_vanishing",
+            "ReLU avoids the vanishing gradient problem.",
+            Custom(
+                _relu_avoids,
+                "log10 of ‖dL/dz‖ at the first layer over the logits, mean over seeds: supported if >= -1 both "
+                "with He init and with N(0, 0.01^2) weights; partly if >= -1 with He but <= -3 with the tiny init; "
+                "refuted if <= -3 even with He; otherwise not supported",
+                ("relu_he_log10_signal_ratio", "relu_tiny_log10_signal_ratio"),
+                {
+                    Verdict.SUPPORTED: _ratios([0.1, -0.2, 0.3], [-0.5, -0.2, 0.0]),
+                    Verdict.PARTLY: _ratios([0.1, -0.2, 0.3], [-25.0, -24.0, -26.0]),
+                    Verdict.NOT_SUPPORTED: _ratios([-2.0, -2.1, -1.9], [-25.0, -24.0, -26.0]),
+                    Verdict.REFUTED: _ratios([-5.0, -6.0, -5.5], [-25.0, -24.0, -26.0]),
+                },
+            ),
+        ),
+        Claim(
+            "relu_sparse_sigmoid_dense",
+            "ReLU gives sparse activations (many exact zeros); sigmoid gives dense ones.",
+            Custom(
+                _sparse_dense,
+                "fraction of hidden activations exactly 0 on the test set after training, mean over seeds: "
+                "supported if ReLU >= 0.2 and sigmoid <= 0.01; partly if ReLU >= 0.05 and sigmoid <= 0.01; "
+                "refuted if ReLU <= sigmoid; otherwise not supported",
+                ("relu_zero_fraction", "sigmoid_zero_fraction"),
+                {
+                    Verdict.SUPPORTED: _zero_fractions([0.3, 0.28, 0.31], [0.0, 0.0, 0.0]),
+                    Verdict.PARTLY: _zero_fractions([0.1, 0.08, 0.12], [0.0, 0.0, 0.0]),
+                    Verdict.NOT_SUPPORTED: _zero_fractions([0.3, 0.28, 0.31], [0.1, 0.1, 0.1]),
+                    Verdict.REFUTED: _zero_fractions([0.0, 0.0, 0.0], [0.0, 0.0, 0.0]),
+                },
+            ),
+        ),
+        Claim(
+            "sparse_more_useful",
+            "Sparse representations are more useful than dense ones.",
+            Custom(
+                _sparse_better,
+                "two paired tests over seeds: (a) ReLU test accuracy minus the mean of tanh, softplus and ELU at equal "
+                "width; (b) the slope of ReLU test accuracy against sparsity as an activation L1 penalty is raised. "
+                "Supported if both 95% CIs lie above 0 (sparser is better at both steps); partly if one does; "
+                "refuted if both lie below 0; otherwise not supported",
+                ("relu_minus_dense_accuracy", "accuracy_slope_vs_sparsity"),
+                {
+                    Verdict.SUPPORTED: _usefulness([0.01, 0.012, 0.009], [0.02, 0.025, 0.022]),
+                    Verdict.PARTLY: _usefulness([0.01, 0.012, 0.009], [0.01, -0.02, 0.0]),
+                    Verdict.NOT_SUPPORTED: _usefulness([0.01, -0.012, 0.0], [0.01, -0.02, 0.0]),
+                    Verdict.REFUTED: _usefulness([-0.01, -0.012, -0.009], [-0.02, -0.025, -0.022]),
+                },
+            ),
+        ),
+    ),
+    data=(
+        "scikit-learn digits, the lab's stratified split (1,200 train / 597 test, pixels / 16). Gradient flow: "
+        "64-(64 x 20)-10 MLPs at initialisation in float64, one batch of 256 per seed. Sparsity: 64-128-128-10 MLPs "
+        "trained with Adam, hidden activations measured on the test set"
+    ),
+    references=(
+        "Hochreiter (1991). Untersuchungen zu dynamischen neuronalen Netzen. Diploma thesis, TU Munich.",
+        "Bengio, Simard & Frasconi (1994). Learning long-term dependencies with gradient descent is difficult. "
+        "IEEE Transactions on Neural Networks 5(2).",
+        "Glorot & Bengio (2010). Understanding the difficulty of training deep feedforward neural networks. AISTATS.",
+        "Glorot, Bordes & Bengio (2011). Deep sparse rectifier neural networks. AISTATS.",
+        "He, Zhang, Ren & Sun (2015). Delving deep into rectifiers: surpassing human-level performance on ImageNet "
+        "classification. ICCV.",
+        "Clevert, Unterthiner & Hochreiter (2016). Fast and accurate deep network learning by exponential linear "
+        "units (ELUs). ICLR.",
+    ),
+    run=run,
+)

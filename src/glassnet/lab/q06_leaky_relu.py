@@ -1,0 +1,407 @@
+"""Q06. What is leaky ReLU, and why use it?"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from .. import nn
+from ..autograd import Function, no_grad
+from ..backend import xp_of
+from ..diagnostics import GradientFlow
+from ..tensor import Tensor
+from .common import accuracy, digits_split, train
+from .framework import AtMost, Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate
+from .plots import figure
+
+_CONVENTIONS = (0.0, 0.5, 1.0)  # the value used for ReLU'(0)
+_GAINS = (0.5, 0.7, 0.85, 1.0, 1.2, 1.4, 1.7, 2.0)  # weight scale relative to He initialisation
+_DEPTH, _WIDTH = 20, 64
+
+
+class _ReluWithSlopeAtZero(Function):
+    """y = max(x, 0); dy/dx = 1 for x > 0, 0 for x < 0, and ``at_zero`` at exactly x = 0."""
+
+    @staticmethod
+    def forward(ctx, x, at_zero=0.0):
+        ctx.save_for_backward(x)
+        ctx.at_zero = at_zero
+        return xp_of(x).maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * ((x > 0) + ctx.at_zero * (x == 0))
+
+
+class _CountingReLU(nn.Module):
+    """ReLU with a chosen ReLU'(0) that counts, in training mode, the pre-activations it sees: zero and negative."""
+
+    def __init__(self, at_zero: float):
+        super().__init__()
+        self.at_zero = at_zero
+        self.zeros = self.negatives = self.seen = 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.training:
+            self.zeros += int(np.count_nonzero(x.data == 0))
+            self.negatives += int(np.count_nonzero(x.data < 0))
+            self.seen += x.data.size
+        return _ReluWithSlopeAtZero.apply(x, at_zero=self.at_zero)
+
+    def extra_repr(self) -> str:
+        return f"at_zero={self.at_zero}"
+
+
+def _relu_net(at_zero: float, seed: int, dtype) -> nn.Sequential:
+    """64-128-128-10, He-normal weights and zero biases, drawn identically for every ``at_zero``."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for k, (fan_in, fan_out) in enumerate([(64, 128), (128, 128), (128, 10)]):
+        linear = nn.Linear(fan_in, fan_out, dtype=dtype, rng=rng)
+        nn.init.kaiming_normal_(linear.weight, nonlinearity="relu", rng=rng)
+        nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if k < 2:
+            layers.append(_CountingReLU(at_zero))
+    return nn.Sequential(*layers)
+
+
+def _train_conventions(seed: int, epochs: int, data, dtype=np.float64, conventions=_CONVENTIONS) -> dict:
+    """Train the same network from the same start with each ReLU'(0); losses per step and counts."""
+    x_train, x_test, y_train, y_test = data
+    x = x_train.astype(dtype)
+    out = {}
+    for c in conventions:
+        model = _relu_net(c, seed, dtype)
+        history = train(model, x, y_train, epochs=epochs, batch_size=64, lr=1e-3, optimizer="adam", seed=seed)
+        relus = [m for m in model if isinstance(m, _CountingReLU)]
+        out[c] = {
+            "losses": np.asarray(history.iteration_loss),
+            "weights": np.concatenate([p.data.ravel() for p in model.parameters()]),
+            "zeros": sum(r.zeros for r in relus),
+            "negatives": sum(r.negatives for r in relus),
+            "seen": sum(r.seen for r in relus),
+            "accuracy": accuracy(model, x_test.astype(dtype), y_test),
+        }
+    return out
+
+
+def _one_sided(fn, x0: float = 0.0, h: float = 1e-6) -> tuple[float, float]:
+    """Left and right difference quotients of ``fn`` at ``x0`` (float64)."""
+    with no_grad():
+        f = lambda v: float(fn(Tensor(np.array([v], np.float64))).data[0])  # noqa: E731
+        return (f(x0) - f(x0 - h)) / h, (f(x0 + h) - f(x0)) / h
+
+
+def _autograd_at(fn, x0: float = 0.0) -> float:
+    x = Tensor(np.array([x0], np.float64), requires_grad=True)
+    fn(x).sum().backward()
+    return float(x.grad[0])
+
+
+def _scaled_deep_net(gain: float, rng: np.random.Generator, act: str) -> nn.Sequential:
+    """64-(64 x 20)-10 in float64, biases 0, W ~ N(0, gain^2 * c / fan_in): c = 2 for ReLU (He), 1 for identity."""
+    sizes = (64,) + (_WIDTH,) * _DEPTH + (10,)
+    c = 2.0 if act == "relu" else 1.0
+    layers = []
+    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        linear = nn.Linear(fan_in, fan_out, dtype=np.float64, rng=rng)
+        nn.init.normal_(linear.weight, 0.0, gain * np.sqrt(c / fan_in), rng)
+        nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if k < len(sizes) - 2:
+            layers.append(nn.ReLU() if act == "relu" else nn.Identity())
+    return nn.Sequential(*layers)
+
+
+def _gradient_growth(gain: float, seed: int, act: str, x, y) -> tuple[np.ndarray, float]:
+    """||dL/dz_l|| per linear layer (bottom to top) and the largest ||dL/dz_l|| / ||dL/dh_l|| over the ReLUs."""
+    rng = np.random.default_rng(seed)
+    model = _scaled_deep_net(gain, rng, act)
+    pick = rng.choice(len(x), 256, replace=False)
+    with GradientFlow(model, param_names=(), track_outputs=(nn.Linear, nn.ReLU)) as flow:
+        nn.CrossEntropyLoss()(model(Tensor(x[pick])), y[pick]).backward()
+    norms = flow.output_norms
+    linear = np.array([norms[name][0] for name, m in model.named_modules() if isinstance(m, nn.Linear)])
+    relu = np.array([norms[name][0] for name, m in model.named_modules() if isinstance(m, nn.ReLU)])
+    # ReLU k sits between linear k (below, its input z_k) and linear k + 1 (above): dL/dz_k = relu'(z_k) * dL/dh_k
+    relu_step = float(np.max(linear[: len(relu)] / relu)) if len(relu) else 0.0
+    return linear, relu_step
+
+
+def run(ctx: Context) -> Result:
+    data = digits_split()
+    x_train, y_train = data[0].astype(np.float64), data[2]
+
+    # 1. ReLU'(0) in {0, 0.5, 1}: the same float64 training run three times, and how often x == 0 happens.
+    seeds = ctx.seeds(full=3, quick=1)
+    epochs = ctx.pick(20, 5)
+    runs = {s: _train_conventions(s, epochs, data) for s in seeds}
+    loss_gap = max(float(np.max(np.abs(r[c]["losses"] - r[0.0]["losses"]))) for r in runs.values() for c in r)
+    weight_gap = max(float(np.max(np.abs(r[c]["weights"] - r[0.0]["weights"]))) for r in runs.values() for c in r)
+    zeros = sum(r[0.0]["zeros"] for r in runs.values())
+    negatives = sum(r[0.0]["negatives"] for r in runs.values())
+    seen = sum(r[0.0]["seen"] for r in runs.values())
+    float32 = _train_conventions(seeds[0], epochs, data, np.float32, conventions=(0.0,))[0.0]
+
+    # 2. and 3. One-sided derivatives at 0 and leaky ReLU's outputs for negative inputs.
+    smooth_and_kinked = {
+        "leaky_relu (0.01)": lambda t: F.leaky_relu(t, 0.01),
+        "relu": F.relu,
+        "elu (alpha 1)": F.elu,
+        "softplus": F.softplus,
+    }
+    sides = {name: _one_sided(fn) for name, fn in smooth_and_kinked.items()}
+    at_zero = {name: _autograd_at(fn) for name, fn in smooth_and_kinked.items()}
+    negative_x = -np.logspace(-6, 3, 1_000)
+    with no_grad():
+        leaky_out = F.leaky_relu(Tensor(negative_x), 0.01).data
+    left, right = sides["leaky_relu (0.01)"]
+
+    # 4. Exploding gradients in a deep ReLU net as the weight scale moves away from He's.
+    probe_seeds = ctx.seeds(full=10, quick=3)
+    growth, relu_step = {}, 0.0
+    profile = {}
+    for act in ("relu", "identity"):
+        for g in _GAINS:
+            values = []
+            for s in probe_seeds:
+                norms, step = _gradient_growth(g, s, act, x_train, y_train)
+                values.append(np.log10(norms[0] / norms[-1]))
+                relu_step = max(relu_step, step)
+                if act == "relu" and s == probe_seeds[0]:
+                    profile[g] = np.log10(norms / norms[-1])
+            growth[act, g] = estimate(values, probe_seeds)
+
+    metrics = {
+        "max_loss_gap_between_conventions": loss_gap,
+        "max_weight_gap_between_conventions": weight_gap,
+        "exact_zero_preactivations": float(zeros),
+        "zero_gradient_fraction": negatives / seen,
+        "leaky_relu_derivative_jump_at_0": right - left,
+        "leaky_negative_output_fraction": float(np.mean(leaky_out < 0)),
+        "leaky_output_to_input_ratio": float(np.max(leaky_out / negative_x)),
+        "relu_he_log10_gradient_growth": growth["relu", 1.0],
+        "relu_gain2_log10_gradient_growth": growth["relu", 2.0],
+        "max_relu_step_gain": relu_step,
+    }
+
+    kink = Table(
+        f"ReLU'(0) set to 0, 0.5 or 1: the same run three times (float64, 64-128-128-10, Adam 1e-3, batch 64, "
+        f"{epochs} epochs, {len(seeds)} seeds)",
+        ["quantity", "value"],
+    )
+    kink.add("pre-activations seen in training (per convention)", seen)
+    kink.add("... exactly 0", zeros)
+    kink.add("... negative (ReLU passes no gradient)", negatives)
+    kink.add("largest absolute loss difference between conventions, any step", loss_gap)
+    kink.add("largest absolute weight difference after training", weight_gap)
+    kink.add("test accuracy (first seed, every convention)", runs[seeds[0]][0.0]["accuracy"])
+    kink.add(f"float32 run: pre-activations exactly 0 out of {float32['seen']:,}", float32["zeros"])
+    derivs = Table(
+        "Difference quotients at 0 (h = 1e-6, float64) and the value autograd returns at exactly 0",
+        ["function", "left derivative", "right derivative", "jump", "autograd at 0"],
+    )
+    for name, (lo, hi) in sides.items():
+        derivs.add(name, lo, hi, hi - lo, at_zero[name])
+    explode = Table(
+        f"log10 ‖dL/dz_1‖ / ‖dL/dz_21‖ at initialisation, 20 hidden layers of 64, batch 256, {len(probe_seeds)} seeds "
+        "(weights N(0, gain² c / fan_in): c = 2 with ReLU, 1 without activation)",
+        ["gain", "ReLU: mean", "ReLU: min", "ReLU: max", "no activation: mean"],
+    )
+    for g in _GAINS:
+        e = growth["relu", g]
+        explode.add(g, e.mean, min(e.values), max(e.values), growth["identity", g].mean)
+
+    figures = {
+        "the kink at 0": _kink_figure(runs[seeds[0]], sides),
+        "gradient growth vs weight scale": _explode_figure(growth, profile),
+    }
+    notes = [
+        f"Over {seen:,} pre-activations per convention, {zeros} were exactly 0, so ReLU'(0) was never used and the "
+        "three conventions gave bit-identical losses and weights. In float32 exact zeros are still rare but not "
+        "impossible; they grow common in low precision or with inputs that are exactly 0 and zero biases.",
+        f"{negatives / seen:.0%} of the pre-activations were negative: there ReLU passes no gradient at all, which "
+        "is the problem leaky ReLU was proposed for (Maas et al., 2013), not the kink.",
+        "The ReLU step never increased a gradient's norm (largest ‖dL/dz‖ / ‖dL/dh‖ across a ReLU: "
+        f"{relu_step:.3g}); the growth comes from the weight matrices, and a network with no activation at all "
+        "grows the same way once its weights are scaled up.",
+    ]
+    return Result(metrics=metrics, figures=figures, tables=[kink, derivs, explode], notes=notes)
+
+
+def _kink_figure(first: dict, sides: dict):
+    fig, (a, b, c) = figure(1, 3, width=15, height=4)
+    x = np.linspace(-1.0, 1.0, 401)
+    with no_grad():
+        a.plot(x, F.leaky_relu(Tensor(x), 0.1).data, color="#4c72b0", label="leaky ReLU, slope 0.1")
+        a.plot(x, F.relu(Tensor(x)).data, "--", color="#8c8c8c", label="ReLU")
+    a.axhline(0, color="k", lw=0.5)
+    a.set_xlabel("x")
+    a.set_ylabel("f(x)")
+    a.set_title("leaky ReLU (slope 0.1 for visibility)")
+    a.legend(fontsize=8)
+    names = list(sides)
+    pos = np.arange(len(names))
+    b.bar(pos - 0.2, [sides[n][0] for n in names], 0.4, label="left derivative at 0", color="#dd8452")
+    b.bar(pos + 0.2, [sides[n][1] for n in names], 0.4, label="right derivative at 0", color="#4c72b0")
+    b.set_xticks(pos, names, rotation=15)
+    b.set_ylabel("difference quotient, h = 1e-6")
+    b.set_title("one-sided derivatives at 0 (unequal: a kink)")
+    b.set_ylim(0, 1.25)
+    b.legend(fontsize=8, loc="upper center", ncol=2)
+    for conv, style in zip(_CONVENTIONS, ["-", "--", ":"]):
+        c.plot(first[conv]["losses"], style, lw=1.2, label=f"ReLU'(0) = {conv:g}")
+    c.set_yscale("log")
+    c.set_xlabel("optimizer step")
+    c.set_ylabel("training loss (float64)")
+    c.set_title("three conventions, one curve (identical bits)")
+    c.legend(fontsize=8)
+    return fig
+
+
+def _explode_figure(growth: dict, profile: dict):
+    fig, (left, right) = figure(1, 2, width=12, height=4.2)
+    for act, color, label in (("relu", "#4c72b0", "ReLU (He scale x gain)"), ("identity", "#8c8c8c", "no activation")):
+        means = [growth[act, g].mean for g in _GAINS]
+        sds = [growth[act, g].sd for g in _GAINS]
+        left.errorbar(_GAINS, means, yerr=sds, fmt="o-", color=color, capsize=3, label=label)
+    left.axvline(1.0, color="k", ls="--", lw=1)
+    left.axhline(0.0, color="k", lw=0.5)
+    left.set_xlabel("weight gain (1 = He for ReLU, 1/fan_in variance without activation)")
+    left.set_ylabel("log10 ‖dL/dz_1‖ / ‖dL/dz_21‖")
+    left.set_title("gradient at the first layer relative to the logits")
+    left.legend(fontsize=8)
+    layers = np.arange(1, _DEPTH + 2)
+    for g in (0.7, 1.0, 1.4, 2.0):
+        right.plot(layers, profile[g], "o-", ms=3, label=f"gain {g:g}")
+    right.set_xlabel("linear layer l (1 = input side, 21 = logits)")
+    right.set_ylabel("log10 ‖dL/dz_l‖ / ‖dL/dz_21‖")
+    right.set_title("ReLU net, one seed: signal per layer")
+    right.legend(fontsize=8)
+    return fig
+
+
+# ------------------------------------------------------------------------------ verdict rules
+def _kink_is_main_problem(m: dict) -> Verdict:
+    gap, dead = m["max_loss_gap_between_conventions"], m["zero_gradient_fraction"]
+    if gap >= 1e-3:
+        return Verdict.SUPPORTED
+    if gap > 1e-12:
+        return Verdict.PARTLY
+    return Verdict.REFUTED if dead >= 0.1 else Verdict.NOT_SUPPORTED
+
+
+def _leaky_negative(m: dict) -> Verdict:
+    fraction, ratio = m["leaky_negative_output_fraction"], m["leaky_output_to_input_ratio"]
+    if fraction < 0.5:
+        return Verdict.REFUTED
+    if fraction == 1.0:
+        return Verdict.SUPPORTED if 0 < ratio <= 0.1 else Verdict.PARTLY
+    return Verdict.NOT_SUPPORTED
+
+
+def _relu_explodes(m: dict) -> Verdict:
+    he, big = m["relu_he_log10_gradient_growth"].mean, m["relu_gain2_log10_gradient_growth"].mean
+    if he >= 3:
+        return Verdict.SUPPORTED
+    if big < 1:
+        return Verdict.REFUTED
+    return Verdict.PARTLY if he < 1 and big >= 3 else Verdict.NOT_SUPPORTED
+
+
+def _e(*values) -> Estimate:
+    return estimate(values, range(len(values)))
+
+
+def _growths(he, big) -> dict:
+    return {"relu_he_log10_gradient_growth": _e(*he), "relu_gain2_log10_gradient_growth": _e(*big)}
+
+
+EXPERIMENT = Experiment(
+    id="q06",
+    question="What is leaky ReLU, and why is it used?",
+    answer=(
+        "Leaky ReLU keeps positive inputs and multiplies negative ones by a small slope (0.01 is usual) instead of "
+        "setting them to 0. Its purpose is to keep a gradient flowing through units whose input is negative: plain "
+        "ReLU passes no gradient there, and a unit that is negative for every input stops learning. It is not about "
+        "differentiability: leaky ReLU has a kink at 0 just like ReLU (slopes 0.01 and 1 on either side), and in "
+        "practice a pre-activation is almost never exactly 0, so the value chosen for the derivative there does not "
+        "change training. ReLU does not make gradients explode by itself either, since its slope is 0 or 1: "
+        "explosion comes from weights that amplify the signal at each layer."
+    ),
+    claims=(
+        Claim(
+            "kink_is_main_problem",
+            "ReLU's main problem is that it is not differentiable at 0.",
+            Custom(
+                _kink_is_main_problem,
+                "train the same float64 network with ReLU'(0) = 0, 0.5 and 1: supported if the loss curves differ "
+                "by >= 1e-3 at some step; partly if by more than 1e-12; refuted if they agree to 1e-12 while >= 10% "
+                "of pre-activations are negative (where ReLU's gradient is 0); otherwise not supported",
+                ("max_loss_gap_between_conventions", "zero_gradient_fraction"),
+                {
+                    Verdict.SUPPORTED: {"max_loss_gap_between_conventions": 0.05, "zero_gradient_fraction": 0.5},
+                    Verdict.PARTLY: {"max_loss_gap_between_conventions": 1e-9, "zero_gradient_fraction": 0.5},
+                    Verdict.NOT_SUPPORTED: {"max_loss_gap_between_conventions": 0.0, "zero_gradient_fraction": 0.01},
+                    Verdict.REFUTED: {"max_loss_gap_between_conventions": 0.0, "zero_gradient_fraction": 0.5},
+                },
+            ),
+        ),
+        Claim(
+            "leaky_differentiable",
+            "Leaky ReLU is differentiable at 0.",
+            AtMost("leaky_relu_derivative_jump_at_0", supported=1e-4, partly=1e-2, refuted_above=0.1),
+        ),
+        Claim(
+            "leaky_negative_outputs",
+            "Leaky ReLU outputs small negative values for negative inputs.",
+            Custom(
+                _leaky_negative,
+                "on 1,000 inputs from -1e3 to -1e-6: supported if every output is negative and "
+                "abs(f(x)) <= 0.1 abs(x); partly if every output is negative but larger; refuted if fewer than half "
+                "are negative; otherwise not supported",
+                ("leaky_negative_output_fraction", "leaky_output_to_input_ratio"),
+                {
+                    Verdict.SUPPORTED: {"leaky_negative_output_fraction": 1.0, "leaky_output_to_input_ratio": 0.01},
+                    Verdict.PARTLY: {"leaky_negative_output_fraction": 1.0, "leaky_output_to_input_ratio": 0.5},
+                    Verdict.NOT_SUPPORTED: {"leaky_negative_output_fraction": 0.7, "leaky_output_to_input_ratio": 0.0},
+                    Verdict.REFUTED: {"leaky_negative_output_fraction": 0.0, "leaky_output_to_input_ratio": 0.0},
+                },
+            ),
+        ),
+        Claim(
+            "relu_explodes",
+            "ReLU can cause exploding gradients.",
+            Custom(
+                _relu_explodes,
+                "log10 of ‖dL/dz‖ at the first layer over the logits in a 20-hidden-layer ReLU net at initialisation, "
+                "mean over seeds: supported if >= 3 with He weights; partly if < 1 with He weights but >= 3 with "
+                "weights twice He's scale; refuted if < 1 even at twice He's scale; otherwise not supported",
+                ("relu_he_log10_gradient_growth", "relu_gain2_log10_gradient_growth"),
+                {
+                    Verdict.SUPPORTED: _growths([4.0, 4.5, 3.8], [9.0, 8.0, 8.5]),
+                    Verdict.PARTLY: _growths([0.1, -0.2, 0.0], [6.0, 5.8, 6.3]),
+                    Verdict.NOT_SUPPORTED: _growths([1.5, 1.8, 1.2], [2.0, 2.2, 1.9]),
+                    Verdict.REFUTED: _growths([0.1, -0.2, 0.0], [0.2, 0.1, 0.3]),
+                },
+            ),
+        ),
+    ),
+    data=(
+        "scikit-learn digits, the lab's split (1,200 train / 597 test, pixels / 16): float64 64-128-128-10 ReLU "
+        "networks trained three times with different ReLU'(0); 64-(64 x 20)-10 networks at initialisation (one batch "
+        "of 256 per seed) for gradient growth; activation values on fixed grids for the derivative checks"
+    ),
+    references=(
+        "Glorot, Bordes & Bengio (2011). Deep sparse rectifier neural networks. AISTATS.",
+        "Maas, Hannun & Ng (2013). Rectifier nonlinearities improve neural network acoustic models. ICML Workshop "
+        "on Deep Learning for Audio, Speech and Language Processing.",
+        "Pascanu, Mikolov & Bengio (2013). On the difficulty of training recurrent neural networks. ICML.",
+        "He, Zhang, Ren & Sun (2015). Delving deep into rectifiers: surpassing human-level performance on ImageNet "
+        "classification. ICCV.",
+        "Bertoin, Bolte, Gerchinovitz & Pauwels (2021). Numerical influence of ReLU'(0) on backpropagation. NeurIPS.",
+    ),
+    run=run,
+)

@@ -1,0 +1,457 @@
+"""Q22. What are an epoch, a batch and an iteration?"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+import tracemalloc
+
+import numpy as np
+
+from .. import functional as F
+from .. import nn, optim
+from ..tensor import Tensor
+from ..train import Callback, evaluate, fit
+from .common import digits_split
+from .framework import Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate
+from .plots import figure
+
+# (samples N, batch size B, drop_last, epochs): the textbook case, a remainder, no batching, one sample per step
+COUNT_CASES = (
+    (1000, 200, False, 2),
+    (1001, 200, False, 2),
+    (1001, 200, True, 2),
+    (1000, 32, False, 2),
+    (1000, 32, True, 2),
+    (1000, None, False, 3),
+    (1000, 1, False, 1),
+)
+MEMORY_BATCHES = (32, 128, 512, 1024, 2048)
+MEMORY_SIZES = (64, 512, 512, 10)
+TRADE_OFF_BATCHES = (1, 8, 32, 128, None)  # None: the whole training set in one batch
+
+
+class _SampleLog(nn.Module):
+    """First layer of the counting model: notes which samples (column 0 holds their index) reach a forward pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches: list[np.ndarray] = []
+
+    def forward(self, x: Tensor) -> Tensor:
+        self.batches.append(x.data[:, 0].astype(np.int64))
+        return x[:, 1:]
+
+
+class _EpochLog(Callback):
+    """Per epoch: the samples that went through a forward pass, and the wall time."""
+
+    def __init__(self, log: _SampleLog | None = None):
+        self.log, self.seen, self.seconds = log, [], []
+
+    def on_epoch_begin(self, state) -> None:
+        if self.log is not None:
+            self.log.batches.clear()
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, state) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+        if self.log is not None:
+            self.seen.append(np.concatenate(self.log.batches))
+
+
+def _expected(n: int, batch: int | None, drop_last: bool) -> tuple[int, int]:
+    """Iterations and samples per epoch: ceil(N / B) steps (floor with drop_last); None is one batch of N."""
+    if batch is None:
+        return 1, n
+    steps = n // batch if drop_last else math.ceil(n / batch)
+    return steps, (steps * batch if drop_last else n)
+
+
+def _count(n: int, batch: int | None, drop_last: bool, epochs: int, rng: np.random.Generator) -> dict:
+    """Train a tiny model and count forward passes, backward passes, optimizer steps and samples per epoch."""
+    x = np.concatenate([np.arange(n, dtype=np.float32)[:, None], rng.standard_normal((n, 4), dtype=np.float32)], 1)
+    y = rng.integers(0, 2, n)
+    log = _SampleLog()
+    model = nn.Sequential(log, nn.Linear(4, 2, rng=rng))
+    counts = {"forward": 0, "backward": 0}
+    model.register_forward_hook(lambda *_: counts.__setitem__("forward", counts["forward"] + 1))
+    model[1].weight.register_hook(lambda _: counts.__setitem__("backward", counts["backward"] + 1))
+    epoch_log = _EpochLog(log)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.01),
+        (x, y),
+        epochs=epochs,
+        batch_size=batch,
+        drop_last=drop_last,
+        seed=int(rng.integers(2**31)),
+        verbose=0,
+        callbacks=[epoch_log],
+    )
+    per_sample = [np.bincount(seen, minlength=n) for seen in epoch_log.seen]
+    return {
+        "history": history,
+        "forward": counts["forward"],
+        "backward": counts["backward"],
+        "once": [int(np.sum(c == 1)) for c in per_sample],
+        "never": [int(np.sum(c == 0)) for c in per_sample],
+        "twice": [int(np.sum(c > 1)) for c in per_sample],
+    }
+
+
+def _peak_bytes(batch: int, rng: np.random.Generator) -> int:
+    """Peak NumPy memory allocated by one forward + backward of the MLP on a batch (tracemalloc sees NumPy)."""
+    layers = []
+    for fan_in, fan_out in zip(MEMORY_SIZES[:-1], MEMORY_SIZES[1:]):
+        layers += [nn.Linear(fan_in, fan_out, rng=rng), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    x = rng.standard_normal((batch, MEMORY_SIZES[0]), dtype=np.float32)
+    y = rng.integers(0, MEMORY_SIZES[-1], batch)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        loss = F.cross_entropy(model(Tensor(x)), y)
+        loss.backward()
+        del loss
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return int(peak)
+
+
+def _trade_off(seeds: list[int], epochs: int, n_train: int) -> dict:
+    """Digits, a 64-64-10 ReLU MLP, plain SGD (lr 0.05) for a fixed number of epochs at each batch size."""
+    x_train, x_test, y_train, y_test = digits_split(0, n_train=n_train)
+    keys = ("seconds", "loss", "test_acc", "steps", "curve", "clock")
+    out = {b: {k: [] for k in keys} for b in TRADE_OFF_BATCHES}
+    for seed in seeds:
+        for batch in TRADE_OFF_BATCHES:
+            rng = np.random.default_rng([seed, 22])
+            model = nn.Sequential(nn.Linear(64, 64, rng=rng), nn.ReLU(), nn.Linear(64, 10, rng=rng))
+            epoch_log = _EpochLog()
+            history = fit(
+                model,
+                nn.CrossEntropyLoss(),
+                optim.SGD(model.parameters(), lr=0.05),
+                (x_train, y_train),
+                epochs=epochs,
+                batch_size=batch,
+                seed=seed,
+                verbose=0,
+                callbacks=[epoch_log],
+            )
+            o = out[batch]
+            o["seconds"].append(float(np.median(epoch_log.seconds)))
+            o["curve"].append(history.loss)
+            o["clock"].append(np.cumsum(epoch_log.seconds))
+            o["loss"].append(evaluate(model, nn.CrossEntropyLoss(), (x_train, y_train))["loss"])
+            o["test_acc"].append(evaluate(model, nn.CrossEntropyLoss(), (x_test, y_test), ["accuracy"])["accuracy"])
+            o["steps"].append(history.iterations)
+    return out
+
+
+def _steps_label(steps: int) -> str:
+    return f"{steps} step" if steps == 1 else f"{steps} steps"
+
+
+# ---------------------------------------------------------------------------------------------- run
+def run(ctx: Context) -> Result:
+    rng = ctx.rng()
+    # quick mode shortens only the one-sample-per-step case
+    cases = ctx.pick(COUNT_CASES, tuple((min(n, 300) if b == 1 else n, b, d, e) for n, b, d, e in COUNT_CASES))
+    epochs = ctx.pick(8, 2)
+    counted = [(case, _count(*case, rng=rng)) for case in cases]
+    peaks = [_peak_bytes(b, np.random.default_rng(ctx.seed)) for b in MEMORY_BATCHES]
+    seeds = ctx.seeds(full=5, quick=1)
+    trade = _trade_off(seeds, epochs=epochs, n_train=ctx.pick(None, 300))
+
+    # ------------------------------------------------------------------ counts
+    counts = Table(
+        "What fit() did, counted: History against the formula ceil(N / B) (floor with drop_last)",
+        [
+            "N",
+            "batch size",
+            "drop_last",
+            "epochs",
+            "iterations (History)",
+            "expected",
+            "samples_seen (History)",
+            "expected",
+            "forward passes",
+            "backward passes",
+            "per epoch: samples used once / skipped / repeated",
+        ],
+    )
+    mismatches = coverage_errors = 0
+    passes_per_epoch = {}
+    for (n, batch, drop_last, n_epochs), c in counted:
+        h = c["history"]
+        steps, samples = _expected(n, batch, drop_last)
+        wrong = [h.iterations != n_epochs * steps, h.samples_seen != n_epochs * samples, h.epochs != n_epochs]
+        wrong += [c["forward"] != h.iterations, c["backward"] != h.iterations]
+        mismatches += sum(wrong)
+        if not drop_last:
+            coverage_errors += sum(n - once for once in c["once"])
+        passes_per_epoch[(n, batch, drop_last)] = c["forward"] / n_epochs
+        counts.add(
+            n,
+            "None (full batch)" if batch is None else batch,
+            str(drop_last),
+            n_epochs,
+            h.iterations,
+            n_epochs * steps,
+            h.samples_seen,
+            n_epochs * samples,
+            c["forward"],
+            c["backward"],
+            f"{min(c['once'])} / {max(c['never'])} / {max(c['twice'])}",
+        )
+    textbook = next(c["history"] for (n, b, d, _), c in counted if (n, b, d) == (1000, 200, False))
+    full_batch = [p for (n, b, d), p in passes_per_epoch.items() if b is None]
+    mini_batch = [p for (n, b, d), p in passes_per_epoch.items() if b is not None]
+
+    # ------------------------------------------------------------------ memory
+    batches = np.array(MEMORY_BATCHES, dtype=float)
+    mib = np.array(peaks, dtype=float) / 2**20
+    slope, intercept = np.polyfit(batches, mib, 1)
+    r2 = 1 - np.sum((mib - (slope * batches + intercept)) ** 2) / np.sum((mib - mib.mean()) ** 2)
+    activations = 4 * (2 * sum(MEMORY_SIZES[1:-1]) + MEMORY_SIZES[-1])  # float32 pre- and post-ReLU, logits
+    params = 4 * sum(a * b + b for a, b in zip(MEMORY_SIZES[:-1], MEMORY_SIZES[1:]))
+    memory = Table(
+        f"Peak NumPy memory of one forward + backward pass, MLP {'-'.join(map(str, MEMORY_SIZES))} (tracemalloc)",
+        ["batch size", "peak (MiB)", "linear fit (MiB)"],
+    )
+    for b, m in zip(MEMORY_BATCHES, mib):
+        memory.add(int(b), float(m), float(slope * b + intercept))
+    memory.add(
+        "slope",
+        f"{slope * 2**20 / 1024:.1f} KiB per sample",
+        f"forward activations alone: {activations / 1024:.1f} KiB",
+    )
+    memory.add("intercept", f"{intercept:.2f} MiB", f"parameter gradients: {params / 2**20:.2f} MiB")
+
+    # ------------------------------------------------------------------ trade-off
+    n_trade = ctx.pick(1200, 300)
+    trade_table = Table(
+        f"Digits ({n_trade} training images), 64-64-10 ReLU MLP, SGD lr 0.05, {epochs} epochs, {len(seeds)} seed(s)",
+        [
+            "batch size",
+            "steps per epoch",
+            "wall time per epoch (ms)",
+            "training loss after the epochs",
+            "test accuracy",
+        ],
+    )
+    labels = []
+    for b in TRADE_OFF_BATCHES:
+        o = trade[b]
+        label = f"{n_trade} (full)" if b is None else str(b)
+        labels.append(label)
+        trade_table.add(
+            label,
+            o["steps"][0] // epochs,
+            1e3 * float(np.median(o["seconds"])),
+            float(np.mean(o["loss"])),
+            float(np.mean(o["test_acc"])),
+        )
+
+    fig, (ax_mem, ax_time, ax_loss, ax_clock) = figure(2, 2, width=11, height=8)
+    ax_mem.plot(batches, mib, "o", color="#4c72b0", label="measured peak")
+    ax_mem.plot(batches, slope * batches + intercept, "-", color="#4c72b0", lw=1, label=f"linear fit, R² = {r2:.4f}")
+    ax_mem.set_xlabel("batch size")
+    ax_mem.set_ylabel("peak memory of forward + backward (MiB)")
+    ax_mem.set_title("memory grows linearly with the batch")
+    ax_mem.legend(fontsize=8)
+
+    xs = np.arange(len(TRADE_OFF_BATCHES))
+    seconds = [1e3 * float(np.median(trade[b]["seconds"])) for b in TRADE_OFF_BATCHES]
+    ax_time.bar(xs, seconds, color="#dd8452")
+    ax_time.set_yscale("log")
+    ax_time.set_xticks(xs, labels)
+    ax_time.set_xlabel("batch size (1 = stochastic, full = whole training set)")
+    ax_time.set_ylabel("wall time per epoch (ms, log scale)")
+    ax_time.set_title("one epoch: fewer, larger steps are cheaper")
+    for x, s, b in zip(xs, seconds, TRADE_OFF_BATCHES):
+        ax_time.annotate(_steps_label(trade[b]["steps"][0] // epochs), (x, s), ha="center", va="bottom", fontsize=8)
+
+    losses = [trade[b]["loss"] for b in TRADE_OFF_BATCHES]
+    ax_loss.bar(xs, [np.mean(v) for v in losses], color="#55a868")
+    for x, v in zip(xs, losses):
+        ax_loss.plot([x] * len(v), v, "k.", ms=4)
+    ax_loss.set_xticks(xs, labels)
+    ax_loss.set_xlabel("batch size")
+    ax_loss.set_ylabel(f"training cross-entropy after {epochs} epochs")
+    ax_loss.set_title("same epochs, same learning rate: more steps learn more")
+
+    colors = ("#c44e52", "#dd8452", "#55a868", "#4c72b0", "#8172b3")
+    for b, label, color in zip(TRADE_OFF_BATCHES, labels, colors):
+        clock = np.mean(trade[b]["clock"], axis=0)
+        ax_clock.plot(clock, np.mean(trade[b]["curve"], axis=0), "o-", ms=3, color=color, label=f"batch {label}")
+    ax_clock.set_xscale("log")
+    ax_clock.set_xlabel("wall time since the start of training (s, log scale)")
+    ax_clock.set_ylabel("training loss, mean over each epoch")
+    ax_clock.set_title("the trade-off: loss against time, one point per epoch")
+    ax_clock.legend(fontsize=8)
+
+    metrics = {
+        "iterations_per_epoch_1000_200": textbook.iterations / textbook.epochs,
+        "count_mismatches": float(mismatches),
+        "epoch_coverage_errors": float(coverage_errors),
+        "passes_per_epoch_full_batch": float(np.mean(full_batch)),
+        "passes_per_epoch_mini_batch_min": float(np.min(mini_batch)),
+        "memory_slope_kib_per_sample": float(slope * 1024),
+        "memory_linear_r2": float(r2),
+        "memory_ratio_2048_vs_32": float(peaks[-1] / peaks[0]),
+        "seconds_per_epoch_batch1_vs_full": estimate(
+            [a / b for a, b in zip(trade[1]["seconds"], trade[None]["seconds"])], seeds
+        ),
+    }
+    notes = [
+        "Iteration and forward/backward counts come from fit()'s History and from hooks on the model: a forward hook "
+        "on the model and a gradient hook on one weight, so each number is what actually ran.",
+        f"Memory: each extra sample adds its activations (and their gradients) to the graph; the intercept "
+        f"({intercept:.2f} MiB) is what does not depend on the batch, mostly the parameter gradients. Peak memory "
+        f"at batch 2048 is {peaks[-1] / peaks[0]:.0f}x that at batch 32.",
+        "Wall times are medians over epochs and seeds on a shared machine: read the ratios, not the absolute numbers.",
+        "The trade-off runs use one learning rate for every batch size, so that an epoch differs only in its number "
+        "of steps; tuning the rate per batch size (larger for larger batches) narrows the loss gap after a fixed "
+        "number of epochs but not the difference in steps.",
+    ]
+    return Result(
+        metrics=metrics,
+        figures={"memory and the batch-size trade-off": fig},
+        tables=[counts, memory, trade_table],
+        notes=notes,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- rules
+def _epoch_is_one_pass(m: dict) -> Verdict:
+    return Verdict.SUPPORTED if m["epoch_coverage_errors"] == 0 else Verdict.REFUTED
+
+
+def _iteration_counts(m: dict) -> Verdict:
+    textbook = m["iterations_per_epoch_1000_200"] == 5
+    if textbook and m["count_mismatches"] == 0:
+        return Verdict.SUPPORTED
+    return Verdict.PARTLY if textbook else Verdict.REFUTED
+
+
+def _one_pass_per_epoch(m: dict) -> Verdict:
+    full, mini = m["passes_per_epoch_full_batch"], m["passes_per_epoch_mini_batch_min"]
+    if full == 1 and mini == 1:
+        return Verdict.SUPPORTED
+    if full == 1:
+        return Verdict.PARTLY
+    return Verdict.REFUTED
+
+
+def _memory_grows(m: dict) -> Verdict:
+    if m["memory_slope_kib_per_sample"] <= 0 or m["memory_ratio_2048_vs_32"] < 1.1:
+        return Verdict.REFUTED
+    return Verdict.SUPPORTED if m["memory_linear_r2"] >= 0.99 else Verdict.PARTLY
+
+
+EXPERIMENT = Experiment(
+    id="q22",
+    question="What are an epoch, a batch and an iteration?",
+    answer=(
+        "An epoch is one full pass of the training set through training: every sample is used once. The batch "
+        "size is how many samples go through one forward and one backward pass together, and an iteration is "
+        "one such pass followed by one optimizer step. An epoch therefore holds ceil(N / B) iterations: 1,000 "
+        "samples in batches of 200 give 5, 1,001 give 6 (the last batch holds one sample), or 5 if the "
+        "incomplete batch is dropped. Only full-batch training has one forward and one backward pass per "
+        "epoch; stochastic training (B = 1) has N. Memory grows linearly with the batch, because every "
+        "sample's activations are kept for the backward pass; smaller batches take more, cheaper steps per "
+        "epoch, so an epoch costs more time but makes more progress."
+    ),
+    claims=(
+        Claim(
+            "epoch_is_one_pass",
+            "An epoch is one pass over the whole training set.",
+            Custom(
+                _epoch_is_one_pass,
+                "supported if, without drop_last, every sample goes through exactly one forward pass in every "
+                "epoch (count of samples used zero or several times = 0); refuted otherwise",
+                ("epoch_coverage_errors",),
+                {Verdict.SUPPORTED: {"epoch_coverage_errors": 0.0}, Verdict.REFUTED: {"epoch_coverage_errors": 3.0}},
+            ),
+        ),
+        Claim(
+            "iteration_is_one_batch_step",
+            "An iteration is one optimizer step on one batch, so 1,000 samples in batches of 200 take 5 iterations "
+            "per epoch.",
+            Custom(
+                _iteration_counts,
+                "supported if fit() takes 5 steps per epoch for N = 1,000, B = 200 and every case's iterations, "
+                "samples seen, forward and backward passes equal the formula ceil(N / B) (floor with drop_last); "
+                "partly if only the 1,000 / 200 case holds; refuted if it does not",
+                ("iterations_per_epoch_1000_200", "count_mismatches"),
+                {
+                    Verdict.SUPPORTED: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": 0.0},
+                    Verdict.PARTLY: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": 2.0},
+                    Verdict.REFUTED: {"iterations_per_epoch_1000_200": 4.0, "count_mismatches": 2.0},
+                },
+            ),
+        ),
+        Claim(
+            "epoch_is_one_forward_backward",
+            "One epoch is one forward pass and one backward pass.",
+            Custom(
+                _one_pass_per_epoch,
+                "supported if every run makes exactly one forward pass per epoch; partly if only full-batch "
+                "training does (mini-batch training makes ceil(N / B)); refuted if not even full-batch does",
+                ("passes_per_epoch_full_batch", "passes_per_epoch_mini_batch_min"),
+                {
+                    Verdict.SUPPORTED: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 1.0},
+                    Verdict.PARTLY: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 5.0},
+                    Verdict.REFUTED: {"passes_per_epoch_full_batch": 2.0, "passes_per_epoch_mini_batch_min": 5.0},
+                },
+            ),
+        ),
+        Claim(
+            "larger_batch_more_memory",
+            "A larger batch needs more memory.",
+            Custom(
+                _memory_grows,
+                "peak memory of forward + backward against batch size: supported if it grows (positive slope, "
+                "peak at 2,048 >= 1.1x the peak at 32) linearly (R² >= 0.99); partly if it grows but not "
+                "linearly; refuted if it does not grow",
+                ("memory_slope_kib_per_sample", "memory_linear_r2", "memory_ratio_2048_vs_32"),
+                {
+                    Verdict.SUPPORTED: {
+                        "memory_slope_kib_per_sample": 20.0,
+                        "memory_linear_r2": 0.999,
+                        "memory_ratio_2048_vs_32": 30.0,
+                    },
+                    Verdict.PARTLY: {
+                        "memory_slope_kib_per_sample": 20.0,
+                        "memory_linear_r2": 0.8,
+                        "memory_ratio_2048_vs_32": 30.0,
+                    },
+                    Verdict.REFUTED: {
+                        "memory_slope_kib_per_sample": 0.0,
+                        "memory_linear_r2": 0.1,
+                        "memory_ratio_2048_vs_32": 1.0,
+                    },
+                },
+            ),
+        ),
+    ),
+    data=(
+        "Counting: synthetic samples (4 Gaussian features, random binary labels, N = 1,000 or 1,001) with a "
+        "linear model; memory: random Gaussian batches through a 64-512-512-10 MLP; trade-off: scikit-learn "
+        "digits (8x8, pixels / 16), the lab's 1,200 / 597 split"
+    ),
+    references=(
+        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 8.1.3 (batch and minibatch "
+        "algorithms).",
+        "Bottou, Curtis & Nocedal (2018). Optimization methods for large-scale machine learning. SIAM Review 60(2).",
+        "Masters & Luschi (2018). Revisiting small batch training for deep neural networks. arXiv:1804.07612.",
+    ),
+    run=run,
+)

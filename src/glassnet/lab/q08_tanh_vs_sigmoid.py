@@ -1,0 +1,518 @@
+"""Q08. tanh or sigmoid: how do they differ?"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.ticker import NullFormatter
+
+from .. import functional as F
+from .. import nn
+from ..autograd import no_grad
+from ..data import Standardizer
+from ..diagnostics import GradientFlow
+from ..tensor import Tensor
+from ..train import Callback, fit
+from .common import accuracy, digits_split, make_optimizer, mlp
+from .framework import (
+    Claim,
+    Context,
+    Custom,
+    Effect,
+    Experiment,
+    Result,
+    Table,
+    Verdict,
+    estimate,
+    paired_difference,
+)
+from .plots import figure
+
+# tanh'(x) = sigmoid'(x) where cosh(x) = 2 cosh(x / 2), i.e. cosh(x / 2) = (1 + sqrt(3)) / 2.
+CROSSOVER = 2 * math.acosh((1 + math.sqrt(3)) / 2)
+TARGET_ACCURACY = 0.97  # training-set accuracy that counts as "trained" for the MLPs
+TARGET_LOSS = 0.2  # training cross-entropy that counts as "trained" for softmax regression
+NAMES = {"sigmoid": "sigmoid", "centred_sigmoid": "sigmoid - 1/2", "tanh": "tanh"}
+
+
+class CentredSigmoid(nn.Module):
+    """sigmoid(x) - 1/2 = tanh(x / 2) / 2: the sigmoid's slope (at most 1/4), centred on 0 like tanh."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.sigmoid(x) - 0.5
+
+
+class _StopAtTarget(Callback):
+    """Stop ``fit`` once a condition holds; remember the optimizer step at which it did."""
+
+    def __init__(self, reached, every: int):
+        self.reached, self.every, self.step = reached, every, None
+
+    def on_batch_end(self, state) -> None:
+        if state.iteration % self.every == 0 and self.reached(state.model):
+            self.step = state.iteration
+            state.stop("target reached")
+
+
+def _steps_to(model, x, y, lr: float, batch_size, max_epochs: int, seed: int, reached, every: int) -> float:
+    """Optimizer steps of plain SGD until ``reached(model)``; inf if it never happens (or the loss blows up)."""
+    stop = _StopAtTarget(reached, every)
+    with np.errstate(over="ignore", invalid="ignore"):
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            make_optimizer(model, "sgd", lr),
+            (x, y),
+            epochs=max_epochs,
+            batch_size=batch_size,
+            callbacks=[stop],
+            seed=seed,
+            verbose=0,
+        )
+    return math.inf if stop.step is None else float(stop.step)
+
+
+def _build(kind: str, seed: int, depth: int = 2, width: int = 64, init: str = "glorot") -> nn.Sequential:
+    model = mlp(
+        (64,) + (width,) * depth + (10,),
+        "tanh" if kind == "centred_sigmoid" else kind,
+        init,
+        rng=np.random.default_rng([seed, 8]),
+    )
+    if kind == "centred_sigmoid":
+        layers = [CentredSigmoid() if isinstance(m, nn.Tanh) else m for m in model]
+        model = nn.Sequential(*layers)
+    return model
+
+
+def _hidden(model: nn.Module, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Pre-activations and activations of every hidden layer on ``x`` (no graph)."""
+    pre, post, h = [], [], Tensor(x)
+    with no_grad():
+        for layer in model:
+            h = layer(h)
+            if isinstance(layer, nn.Linear):
+                pre.append(h.data)
+            elif not isinstance(layer, nn.Identity):
+                post.append(h.data)
+    return pre[: len(post)], post
+
+
+# ------------------------------------------------------------------------------ the parts
+def _identity() -> dict:
+    """tanh against sigmoid, shifted only, then scaled and shifted, on a fine grid (float64)."""
+    x = np.linspace(-20, 20, 400_001)
+    tanh = np.tanh(x)
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    identity = float(np.max(np.abs(tanh - (2 * sig(2 * x) - 1))))
+    xt = Tensor(x)
+    library = float(np.max(np.abs(F.tanh(xt).data - (2 * F.sigmoid(2 * xt).data - 1))))
+    # Best shift of both axes: for a shift c of x, the best shift d of the output is the midrange of
+    # tanh - sigmoid(x + c), leaving half its range as the error. The sigmoid's range is 1 wide and tanh's 2,
+    # so no shift gets below 1/2; the best is about 0.59.
+    shift_only = min(float(np.ptp(tanh - sig(x + c))) / 2 for c in np.linspace(-2, 2, 81))
+    # Output scaled and shifted, input untouched: 2 sigmoid(x) - 1 = tanh(x / 2).
+    out_only = float(np.max(np.abs(tanh - (2 * sig(x) - 1))))
+    return {"identity": max(identity, library), "shift_only": shift_only, "output_scale_only": out_only}
+
+
+def _centring(ctx: Context, seeds) -> dict:
+    """Softmax regression by full-batch gradient descent: raw pixels / 16 vs the same pixels centred."""
+    lrs = ctx.pick([1.0, 3.0, 10.0, 30.0, 100.0], [10.0, 30.0])
+    results = {"raw": [], "centred": [], "standardised": []}
+    best_lr = {k: [] for k in results}
+    for seed in seeds:
+        x, _, y, _ = digits_split(seed=seed, n_train=1000)
+        inputs = {"raw": x, "centred": x - x.mean(axis=0), "standardised": Standardizer().fit_transform(x)}
+        for name, xs in inputs.items():
+
+            def reached(model, xs=xs, y=y):
+                with no_grad():
+                    return F.cross_entropy(model(Tensor(xs)), y).item() <= TARGET_LOSS
+
+            steps = []
+            for lr in lrs:
+                model = nn.Sequential(nn.Linear(64, 10, rng=np.random.default_rng([seed, 3])))
+                steps.append(_steps_to(model, xs, y, lr, None, 400, seed, reached, every=1))
+            results[name].append(min(*steps, 400))  # 400 steps is the budget: a miss counts as 400
+            best_lr[name].append(lrs[int(np.argmin(steps))])
+    x, _, _, _ = digits_split()
+    x = x[:, x.std(axis=0) > 0].astype(np.float64)
+    kappa = {}
+    for name, xs in (("raw", x), ("centred", x - x.mean(axis=0))):
+        # Hessian of softmax regression at equal class probabilities: (I - 11^T/K)/K kron E[x~ x~^T], x~ = (x, 1).
+        xa = np.hstack([xs, np.ones((len(xs), 1))])
+        eig = np.linalg.eigvalsh(xa.T @ xa / len(xa))
+        kappa[name] = (float(eig[-1]), float(eig[0]))
+    return {"steps": {k: estimate(v, seeds) for k, v in results.items()}, "best_lr": best_lr, "kappa": kappa}
+
+
+def _race(ctx: Context, seeds, x, y) -> dict:
+    """Steps of SGD to TARGET_ACCURACY for sigmoid, centred sigmoid and tanh MLPs, each at its own best rate."""
+    lrs = ctx.pick([0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0], [0.5, 2.0, 5.0])
+
+    def reached(model):
+        return accuracy(model, x, y) >= TARGET_ACCURACY
+
+    tuning_seed = 10_000 + seeds[0]  # tune on a seed the comparison does not use
+    out = {}
+    for kind in NAMES:
+        tuning = [_steps_to(_build(kind, tuning_seed), x, y, lr, 32, 20, tuning_seed, reached, 2) for lr in lrs]
+        lr = lrs[int(np.argmin(tuning))]
+        steps, beyond, centre = [], [], []
+        for seed in seeds:
+            model = _build(kind, seed)
+            # a run that never gets there counts as the whole budget (20 epochs), so the comparison stays finite
+            steps.append(min(_steps_to(model, x, y, lr, 32, 20, seed, reached, 2), 20 * math.ceil(len(y) / 32)))
+            pre, _ = _hidden(model, x)
+            beyond.append(float(np.mean([np.mean(np.abs(p) > CROSSOVER) for p in pre])))
+            centre.append(_mean_activation(model, x, 0.5 if kind == "sigmoid" else 0.0))
+        out[kind] = {
+            "lr": lr,
+            "tuning": tuning,
+            "steps": estimate(steps, seeds),
+            "beyond": estimate(beyond, seeds),
+            "trained_mean": tuple(estimate(v, seeds) for v in zip(*centre)),
+        }
+    return {"lrs": lrs, **out}
+
+
+def _mean_activation(model: nn.Module, x: np.ndarray, centre: float) -> tuple[float, float]:
+    """Mean hidden activation over units and samples, and the mean |per-unit mean - centre|."""
+    post = _hidden(model, x)[1]
+    overall = float(np.mean([a.mean() for a in post]))
+    per_unit = float(np.mean([np.abs(a.mean(axis=0) - centre).mean() for a in post]))
+    return overall, per_unit
+
+
+def _initial_means(seeds, x_std, x_raw) -> dict:
+    """Mean hidden activations of freshly initialised 64-64-64-10 nets, on standardised and on raw inputs."""
+    out = {}
+    for kind, centre in (("sigmoid", 0.5), ("tanh", 0.0)):
+        for name, x in (("standardised", x_std), ("raw", x_raw)):
+            pairs = [_mean_activation(_build(kind, s), x, centre) for s in seeds]
+            out[(kind, name)] = tuple(estimate(v, seeds) for v in zip(*pairs))
+    return out
+
+
+def _vanishing(seeds, x, y, depth: int) -> dict:
+    """||dL/dW|| per hidden layer at initialisation (batch of 256), for several activation/initialisation pairs."""
+    configs = {
+        "sigmoid, Glorot": ("sigmoid", "glorot"),
+        "tanh, Glorot": ("tanh", "glorot"),
+        "tanh, default init": ("tanh", "default"),
+        "ReLU, He": ("relu", "he"),
+    }
+    out = {}
+    for label, (kind, init) in configs.items():
+        profiles = []
+        for seed in seeds:
+            model = _build(kind, seed, depth=depth, init=init)
+            with GradientFlow(model) as flow:
+                F.cross_entropy(model(Tensor(x[:256])), y[:256]).backward()
+            profiles.append([values[-1] for values in flow.norms.values()][:-1])  # hidden layers only
+        profiles = np.array(profiles)
+        out[label] = {
+            "profile": np.exp(np.log(profiles).mean(axis=0)),
+            "log10_ratio": estimate(np.log10(profiles[:, 0] / profiles[:, -1]), seeds),
+        }
+    return out
+
+
+def run(ctx: Context) -> Result:
+    seeds = ctx.seeds(full=6, quick=2)
+    x_raw, _, y, _ = digits_split()
+    x = Standardizer().fit_transform(x_raw)
+    ident = _identity()
+    centring = _centring(ctx, seeds)
+    race = _race(ctx, seeds, x, y)
+    initial = _initial_means(seeds, x, x_raw)
+    depth = 20
+    vanish = _vanishing(seeds, x, y, depth)
+
+    init_std = {k: initial[(k, "standardised")][0].mean for k in ("sigmoid", "tanh")}
+    trained = {k: race[k]["trained_mean"][0].mean for k in ("sigmoid", "tanh")}
+    steps = {k: race[k]["steps"] for k in NAMES}
+    metrics = {
+        "identity_max_error": ident["identity"],
+        "shift_only_max_error": ident["shift_only"],
+        "tanh_mean_max": max(abs(init_std["tanh"]), abs(trained["tanh"])),
+        "sigmoid_mean_init": init_std["sigmoid"],
+        "sigmoid_mean_trained": trained["sigmoid"],
+        "steps_saved_by_centring": paired_difference(centring["steps"]["raw"], centring["steps"]["centred"]),
+        "steps_saved_by_tanh": paired_difference(steps["sigmoid"], steps["tanh"]),
+        "steps_saved_by_tanh_over_centred_sigmoid": paired_difference(steps["centred_sigmoid"], steps["tanh"]),
+        "share_beyond_crossover": race["tanh"]["beyond"].mean,
+        "log10_ratio_sigmoid": vanish["sigmoid, Glorot"]["log10_ratio"],
+        "log10_ratio_tanh": vanish["tanh, Glorot"]["log10_ratio"],
+        "log10_ratio_tanh_default_init": vanish["tanh, default init"]["log10_ratio"],
+    }
+
+    # ------------------------------------------------------------------ tables
+    shape = Table("tanh written with the sigmoid (float64, x in [-20, 20])", ["form", "max |tanh(x) - form|"])
+    shape.add("sigmoid(x + c) + d, best shifts c and d", ident["shift_only"])
+    shape.add("2 sigmoid(x) - 1 (output scaled and shifted)", ident["output_scale_only"])
+    shape.add("2 sigmoid(2x) - 1 (input and output scaled, shifted)", ident["identity"])
+    shape.add(f"derivatives: tanh'(0) = 1, sigmoid'(0) = 1/4; tanh' > sigmoid' only for |x| < {CROSSOVER:.4f}", "")
+    means = Table(
+        "Hidden activations of a 64-64-64-10 net on the training images: mean over units and images, and the "
+        "mean distance of each unit's own mean from the centre (0.5 for sigmoid, 0 for tanh)",
+        ["network", "inputs", "sigmoid mean", "tanh mean", "sigmoid |unit mean - 0.5|", "tanh |unit mean|"],
+    )
+    rows = [("at initialisation", n, initial[("sigmoid", n)], initial[("tanh", n)]) for n in ("standardised", "raw")]
+    rows.append(
+        (
+            f"trained to {TARGET_ACCURACY:.0%}",
+            "standardised",
+            race["sigmoid"]["trained_mean"],
+            race["tanh"]["trained_mean"],
+        )
+    )
+    for label, inputs, sig_est, tanh_est in rows:
+        means.add(label, inputs, sig_est[0].mean, tanh_est[0].mean, sig_est[1].mean, tanh_est[1].mean)
+    cent = Table(
+        f"Softmax regression, full-batch gradient descent, steps until training loss <= {TARGET_LOSS} "
+        f"(best of the learning-rate grid per run; {len(seeds)} training subsets of 1,000 images)",
+        ["inputs", "steps (mean)", "sd", "best learning rates", "Hessian at start: largest eigenvalue", "smallest"],
+    )
+    for name in ("raw", "centred", "standardised"):
+        k = centring["kappa"].get(name, ("", ""))
+        est = centring["steps"][name]
+        cent.add(name, est.mean, est.sd, ", ".join(f"{v:g}" for v in centring["best_lr"][name]), *k)
+    race_table = Table(
+        f"64-64-64-10 MLP, standardised inputs, Glorot init, SGD batch 32: steps until training accuracy >= "
+        f"{TARGET_ACCURACY:.0%}; learning rate tuned on a separate seed",
+        ["activation", "learning rate", "steps (mean)", "sd", f"pre-activations with |x| > {CROSSOVER:.3f}"],
+    )
+    for kind, name in NAMES.items():
+        r = race[kind]
+        race_table.add(name, r["lr"], r["steps"].mean, r["steps"].sd, r["beyond"].mean)
+    grad = Table(
+        f"Gradient norms at initialisation, {depth} hidden layers of 64: log10(||dL/dW_1|| / ||dL/dW_{depth}||)",
+        ["activation, init", "log10 ratio (mean)", "sd"],
+    )
+    for label, v in vanish.items():
+        grad.add(label, v["log10_ratio"].mean, v["log10_ratio"].sd)
+
+    # ------------------------------------------------------------------ figures
+    fig1, (a, b) = figure(1, 2, width=11, height=4)
+    xs = np.linspace(-5, 5, 501)
+    sig = 1 / (1 + np.exp(-xs))
+    a.plot(xs, np.tanh(xs), color="#4c72b0", label="tanh")
+    a.plot(xs, sig, color="#c44e52", label="sigmoid")
+    a.plot(xs, sig - 0.5, ":", color="#c44e52", label="sigmoid - 1/2 (shift only)")
+    a.plot(xs, 1 - np.tanh(xs) ** 2, "--", color="#4c72b0", label="tanh'")
+    a.plot(xs, sig * (1 - sig), "--", color="#c44e52", label="sigmoid'")
+    for side in (-1, 1):
+        a.axvline(side * CROSSOVER, color="grey", lw=0.6)
+    a.text(CROSSOVER + 0.1, -0.9, f"|x| = {CROSSOVER:.2f}:\nderivatives equal", fontsize=8)
+    a.set_xlabel("x")
+    a.set_ylabel("value")
+    a.set_title("tanh(x) = 2 sigmoid(2x) - 1")
+    a.legend(fontsize=7, loc="upper left")
+    for kind, color in (("sigmoid", "#c44e52"), ("centred_sigmoid", "#dd8452"), ("tanh", "#4c72b0")):
+        tuning = np.array(race[kind]["tuning"], dtype=float)
+        ok = np.isfinite(tuning)
+        b.plot(np.array(race["lrs"])[ok], tuning[ok], "o-", color=color, label=NAMES[kind])
+    b.set_xscale("log")
+    b.set_yscale("log")
+    b.set_yticks([30, 50, 100, 200, 500], ["30", "50", "100", "200", "500"])
+    b.yaxis.set_minor_formatter(NullFormatter())
+    b.set_xlabel("learning rate (SGD, batch 32)")
+    b.set_ylabel(f"steps to {TARGET_ACCURACY:.0%} training accuracy")
+    b.set_title("speed against learning rate (tuning seed)")
+    b.legend(fontsize=8)
+
+    fig2, (c, d) = figure(1, 2, width=11, height=4)
+    names = ("raw", "centred", "standardised")
+    c.bar(
+        ["raw (pixels / 16)", "centred", "standardised"],
+        [centring["steps"][n].mean for n in names],
+        yerr=[centring["steps"][n].sd for n in names],
+        color=["#c44e52", "#4c72b0", "#55a868"],
+        capsize=4,
+    )
+    c.set_ylabel(f"steps to training loss {TARGET_LOSS}")
+    c.set_title("softmax regression: centring the inputs")
+    layers = np.arange(1, depth + 1)
+    for label, v in vanish.items():
+        d.plot(layers, v["profile"], marker="o", ms=3, label=label)
+    d.set_yscale("log")
+    d.set_xlabel("hidden layer (1 = nearest the input)")
+    d.set_ylabel("||dL/dW|| at initialisation")
+    d.set_title(f"gradient flow through {depth} layers")
+    d.legend(fontsize=8)
+
+    notes = [
+        f"After training, the sigmoid net's mean hidden output is {trained['sigmoid']:.2f}, no longer 0.5, while "
+        f"tanh's stays at {trained['tanh']:.3f}: tanh's centring holds up under training, the sigmoid's midpoint "
+        "does not.",
+        "Every learning rate is the best of a grid for that activation or input, so no variant loses for want "
+        "of a step size. 'sigmoid - 1/2' has the sigmoid's derivative and tanh's centring: going from sigmoid to "
+        "it measures centring, from it to tanh the larger slope.",
+    ]
+    return Result(
+        metrics=metrics,
+        figures={"shapes and speed": fig1, "centring and gradient flow": fig2},
+        tables=[shape, means, cent, race_table, grad],
+        notes=notes,
+    )
+
+
+# ------------------------------------------------------------------ rules
+def _shifted(m: dict) -> Verdict:
+    if m["identity_max_error"] > 1e-6:
+        return Verdict.REFUTED
+    if m["shift_only_max_error"] <= 1e-6:
+        return Verdict.SUPPORTED
+    return Verdict.PARTLY if m["identity_max_error"] <= 1e-12 else Verdict.NOT_SUPPORTED
+
+
+def _centred(m: dict) -> Verdict:
+    tanh, fresh, trained = m["tanh_mean_max"], abs(m["sigmoid_mean_init"] - 0.5), abs(m["sigmoid_mean_trained"] - 0.5)
+    if fresh > 0.25 or tanh > 0.25:
+        return Verdict.REFUTED
+    if tanh <= 0.05 and fresh <= 0.05:
+        return Verdict.SUPPORTED if trained <= 0.05 else Verdict.PARTLY
+    return Verdict.NOT_SUPPORTED
+
+
+def _faster(m: dict) -> Verdict:
+    over_sigmoid, over_centred = m["steps_saved_by_tanh"].ci, m["steps_saved_by_tanh_over_centred_sigmoid"].ci
+    if over_sigmoid[1] < 0:
+        return Verdict.REFUTED
+    if over_sigmoid[0] <= 0:
+        return Verdict.NOT_SUPPORTED
+    if over_centred[0] > 0 and m["share_beyond_crossover"] <= 0.05:
+        return Verdict.SUPPORTED
+    return Verdict.PARTLY
+
+
+def _both_vanish(m: dict) -> Verdict:
+    sigmoid = m["log10_ratio_sigmoid"].mean <= -2
+    tanh = m["log10_ratio_tanh"].mean <= -2
+    tanh_default = m["log10_ratio_tanh_default_init"].mean <= -2
+    if sigmoid and tanh:
+        return Verdict.SUPPORTED
+    if sigmoid and tanh_default:
+        return Verdict.PARTLY
+    return Verdict.REFUTED if not (sigmoid or tanh or tanh_default) else Verdict.NOT_SUPPORTED
+
+
+def _est(*values):
+    return estimate(values, range(len(values)))
+
+
+_SHIFT = ("identity_max_error", "shift_only_max_error")
+_CENTRE = ("tanh_mean_max", "sigmoid_mean_init", "sigmoid_mean_trained")
+_FAST = ("steps_saved_by_tanh", "steps_saved_by_tanh_over_centred_sigmoid", "share_beyond_crossover")
+_VANISH = ("log10_ratio_sigmoid", "log10_ratio_tanh", "log10_ratio_tanh_default_init")
+
+EXPERIMENT = Experiment(
+    id="q08",
+    question="How do tanh and sigmoid differ?",
+    answer=(
+        "They are the same curve up to an affine change of both axes: tanh(x) = 2 sigmoid(2x) - 1. tanh maps "
+        "onto (-1, 1) and is odd, so for inputs symmetric about 0 its outputs average near 0; the sigmoid maps "
+        "onto (0, 1) and its outputs average near 1/2. Outputs that all share one sign make every weight of the "
+        "next layer move in the same direction on a step, which slows gradient descent; centring the inputs "
+        "(LeCun et al. 1998) and using a zero-centred activation both help. tanh's slope at 0 is 1, four times "
+        "the sigmoid's, but it is steeper only for |x| < 1.66; past that the sigmoid has the larger derivative. "
+        "Both flatten out for large |x|, so both can make gradients vanish in deep stacks: the sigmoid always "
+        "shrinks them (its slope is at most 1/4), tanh only when the initialisation or the weights let its units "
+        "saturate or shrink the signal."
+    ),
+    claims=(
+        Claim(
+            "tanh_is_shifted_sigmoid",
+            "tanh is a shifted version of the sigmoid.",
+            Custom(
+                _shifted,
+                "supported if some shift of the sigmoid matches tanh within 1e-6; partly if no shift does but "
+                "2 sigmoid(2x) - 1 matches it within 1e-12 (a scaling is needed as well); refuted if even that "
+                "misses by more than 1e-6",
+                _SHIFT,
+                {
+                    Verdict.SUPPORTED: {"identity_max_error": 1e-16, "shift_only_max_error": 1e-7},
+                    Verdict.PARTLY: {"identity_max_error": 1e-16, "shift_only_max_error": 0.5},
+                    Verdict.NOT_SUPPORTED: {"identity_max_error": 1e-9, "shift_only_max_error": 0.5},
+                    Verdict.REFUTED: {"identity_max_error": 0.1, "shift_only_max_error": 0.5},
+                },
+            ),
+        ),
+        Claim(
+            "zero_centred",
+            "tanh outputs are centred on 0, sigmoid outputs on 0.5.",
+            Custom(
+                _centred,
+                "on standardised inputs, fresh and trained nets: supported if the mean tanh output is within 0.05 "
+                "of 0 and the mean sigmoid output within 0.05 of 0.5 in both; partly if so for the fresh nets but "
+                "the trained sigmoid net drifts further from 0.5; refuted if even a fresh net misses its centre by "
+                "more than 0.25; otherwise not supported",
+                _CENTRE,
+                {
+                    Verdict.SUPPORTED: dict(zip(_CENTRE, (0.01, 0.5, 0.48))),
+                    Verdict.PARTLY: dict(zip(_CENTRE, (0.01, 0.5, 0.3))),
+                    Verdict.NOT_SUPPORTED: dict(zip(_CENTRE, (0.1, 0.5, 0.3))),
+                    Verdict.REFUTED: dict(zip(_CENTRE, (0.01, 0.2, 0.3))),
+                },
+            ),
+        ),
+        Claim(
+            "centred_inputs_converge_faster",
+            "Gradient descent converges faster when the inputs have mean zero.",
+            Effect("steps_saved_by_centring", sign=+1, min_effect=2.0, unit=" steps"),
+        ),
+        Claim(
+            "larger_derivative_faster",
+            "tanh has larger derivatives than the sigmoid, so networks using it train faster.",
+            Custom(
+                _faster,
+                "supported if tanh needs fewer steps than both sigmoid and sigmoid - 1/2 (95% CIs of the paired "
+                "differences > 0) and at most 5% of its pre-activations sit where the sigmoid is steeper "
+                f"(|x| > {CROSSOVER:.3f}); partly if it beats the sigmoid but not both other conditions; refuted "
+                "if it is slower than the sigmoid (CI < 0); otherwise not supported",
+                _FAST,
+                {
+                    Verdict.SUPPORTED: dict(zip(_FAST, (_est(50, 60, 55), _est(20, 25, 22), 0.01))),
+                    Verdict.PARTLY: dict(zip(_FAST, (_est(50, 60, 55), _est(20, 25, 22), 0.2))),
+                    Verdict.NOT_SUPPORTED: dict(zip(_FAST, (_est(5, -6, 2), _est(20, 25, 22), 0.2))),
+                    Verdict.REFUTED: dict(zip(_FAST, (_est(-50, -60, -55), _est(20, 25, 22), 0.2))),
+                },
+            ),
+        ),
+        Claim(
+            "both_vanish",
+            "Both tanh and sigmoid suffer from vanishing gradients.",
+            Custom(
+                _both_vanish,
+                "vanishing = gradient norm of the first hidden layer at least 100x below the last one's "
+                "(log10 ratio <= -2) at initialisation; supported if both vanish with Glorot initialisation; "
+                "partly if the sigmoid does but tanh only with the default (uniform 1/sqrt(fan_in)) "
+                "initialisation; refuted if neither vanishes in any setting; otherwise not supported",
+                _VANISH,
+                {
+                    Verdict.SUPPORTED: dict(zip(_VANISH, (_est(-12, -11), _est(-3, -3.5), _est(-4, -3)))),
+                    Verdict.PARTLY: dict(zip(_VANISH, (_est(-12, -11), _est(0.1, 0), _est(-4, -3)))),
+                    Verdict.NOT_SUPPORTED: dict(zip(_VANISH, (_est(-1, 0), _est(0.1, 0), _est(-4, -3)))),
+                    Verdict.REFUTED: dict(zip(_VANISH, (_est(-1, 0), _est(0.1, 0), _est(-1, 0)))),
+                },
+            ),
+        ),
+    ),
+    data=(
+        "scikit-learn digits (8x8 images, pixels / 16), stratified 1,200 train / 597 test; 1,000-image "
+        "training subsets for softmax regression; 64-64-64-10 MLPs (standardised inputs, Glorot init, SGD batch "
+        "32); 20-layer width-64 MLPs at initialisation for gradient flow"
+    ),
+    references=(
+        "LeCun, Bottou, Orr & Mueller (1998). Efficient BackProp. In Neural Networks: Tricks of the Trade, "
+        "LNCS 1524, Springer.",
+        "LeCun, Kanter & Solla (1991). Eigenvalues of covariance matrices: application to neural-network "
+        "learning. Physical Review Letters 66(18).",
+        "Glorot & Bengio (2010). Understanding the difficulty of training deep feedforward neural networks. AISTATS.",
+        "Hochreiter (1991). Untersuchungen zu dynamischen neuronalen Netzen. Diploma thesis, TU Munich.",
+    ),
+    run=run,
+)

@@ -1,0 +1,427 @@
+"""Q09. What is the difference between parameters and hyperparameters?"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import functional as F
+from .. import nn, optim
+from ..autograd import no_grad
+from ..nn import Parameter
+from ..tensor import Tensor
+from ..train import fit
+from .common import digits_split, make_optimizer, mlp
+from .framework import Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate
+from .plots import figure
+
+# L2 strengths: the loss is mean cross-entropy + lam / 2 * ||W||^2 (weights only), as weight_decay=lam in SGD.
+GRID = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+# Fixed choices made without looking at the data: no penalty (PyTorch's weight_decay default), and Keras'
+# kernel_regularizer="l2", whose l2=0.01 * sum(w**2) is lam = 0.02 in the convention above.
+DEFAULTS = {"no penalty (λ = 0)": 0.0, "Keras 'l2' default (λ = 0.02)": 0.02}
+FOLDS = 3
+STEPS = 300
+LR = 0.05
+
+
+class SoftmaxBank(nn.Module):
+    """G softmax-regression models side by side, one GEMM for all: logits[n, g] = x[n] @ W_g + b_g.
+
+    ``weight`` is (64, G * 10) and ``bias`` (G * 10,). The training loss is a sum of one loss per model,
+    each reading only its own columns, so every model gets exactly the gradient it would get alone and
+    Adam (elementwise) updates each as if trained by itself.
+    """
+
+    def __init__(self, groups: int, rng: np.random.Generator, features: int = 64, classes: int = 10):
+        super().__init__()
+        self.groups, self.classes = groups, classes
+        self.weight = Parameter((0.01 * rng.standard_normal((features, groups * classes))).astype(np.float32))
+        self.bias = Parameter(np.zeros(groups * classes, np.float32))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x @ self.weight + self.bias).reshape(len(x), self.groups, self.classes)
+
+
+def _train_bank(x, y, masks: np.ndarray, lams: np.ndarray, seed: int, steps: int) -> SoftmaxBank:
+    """Full-batch Adam on sum_g [mean CE over the samples in masks[g]] + lams[g] / 2 ||W_g||^2."""
+    groups = len(lams)
+    bank = SoftmaxBank(groups, np.random.default_rng([seed, 9]))
+    optimizer = optim.Adam(bank.parameters(), lr=LR)
+    share = (masks / masks.sum(axis=1, keepdims=True)).T.astype(np.float32)  # (n, G): 1 / n_g on g's samples
+    # Weighted one-hot targets: the fused softmax cross-entropy sums q * -log p, so each model's term is its mean.
+    targets = (share[:, :, None] * np.eye(10, dtype=np.float32)[y][:, None, :]).reshape(-1, 10)
+    half_lam = Tensor(np.repeat(np.asarray(lams, np.float32) / 2, 10)[None, :])
+    xt = Tensor(x)
+    for _ in range(steps):
+        logits = bank(xt).reshape(-1, 10)
+        loss = F.cross_entropy(logits, targets, reduction="sum") + (half_lam * bank.weight * bank.weight).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return bank
+
+
+def _per_model_loss(bank: SoftmaxBank, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample and model: cross-entropy (n, G) and correctness (n, G)."""
+    with no_grad():
+        logp = F.log_softmax(bank(Tensor(x)), -1).data
+    return -logp[np.arange(len(y)), :, y], logp.argmax(-1) == y[:, None]
+
+
+def _choose_and_test(seed: int, n_train: int, steps: int) -> dict:
+    """K-fold CV on the training subset picks lam; every lam (grid and defaults) is also fit on all of it."""
+    x, x_test, y, y_test = digits_split(seed=seed, n_train=n_train)
+    n, grid = len(y), np.array(GRID)
+    fold = np.random.default_rng([seed, n, 5]).permutation(n) % FOLDS
+    cv_masks = np.stack([fold != k for k in range(FOLDS) for _ in grid])
+    every = np.concatenate([grid, list(DEFAULTS.values())])
+    masks = np.vstack([cv_masks, np.ones((len(every), n))])
+    lams = np.concatenate([np.tile(grid, FOLDS), every])
+    bank = _train_bank(x, y, masks, lams, seed, steps)
+    losses, _ = _per_model_loss(bank, x, y)
+    held_out = ~cv_masks.T  # (n, FOLDS * len(grid))
+    cv = ((losses[:, : len(cv_masks)] * held_out).sum(0) / held_out.sum(0)).reshape(FOLDS, len(grid)).mean(0)
+    full = slice(len(cv_masks), None)
+    train_loss = losses[:, full].mean(0)
+    test_losses, test_correct = _per_model_loss(bank, x_test, y_test)
+    test_loss, test_acc = test_losses[:, full].mean(0), test_correct[:, full].mean(0)
+    chosen = int(np.argmin(cv))
+    return {
+        "n": n,
+        "cv": cv,
+        "chosen": float(grid[chosen]),
+        "test_loss": test_loss,  # per lam in ``every``
+        "test_acc": test_acc,
+        "train_loss": train_loss,
+        "cv_test_loss": float(test_loss[chosen]),
+        "cv_test_acc": float(test_acc[chosen]),
+        "best_test_lam": float(every[int(np.argmin(test_loss))]),
+        "train_choice": float(every[int(np.argmin(train_loss))]),
+    }
+
+
+def _parameters_vs_hyperparameters(seed: int, epochs: int) -> dict:
+    """Train an MLP with fit: what moves (parameters) and what does not (the recorded hyperparameters)."""
+    x, _, y, _ = digits_split()
+    half = len(y) // 2
+
+    def trained(xs, ys):
+        model = mlp((64, 32, 10), "relu", "he", rng=np.random.default_rng([seed, 4]))
+        optimizer = make_optimizer(model, "sgd", lr=0.1, momentum=0.9, weight_decay=1e-4)
+        before = model.state_dict()
+        settings = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
+        history = fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            (xs, ys),
+            epochs=epochs,
+            batch_size=32,
+            seed=seed,
+            verbose=0,
+            hparams={"hidden_units": 32, "activation": "relu"},
+        )
+        after_settings = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
+        return model, before, history, settings, after_settings
+
+    model, before, history, settings, after_settings = trained(x, y)
+    after = model.state_dict()
+    again, *_ = trained(x, y)
+    other, *_ = trained(x[half:], y[half:])
+    recorded = history.hparams["optimizer"]
+    changed_settings = sum(s[k] != a[k] for s, a in zip(settings, after_settings) for k in s)
+    changed_settings += sum(recorded[k] != after_settings[0][k] for k in after_settings[0] if k in recorded)
+
+    def distance(a, b):
+        return max(float(np.linalg.norm(a[k] - b[k]) / np.linalg.norm(b[k])) for k in b)
+
+    return {
+        "before": before,
+        "after": after,
+        "hparams": history.hparams,
+        "settings": settings[0],
+        "after_settings": after_settings[0],
+        "changed_settings": int(changed_settings),
+        "share_changed": float(np.mean([np.any(before[k] != after[k]) for k in after])),
+        "loss": (history.loss[0], history.loss[-1]),
+        "same_data_distance": distance(again.state_dict(), after),
+        "other_data_distance": distance(other.state_dict(), after),
+    }
+
+
+def run(ctx: Context) -> Result:
+    seeds = ctx.seeds(full=5, quick=2)
+    sizes = ctx.pick([50, 100, 200, 400], [50, 400])
+    steps = ctx.pick(STEPS, 150)
+    learned = _parameters_vs_hyperparameters(ctx.seed, ctx.pick(10, 3))
+    runs = {(s, n): _choose_and_test(s, n, steps) for s in seeds for n in sizes}
+    names = list(DEFAULTS)
+    n_grid = len(GRID)
+
+    def gain(default_index):
+        """Per seed, mean over sizes of test loss(default) - test loss(CV choice)."""
+        return estimate(
+            [
+                np.mean(
+                    [runs[(s, n)]["test_loss"][n_grid + default_index] - runs[(s, n)]["cv_test_loss"] for n in sizes]
+                )
+                for s in seeds
+            ],
+            seeds,
+        )
+
+    shift = estimate([math.log10(runs[(s, sizes[0])]["chosen"] / runs[(s, sizes[-1])]["chosen"]) for s in seeds], seeds)
+    metrics = {
+        "share_of_parameters_changed": learned["share_changed"],
+        "training_loss_drop": learned["loss"][0] - learned["loss"][-1],
+        "parameter_change_with_other_data": learned["other_data_distance"],
+        "parameter_change_same_data": learned["same_data_distance"],
+        "hyperparameters_changed_by_fit": float(learned["changed_settings"]),
+        "training_loss_picks_weakest_penalty": float(np.mean([r["train_choice"] == 0.0 for r in runs.values()])),
+        "cv_gain_vs_no_penalty": gain(0),
+        "cv_gain_vs_keras_default": gain(1),
+        "chosen_lambda_shift_decades": shift,
+    }
+
+    # ------------------------------------------------------------------ tables
+    params = Table(
+        f"Parameters of a 64-32-10 ReLU MLP before and after {ctx.pick(10, 3)} epochs of fit (SGD, batch 32)",
+        ["parameter", "shape", "values", "relative change", "changed"],
+    )
+    for k, b in learned["before"].items():
+        a = learned["after"][k]
+        rel = f"{np.linalg.norm(a - b) / np.linalg.norm(b):.3g}" if np.any(b) else "(started at 0)"
+        params.add(k, "x".join(map(str, b.shape)), b.size, rel, bool(np.any(a != b)))
+    params.add("same data, same seed, trained again", "", "", learned["same_data_distance"], "")
+    params.add("other half of the data, same seed", "", "", learned["other_data_distance"], "")
+    hyper = Table(
+        "Hyperparameters: recorded by fit in History.hparams, and the optimizer's settings after training",
+        ["hyperparameter", "recorded at the start", "after training"],
+    )
+    h = learned["hparams"]
+    for key in ("lr", "momentum", "weight_decay"):
+        hyper.add(f"optimizer {key}", h["optimizer"][key], learned["after_settings"][key])
+    for key in ("batch_size", "epochs", "seed", "iterations_per_epoch"):
+        hyper.add(key, h[key], h[key])
+    hyper.add("hidden_units (user entry)", h["hidden_units"], h["hidden_units"])
+    choice = Table(
+        f"Softmax regression with L2 penalty λ, {FOLDS}-fold CV on the training subset; test log-loss on the "
+        f"597 test images (mean over {len(seeds)} seeds)",
+        [
+            "training images",
+            "CV choice of λ (per seed)",
+            "λ best on test (per seed)",
+            "test loss, CV choice",
+            *(f"test loss, {name}" for name in names),
+            "training loss picks λ =",
+        ],
+    )
+    for n in sizes:
+        rs = [runs[(s, n)] for s in seeds]
+        choice.add(
+            rs[0]["n"],
+            ", ".join(f"{r['chosen']:g}" for r in rs),
+            ", ".join(f"{r['best_test_lam']:g}" for r in rs),
+            float(np.mean([r["cv_test_loss"] for r in rs])),
+            *(float(np.mean([r["test_loss"][n_grid + i] for r in rs])) for i in range(len(names))),
+            ", ".join(sorted({f"{r['train_choice']:g}" for r in rs})),
+        )
+    accuracy_table = Table(
+        "The same, as test accuracy (mean over seeds)",
+        ["training images", "CV choice", *names],
+    )
+    for n in sizes:
+        rs = [runs[(s, n)] for s in seeds]
+        accuracy_table.add(
+            rs[0]["n"],
+            float(np.mean([r["cv_test_acc"] for r in rs])),
+            *(float(np.mean([r["test_acc"][n_grid + i] for r in rs])) for i in range(len(names))),
+        )
+
+    # ------------------------------------------------------------------ figures
+    fig, (left, right) = figure(1, 2, width=11, height=4)
+    colors = ["#c44e52", "#dd8452", "#55a868", "#4c72b0", "#8172b3"]
+    for color, n in zip(colors, sizes):
+        cv = np.mean([runs[(s, n)]["cv"] for s in seeds], axis=0)
+        test = np.mean([runs[(s, n)]["test_loss"][:n_grid] for s in seeds], axis=0)
+        left.plot(GRID, cv, "o--", color=color, ms=3)
+        left.plot(GRID, test, "-", color=color, label=f"{runs[(seeds[0], n)]['n']} training images")
+        chosen = 10 ** np.mean([math.log10(runs[(s, n)]["chosen"]) for s in seeds])
+        left.axvline(chosen, color=color, lw=0.8, ls=":")
+    left.plot([], [], "k--", label="CV estimate (training data only)")
+    left.plot([], [], "k-", label="test loss")
+    left.plot([], [], "k:", label="CV choice (geometric mean)")
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlabel("L2 strength λ")
+    left.set_ylabel("log-loss")
+    left.set_title("validation on training data tracks the test curve")
+    left.legend(fontsize=7)
+    xs = np.arange(len(sizes))
+    width = 0.8 / (1 + len(names))
+    right.bar(
+        xs - width * len(names) / 2,
+        [np.mean([runs[(s, n)]["cv_test_loss"] for s in seeds]) for n in sizes],
+        width,
+        label="λ chosen by CV",
+        color="#4c72b0",
+    )
+    for i, name in enumerate(names):
+        right.bar(
+            xs - width * len(names) / 2 + (i + 1) * width,
+            [np.mean([runs[(s, n)]["test_loss"][n_grid + i] for s in seeds]) for n in sizes],
+            width,
+            label=name,
+            color=colors[i],
+        )
+    right.set_xticks(xs, [str(runs[(seeds[0], n)]["n"]) for n in sizes])
+    right.set_xlabel("training images")
+    right.set_ylabel("test log-loss")
+    right.set_title("estimated from data vs fixed in advance")
+    right.legend(fontsize=8)
+
+    notes = [
+        "All the models of one training subset (every fold and every λ) are trained together as one bank: their "
+        "losses add and share no weights, so each follows the path it would follow alone (SoftmaxBank).",
+        f"Every model gets {steps} steps of full-batch Adam (learning rate {LR}); a vertical dotted line marks the "
+        "geometric mean of the CV choices for that size.",
+    ]
+    return Result(
+        metrics=metrics,
+        figures={"choosing the L2 strength from data": fig},
+        tables=[params, hyper, choice, accuracy_table],
+        notes=notes,
+    )
+
+
+# ------------------------------------------------------------------ rules
+def _learned(m: dict) -> Verdict:
+    if m["share_of_parameters_changed"] == 0:
+        return Verdict.REFUTED
+    learns = m["share_of_parameters_changed"] >= 0.99 and m["training_loss_drop"] > 0
+    follows_data = m["parameter_change_with_other_data"] > 0.01 and m["parameter_change_same_data"] == 0
+    if learns and follows_data:
+        return Verdict.SUPPORTED
+    return Verdict.PARTLY if learns or follows_data else Verdict.NOT_SUPPORTED
+
+
+def _outside(m: dict) -> Verdict:
+    if m["hyperparameters_changed_by_fit"] > 0:
+        return Verdict.REFUTED
+    return Verdict.SUPPORTED if m["training_loss_picks_weakest_penalty"] >= 0.9 else Verdict.PARTLY
+
+
+def _cannot_estimate(m: dict) -> Verdict:
+    gains = (m["cv_gain_vs_no_penalty"], m["cv_gain_vs_keras_default"])
+    if all(g.ci[0] > 0 for g in gains) and m["chosen_lambda_shift_decades"].mean >= 0.5:
+        return Verdict.REFUTED
+    if any(g.ci[1] < 0 for g in gains):
+        return Verdict.SUPPORTED
+    return Verdict.PARTLY if any(g.mean < 0 for g in gains) else Verdict.NOT_SUPPORTED
+
+
+def _est(*values):
+    return estimate(values, range(len(values)))
+
+
+_LEARNED = (
+    "share_of_parameters_changed",
+    "training_loss_drop",
+    "parameter_change_with_other_data",
+    "parameter_change_same_data",
+)
+_OUTSIDE = ("hyperparameters_changed_by_fit", "training_loss_picks_weakest_penalty")
+_CANNOT = ("cv_gain_vs_no_penalty", "cv_gain_vs_keras_default", "chosen_lambda_shift_decades")
+
+EXPERIMENT = Experiment(
+    id="q09",
+    question="What is the difference between parameters and hyperparameters?",
+    answer=(
+        "Parameters are the numbers inside the model that training fits to the data: weights and biases, "
+        "moved by the optimizer to lower the training loss, and different if the data differ. Hyperparameters "
+        "are the choices that define the training problem and the procedure: architecture, learning rate, batch "
+        "size, number of epochs, penalty strength. Training leaves them as set, and they cannot be fitted by the "
+        "same training loss: that loss always prefers the weakest penalty and the most capacity. They can still "
+        "be estimated from data, by measuring on data the fit did not use: a validation split, cross-validation, "
+        "random or Bayesian search, or the marginal likelihood. The value so found depends on the data: less "
+        "data calls for a stronger penalty."
+    ),
+    claims=(
+        Claim(
+            "parameters_learned",
+            "Parameters are internal to the model and learned from the data by training.",
+            Custom(
+                _learned,
+                "supported if training changes every parameter tensor and lowers the loss, retraining on the same "
+                "data reproduces the parameters exactly, and other data give parameters > 1% apart; partly if only "
+                "one of these two holds; refuted if training changes no parameter",
+                _LEARNED,
+                {
+                    Verdict.SUPPORTED: dict(zip(_LEARNED, (1.0, 1.5, 0.3, 0.0))),
+                    Verdict.PARTLY: dict(zip(_LEARNED, (1.0, 1.5, 0.0, 0.0))),
+                    Verdict.NOT_SUPPORTED: dict(zip(_LEARNED, (0.5, 1.5, 0.0, 0.0))),
+                    Verdict.REFUTED: dict(zip(_LEARNED, (0.0, 0.0, 0.0, 0.0))),
+                },
+            ),
+        ),
+        Claim(
+            "hyperparameters_set_outside",
+            "Hyperparameters are set from outside; training does not set them.",
+            Custom(
+                _outside,
+                "supported if fit leaves every optimizer setting as recorded in History.hparams and, over sizes and "
+                "seeds, the training loss picks no penalty (λ = 0) in >= 90% of cases (so it cannot choose λ); "
+                "partly if the settings stay but the training loss sometimes picks a penalty; refuted if fit "
+                "changes a setting",
+                _OUTSIDE,
+                {
+                    Verdict.SUPPORTED: {
+                        "hyperparameters_changed_by_fit": 0.0,
+                        "training_loss_picks_weakest_penalty": 1.0,
+                    },
+                    Verdict.PARTLY: {"hyperparameters_changed_by_fit": 0.0, "training_loss_picks_weakest_penalty": 0.5},
+                    Verdict.REFUTED: {
+                        "hyperparameters_changed_by_fit": 1.0,
+                        "training_loss_picks_weakest_penalty": 1.0,
+                    },
+                },
+            ),
+        ),
+        Claim(
+            "cannot_be_estimated_from_data",
+            "Hyperparameters cannot be estimated from the data.",
+            Custom(
+                _cannot_estimate,
+                "gain = test log-loss of a fixed λ minus that of λ chosen by cross-validation on the training "
+                "subset, per seed averaged over training sizes; refuted if the gains over both fixed defaults have "
+                "95% CIs above 0 and the CV choice moves by >= 0.5 decades from the smallest to the largest "
+                "training set; supported if a fixed default beats the CV choice (CI below 0); partly if one does "
+                "on average only; otherwise not supported",
+                _CANNOT,
+                {
+                    Verdict.REFUTED: dict(zip(_CANNOT, (_est(0.1, 0.12, 0.09), _est(0.3, 0.32, 0.31), _est(1, 1)))),
+                    Verdict.SUPPORTED: dict(zip(_CANNOT, (_est(-0.1, -0.12, -0.09), _est(0.3, 0.3, 0.3), _est(0, 0)))),
+                    Verdict.PARTLY: dict(zip(_CANNOT, (_est(-0.1, 0.05, -0.02), _est(0.3, 0.3, 0.3), _est(0, 0)))),
+                    Verdict.NOT_SUPPORTED: dict(zip(_CANNOT, (_est(0.1, 0.12, 0.09), _est(0.3, 0.3, 0.3), _est(0, 0)))),
+                },
+            ),
+        ),
+    ),
+    data=(
+        "scikit-learn digits (8x8 images, pixels / 16), stratified 1,200 train / 597 test; training subsets of "
+        "50, 100, 200 and 400 images for choosing the L2 strength of softmax regression; a 64-32-10 ReLU MLP "
+        "trained with fit for the parameter/hyperparameter bookkeeping"
+    ),
+    references=(
+        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 5.3 (hyperparameters and "
+        "validation sets).",
+        "Bergstra & Bengio (2012). Random search for hyper-parameter optimization. JMLR 13.",
+        "Snoek, Larochelle & Adams (2012). Practical Bayesian optimization of machine learning algorithms. NIPS.",
+        "MacKay (1992). Bayesian interpolation. Neural Computation 4(3).",
+        "Maclaurin, Duvenaud & Adams (2015). Gradient-based hyperparameter optimization through reversible "
+        "learning. ICML.",
+    ),
+    run=run,
+)

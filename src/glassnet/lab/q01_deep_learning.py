@@ -1,0 +1,369 @@
+"""Q01. What is deep learning?"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nn
+from ..autograd import no_grad
+from ..data import Standardizer, train_test_split, two_spirals
+from ..tensor import Tensor
+from .common import accuracy, digits_split, mlp, train
+from .framework import (
+    AtLeast,
+    Claim,
+    Context,
+    Custom,
+    Effect,
+    Estimate,
+    Experiment,
+    Result,
+    Table,
+    Verdict,
+    estimate,
+    paired_difference,
+)
+from .plots import figure
+
+# Two spirals of two turns: no line separates them (a linear probe on the raw points is at chance).
+SPIRAL = dict(noise=0.05, turns=2.0)
+SPIRAL_WIDTH, SPIRAL_DEPTH = 32, 3  # the probed network: 2-32-32-32-2 tanh, 2,274 parameters
+SPIRAL_LR, SPIRAL_STEPS = 0.01, 600  # full-batch Adam; every depth of the sweep gets the same budget
+BUDGET = 2_300  # parameters per network in the depth sweep (within 5%)
+DIGITS_SIZES = (64, 64, 64, 64, 10)
+PROBE_L2 = 1e-3
+STEP_GAIN = 0.01  # a layer "adds" if its probe beats the one below by a point on average over seeds
+
+
+def _hidden(model: nn.Sequential, x: np.ndarray) -> list[np.ndarray]:
+    """The input and the output of every activation layer, in order (no graph)."""
+    outputs, h = [x], Tensor(x)
+    with no_grad():
+        for layer in model:
+            h = layer(h)
+            if not isinstance(layer, nn.Linear):
+                outputs.append(h.numpy())
+    return outputs
+
+
+def _logistic_probe(f_train: np.ndarray, y_train: np.ndarray, f_test: np.ndarray, y_test: np.ndarray):
+    """Test accuracy and test scores (n, targets) of an L2-regularised logistic regression on frozen features.
+
+    One-vs-rest for more than two classes. Each binary problem is solved to convergence by Newton's
+    method (IRLS) in float64 on standardised features, so the number measures the features, not how
+    well an optimiser happened to fit the probe. Minimises mean log-loss + (PROBE_L2 / 2) ||w||^2.
+    """
+    scaler = Standardizer().fit(f_train.astype(np.float64))
+    a = np.hstack([scaler.transform(f_train.astype(np.float64)), np.ones((len(f_train), 1))])
+    b = np.hstack([scaler.transform(f_test.astype(np.float64)), np.ones((len(f_test), 1))])
+    n, d = a.shape
+    penalty = PROBE_L2 * np.eye(d)
+    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    classes = np.unique(y_train)
+    targets = classes[1:] if len(classes) == 2 else classes
+    scores = np.empty((len(b), len(targets)))
+    for j, c in enumerate(targets):
+        t, w = (y_train == c).astype(np.float64), np.zeros(d)
+        for _ in range(50):
+            p = 0.5 * (1.0 + np.tanh(0.5 * (a @ w)))  # the logistic function, without overflow
+            grad = a.T @ (p - t) / n + penalty @ w
+            hessian = (a * (p * (1 - p))[:, None]).T @ a / n + penalty
+            step = np.linalg.solve(hessian, grad)
+            w -= step
+            if np.abs(step).max() < 1e-10:
+                break
+        scores[:, j] = b @ w
+    predicted = (scores[:, 0] > 0).astype(int) if len(classes) == 2 else scores.argmax(axis=1)
+    return float((classes[predicted] == y_test).mean()), scores
+
+
+def _probe_layers(model: nn.Sequential, x_train, y_train, x_test, y_test) -> tuple[list[float], list[np.ndarray]]:
+    """Probe accuracy and test scores on the input (entry 0) and on every hidden layer."""
+    probes = [_logistic_probe(a, y_train, b, y_test) for a, b in zip(_hidden(model, x_train), _hidden(model, x_test))]
+    return [acc for acc, _ in probes], [scores for _, scores in probes]
+
+
+def _width(depth: int, budget: int) -> int:
+    """Width w of a 2-w-...-w-2 network with ``depth`` hidden layers and about ``budget`` parameters.
+
+    Parameters: 3w + (depth - 1)(w^2 + w) + 2w + 2; solve the quadratic in w.
+    """
+    a, b, c = depth - 1, depth + 4, 2 - budget
+    return int(round(-c / b if a == 0 else (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a)))
+
+
+def _spirals(seed: int, n: int):
+    x, y = two_spirals(n, seed=seed, **SPIRAL)
+    return train_test_split(x, y, test_size=0.5, stratify=y, seed=seed)
+
+
+def _spiral_run(seed: int, n: int, steps: int, depths) -> dict:
+    """Probes of the 3-layer net before and after training, and test accuracy at each depth (same budget)."""
+    x_train, x_test, y_train, y_test = _spirals(seed, n)
+    out = {"depth_acc": {}}
+    for depth in depths:
+        width = _width(depth, BUDGET)
+        model = mlp([2] + [width] * depth + [2], activation="tanh", rng=np.random.default_rng([seed, depth]))
+        probed = depth == SPIRAL_DEPTH
+        if probed:
+            out["untrained"], _ = _probe_layers(model, x_train, y_train, x_test, y_test)
+        train(model, x_train, y_train, epochs=steps, batch_size=None, lr=SPIRAL_LR, optimizer="adam", seed=seed)
+        out["depth_acc"][depth] = accuracy(model, x_test, y_test)
+        if probed:
+            out["trained"], out["scores"] = _probe_layers(model, x_train, y_train, x_test, y_test)
+            out["hidden"] = _hidden(model, x_test)
+            out["labels"] = y_test
+    return out
+
+
+def _digits_run(seed: int, epochs: int) -> dict:
+    x_train, x_test, y_train, y_test = digits_split()
+    model = mlp(DIGITS_SIZES, activation="relu", init="he", rng=np.random.default_rng([seed, 64]))
+    untrained, _ = _probe_layers(model, x_train, y_train, x_test, y_test)
+    train(model, x_train, y_train, epochs=epochs, batch_size=32, lr=0.05, seed=seed)
+    trained, _ = _probe_layers(model, x_train, y_train, x_test, y_test)
+    return {"untrained": untrained, "trained": trained}
+
+
+def _long_shallow_run(seed: int, n: int, steps: int) -> float:
+    """The one-layer network of the sweep given a larger step and four times the steps: can it catch up?"""
+    x_train, x_test, y_train, y_test = _spirals(seed, n)
+    width = _width(1, BUDGET)
+    model = mlp([2, width, 2], activation="tanh", rng=np.random.default_rng([seed, 1]))
+    train(model, x_train, y_train, epochs=4 * steps, batch_size=None, lr=3 * SPIRAL_LR, optimizer="adam", seed=seed)
+    return accuracy(model, x_test, y_test)
+
+
+def _layers_needed(depth_acc: dict[int, Estimate]) -> int:
+    """The fewest hidden layers whose mean test accuracy is within 1 point of the best depth's."""
+    best = max(e.mean for e in depth_acc.values())
+    return min(d for d, e in depth_acc.items() if e.mean >= best - 0.01)
+
+
+def run(ctx: Context) -> Result:
+    seeds = ctx.seeds(full=5, quick=2)
+    n = ctx.pick(600, 400)
+    steps = ctx.pick(SPIRAL_STEPS, 300)
+    depths = ctx.pick((1, 2, 3, 4, 6, 8), (1, 3))
+    spiral = [_spiral_run(s, n, steps, depths) for s in seeds]
+    digits = [_digits_run(s, ctx.pick(20, 5)) for s in seeds]
+    long_shallow = None if ctx.quick else _long_shallow_run(seeds[0], n, steps)
+
+    def per_seed(runs, kind, layer):
+        return estimate([r[kind][layer] for r in runs], seeds)
+
+    top = SPIRAL_DEPTH
+    sp_trained = [per_seed(spiral, "trained", k) for k in range(top + 1)]
+    sp_untrained = [per_seed(spiral, "untrained", k) for k in range(top + 1)]
+    dg_depth = len(DIGITS_SIZES) - 2
+    dg_trained = [per_seed(digits, "trained", k) for k in range(dg_depth + 1)]
+    dg_untrained = [per_seed(digits, "untrained", k) for k in range(dg_depth + 1)]
+    depth_acc = {d: estimate([r["depth_acc"][d] for r in spiral], seeds) for d in depths}
+
+    # Each step from one layer to the next, in both tasks: does the probe gain (or lose) a point, on average?
+    step_gains = np.array(
+        [b.mean - a.mean for layers in (sp_trained, dg_trained) for a, b in zip(layers[:-1], layers[1:])]
+    )
+    metrics = {
+        "spirals_probe_gain_over_input": paired_difference(sp_trained[top], sp_trained[0]),
+        "spirals_top_trained_minus_untrained": paired_difference(sp_trained[top], sp_untrained[top]),
+        "digits_top_trained_minus_untrained": paired_difference(dg_trained[dg_depth], dg_untrained[dg_depth]),
+        "digits_probe_gain_over_input": paired_difference(dg_trained[dg_depth], dg_trained[0]),
+        "layer_steps_gaining_fraction": float(np.mean(step_gains >= STEP_GAIN - 1e-9)),  # accuracies are counts / n
+        "layer_steps_losing_fraction": float(np.mean(step_gains <= -STEP_GAIN + 1e-9)),
+        "deep_minus_one_layer_acc": paired_difference(depth_acc[SPIRAL_DEPTH], depth_acc[1]),
+        "hidden_layers_needed": float(_layers_needed(depth_acc)),
+    }
+
+    probe_table = Table(
+        "Linear-probe test accuracy per layer (mean over seeds)",
+        ["task", "network", "input", *[f"hidden {k}" for k in range(1, dg_depth + 1)]],
+    )
+    for task, trained, untrained in (
+        ("two spirals", sp_trained, sp_untrained),
+        ("digits", dg_trained, dg_untrained),
+    ):
+        pad = [""] * (dg_depth + 1 - len(trained))
+        probe_table.add(task, "trained", *[e.mean for e in trained], *pad)
+        probe_table.add(task, "untrained", *[e.mean for e in untrained], *pad)
+    depth_table = Table(
+        f"Two spirals, about {BUDGET:,} parameters per network, {steps} full-batch Adam steps",
+        ["hidden layers", "width", "parameters", "test accuracy (mean)", "lowest seed", "highest seed"],
+    )
+    for d, e in depth_acc.items():
+        w = _width(d, BUDGET)
+        params = 3 * w + (d - 1) * (w * w + w) + 2 * w + 2
+        depth_table.add(d, w, params, e.mean, min(e.values), max(e.values))
+    if long_shallow is not None:
+        w = _width(1, BUDGET)
+        label = f"1, step {3 * SPIRAL_LR:g} and {4 * steps} steps (seed {seeds[0]} only)"
+        depth_table.add(label, w, 5 * w + 2, long_shallow, "", "")
+
+    figures = {
+        "linear probes per layer": _probe_figure(sp_trained, sp_untrained, dg_trained, dg_untrained),
+        "depth at a fixed parameter budget": _depth_figure(depth_acc, steps),
+        "spiral representations layer by layer": _representation_figure(spiral[0]),
+    }
+    deepest = depth_acc[max(depths)]
+    notes = [
+        "Probes are logistic regressions solved exactly (Newton's method) on frozen, standardised features, "
+        "fitted on the training half and scored on the test half.",
+        f"On the spirals the first hidden layer is barely easier to read out than the raw points "
+        f"({sp_trained[1].mean:.0%} against {sp_trained[0].mean:.0%}); the jump comes at the second layer "
+        f"({sp_trained[2].mean:.0%}). The gain is made in one or two big steps, not spread evenly over the layers.",
+        "Mean probe gain per layer-to-layer step, in points: spirals "
+        + ", ".join(f"{100 * g:+.1f}" for g in step_gains[:top])
+        + "; digits "
+        + ", ".join(f"{100 * g:+.1f}" for g in step_gains[top:])
+        + ". Steps close to one point can land on either side of it from one set of seeds to another; the band for "
+        "'partly' (a quarter of the steps or more gain a point) does not hinge on them.",
+        f"On digits the raw pixels are already {dg_trained[0].mean:.1%} linearly separable, so training can add "
+        f"little (last hidden layer {dg_trained[-1].mean:.1%}); the untrained network's layers lose separability "
+        f"with depth (last hidden layer {dg_untrained[-1].mean:.1%}).",
+        f"The depth sweep fixes the parameter count and the training budget. Beyond a few layers nothing is gained "
+        f"and the deepest networks ({max(depths)} layers) start to fail to train in this budget (mean "
+        f"{deepest.mean:.0%}, lowest seed {min(deepest.values):.0%}).",
+    ]
+    if long_shallow is not None:
+        notes.append(
+            f"One wide layer can represent the spirals too (universal approximation): with a 3 times larger step and "
+            f"4 times more steps it reaches {long_shallow:.0%} (seed {seeds[0]}). What depth buys here is a good fit "
+            "with far less optimisation, not something a single layer cannot express."
+        )
+    return Result(metrics=metrics, figures=figures, tables=[probe_table, depth_table], notes=notes)
+
+
+def _probe_figure(sp_trained, sp_untrained, dg_trained, dg_untrained):
+    fig, axes = figure(1, 2, width=10, height=3.8)
+    for ax, title, trained, untrained, chance in (
+        (axes[0], "two spirals, 2-32-32-32-2 tanh", sp_trained, sp_untrained, 0.5),
+        (axes[1], "digits, 64-64-64-64-10 ReLU", dg_trained, dg_untrained, None),
+    ):
+        layers = np.arange(len(trained))
+        for estimates, label, color in ((trained, "trained", "#4c72b0"), (untrained, "untrained", "#c44e52")):
+            values = np.array([e.values for e in estimates])  # layer x seed
+            ax.plot(layers, values, color=color, alpha=0.25, lw=1)
+            ax.plot(layers, values.mean(axis=1), color=color, lw=2.5, marker="o", label=f"{label} (mean)")
+        if chance is not None:
+            ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
+        ax.set_xticks(layers, ["input"] + [f"hidden {k}" for k in layers[1:]])
+        ax.set_ylabel("linear-probe test accuracy")
+        ax.set_title(title)
+        ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def _depth_figure(depth_acc: dict, steps: int):
+    fig, ax = figure(1, 1, width=6, height=3.8)
+    depths = list(depth_acc)
+    values = np.array([depth_acc[d].values for d in depths])
+    for j in range(values.shape[1]):
+        ax.plot(depths, values[:, j], color="#4c72b0", alpha=0.25, lw=1, marker=".")
+    ax.plot(depths, values.mean(axis=1), color="#4c72b0", lw=2.5, marker="o", label="mean over seeds")
+    ax.axhline(0.5, color="grey", ls=":", lw=1, label="chance")
+    ax.set_xticks(depths)
+    ax.set_xlabel(f"hidden layers (about {BUDGET:,} parameters each)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(f"two spirals after {steps} Adam steps")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def _representation_figure(run: dict):
+    """Test points of each layer, placed by the probe's score (x) and the main other direction (y)."""
+    hidden, labels = run["hidden"], run["labels"]
+    fig, axes = figure(1, len(hidden), width=3 * len(hidden), height=3.2)
+    for k, (ax, h) in enumerate(zip(axes, hidden)):
+        score = run["scores"][k][:, 0]
+        centred, s = h - h.mean(axis=0), score - score.mean()
+        residual = centred - np.outer(s, centred.T @ s / (s @ s))  # what the score does not explain
+        _, _, vt = np.linalg.svd(residual, full_matrices=False)
+        other = residual @ vt[0]
+        for c, color in ((0, "#4c72b0"), (1, "#dd8452")):
+            ax.scatter(score[labels == c], other[labels == c], s=4, color=color, label=f"class {c}")
+        ax.axvline(0, color="black", lw=0.8, ls="--")
+        ax.set_title(f"{'input' if k == 0 else f'hidden {k}'}: probe {run['trained'][k]:.0%}", fontsize=10)
+        ax.set_xlabel("probe score (boundary at 0)")
+        ax.set_ylabel("main remaining direction")
+        ax.set_yticks([])
+    axes[0].legend(loc="upper right", fontsize=7, markerscale=2)
+    return fig
+
+
+def _every_layer_adds(m: dict) -> Verdict:
+    """All steps gain: supported; most steps lose: refuted; a quarter or more gain: partly."""
+    gaining, losing = m["layer_steps_gaining_fraction"], m["layer_steps_losing_fraction"]
+    if gaining >= 0.9:
+        return Verdict.SUPPORTED
+    if losing >= 0.5:
+        return Verdict.REFUTED
+    return Verdict.PARTLY if gaining >= 0.25 else Verdict.NOT_SUPPORTED
+
+
+EXPERIMENT = Experiment(
+    id="q01",
+    question="What is deep learning?",
+    answer=(
+        "Deep learning is the part of machine learning that fits models built as a composition of several "
+        "learned transformations (layers), trained end to end by gradient descent on a cost. Each layer re-describes "
+        "the output of the one below, so the network learns its own features instead of using hand-made ones; the "
+        "word 'deep' refers to that chain of learned stages (more than one), not to any particular large number of "
+        "layers. On two spirals a linear read-out of the raw points is at chance, while the same read-out of the "
+        "trained network's last hidden layer is about 90%: the layers have turned the input into features a line "
+        "can separate. That gain is learned (an untrained network of the same shape gives none) and at a fixed "
+        "parameter and training budget two or three layers beat one wide layer, while many more layers add nothing."
+    ),
+    claims=(
+        Claim(
+            "layers_build_features",
+            "Successive layers turn raw inputs into features that are easier to read out (more abstract).",
+            Effect("spirals_probe_gain_over_input", sign=+1, min_effect=0.2),
+        ),
+        Claim(
+            "features_are_learned",
+            "Those features are learned from the data, not produced by the layered architecture itself.",
+            Effect("spirals_top_trained_minus_untrained", sign=+1, min_effect=0.2),
+        ),
+        Claim(
+            "every_layer_adds",
+            "Every layer adds: each one is more abstract (easier to read out) than the one below it.",
+            Custom(
+                _every_layer_adds,
+                f"over the {SPIRAL_DEPTH + len(DIGITS_SIZES) - 2} layer-to-layer steps of both tasks, mean probe gain "
+                f"over seeds: supported if >= 90% of the steps gain >= {STEP_GAIN:.0%}; refuted if >= 50% lose that "
+                f"much; partly if >= 25% gain it; otherwise not supported",
+                ("layer_steps_gaining_fraction", "layer_steps_losing_fraction"),
+                {
+                    Verdict.SUPPORTED: {"layer_steps_gaining_fraction": 1.0, "layer_steps_losing_fraction": 0.0},
+                    Verdict.PARTLY: {"layer_steps_gaining_fraction": 0.5, "layer_steps_losing_fraction": 0.0},
+                    Verdict.NOT_SUPPORTED: {"layer_steps_gaining_fraction": 0.0, "layer_steps_losing_fraction": 0.2},
+                    Verdict.REFUTED: {"layer_steps_gaining_fraction": 0.0, "layer_steps_losing_fraction": 0.7},
+                },
+            ),
+        ),
+        Claim(
+            "depth_not_size",
+            "Depth itself matters: with the same number of parameters, several layers learn more than one wide layer.",
+            Effect("deep_minus_one_layer_acc", sign=+1, min_effect=0.1),
+        ),
+        Claim(
+            "many_layers",
+            "'Deep' means a large number of layers.",
+            AtLeast("hidden_layers_needed", supported=6, partly=2, refuted_below=2),
+        ),
+    ),
+    data=(
+        "Two spirals (two turns, noise 0.05; 600 points, half for training and half for testing; 400 in quick "
+        "mode) and scikit-learn digits (standard split: 1,200 train / 597 test, pixels / 16)"
+    ),
+    references=(
+        "LeCun, Bengio & Hinton (2015). Deep learning. Nature 521, 436-444.",
+        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, chapter 1.",
+        "Alain & Bengio (2016). Understanding intermediate layers using linear classifier probes. arXiv:1610.01644.",
+        "Zeiler & Fergus (2014). Visualizing and understanding convolutional networks. ECCV.",
+        "Yosinski, Clune, Bengio & Lipson (2014). How transferable are features in deep neural networks? NIPS.",
+        "Lang & Witbrock (1988). Learning to tell two spirals apart. Proceedings of the Connectionist Models "
+        "Summer School.",
+    ),
+    run=run,
+)

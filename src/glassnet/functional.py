@@ -9,8 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
+from .backend import default_rng
+from .ops.conv import conv1d as conv1d
+from .ops.conv import conv2d as conv2d
 from .ops.dropout import dropout as dropout
 from .ops.norm import batch_norm as batch_norm
+from .ops.pool import adaptive_avg_pool2d as adaptive_avg_pool2d
+from .ops.pool import avg_pool2d as avg_pool2d
+from .ops.pool import max_pool2d as max_pool2d
+from .ops.pool import min_pool2d as min_pool2d
 from .tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -58,6 +65,25 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -
     for k in range(len(pad) // 2):
         widths[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
     return ops.Pad.apply(input, widths=tuple(widths), value=value)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, rng: np.random.Generator | None = None) -> Tensor:
+    """Zero whole channels: y[n, c] = x[n, c] keep[n, c] / (1 - p), keep ~ Bernoulli(1 - p); identity unless training.
+
+    One draw per (sample, channel) map, broadcast over H and W (the ``Dropout`` op with mask shape
+    (N, C, 1, 1)): neighbouring pixels are strongly correlated, so dropping single pixels hardly
+    regularises a convolution, dropping feature maps does (Tompson et al., 2015). Input (N, C, H, W), or
+    (C, H, W) read as one unbatched image (PyTorch still reads a 3-D input as (N, C, L), with a warning).
+    ``rng`` defaults to the global generator, looked up at call time.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d expects input (N, C, H, W) or (C, H, W), got shape {tuple(input.shape)}")
+    if not training or p == 0:
+        return input
+    mask_shape = input.shape[:-2] + (1, 1)
+    return ops.Dropout.apply(input, p=p, rng=default_rng() if rng is None else rng, mask_shape=mask_shape)
 
 
 # ----------------------------------------------------------------------------- activations
@@ -225,3 +251,63 @@ def cross_entropy(
     else:
         scale = 1.0
     return ops.SoftmaxCrossEntropy.apply(logits, q, scale=scale)
+
+
+# ----------------------------------------------------------------------------- embeddings and recurrent cells
+def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``input`` of any shape: (*, dim) (fused op).
+
+    The row ``padding_idx`` gets no gradient. Indices outside [0, num_embeddings) raise an IndexError.
+    """
+    indices = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
+    count = weight.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= count):
+        raise IndexError(f"embedding: indices must lie in [0, {count}), got {indices.min()}..{indices.max()}")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += count
+    return ops.Embedding.apply(weight, indices, padding_idx=padding_idx)
+
+
+def rnn_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None, nonlinearity="tanh"):
+    """One Elman RNN step: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu.
+
+    x (B, I), h (B, H), W_ih (H, I), W_hh (H, H), biases (H,) -> h' (B, H). Elman (1990).
+    """
+    a = linear(input, w_ih, b_ih) + linear(hx, w_hh, b_hh)
+    return a.tanh() if nonlinearity == "tanh" else a.relu()
+
+
+def lstm_cell(input: Tensor, hx: tuple, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None) -> tuple:
+    """One LSTM step, gates in PyTorch's order i, f, g, o:
+
+        i, f, g, o = split(x W_ih^T + b_ih + h W_hh^T + b_hh)
+        c' = sigmoid(f) * c + sigmoid(i) * tanh(g)
+        h' = sigmoid(o) * tanh(c')
+
+    x (B, I), hx = (h, c) each (B, H), W_ih (4H, I), W_hh (4H, H), biases (4H,) -> (h', c').
+    Hochreiter & Schmidhuber (1997), with the forget gate of Gers et al. (2000).
+    """
+    h, c = hx
+    i, f, g, o = (linear(input, w_ih, b_ih) + linear(h, w_hh, b_hh)).chunk(4, axis=-1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None) -> Tensor:
+    """One GRU step in PyTorch's formulation (the reset gate acts after the hidden product):
+
+        r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr)
+        z = sigmoid(x W_iz^T + b_iz + h W_hz^T + b_hz)
+        n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))
+        h' = (1 - z) * n + z * h
+
+    x (B, I), h (B, H), W_ih (3H, I), W_hh (3H, H), biases (3H,) -> h' (B, H). Cho et al. (2014).
+    """
+    x_r, x_z, x_n = linear(input, w_ih, b_ih).chunk(3, axis=-1)
+    h_r, h_z, h_n = linear(hx, w_hh, b_hh).chunk(3, axis=-1)
+    r = (x_r + h_r).sigmoid()
+    z = (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    return (1 - z) * n + z * hx

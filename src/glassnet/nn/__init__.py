@@ -2,18 +2,28 @@
 
 from . import init, utils
 from .activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
-from .dropout import Dropout
+from .conv import Conv1d, Conv2d
+from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Parameter, Sequential
-from .norm import BatchNorm1d
+from .norm import BatchNorm1d, BatchNorm2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, MinPool2d
+from .recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, RNNBase, RNNCell
 
 __all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
     "Dropout",
     "CrossEntropyLoss",
+    "Dropout2d",
     "ELU",
     "Flatten",
     "HuberLoss",
@@ -23,6 +33,8 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool2d",
+    "MinPool2d",
     "Module",
     "ModuleList",
     "NLLLoss",
@@ -35,4 +47,13 @@ __all__ = [
     "Tanh",
     "init",
     "utils",
+    "Bidirectional",
+    "Embedding",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
 ]

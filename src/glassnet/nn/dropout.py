@@ -30,3 +30,27 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout2d(Module):
+    """Zero whole channels with probability ``p`` in training and scale the kept ones by 1 / (1 - p).
+
+    One Bernoulli draw per (sample, channel) feature map: adjacent pixels of a map are strongly
+    correlated, so element-wise dropout hardly regularises a convolution while dropping maps does
+    (Tompson et al., 2015). ``eval()`` makes it the identity. ``rng`` or the global generator as
+    :class:`Dropout`.
+
+    Shapes: input (N, C, H, W) or (C, H, W); output of the same shape.
+    """
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        self.p, self.rng = p, rng
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout2d(x, self.p, self.training, self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

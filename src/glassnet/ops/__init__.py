@@ -1,5 +1,6 @@
 """Primitive ops and fused kernels: the one place derivatives are written."""
 
+from .conv import Conv2d
 from .dropout import Dropout
 from .elementwise import (
     Abs,
@@ -26,20 +27,26 @@ from .elementwise import (
     compare,
     stable_sigmoid,
 )
+from .embedding import Embedding
 from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .movement import Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, as_index, split
 from .norm import BatchNorm
+from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .recurrent import FinalState, GRUSequence, LSTMSequence, RNNSequence, gru_sequence, lstm_sequence, rnn_sequence
 from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum, Var
 
 __all__ = [
     "Abs",
+    "AdaptiveAvgPool2d",
     "Add",
+    "AvgPool2d",
     "BatchNorm",
     "BinaryCrossEntropy",
     "Cast",
     "Cat",
     "Clip",
+    "Conv2d",
     "Div",
     "Dropout",
     "Elu",
@@ -52,6 +59,7 @@ __all__ = [
     "LogSoftmax",
     "MatMul",
     "Max",
+    "MaxPool2d",
     "Maximum",
     "Mean",
     "Min",
@@ -78,4 +86,12 @@ __all__ = [
     "compare",
     "split",
     "stable_sigmoid",
+    "Embedding",
+    "FinalState",
+    "GRUSequence",
+    "LSTMSequence",
+    "RNNSequence",
+    "gru_sequence",
+    "lstm_sequence",
+    "rnn_sequence",
 ]

@@ -18,6 +18,7 @@ from .history import History
 from .loop import TrainState, collect_hparams, evaluate, fit
 from .metrics import accuracy, binary_accuracy
 from .summary import summary
+from .tbptt import TBPTTResult, fit_tbptt, tbptt_step
 
 __all__ = [
     "Callback",
@@ -40,4 +41,7 @@ __all__ = [
     "save_checkpoint",
     "save_weights",
     "summary",
+    "TBPTTResult",
+    "fit_tbptt",
+    "tbptt_step",
 ]

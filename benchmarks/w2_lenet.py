@@ -1,0 +1,164 @@
+"""W2: one SGD step of LeNet-5 on 1x28x28 images, batch 64, float32.
+
+conv 5x5x6 'same', ReLU, max-pool 2, conv 5x5x16 'valid', ReLU, max-pool 2, FC 120, ReLU, FC 84, ReLU,
+FC 10, softmax cross-entropy.
+
+python -m benchmarks.w2_lenet            # 1 and 2 threads, glassnet vs PyTorch side by side, then memory
+
+Memory of one step, after a warm-up step, measured in the parent process:
+  glassnet: the peak of NumPy allocations during the step, by ``tracemalloc`` (NumPy reports its
+            array buffers to it): activations, saved arrays, gradients and temporaries; plus the
+            convolution scratch buffer, allocated once and kept (its size is printed separately);
+  pytorch:  the peak of CPU tensor allocations during the step, by ``torch.profiler`` with
+            ``profile_memory=True`` (the running sum of the allocations and frees it records).
+Neither counts the weights or the input batch. As a cross-check independent of either tool, each
+library also runs alone in a fresh process: the peak resident set over its first ten steps minus
+the resident set before them (Linux ``VmHWM``, reset first). That counts caches built on the first
+steps and allocator slack too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+
+NAME = "W2 LeNet-5 1x28x28, batch 64"
+SHAPES = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,), (10, 84), (10,)]
+
+
+def glassnet_step(x: np.ndarray, y: np.ndarray, weights: list):
+    import glassnet as gn
+
+    nn = gn.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+    )  # fmt: skip
+    model.load_state_dict(dict(zip(model.state_dict(), weights)))
+    optimizer = gn.optim.SGD(model.parameters(), lr=0.01)
+    inputs = gn.tensor(x)
+
+    def step():
+        optimizer.zero_grad()
+        gn.F.cross_entropy(model(inputs), y).backward()
+        optimizer.step()
+
+    return step
+
+
+def pytorch_step(x: np.ndarray, y: np.ndarray, weights: list):
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+    )  # fmt: skip
+    model.load_state_dict({k: torch.from_numpy(w) for k, w in zip(model.state_dict(), weights)})
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step():
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(inputs), targets).backward()
+        optimizer.step()
+
+    return step
+
+
+def workload():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 10, 64)
+    weights = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in SHAPES]
+    return {"glassnet": glassnet_step(x, y, weights), "pytorch": pytorch_step(x, y, weights)}
+
+
+def glassnet_peak_bytes(step) -> tuple[int, int]:
+    """Peak bytes NumPy allocates during one step (tracemalloc) after a warm-up step, and the scratch buffer's."""
+    from glassnet.ops.conv import scratch_bytes
+
+    step()
+    tracemalloc.start()
+    step()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak, scratch_bytes()
+
+
+def pytorch_peak_bytes(step) -> int:
+    """Peak bytes of CPU tensors allocated during one step (torch.profiler memory events), after a warm-up."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        step()
+    # the self (not inclusive) usage of every event, in start order, gives the running total
+    current = peak = 0
+    for event in sorted(prof.events(), key=lambda e: e.time_range.start):
+        current += event.self_cpu_memory_usage
+        peak = max(peak, current)
+    return peak
+
+
+def memory_report() -> str:
+    steps = workload()
+    (step_peak, scratch), theirs = glassnet_peak_bytes(steps["glassnet"]), pytorch_peak_bytes(steps["pytorch"])
+    ours = step_peak + scratch
+    return (
+        f"peak memory of one step: glassnet {ours / 2**20:.2f} MiB ({step_peak / 2**20:.2f} MiB tracemalloc "
+        f"+ {scratch / 2**20:.2f} MiB scratch), pytorch {theirs / 2**20:.2f} MiB (torch.profiler), "
+        f"ratio {ours / theirs:.2f}"
+    )
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+def rss_growth_bytes(library: str) -> int:
+    """Peak resident set during ten steps of ``library`` alone, minus the resident set before them (Linux).
+
+    The high-water mark is reset first (``/proc/self/clear_refs``), so imports and set-up do not count.
+    """
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64)
+    weights = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in SHAPES]
+    step = (glassnet_step if library == "glassnet" else pytorch_step)(x, y, weights)
+    before = _status_kib("VmRSS")
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")  # reset VmHWM to the current resident set
+    for _ in range(10):
+        step()
+    return (_status_kib("VmHWM") - before) * 1024
+
+
+def rss_report() -> str:
+    growth = {}
+    for library in ("glassnet", "pytorch"):
+        command = [sys.executable, "-m", "benchmarks.w2_lenet", "--rss", library]
+        growth[library] = int(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    return (
+        f"peak RSS over the first 10 steps minus RSS before, each library alone: "
+        f"glassnet {growth['glassnet'] / 2**20:.2f} MiB, pytorch {growth['pytorch'] / 2**20:.2f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--rss"]:
+        print(rss_growth_bytes(sys.argv[2]))
+        sys.exit()
+    from benchmarks.harness import main
+
+    main("w2_lenet", NAME, workload)
+    if "--child" not in sys.argv:
+        print(memory_report())
+        print(rss_report())

@@ -1,0 +1,20 @@
+"""W5 BiLSTM 32-2x128: one SGD step of a sequence classifier (final state -> Linear -> cross-entropy), float32.
+
+python -m benchmarks.w5_bilstm         # 1 and 2 threads, glassnet vs PyTorch side by side
+"""
+
+from __future__ import annotations
+
+from benchmarks.recurrent import workload
+
+NAME = "W5 BiLSTM 32-2x128, T=50, batch 32"
+
+
+def build() -> dict:
+    return workload("lstm", bidirectional=True)
+
+
+if __name__ == "__main__":
+    from benchmarks.harness import main
+
+    main("w5_bilstm", NAME, build)

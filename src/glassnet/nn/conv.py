@@ -1,0 +1,113 @@
+"""Convolution layers: Conv1d over sequences, Conv2d over images, with PyTorch's parameters."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import functional as F
+from ..backend import get_default_dtype
+from ..ops.conv import _tuple
+from ..tensor import Tensor
+from . import init
+from .module import Module, Parameter
+
+
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share: parameters, initialisation, argument checks and repr.
+
+    ``weight`` (out_channels, in_channels / groups, *kernel_size) and ``bias`` (out_channels,), both
+    drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups * prod(kernel_size),
+    PyTorch's default (its kaiming_uniform_ with a = sqrt(5) gives that bound).
+    """
+
+    _dims = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple,
+        stride: int | tuple = 1,
+        padding: str | int | tuple = 0,
+        dilation: int | tuple = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype=None,
+        rng: np.random.Generator | None = None,
+    ):
+        super().__init__()
+        n = self._dims
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by groups ({groups})"
+            )
+        if padding_mode != "zeros":
+            raise ValueError(f"only padding_mode='zeros' is supported, got {padding_mode!r}")
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(f"padding must be 'valid', 'same', an int or a tuple, got {padding!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size")
+        self.stride, self.dilation = _tuple(stride, n, "stride"), _tuple(dilation, n, "dilation")
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, n, "padding")
+        self.padding_mode = padding_mode
+        dtype = np.dtype(dtype or get_default_dtype())
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups, *self.kernel_size), dtype))
+        self.register_parameter("bias", Parameter(np.empty(out_channels, dtype)) if bias else None)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
+        bound = 1 / math.sqrt(fan_in) if fan_in else 0
+        init.uniform_(self.weight, -bound, bound, rng)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound, rng)
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._dims:
+            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if self.dilation != (1,) * self._dims:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution (cross-correlation) over images: y = w * x + b, PyTorch's layer.
+
+    y[n, o, p, q] = b[o] + sum_{c, i, j} w[o, c, i, j] x_pad[n, c, p s_h + i d_h, q s_w + j d_w]
+    (channels within o's group when ``groups`` > 1), computed as im2col and one GEMM (``F.conv2d``).
+
+    ``padding``: 'valid', an int or (p_h, p_w) pair of zeros, or 'same' (output size ceil(H / s) at any
+    stride, TensorFlow's padding, extra on the bottom/right; see ``glassnet.ops.conv.same_padding``).
+
+    Shapes: input (N, C_in, H, W) or (C_in, H, W); output (N, C_out, Ho, Wo) with
+    Ho = floor((H + p_top + p_bottom - d_h (kh - 1) - 1) / s_h) + 1. Parameters ``weight``
+    (C_out, C_in / groups, kh, kw) and ``bias`` (C_out,), PyTorch's names and layout, so a PyTorch
+    ``state_dict`` loads unchanged. Reference: LeCun et al., "Gradient-based learning applied to
+    document recognition" (1998).
+    """
+
+    _dims = 2
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over sequences: y[n, o, t] = b[o] + sum_{c, i} w[o, c, i] x_pad[n, c, t s + i d].
+
+    Shapes: input (N, C_in, L) or (C_in, L), channels before time as in PyTorch (a batch-first
+    sequence (N, T, F) is ``x.transpose(1, 2)``); output (N, C_out, Lo) with
+    Lo = floor((L + p_left + p_right - d (k - 1) - 1) / s) + 1 ('same': ceil(L / s)).
+    Parameters ``weight`` (C_out, C_in / groups, k) and ``bias`` (C_out,), as in PyTorch.
+    """
+
+    _dims = 1
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

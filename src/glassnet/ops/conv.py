@@ -1,0 +1,353 @@
+"""Convolution as im2col and GEMM, with a hand-written backward that never scatters per pixel.
+
+Layout. Inside the kernel an image batch lives *batch-innermost*, as a (C, H, W, N) array, and a
+convolution hands its output out as the (N, C, H, W) transpose of such an array: a view, not a
+copy. Shapes seen by users are always PyTorch's (N, C, H, W); only the memory order differs. The
+batch axis innermost makes every copy and addition below run over contiguous stretches of W*N (or
+N) numbers instead of rows of W: the patch copy, the col2im additions and the pooling slices all
+become long vector operations, while NumPy's elementwise ops keep the layout of their operands,
+so the next convolution finds its input already in place.
+
+Forward, for input x (N, C, H, W), weight w (O, C/g, kh, kw), g groups, stride s, dilation d::
+
+    cols[c, i, j, p, q, n] = x_pad[n, c, p s_h + i d_h, q s_w + j d_w]               (one strided copy)
+    y[n, o, p, q]          = sum_{c,i,j} w[o, c, i, j] cols[c, i, j, p, q, n] + b[o]   (GEMM)
+
+Backward, with dy the output gradient viewed as (O, Ho Wo N)::
+
+    dw = dy cols^T                   (GEMM, on cols copied again)
+    db = sum of dy over p, q, n
+    dcols = w^T dy                   (GEMM)
+    dx_pad[:, i d_h + s_h p, j d_w + s_w q, :] += dcols[:, i, j]   for each kernel offset (i, j)
+
+The last line is col2im written as kh*kw strided slice additions (one per kernel offset, each over
+the whole batch), instead of a scatter over pixels; the padding is then cropped away.
+
+GEMMs. Each product is one ``matmul`` call, batched over the Ho output rows: the columns (p, q, n)
+of the (K, Ho Wo N) matrices split into Ho blocks of Wo N (a single row, as in conv1d, into blocks
+of about 2048 columns), and dw sums its partial products.
+The arithmetic is that of one GEMM, but every block fits in cache: for LeNet's first layer (K = 25)
+this runs three times faster than the single (6 x 25) x (25 x 50176) product, and it avoids
+OpenBLAS's multi-threaded path for dw's long inner dimension, which stalls for milliseconds on
+a busy machine.
+
+Memory. ``cols`` is kh*kw times the size of the input. It is not kept from the forward to the
+backward: both copy it into one scratch buffer per thread (:func:`_scratch`), which is what the
+backward's ``dcols`` reuses too, so a training step allocates no patch matrix at all after the
+first, and holds none between its forward and its backward. Fresh multi-megabyte arrays cost page
+faults on every step; copying the patches again costs less (the input is kh*kw times smaller).
+
+Reference: Chellapilla, Puri & Simard, "High Performance Convolutional Neural Networks for
+Document Processing" (2006), which introduced the unrolling (im2col) of convolutions into a GEMM.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd import Function
+from ..backend import xp_of
+from ..tensor import Tensor
+
+_SCRATCH_LIMIT = 64 * 2**20  # bytes: a larger patch matrix gets a fresh array, not a buffer kept for good
+_scratch_buffers = threading.local()
+
+
+def _scratch(xp, shape: tuple, dtype):
+    """An uninitialised array of ``shape`` in this thread's scratch buffer (grown on demand, then reused).
+
+    Only for arrays that live within one forward or backward call and are never returned or saved.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    if nbytes > _SCRATCH_LIMIT:
+        return xp.empty(shape, dtype)
+    buffer = getattr(_scratch_buffers, "buffer", None)
+    if buffer is None or buffer.nbytes < nbytes or xp_of(buffer) is not xp:
+        buffer = _scratch_buffers.buffer = xp.empty(nbytes, dtype=np.uint8)
+    return buffer[:nbytes].view(dtype).reshape(shape)
+
+
+def scratch_bytes() -> int:
+    """Bytes held by this thread's scratch buffer: the largest patch matrix (im2col) needed so far."""
+    buffer = getattr(_scratch_buffers, "buffer", None)
+    return 0 if buffer is None else int(buffer.nbytes)
+
+
+# ----------------------------------------------------------------------------- geometry
+def _tuple(value, n: int, name: str) -> tuple:
+    """An int repeated ``n`` times, or a sequence of ``n`` ints, as a tuple of ints."""
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(value)
+    if len(value) != n or not all(isinstance(v, int) for v in value):
+        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value}")
+    return value
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int | tuple = 0, dilation: int = 1) -> int:
+    """Output length of a convolution along one axis: floor((n + p_before + p_after - d (k - 1) - 1) / s) + 1.
+
+    ``padding`` is one int (both sides) or a (before, after) pair.
+    """
+    before, after = (padding, padding) if isinstance(padding, int) else padding
+    return (size + before + after - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'same' padding along one axis, at any stride: the output length is ceil(n / s).
+
+    The total padding is the least that lets ceil(n / s) windows of span d (k - 1) + 1 fit::
+
+        total = max((ceil(n / s) - 1) s + d (k - 1) + 1 - n, 0),   before = total // 2,   after = total - before
+
+    so an odd total puts the extra row or column at the bottom or right, as TensorFlow does. At
+    stride 1 the total is d (k - 1) and this is exactly PyTorch's ``padding='same'``.
+    """
+    out = -(-size // stride)
+    total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def resolve_padding(padding, spatial: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    """((before, after), ...) per spatial axis from 'valid', 'same', an int or a tuple of ints."""
+    n = len(spatial)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding == "same":
+            return tuple(same_padding(*args) for args in zip(spatial, kernel, stride, dilation))
+        raise ValueError(f"padding must be 'valid', 'same', an int or a tuple of {n} ints, got {padding!r}")
+    padding = _tuple(padding, n, "padding")
+    if any(p < 0 for p in padding):
+        raise ValueError(f"padding must be non-negative, got {padding}")
+    return tuple((p, p) for p in padding)
+
+
+def batch_innermost(x, padding: tuple = ((0, 0), (0, 0))):
+    """x (N, C, H, W) as a (C, H + pads, W + pads, N) array with zero borders: a view if already laid out so."""
+    (top, bottom), (left, right) = padding
+    chwn = x.transpose(1, 2, 3, 0)
+    if not (top or bottom or left or right) and chwn.flags.c_contiguous:
+        return chwn
+    n, c, h, w = x.shape
+    xp = xp_of(x)
+    padded = xp.empty((c, h + top + bottom, w + left + right, n), dtype=x.dtype)
+    if top or bottom or left or right:
+        padded[...] = 0
+    padded[:, top : top + h, left : left + w, :] = chwn
+    return padded
+
+
+def _im2col(xp, source, kernel, stride, dilation, out_size, groups: int):
+    """cols (groups, C/groups kh kw, Ho Wo N) from a (C, Hp, Wp, N) source, copied into the scratch buffer."""
+    c, _, _, n = source.shape
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_size
+    cs, hs, ws, ns = source.strides
+    windows = as_strided(source, (c, kh, kw, ho, wo, n), (cs, hs * dh, ws * dw, hs * sh, ws * sw, ns),
+                         writeable=False)  # fmt: skip
+    cols = _scratch(xp, windows.shape, source.dtype)
+    cols[...] = windows
+    return cols.reshape(groups, -1, ho * wo * n)
+
+
+# ----------------------------------------------------------------------------- the fused op
+class Conv2d(Function):
+    """y = conv2d(x, w) + b as im2col and a (grouped, row-batched) GEMM; dw, db, dx by GEMMs and kh*kw slice adds.
+
+    Shapes: x (N, C, H, W), weight (O, C / groups, kh, kw), bias (O,) or None; y (N, O, Ho, Wo) with
+    Ho = floor((H + p_top + p_bottom - d_h (kh - 1) - 1) / s_h) + 1 (and Wo likewise), batch-innermost
+    in memory. ``padding`` is ((top, bottom), (left, right)); ``stride`` and ``dilation`` are pairs.
+    See the module docstring for the equations.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+        xp = xp_of(x)
+        n, _, h, width = x.shape
+        out_channels, _, kh, kw = weight.shape
+        ho, wo = (conv_output_size(*args) for args in zip((h, width), (kh, kw), stride, padding, dilation))
+        source = batch_innermost(x, padding)
+        cols = _im2col(xp, source, (kh, kw), stride, dilation, (ho, wo), groups)
+        w = weight.reshape(groups, out_channels // groups, -1)
+        y = xp.empty((groups, out_channels // groups, ho * wo * n), dtype=x.dtype)
+        blocks = _column_blocks(ho, wo, n)
+        xp.matmul(_per_row(w), _rows(cols, blocks), out=_rows(y, blocks))
+        if bias is not None:
+            y += bias.reshape(groups, -1, 1)  # y is a fresh array: add in place
+        ctx.save_for_backward(source, weight)
+        ctx.geometry = (x.shape, (kh, kw), stride, padding, dilation, (ho, wo), groups)
+        return y.reshape(out_channels, ho, wo, n).transpose(3, 0, 1, 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        source, weight = ctx.saved
+        need_x, need_w, need_b = ctx.needs_input_grad
+        x_shape, kernel, stride, padding, dilation, (ho, wo), groups = ctx.geometry
+        xp = xp_of(grad)
+        out_channels = weight.shape[0]
+        w = weight.reshape(groups, out_channels // groups, -1)
+        # (O, Ho, Wo N) per group: free when grad is batch-innermost (the layout these ops produce), else one copy
+        dy = grad.transpose(1, 2, 3, 0).reshape(groups, out_channels // groups, -1)
+        blocks = _column_blocks(ho, wo, x_shape[0])
+        grad_x = grad_w = grad_b = None
+        if need_w:  # dw = sum over column blocks of cols_block dy_block^T
+            cols = _im2col(xp, source, kernel, stride, dilation, (ho, wo), groups)
+            partial = _rows(cols, blocks) @ _rows(dy, blocks).swapaxes(2, 3)
+            grad_w = partial.sum(axis=1).swapaxes(1, 2).reshape(weight.shape)
+        if need_b:
+            grad_b = dy.sum(axis=2).reshape(out_channels)
+        if need_x:
+            dcols = _scratch(xp, (groups, w.shape[2], dy.shape[2]), grad.dtype)
+            xp.matmul(_per_row(w).swapaxes(2, 3), _rows(dy, blocks), out=_rows(dcols, blocks))
+            grad_x = _col2im(dcols, x_shape, source.shape, kernel, stride, padding, dilation, (ho, wo))
+        return grad_x, grad_w, grad_b
+
+
+def _column_blocks(ho: int, wo: int, n: int) -> int:
+    """How many blocks the Ho Wo N columns of the GEMMs split into (see the module docstring).
+
+    The Ho output rows; for a single row (conv1d), the largest divisor of Wo giving blocks of at least
+    about 2048 columns.
+    """
+    if ho > 1:
+        return ho
+    target = max(1, wo * n // 2048)
+    return max(d for d in range(1, min(wo, target) + 1) if wo % d == 0)
+
+
+def _rows(matrix, blocks: int):
+    """(groups, k, Ho Wo N) as a (groups, blocks, k, Ho Wo N / blocks) view: one GEMM operand per column block."""
+    groups, k = matrix.shape[:2]
+    return matrix.reshape(groups, k, blocks, -1).swapaxes(1, 2)
+
+
+def _per_row(weight):
+    """(groups, O, K) as (groups, 1, O, K): the same weight for every output row of a batched GEMM."""
+    return weight[:, None]
+
+
+def _col2im(dcols, x_shape, padded_shape, kernel, stride, padding, dilation, out_size):
+    """dx from dcols (groups, C/groups kh kw, Ho Wo N): one strided slice addition per kernel offset, then crop."""
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_size
+    dcols = dcols.reshape(c, kh, kw, ho, wo, n)
+    dx = xp_of(dcols).zeros(padded_shape, dtype=dcols.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+        for j in range(kw):
+            dx[:, rows, j * dw : j * dw + sw * (wo - 1) + 1 : sw] += dcols[:, i, j]
+    (top, _), (left, _) = padding
+    return dx[:, top : top + h, left : left + w].transpose(3, 0, 1, 2)
+
+
+# ----------------------------------------------------------------------------- functional forms
+def _check_conv_args(name: str, x_shape: tuple, weight_shape: tuple, bias, groups: int, stride, dilation) -> None:
+    channels, out_channels, group_channels = x_shape[1], weight_shape[0], weight_shape[1]
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive int, got {groups}")
+    if channels != group_channels * groups or out_channels % groups:
+        raise ValueError(
+            f"{name}: input with {channels} channels and weight of shape {weight_shape} do not fit groups={groups} "
+            f"(expected input channels = weight.shape[1] * groups = {group_channels * groups}, "
+            f"and out channels {out_channels} divisible by groups)"
+        )
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ValueError(f"{name}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+    if min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{name}: stride and dilation must be positive, got stride={stride}, dilation={dilation}")
+
+
+def _check_output_size(name: str, spatial: tuple, kernel: tuple, stride, padding, dilation) -> None:
+    out = tuple(conv_output_size(*args) for args in zip(spatial, kernel, stride, padding, dilation))
+    if min(out) < 1:
+        raise ValueError(
+            f"{name}: kernel {kernel} with dilation {dilation} is larger than the padded input {spatial} "
+            f"(padding {padding}); the output would have size {out}"
+        )
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | tuple = 1,
+    padding: str | int | tuple = 0,
+    dilation: int | tuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation with ``torch.nn.functional.conv2d``'s arguments (fused op :class:`Conv2d`).
+
+    y[n, o, p, q] = b[o] + sum_{c, i, j} w[o, c, i, j] x_pad[n, g(o) C/groups + c, p s_h + i d_h, q s_w + j d_w]
+
+    Shapes: input (N, C, H, W) or unbatched (C, H, W); weight (O, C / groups, kh, kw); bias (O,);
+    output (N, O, Ho, Wo) with Ho = floor((H + p_top + p_bottom - d_h (kh - 1) - 1) / s_h) + 1.
+
+    ``padding``: 'valid' (none), an int or (p_h, p_w) pair (zeros on both sides), or 'same', which pads
+    so that Ho = ceil(H / s_h) at any stride, computed as TensorFlow does (see :func:`same_padding`:
+    an odd total puts the extra row/column at the bottom/right). PyTorch accepts 'same' only at
+    stride 1, where the two agree.
+    """
+    unbatched = input.ndim == 3
+    if input.ndim not in (3, 4) or weight.ndim != 4:
+        raise ValueError(
+            f"conv2d expects input (N, C, H, W) or (C, H, W) and weight (O, C/groups, kh, kw), "
+            f"got input {tuple(input.shape)} and weight {tuple(weight.shape)}"
+        )
+    if unbatched:
+        input = input.reshape(1, *input.shape)
+    stride, dilation = _tuple(stride, 2, "stride"), _tuple(dilation, 2, "dilation")
+    _check_conv_args("conv2d", input.shape, weight.shape, bias, groups, stride, dilation)
+    kernel = tuple(weight.shape[2:])
+    padding = resolve_padding(padding, input.shape[2:], kernel, stride, dilation)
+    _check_output_size("conv2d", input.shape[2:], kernel, stride, padding, dilation)
+    y = Conv2d.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | tuple = 1,
+    padding: str | int | tuple = 0,
+    dilation: int | tuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D cross-correlation over sequences, with ``torch.nn.functional.conv1d``'s arguments.
+
+    y[n, o, t] = b[o] + sum_{c, i} w[o, c, i] x_pad[n, g(o) C/groups + c, t s + i d]
+
+    Shapes: input (N, C, L) or unbatched (C, L), channels before time as in PyTorch (a batch-first
+    sequence (N, T, F) is ``x.transpose(1, 2)``); weight (O, C / groups, k); bias (O,); output
+    (N, O, Lo) with Lo = floor((L + p_left + p_right - d (k - 1) - 1) / s) + 1. ``padding`` as in
+    :func:`conv2d` ('same' gives Lo = ceil(L / s)). Runs the 2-D kernel on (N, C, 1, L): views, no copy.
+    """
+    unbatched = input.ndim == 2
+    if input.ndim not in (2, 3) or weight.ndim != 3:
+        raise ValueError(
+            f"conv1d expects input (N, C, L) or (C, L) and weight (O, C/groups, k), "
+            f"got input {tuple(input.shape)} and weight {tuple(weight.shape)}"
+        )
+    if unbatched:
+        input = input.reshape(1, *input.shape)
+    stride, dilation = _tuple(stride, 1, "stride"), _tuple(dilation, 1, "dilation")
+    _check_conv_args("conv1d", input.shape, weight.shape, bias, groups, stride, dilation)
+    kernel = tuple(weight.shape[2:])
+    (pad,) = resolve_padding(padding, input.shape[2:], kernel, stride, dilation)
+    _check_output_size("conv1d", input.shape[2:], kernel, stride, (pad,), dilation)
+    n, c, length = input.shape
+    y = Conv2d.apply(
+        input.reshape(n, c, 1, length),
+        weight.reshape(weight.shape[0], weight.shape[1], 1, kernel[0]),
+        bias,
+        stride=(1, stride[0]),
+        padding=((0, 0), pad),
+        dilation=(1, dilation[0]),
+        groups=groups,
+    )
+    y = y.reshape(n, y.shape[1], y.shape[3])
+    return y.reshape(y.shape[1:]) if unbatched else y

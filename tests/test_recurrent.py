@@ -1,0 +1,455 @@
+"""Recurrent layers: the fused kernels against the unrolled cells, gradchecks, lengths, truncated BPTT, contracts.
+
+Also the final-state routing of the kernels and their memory reuse. PyTorch appears here only through the
+layer contract; the oracle comparisons live in tests/oracle/test_recurrent_oracle.py.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+import glassnet
+from contract import check_layer_contract
+from glassnet import F, nn
+from glassnet.gradcheck import gradcheck
+from glassnet.ops import recurrent
+from glassnet.ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence
+from glassnet.tensor import Tensor
+from glassnet.train.tbptt import detach_state, fit_tbptt, tbptt_step
+
+GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+
+
+def make_params(kind: str, inputs: int, hidden: int, directions: int, rng, bias: bool = True) -> list:
+    rows = GATES[kind] * hidden
+    params = []
+    for _ in range(directions):
+        params += [rng.uniform(-0.6, 0.6, (rows, inputs)), rng.uniform(-0.6, 0.6, (rows, hidden))]
+        params += [rng.uniform(-0.6, 0.6, rows) if bias else None for _ in range(2)]
+    return [None if p is None else Tensor(p, requires_grad=True) for p in params]
+
+
+def kernel(kind: str, x, h0, c0, params, lengths=None, batch_first=True) -> tuple:
+    """The fused kernel: (output, h_n, c_n or None)."""
+    if kind == "lstm":
+        return lstm_sequence(x, h0, c0, params, batch_first, lengths)
+    if kind == "gru":
+        return (*gru_sequence(x, h0, params, batch_first, lengths), None)
+    return (*rnn_sequence(x, h0, params, batch_first, lengths, kind[4:]), None)
+
+
+def unrolled(kind: str, x, h0, c0, params, lengths=None) -> tuple:
+    """The same layer from the cell composites, step by step (batch first), with packed-sequence masking."""
+    batch, steps, _ = x.shape
+    hidden = params[1].shape[1]
+    directions = len(params) // 4
+    outputs, finals_h, finals_c = [], [], []
+    for d in range(directions):
+        w_ih, w_hh, b_ih, b_hh = params[4 * d : 4 * d + 4]
+        zeros = Tensor(np.zeros((batch, hidden)))
+        h = zeros if h0 is None else h0[d]
+        c = zeros if c0 is None else c0[d]
+        by_time = [None] * steps
+        for t in range(steps) if d == 0 else reversed(range(steps)):
+            x_t = x[:, t]
+            if kind == "lstm":
+                h_new, c_new = F.lstm_cell(x_t, (h, c), w_ih, w_hh, b_ih, b_hh)
+            elif kind == "gru":
+                h_new = F.gru_cell(x_t, h, w_ih, w_hh, b_ih, b_hh)
+            else:
+                h_new = F.rnn_cell(x_t, h, w_ih, w_hh, b_ih, b_hh, kind[4:])
+            if lengths is None:
+                h, c = h_new, (c_new if kind == "lstm" else c)
+                by_time[t] = h
+            else:  # the state moves only on valid steps; padding outputs zero
+                active = (t < lengths)[:, None]
+                h = glassnet.where(active, h_new, h)
+                c = glassnet.where(active, c_new, c) if kind == "lstm" else c
+                by_time[t] = h * Tensor(active.astype(np.float64))
+        outputs.append(glassnet.stack(by_time, dim=1))
+        finals_h.append(h)
+        finals_c.append(c)
+    output = outputs[0] if directions == 1 else glassnet.cat(outputs, dim=2)
+    c_n = glassnet.stack(finals_c) if kind == "lstm" else None
+    return output, glassnet.stack(finals_h), c_n
+
+
+def weighted_loss(output, h_n, c_n, rng):
+    loss = (output * Tensor(rng.standard_normal(output.shape))).sum()
+    loss = loss + (h_n * Tensor(rng.standard_normal(h_n.shape))).sum()
+    return loss if c_n is None else loss + (c_n * Tensor(rng.standard_normal(c_n.shape))).sum()
+
+
+def gradients(tensors) -> list:
+    return [None if t is None else np.array(t.grad) for t in tensors]
+
+
+CASES = [(kind, d) for kind in GATES for d in (1, 2)]
+
+
+@pytest.mark.parametrize("lengths", [None, np.array([4, 1, 3])], ids=["full", "lengths"])
+@pytest.mark.parametrize("kind, directions", CASES, ids=[f"{k}-{'bi' if d == 2 else 'uni'}" for k, d in CASES])
+def test_kernel_equals_unrolled_cells(kind, directions, lengths):
+    """The BPTT kernel and the cells differentiated by autograd agree on values and every gradient."""
+    rng = np.random.default_rng(0)
+    batch, steps, inputs, hidden = 3, 4, 3, 4
+    params = make_params(kind, inputs, hidden, directions, rng)
+    x = Tensor(rng.standard_normal((batch, steps, inputs)), requires_grad=True)
+    h0 = Tensor(rng.standard_normal((directions, batch, hidden)), requires_grad=True)
+    c0 = Tensor(rng.standard_normal((directions, batch, hidden)), requires_grad=True) if kind == "lstm" else None
+    leaves = [x, h0, c0, *params]
+
+    results = []
+    for run in (kernel, unrolled):
+        for leaf in leaves:
+            if leaf is not None:
+                leaf.grad = None
+        output, h_n, c_n = run(kind, x, h0, c0, params, lengths)
+        weighted_loss(output, h_n, c_n, np.random.default_rng(1)).backward()
+        values = [output.data, h_n.data] + ([] if c_n is None else [c_n.data])
+        results.append((values, gradients(leaves)))
+    (values_k, grads_k), (values_u, grads_u) = results
+    for a, b in zip(values_k, values_u):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    for i, (a, b) in enumerate(zip(grads_k, grads_u)):
+        if a is None and b is None:
+            continue
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12, err_msg=f"gradient of leaf {i}")
+
+
+GRADCHECK_CASES = [
+    ("rnn_tanh", 2, None, True), ("rnn_relu", 1, None, True), ("lstm", 1, None, True), ("lstm", 2, [3, 1], True),
+    ("gru", 2, None, True), ("gru", 1, [2, 3], True), ("lstm", 2, None, False), ("gru", 2, [1, 3], False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind, directions, lengths, bias", GRADCHECK_CASES)
+def test_kernel_gradcheck(kind, directions, lengths, bias):
+    """Central differences in float64 for the input, the initial states and every parameter."""
+    rng = np.random.default_rng(2)
+    batch, steps, inputs, hidden = 2, 3, 2, 2
+    params = make_params(kind, inputs, hidden, directions, rng, bias)
+    x = Tensor(rng.standard_normal((batch, steps, inputs)), requires_grad=True)
+    h0 = Tensor(rng.standard_normal((directions, batch, hidden)), requires_grad=True)
+    c0 = Tensor(rng.standard_normal((directions, batch, hidden)), requires_grad=True)
+    lengths = None if lengths is None else np.array(lengths)
+    weights = [Tensor(rng.standard_normal(s)) for s in [(batch, steps, directions * hidden), h0.shape, c0.shape]]
+
+    def loss(x, h0, c0, *params):
+        output, h_n, c_n = kernel(kind, x, h0, c0 if kind == "lstm" else None, list(params), lengths)
+        total = (output * weights[0]).sum() + (h_n * weights[1]).sum()
+        return total if c_n is None else total + (c_n * weights[2]).sum()
+
+    assert gradcheck(loss, [x, h0, c0, *params], name=f"{kind}_sequence")
+
+
+def test_cells_and_embedding_gradcheck():
+    rng = np.random.default_rng(3)
+    x, h, c = (Tensor(rng.standard_normal((2, s)), requires_grad=True) for s in (3, 2, 2))
+    for name, gates, cell in [
+        ("rnn_cell", 1, lambda x, h, w1, w2, b1, b2: F.rnn_cell(x, h, w1, w2, b1, b2)),
+        ("lstm_cell", 4, lambda x, h, w1, w2, b1, b2: F.lstm_cell(x, (h, c), w1, w2, b1, b2)[0] * 2),
+        ("gru_cell", 3, lambda x, h, w1, w2, b1, b2: F.gru_cell(x, h, w1, w2, b1, b2)),
+    ]:
+        params = [Tensor(rng.uniform(-1, 1, s), requires_grad=True) for s in [(gates * 2, 3), (gates * 2, 2)]]
+        params += [Tensor(rng.uniform(-1, 1, gates * 2), requires_grad=True) for _ in range(2)]
+        assert gradcheck(cell, [x, h, *params], name=name)
+    weight = Tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    tokens = np.array([[0, 4, 4], [2, 0, 1]])
+    assert gradcheck(lambda w: F.embedding(tokens, w) * Tensor(np.arange(18.0).reshape(2, 3, 3)),
+                     [weight], name="embedding")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ lengths
+
+
+@pytest.mark.parametrize("layer", [nn.RNN, nn.LSTM, nn.GRU])
+def test_padding_never_leaks(layer):
+    """Whatever the padding holds (here NaN and huge values), outputs, states and gradients are unchanged."""
+    rng = np.random.default_rng(4)
+    model = layer(3, 4, num_layers=2, bidirectional=True, dtype=np.float64)
+    lengths = np.array([5, 2, 4])
+    clean = rng.standard_normal((3, 5, 3))
+    padding = np.arange(5)[None, :] >= lengths[:, None]
+    results = []
+    for fill in (0.0, np.nan, 1e30):
+        x = clean.copy()
+        x[padding] = fill
+        x = Tensor(x, requires_grad=True)
+        model.zero_grad()
+        output, state = model(x, lengths=lengths)
+        h_n = state[0] if isinstance(state, tuple) else state
+        ((output * output).sum() + h_n.sum()).backward()
+        results.append([output.data, h_n.data, x.grad] + [p.grad for p in model.parameters()])
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
+    output, x_grad = results[0][0], results[0][2]
+    assert not output[padding].any() and not x_grad[padding].any()
+    assert np.abs(output[~padding]).min() > 0
+
+
+def test_lengths_are_checked():
+    lstm = nn.LSTM(3, 4)
+    x = glassnet.randn(2, 5, 3)
+    for bad in ([0, 5], [6, 1], [1, 2, 3], [1.5, 2.0]):
+        with pytest.raises(ValueError, match="lengths"):
+            lstm(x, lengths=np.array(bad))
+    full, _ = lstm(x, lengths=[5, 5])  # all full: the same as no lengths
+    np.testing.assert_array_equal(full.data, lstm(x)[0].data)
+
+
+# --------------------------------------------------------------------------------------- the layers
+
+
+LAYER_CASES = [
+    ("RNN", lambda rng: nn.RNN(3, 4, num_layers=2, bidirectional=True, rng=rng), torch.nn.RNN),
+    ("LSTM", lambda rng: nn.LSTM(3, 4, num_layers=2, bidirectional=True, rng=rng), torch.nn.LSTM),
+    ("GRU", lambda rng: nn.GRU(3, 4, num_layers=2, bidirectional=True, rng=rng), torch.nn.GRU),
+]
+
+
+@pytest.mark.parametrize("name, make, torch_class", LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
+def test_sequence_layer_contract(name, make, torch_class):
+    names = [f"{kind}_l{layer}{suffix}" for layer in (0, 1) for suffix in ("", "_reverse")
+             for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]  # fmt: skip
+    check_layer_contract(
+        make, (2, 5, 3), (2, 5, 8), names, call=lambda layer, x: layer(x)[0],
+        torch_layer=lambda: torch_class(3, 4, num_layers=2, bidirectional=True, batch_first=True),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name, cls, torch_class, pick", [
+    ("RNNCell", nn.RNNCell, torch.nn.RNNCell, lambda out: out),
+    ("LSTMCell", nn.LSTMCell, torch.nn.LSTMCell, lambda out: out[0]),
+    ("GRUCell", nn.GRUCell, torch.nn.GRUCell, lambda out: out),
+])  # fmt: skip
+def test_cell_contract(name, cls, torch_class, pick):
+    check_layer_contract(
+        lambda rng: cls(3, 4, rng=rng), (2, 3), (2, 4), ["weight_ih", "weight_hh", "bias_ih", "bias_hh"],
+        call=lambda layer, x: pick(layer(x)), torch_layer=lambda: torch_class(3, 4),
+    )  # fmt: skip
+
+
+def test_embedding_contract():
+    check_layer_contract(
+        lambda rng: nn.Embedding(10, 4, padding_idx=0, rng=rng), (2, 3), (2, 3, 4), ["weight"],
+        make_inputs=lambda rng, dtype: (rng.integers(0, 10, (2, 3)),), grad_inputs=(),
+        torch_layer=lambda: torch.nn.Embedding(10, 4, padding_idx=0),
+    )  # fmt: skip
+
+
+def test_embedding_feeds_a_sequence_layer():
+    emb, lstm = nn.Embedding(20, 6, padding_idx=0), nn.LSTM(6, 5)
+    tokens = np.array([[3, 7, 1, 0], [4, 0, 0, 0]])
+    output, (h_n, _) = lstm(emb(tokens), lengths=(tokens != 0).sum(1))
+    h_n.sum().backward()
+    assert output.shape == (2, 4, 5) and emb.weight.grad.shape == (20, 6)
+    assert not emb.weight.grad[0].any() and emb.weight.grad[3].any()
+    assert not emb.weight.grad[[2, 5, 6]].any()  # rows never looked up
+    assert nn.Embedding.from_pretrained(emb.weight.data).weight.requires_grad is False
+    with pytest.raises(IndexError):
+        emb(np.array([20]))
+
+
+def test_unbatched_input_equals_a_batch_of_one():
+    for layer in (nn.LSTM(3, 4, num_layers=2, bidirectional=True), nn.GRU(3, 4), nn.RNN(3, 4, batch_first=False)):
+        x = glassnet.randn(5, 3)
+        out, state = layer(x)
+        out_b, state_b = layer(x.unsqueeze(0 if layer.batch_first else 1))
+        np.testing.assert_array_equal(out.data, out_b.data.squeeze(0 if layer.batch_first else 1))
+        h, h_b = (state[0], state_b[0]) if isinstance(state, tuple) else (state, state_b)
+        assert h.shape == (h_b.shape[0], 4)
+        np.testing.assert_array_equal(h.data, h_b.data[:, 0])
+    cell = nn.GRUCell(3, 4)
+    x = glassnet.randn(3)
+    np.testing.assert_array_equal(cell(x).data, cell(x.unsqueeze(0)).data[0])
+
+
+def test_shapes_are_checked():
+    lstm = nn.LSTM(3, 4, num_layers=2)
+    with pytest.raises(ValueError, match="input_size=3"):
+        lstm(glassnet.randn(2, 5, 4))
+    with pytest.raises(ValueError, match=r"h_0 must have shape \(2, 2, 4\)"):
+        lstm(glassnet.randn(2, 5, 3), (glassnet.randn(1, 2, 4), glassnet.randn(2, 2, 4)))
+    with pytest.raises(TypeError, match="dtype float64"):
+        lstm(glassnet.randn(2, 5, 3, dtype=np.float64))
+    with pytest.raises(ValueError, match="nonlinearity"):
+        nn.RNN(3, 4, nonlinearity="sigmoid")
+    with pytest.raises(ValueError, match="bidirectional"):
+        nn.Bidirectional(nn.GRU(3, 4))
+
+
+def test_dropout_between_layers():
+    """Training draws one mask per layer boundary from the generator; eval and dropout=0 draw nothing."""
+    x = glassnet.randn(4, 6, 3, dtype=np.float64)
+    lstm = nn.LSTM(3, 5, num_layers=3, dropout=0.5, dtype=np.float64)
+    glassnet.manual_seed(7)
+    out, _ = lstm(x)
+    glassnet.manual_seed(7)
+    layer_input = x
+    for layer in range(3):  # the same computation by hand
+        layer_input, _, _ = lstm_sequence(layer_input, None, None, lstm._layer_params(layer))
+        if layer < 2:
+            layer_input = F.dropout(layer_input, 0.5, True)
+    np.testing.assert_array_equal(out.data, layer_input.data)
+    lstm.eval()
+    eval_out, _ = lstm(x)
+    assert not np.allclose(eval_out.data, out.data)
+    np.testing.assert_array_equal(eval_out.data, lstm(x)[0].data)
+
+
+@pytest.mark.parametrize("mode", ["concat", "sum", "mean", "mul"])
+def test_bidirectional_merge_modes(mode):
+    gru = nn.GRU(3, 4, bidirectional=True, dtype=np.float64)
+    x = glassnet.randn(2, 5, 3, dtype=np.float64, requires_grad=True)
+    merged, h_n = nn.Bidirectional(gru, merge_mode=mode)(x)
+    full, h_ref = gru(x)
+    forward, backward = full.data[..., :4], full.data[..., 4:]
+    expected = {"concat": full.data, "sum": forward + backward, "mean": (forward + backward) / 2,
+                "mul": forward * backward}[mode]  # fmt: skip
+    np.testing.assert_allclose(merged.data, expected, rtol=1e-14)
+    np.testing.assert_array_equal(h_n.data, h_ref.data)
+    merged.sum().backward()
+    assert x.grad.shape == x.shape and np.isfinite(x.grad).all()
+
+
+# --------------------------------------------------------------------------------- final states, memory
+
+
+def test_final_states_alone_drive_the_backward():
+    """A classifier on h_n only: gradients flow; h_n and c_n together add; a second backward is refused."""
+    rng = np.random.default_rng(5)
+    params = make_params("lstm", 3, 4, 1, rng)
+    x = Tensor(rng.standard_normal((2, 5, 3)))
+    out, h_n, c_n = lstm_sequence(x, None, None, params)
+    (h_n.sum() + c_n.sum()).backward(retain_graph=True)
+    once = np.array(params[1].grad)
+    assert np.abs(once).sum() > 0
+    (h_n.sum() + c_n.sum()).backward()
+    np.testing.assert_allclose(params[1].grad, 2 * once, rtol=1e-12)
+    with pytest.raises(RuntimeError, match="second time"):
+        h_n.sum().backward()
+    with glassnet.no_grad():
+        out, h_n, c_n = lstm_sequence(x, None, None, params)
+    assert not out.requires_grad and not h_n.requires_grad and h_n.shape == (1, 2, 4)
+
+
+def test_workspace_reuses_memory_but_never_what_is_in_use():
+    recurrent.release_buffers()
+    lstm = nn.LSTM(8, 64, dtype=np.float64)
+    x = glassnet.randn(16, 40, 8, dtype=np.float64)
+    _, (h_first, _) = lstm(x)
+    kept = np.array(h_first.data)
+    for _ in range(3):
+        output, (h_n, _) = lstm(x * 0.5)
+        h_n.sum().backward()
+    np.testing.assert_array_equal(h_first.data, kept)  # still held by h_first: never handed out again
+    held = recurrent._WORKSPACE.held
+    for _ in range(3):
+        output, (h_n, _) = lstm(x * 0.5)
+        h_n.sum().backward()
+    assert recurrent._WORKSPACE.held == held  # steady state: no new arrays
+    recurrent.release_buffers()
+    assert recurrent._WORKSPACE.held < held
+
+
+# ------------------------------------------------------------------------------------ truncated BPTT
+
+
+class Tagger(nn.Module):
+    """An LSTM with a linear read-out at every step, called as model(x, state) -> (y, state)."""
+
+    def __init__(self, rng):
+        super().__init__()
+        self.lstm = nn.LSTM(2, 5, dtype=np.float64, rng=rng)
+        self.head = nn.Linear(5, 1, dtype=np.float64, rng=rng)
+
+    def forward(self, x, state=None):
+        output, state = self.lstm(x, state)
+        return self.head(output), state
+
+
+def tagger_and_data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 12, 2))
+    y = np.cumsum(x[..., :1], axis=1) * 0.1
+    return Tagger(np.random.default_rng(seed)), x, y
+
+
+@pytest.mark.parametrize("update_every_chunk", [True, False])
+def test_tbptt_with_k_equal_to_the_length_is_full_bptt(update_every_chunk):
+    model, x, y = tagger_and_data()
+    reference, _, _ = tagger_and_data()
+    optimizer = glassnet.optim.SGD(model.parameters(), lr=0.1)
+    result = tbptt_step(model, F.mse_loss, optimizer, Tensor(x), y, k=12, update_every_chunk=update_every_chunk)
+    ref_optimizer = glassnet.optim.SGD(reference.parameters(), lr=0.1)
+    ref_optimizer.zero_grad()
+    loss = F.mse_loss(reference(Tensor(x))[0], y)
+    loss.backward()
+    ref_optimizer.step()
+    assert result.steps == 1 and result.chunk_losses == [loss.item()] and result.loss == loss.item()
+    for (name, p), q in zip(model.named_parameters(), reference.parameters()):
+        np.testing.assert_array_equal(p.data, q.data, err_msg=name)
+
+
+def test_tbptt_cuts_the_gradient_at_chunk_boundaries():
+    """With k < T the gradient is the sum of per-chunk gradients with the entering state held constant."""
+    model, x, y = tagger_and_data(1)
+    k, steps = 5, 12
+    h0 = Tensor(np.random.default_rng(2).standard_normal((1, 3, 5)), requires_grad=True)
+    inputs = Tensor(x, requires_grad=True)
+    tbptt_step(model, F.mse_loss, None, inputs, y, k, state=(h0, None), update_every_chunk=False)
+    truncated = [np.array(p.grad) for p in model.parameters()]
+    assert h0.grad is None  # tbptt_step detaches the state it is given: h0 is a constant there
+
+    # the same by hand from the cells: the state entering each chunk is a constant (detached)
+    model.zero_grad()
+    lstm, head = model.lstm, model.head
+    w_ih, w_hh, b_ih, b_hh = lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0
+    h, c = Tensor(h0.data[0]), Tensor(np.zeros((3, 5)))
+    total = 0
+    for start in range(0, steps, k):
+        h, c = h.detach(), c.detach()
+        chunk = range(start, min(start + k, steps))
+        outs = []
+        for t in chunk:
+            h, c = F.lstm_cell(Tensor(x[:, t]), (h, c), w_ih, w_hh, b_ih, b_hh)
+            outs.append(head(h))
+        prediction = glassnet.stack(outs, dim=1)
+        total = total + F.mse_loss(prediction, y[:, start : start + len(chunk)]) * (len(chunk) / steps)
+    total.backward()
+    for (name, p), g in zip(model.named_parameters(), truncated):
+        np.testing.assert_allclose(g, p.grad, rtol=1e-10, atol=1e-13, err_msg=name)
+
+    # and the path is really cut: the first chunk's inputs get gradient from the first chunk's loss only
+    start_state = (Tensor(h0.data), None)
+    first = Tensor(x, requires_grad=True)
+    (F.mse_loss(model(first[:, :k], start_state)[0], y[:, :k]) * (k / steps)).backward()
+    np.testing.assert_allclose(inputs.grad[:, :k], first.grad[:, :k], rtol=1e-10, atol=1e-14)
+    full = Tensor(x, requires_grad=True)
+    F.mse_loss(model(full, start_state)[0], y).backward()
+    assert not np.allclose(inputs.grad[:, :k], full.grad[:, :k])  # full BPTT also sends later losses back
+
+
+def test_tbptt_updates_every_chunk_and_carries_the_state():
+    model, x, y = tagger_and_data(3)
+    optimizer = glassnet.optim.SGD(model.parameters(), lr=0.05)
+    result = tbptt_step(model, F.mse_loss, optimizer, Tensor(x), y, k=5)
+    assert result.steps == 3 and len(result.chunk_losses) == 3
+    assert np.isclose(result.loss, np.dot(result.chunk_losses, [5 / 12, 5 / 12, 2 / 12]))
+    h, c = result.state
+    assert h.shape == (1, 3, 5) and not h.requires_grad and not c.requires_grad
+    again = tbptt_step(model, F.mse_loss, optimizer, Tensor(x), y, k=5, state=result.state)
+    assert again.steps == 3
+    assert detach_state([h, None, 3])[2] == 3
+    with pytest.raises(ValueError, match="positive"):
+        tbptt_step(model, F.mse_loss, optimizer, Tensor(x), y, k=0)
+
+
+def test_fit_tbptt_learns():
+    model, x, y = tagger_and_data(4)
+    optimizer = glassnet.optim.Adam(model.parameters(), lr=0.02)
+    history = fit_tbptt(model, F.mse_loss, optimizer, x, y, k=4, epochs=30, batch_size=2, seed=0)
+    assert history.epochs == 30 and history.iterations == 30 * 2 * 3 and history.samples_seen == 90
+    assert history.loss[-1] < 0.5 * history.loss[0]

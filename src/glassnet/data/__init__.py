@@ -11,9 +11,27 @@ from .datasets import (
     load_wine,
 )
 from .loader import ArrayDataset, DataLoader, Dataset, Standardizer, TensorDataset, train_test_split
+from .sequences import (
+    ADDING_BASELINE_MSE,
+    CharVocabulary,
+    adding_problem,
+    char_vocabulary,
+    digits_as_sequences,
+    load_pydoc_text,
+    load_sunspots,
+    sliding_windows,
+)
 from .synthetic import two_moons, two_spirals, xor
 
 __all__ = [
+    "ADDING_BASELINE_MSE",
+    "CharVocabulary",
+    "adding_problem",
+    "char_vocabulary",
+    "digits_as_sequences",
+    "load_pydoc_text",
+    "load_sunspots",
+    "sliding_windows",
     "ArrayDataset",
     "DataLoader",
     "Dataset",

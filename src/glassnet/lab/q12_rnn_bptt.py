@@ -1,0 +1,488 @@
+"""Q12. What is a recurrent neural network, and how is it trained?
+
+Three measurements: the gradient of the fused whole-sequence kernels (BPTT written out) against the
+gradient autograd takes through the network unrolled cell by cell, and against finite differences;
+one-year-ahead sunspot forecasts by a small RNN against persistence, a linear AR model and the same RNN
+without its memory; the time and memory of one gradient as the sequence grows, for full and truncated BPTT.
+
+The sunspot helpers (:func:`sunspot_series`, :func:`ar_forecasts`, :class:`Forecaster`) are shared with q14.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import numpy as np
+
+from .. import functional as F
+from .. import nn, optim
+from ..autograd import no_grad
+from ..data.sequences import load_sunspots, sliding_windows
+from ..gradcheck import numerical_grad
+from ..ops.recurrent import release_buffers
+from ..tensor import Tensor
+from ..train.tbptt import tbptt_step
+from .framework import (
+    AtMost,
+    Claim,
+    Context,
+    Custom,
+    Effect,
+    Estimate,
+    Experiment,
+    Result,
+    Table,
+    Verdict,
+    estimate,
+    paired_difference,
+)
+from .plots import figure
+
+N_TRAIN, N_FIT = 250, 220  # 1700-1949 train (1700-1919 fit, 1920-1949 pick the epoch); 1950-2008 test
+MAX_AR = 12
+_HIDDEN = 16
+_COLORS = {"actual": "k", "persistence": "#999999", "ar": "#dd8452", "rnn": "#4c72b0", "memoryless": "#c44e52"}
+
+
+# ------------------------------------------------------------------------------ sunspots (shared with q14)
+def sunspot_series():
+    """(years, sunspot numbers float64, the series standardised with the training years' mean and sd, mean, sd)."""
+    years, spots = load_sunspots()
+    spots = spots.astype(np.float64)
+    mean, sd = float(spots[:N_TRAIN].mean()), float(spots[:N_TRAIN].std())
+    return years, spots, (spots - mean) / sd, mean, sd
+
+
+def rmse(forecast: np.ndarray, actual: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((np.asarray(forecast) - np.asarray(actual)) ** 2)))
+
+
+def ar_forecasts(z: np.ndarray, p: int) -> tuple[np.ndarray, float]:
+    """One-step AR(p) forecasts (with intercept) of z[p:] from the true past, least squares on the training
+    years, and the AIC of the fit. Every order is fitted to the same targets (after the first MAX_AR years)."""
+    X, y = sliding_windows(z[:N_TRAIN], p)
+    X, y = X[MAX_AR - p :], y[MAX_AR - p :]
+    design = np.c_[X, np.ones(len(X))]
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    aic = len(y) * np.log(np.mean((y - design @ coef) ** 2)) + 2 * (p + 1)
+    X_all, _ = sliding_windows(z, p)
+    return np.c_[X_all, np.ones(len(X_all))] @ coef, float(aic)
+
+
+class Forecaster(nn.Module):
+    """An Elman RNN over one value per year and a linear read-out: h_t = tanh(W_ih x_t + W_hh h_(t-1) + b),
+    forecast of x_(t+1) = w^T h_t + c. float64."""
+
+    def __init__(self, hidden: int, rng: np.random.Generator, nonlinearity: str = "tanh"):
+        super().__init__()
+        self.rnn = nn.RNN(1, hidden, nonlinearity=nonlinearity, dtype=np.float64, rng=rng)
+        self.head = nn.Linear(hidden, 1, dtype=np.float64, rng=rng)
+
+    def forward(self, x, state=None):
+        """x (B, T, 1) -> (forecasts (B, T, 1), final state)."""
+        out, state = self.rnn(x if isinstance(x, Tensor) else Tensor(x), state)
+        return self.head(out), state
+
+
+def _as_sequence(z: np.ndarray) -> np.ndarray:
+    return z[None, :, None]
+
+
+def _train_forecaster(z: np.ndarray, seed: int, epochs: int, memory: bool, check_every: int = 25) -> np.ndarray:
+    """Adam 1e-2 on the fit years; keep the weights that forecast 1920-1949 best. Returns forecasts of z[1:].
+
+    ``memory=True``: the training years are one sequence (full BPTT, the state runs through 1920-1949 too).
+    ``memory=False``: every year is its own sequence of length 1, so the state starts at 0 each time and
+    the forecast can use only the current value.
+    """
+    model = Forecaster(_HIDDEN, np.random.default_rng(seed))
+    optimizer = optim.Adam(model.parameters(), lr=1e-2)
+
+    def forecasts(series: np.ndarray) -> Tensor:  # forecasts of series[1:] from series[:-1]
+        if memory:
+            return model(_as_sequence(series[:-1]))[0][0, :, 0]
+        return model(series[:-1, None, None])[0][:, 0, 0]
+
+    train = z[:N_TRAIN]
+    best, best_state = np.inf, None
+    for epoch in range(1, epochs + 1):
+        optimizer.zero_grad()
+        F.mse_loss(forecasts(train)[: N_FIT - 1], train[1:N_FIT]).backward()
+        optimizer.step()
+        if epoch % check_every == 0:
+            with no_grad():
+                error = rmse(forecasts(train).numpy()[N_FIT - 1 :], train[N_FIT:])
+            if error < best:
+                best, best_state = error, {k: v.copy() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    with no_grad():
+        return forecasts(z).numpy()
+
+
+# ------------------------------------------------------------------------------ 1. BPTT = backprop, unrolled
+def _unrolled(kind: str, params: list, x: Tensor, weights: np.ndarray) -> Tensor:
+    """sum_t <h_t, R_t> computed by stepping the cell composite T times: autograd sees the unrolled graph."""
+    w_ih, w_hh, b_ih, b_hh = params
+    B, T, _ = x.shape
+    H = w_hh.shape[1]
+    h = Tensor(np.zeros((B, H)))
+    c = Tensor(np.zeros((B, H)))
+    total = None
+    for t in range(T):
+        if kind == "lstm":
+            h, c = F.lstm_cell(x[:, t], (h, c), w_ih, w_hh, b_ih, b_hh)
+        elif kind == "gru":
+            h = F.gru_cell(x[:, t], h, w_ih, w_hh, b_ih, b_hh)
+        else:
+            h = F.rnn_cell(x[:, t], h, w_ih, w_hh, b_ih, b_hh)
+        term = (h * Tensor(weights[:, t])).sum()
+        total = term if total is None else total + term
+    return total
+
+
+def _gradient_check(rng: np.random.Generator) -> tuple[dict, dict]:
+    """Relative errors ||g_fused - g_ref|| / ||g_ref|| per parameter (and the input), float64.
+
+    Loss L = sum_t <h_t, R_t> with R fixed random weights: a linear read-out of every state, so every path
+    through the recurrence is checked. Reference 1: autograd through the unrolled cells (RNN, LSTM, GRU).
+    Reference 2: central differences (RNN, a smaller net).
+    """
+    layers = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+    unrolled_errors = {}
+    batch, steps, features, hidden = 3, 25, 2, 6
+    for kind, layer in layers.items():
+        module = layer(features, hidden, dtype=np.float64, rng=rng)
+        x_data, weights = rng.standard_normal((batch, steps, features)), rng.standard_normal((batch, steps, hidden))
+        x = Tensor(x_data, requires_grad=True)
+        (module(x)[0] * Tensor(weights)).sum().backward()
+        fused = [p.grad.copy() for p in module.parameters()] + [x.grad.copy()]
+        module.zero_grad()
+        x_ref = Tensor(x_data, requires_grad=True)
+        _unrolled(kind, list(module.parameters()), x_ref, weights).backward()
+        reference = [p.grad for p in module.parameters()] + [x_ref.grad]
+        names = [n for n, _ in module.named_parameters()] + ["input x"]
+        for name, got, want in zip(names, fused, reference):
+            unrolled_errors[f"{kind}.{name}"] = float(np.linalg.norm(got - want) / np.linalg.norm(want))
+
+    finite_errors = {}
+    module = nn.RNN(1, 4, dtype=np.float64, rng=rng)
+    x_data, weights = rng.standard_normal((2, 12, 1)), rng.standard_normal((2, 12, 4))
+    loss_of = lambda *_: (module(Tensor(x_data))[0] * Tensor(weights)).sum()  # reads perturbed weights in place
+    module.zero_grad()
+    loss_of().backward()
+    for name, p in module.named_parameters():
+        numeric = numerical_grad(loss_of, [p], 0)
+        finite_errors[f"rnn.{name}"] = float(np.linalg.norm(p.grad - numeric) / np.linalg.norm(numeric))
+    return unrolled_errors, finite_errors
+
+
+# ------------------------------------------------------------------------------ 3. what a gradient costs
+def _gradient_cost(lengths: list, k: int, repeats: int, rng: np.random.Generator) -> dict:
+    """CPU seconds (best of ``repeats``) and peak bytes allocated for one gradient of an RNN(1, 64) over
+    32 sequences of each length, by full BPTT and by truncated BPTT in chunks of ``k`` steps.
+
+    CPU time of this process, not wall time: other work on a shared machine then barely moves it.
+    """
+    model = Forecaster(64, rng)
+    loss_fn = F.mse_loss
+
+    def full(x, y):
+        loss_fn(model(x)[0], y).backward()
+
+    def truncated(x, y):
+        tbptt_step(model, loss_fn, None, x, y, k, update_every_chunk=False)
+
+    out = {}
+    for T in lengths:
+        x, y = Tensor(rng.standard_normal((32, T, 1))), rng.standard_normal((32, T, 1))
+        for name, fn in (("full", full), ("truncated", truncated)):
+            model.zero_grad()
+            fn(x, y)  # warm-up
+            seconds = []
+            for _ in range(repeats):
+                model.zero_grad()
+                start = time.process_time()
+                fn(x, y)
+                seconds.append(time.process_time() - start)
+            model.zero_grad()
+            release_buffers()  # the kernels keep arrays between calls; measure what one gradient needs
+            tracemalloc.start()
+            fn(x, y)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            out[name, T] = (min(seconds), peak)
+    return out
+
+
+def _exponent(lengths, values) -> float:
+    """Slope of log(value) against log(T): 1 is linear growth, 0 is flat."""
+    return float(np.polyfit(np.log(lengths), np.log(values), 1)[0])
+
+
+# ------------------------------------------------------------------------------ the experiment
+def run(ctx: Context) -> Result:
+    rng = ctx.rng()
+    unrolled_errors, finite_errors = _gradient_check(rng)
+
+    # 2. Sunspots, one year ahead.
+    years, spots, z, mean, sd = sunspot_series()
+    test = np.arange(N_TRAIN, len(spots))
+    actual = spots[test]
+    persistence = rmse(spots[test - 1], actual)
+    fits = {p: ar_forecasts(z, p) for p in range(1, MAX_AR + 1)}
+    p_best = min(fits, key=lambda p: fits[p][1])
+    ar_forecast = fits[p_best][0][test - p_best] * sd + mean
+    ar = rmse(ar_forecast, actual)
+    seeds = ctx.seeds(full=5, quick=2)
+    epochs = ctx.pick(400, 150)
+    rnn_values, memoryless_values, rnn_curves = [], [], []
+    for s in seeds:
+        forecast = _train_forecaster(z, s, epochs, memory=True)[test - 1] * sd + mean
+        rnn_curves.append(forecast)
+        rnn_values.append(rmse(forecast, actual))
+        memoryless = _train_forecaster(z, s, epochs, memory=False)[test - 1] * sd + mean
+        memoryless_values.append(rmse(memoryless, actual))
+    rnn_rmse, memoryless_rmse = estimate(rnn_values, seeds), estimate(memoryless_values, seeds)
+
+    # 3. Cost of one gradient against the sequence length.
+    lengths = ctx.pick([100, 200, 400, 800], [100, 200, 400])
+    k = 25
+    cost = _gradient_cost(lengths, k, repeats=ctx.pick(5, 2), rng=rng)
+    exps = {
+        (name, what): _exponent(lengths, [cost[name, T][i] for T in lengths])
+        for name in ("full", "truncated")
+        for i, what in enumerate(("time", "memory"))
+    }
+
+    metrics = {
+        "max_rel_error": max(max(unrolled_errors.values()), max(finite_errors.values())),
+        "memoryless_minus_rnn_rmse": paired_difference(memoryless_rmse, rnn_rmse),
+        "rnn_over_persistence_rmse": estimate([v / persistence for v in rnn_values], seeds),
+        "rnn_over_ar_rmse": estimate([v / ar for v in rnn_values], seeds),
+        "full_bptt_time_exponent": exps["full", "time"],
+        "full_bptt_memory_exponent": exps["full", "memory"],
+        "truncated_memory_exponent": exps["truncated", "memory"],
+        "persistence_rmse": persistence,
+        "ar_rmse": ar,
+        "rnn_rmse": rnn_rmse,
+    }
+
+    check = Table(
+        "Fused BPTT kernels against autograd through the unrolled cells, and against central differences "
+        "(float64; relative error of each gradient)",
+        ["gradient", "vs unrolled cells", "vs finite differences"],
+    )
+    for name, err in unrolled_errors.items():
+        check.add(name, err, finite_errors.get(name, "-"))
+    forecast_table = Table(
+        f"One-year-ahead sunspot forecasts, test years {years[N_TRAIN]}-{years[-1]} (RMSE in sunspot numbers; "
+        f"RNNs: {len(seeds)} seeds, up to {epochs} epochs of Adam, epoch picked on 1920-1949)",
+        ["model", "sees", "test RMSE", "over persistence"],
+    )
+    forecast_table.add("persistence", "this year", persistence, 1.0)
+    forecast_table.add("AR(2), least squares", "last 2 years", rmse(fits[2][0][test - 2] * sd + mean, actual),
+                       rmse(fits[2][0][test - 2] * sd + mean, actual) / persistence)  # fmt: skip
+    forecast_table.add(f"AR({p_best}), lowest AIC", f"last {p_best} years", ar, ar / persistence)
+    forecast_table.add("RNN without memory", "this year (state reset)", memoryless_rmse.mean,
+                       memoryless_rmse.mean / persistence)  # fmt: skip
+    forecast_table.add(
+        f"RNN, {_HIDDEN} tanh units", "this year + its state", rnn_rmse.mean, rnn_rmse.mean / persistence
+    )
+    cost_table = Table(
+        f"One gradient of an RNN (64 units) over 32 sequences: full BPTT vs truncated BPTT (chunks of {k})",
+        ["steps T", "full: CPU ms", "full: peak MiB", "truncated: CPU ms", "truncated: peak MiB"],
+    )
+    for T in lengths:
+        cost_table.add(T, cost["full", T][0] * 1e3, cost["full", T][1] / 2**20,
+                       cost["truncated", T][0] * 1e3, cost["truncated", T][1] / 2**20)  # fmt: skip
+    cost_table.add("growth exponent", exps["full", "time"], exps["full", "memory"],
+                   exps["truncated", "time"], exps["truncated", "memory"])  # fmt: skip
+
+    figures = {
+        "sunspot forecasts": _forecast_figure(years, spots, test, ar_forecast, p_best, rnn_curves, rnn_values),
+        "gradient check and cost of BPTT": _cost_figure(unrolled_errors, finite_errors, lengths, cost, k),
+    }
+    notes = [
+        f"Every forecast is one step ahead from the true past. The RNN reads a single number per year; "
+        f"without its state (reset every year) it scores {memoryless_rmse.mean:.1f}, about persistence "
+        f"({persistence:.1f}): what it gains comes from the history it carries.",
+        "The RNN's epoch is picked on 1920-1949 inside the training years, because with 250 points it "
+        "overfits within a few hundred epochs; AR models are fitted to all 250 training years.",
+        "Memory is the peak of what NumPy allocates during one gradient (tracemalloc), with the kernels' "
+        "reusable buffers released first. Times are CPU time of this process, best of several runs. Truncation "
+        "does not save time: it does the same steps forward and backward, in chunks.",
+    ]
+    return Result(metrics=metrics, figures=figures, tables=[check, forecast_table, cost_table], notes=notes)
+
+
+def _forecast_figure(years, spots, test, ar_forecast, p_best, rnn_curves, rnn_values):
+    fig, (left, right) = figure(1, 2, width=13, height=4.2)
+    shown = np.arange(N_TRAIN - 60, len(spots))
+    left.plot(years[shown], spots[shown], color=_COLORS["actual"], lw=1.5, label="observed")
+    left.plot(years[test], spots[test - 1], color=_COLORS["persistence"], ls=":", label="persistence")
+    left.plot(years[test], ar_forecast, color=_COLORS["ar"], ls="--", label=f"AR({p_best})")
+    left.plot(years[test], rnn_curves[0], color=_COLORS["rnn"], label="RNN (first seed)")
+    left.axvline(years[N_TRAIN] - 0.5, color="k", lw=0.8)
+    left.text(years[N_TRAIN], left.get_ylim()[1] * 0.95, " test", va="top", fontsize=8)
+    left.set_xlabel("year")
+    left.set_ylabel("sunspot number")
+    left.set_title("one-year-ahead forecasts")
+    left.legend(fontsize=8, loc="upper left")
+    actual = spots[test]
+    labels = ["persistence", f"AR({p_best})", "RNN"]
+    values = [rmse(spots[test - 1], actual), rmse(ar_forecast, actual), float(np.mean(rnn_values))]
+    right.bar(labels, values, color=[_COLORS["persistence"], _COLORS["ar"], _COLORS["rnn"]])
+    right.plot([2] * len(rnn_values), rnn_values, "k.", ms=4)
+    right.set_ylabel("test RMSE (sunspot number)")
+    right.set_title("test RMSE (bar: mean; dots: RNN seeds)")
+    return fig
+
+
+def _cost_figure(unrolled_errors, finite_errors, lengths, cost, k):
+    fig, (left, middle, right) = figure(1, 3, width=15, height=4.2)
+    names = list(unrolled_errors)
+    floor = 1e-17  # an exact match (error 0) is drawn at the floor of the log axis
+    left.bar(range(len(names)), [max(unrolled_errors[n], floor) for n in names], color="#4c72b0", label="vs unrolled")
+    fd = [i for i, n in enumerate(names) if n in finite_errors]
+    left.plot(fd, [max(finite_errors[names[i]], floor) for i in fd], "o", color="#c44e52", label="vs finite diff.")
+    left.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
+    left.set_yscale("log")
+    left.set_ylabel("relative error")
+    left.set_title("fused BPTT gradient vs references")
+    left.legend(fontsize=8)
+    for ax, index, label, unit in ((middle, 0, "CPU ms per gradient", 1e3), (right, 1, "peak memory (MiB)", 2**-20)):
+        for name, style, color in (("full", "o-", "#4c72b0"), ("truncated", "s-", "#55a868")):
+            ax.loglog(lengths, [cost[name, T][index] * unit for T in lengths], style, color=color,
+                      label="full BPTT" if name == "full" else f"truncated BPTT, k = {k}")  # fmt: skip
+        ax.set_xlabel("sequence length T")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    middle.set_title("time of one gradient")
+    right.set_title("memory of one gradient")
+    return fig
+
+
+# ------------------------------------------------------------------------------ verdict rules
+def _good_accuracy(m: dict) -> Verdict:
+    vs_persistence, vs_ar = m["rnn_over_persistence_rmse"].mean, m["rnn_over_ar_rmse"].mean
+    if vs_persistence > 1.0:
+        return Verdict.REFUTED
+    if vs_persistence <= 0.8 and vs_ar <= 0.95:
+        return Verdict.SUPPORTED
+    if vs_persistence <= 0.8 and vs_ar <= 1.1:
+        return Verdict.PARTLY
+    return Verdict.NOT_SUPPORTED
+
+
+def _linear_cost(m: dict) -> Verdict:
+    time_exp, memory_exp = m["full_bptt_time_exponent"], m["full_bptt_memory_exponent"]
+    truncated = m["truncated_memory_exponent"]
+    if memory_exp < 0.5 and time_exp < 0.5:
+        return Verdict.REFUTED
+    linear = 0.75 <= time_exp <= 1.25 and 0.75 <= memory_exp <= 1.25
+    if linear and truncated <= 0.25:
+        return Verdict.SUPPORTED
+    return Verdict.PARTLY if linear or (0.75 <= memory_exp <= 1.25 and truncated <= 0.25) else Verdict.NOT_SUPPORTED
+
+
+def _e(*values) -> Estimate:
+    return estimate(values, range(len(values)))
+
+
+def _accuracy_case(vs_persistence, vs_ar) -> dict:
+    return {"rnn_over_persistence_rmse": _e(*vs_persistence), "rnn_over_ar_rmse": _e(*vs_ar)}
+
+
+def _cost_case(time_exp, memory_exp, truncated) -> dict:
+    return {
+        "full_bptt_time_exponent": time_exp,
+        "full_bptt_memory_exponent": memory_exp,
+        "truncated_memory_exponent": truncated,
+    }
+
+
+EXPERIMENT = Experiment(
+    id="q12",
+    question="What is a recurrent neural network, and how is it trained?",
+    answer=(
+        "A recurrent network reads a sequence one step at a time and keeps a hidden state: "
+        "h_t = tanh(W_ih x_t + W_hh h_(t-1) + b). The same weights serve every step, and the state is the "
+        "network's summary of everything it has read, so an output can depend on the whole past although the "
+        "input at each step is small. It is trained by backpropagation through time (BPTT): unroll the "
+        "recurrence into one deep feed-forward graph with one layer per step and shared weights, and run "
+        "ordinary backpropagation on it; the weight gradient is the sum of the contributions of every step. "
+        "This is exact, and it costs time and memory in proportion to the sequence length, because every "
+        "state must be kept for the backward pass. Truncated BPTT cuts the backward pass into chunks of k "
+        "steps: memory then depends on k only, at the price of ignoring dependencies longer than k. How "
+        "accurate an RNN is depends on the task: on yearly sunspots a small one clearly beats the naive "
+        "forecast, but only matches a linear autoregressive model."
+    ),
+    claims=(
+        Claim(
+            "sequential_state",
+            "An RNN models sequential data: its hidden state carries what it has read, so its output depends "
+            "on the history and not only on the current input.",
+            Effect("memoryless_minus_rnn_rmse", +1, min_effect=2.0, unit=" sunspots"),
+        ),
+        Claim(
+            "good_accuracy",
+            "RNNs model sequential data with a good amount of accuracy.",
+            Custom(
+                _good_accuracy,
+                "test RMSE of the RNN over that of persistence and over that of the best AR model (mean over "
+                "seeds): supported if <= 0.8 of persistence and <= 0.95 of AR (clearly better than a linear "
+                "model); partly if <= 0.8 of persistence and <= 1.1 of AR (beats the naive forecast, on a par "
+                "with a linear one); refuted if worse than persistence; otherwise not supported",
+                ("rnn_over_persistence_rmse", "rnn_over_ar_rmse"),
+                {
+                    Verdict.SUPPORTED: _accuracy_case([0.5, 0.52, 0.48], [0.8, 0.82, 0.78]),
+                    Verdict.PARTLY: _accuracy_case([0.58, 0.6, 0.56], [1.02, 1.0, 1.04]),
+                    Verdict.NOT_SUPPORTED: _accuracy_case([0.9, 0.92, 0.88], [1.5, 1.5, 1.5]),
+                    Verdict.REFUTED: _accuracy_case([1.2, 1.1, 1.3], [2.0, 2.0, 2.0]),
+                },
+            ),
+        ),
+        Claim(
+            "bptt_is_backprop",
+            "RNNs are trained by backpropagation through time: ordinary backpropagation through the network "
+            "unrolled over the time steps.",
+            AtMost("max_rel_error", 1e-6, 1e-4, 1e-2),
+        ),
+        Claim(
+            "bptt_cost",
+            "Full BPTT costs time and memory in proportion to the sequence length; truncating the backward "
+            "pass to k steps makes the memory independent of the length.",
+            Custom(
+                _linear_cost,
+                "exponents b of cost ~ T^b fitted over the sequence lengths: supported if full BPTT's time and "
+                "memory exponents lie in [0.75, 1.25] and truncated BPTT's memory exponent is <= 0.25; partly "
+                "if only one half holds; refuted if full BPTT's time and memory both grow slower than T^0.5; "
+                "otherwise not supported",
+                ("full_bptt_time_exponent", "full_bptt_memory_exponent", "truncated_memory_exponent"),
+                {
+                    Verdict.SUPPORTED: _cost_case(0.95, 1.0, 0.05),
+                    Verdict.PARTLY: _cost_case(0.95, 1.0, 0.9),
+                    Verdict.NOT_SUPPORTED: _cost_case(0.6, 1.6, 0.9),
+                    Verdict.REFUTED: _cost_case(0.1, 0.1, 0.1),
+                },
+            ),
+        ),
+    ),
+    data=(
+        "Yearly sunspot numbers 1700-2008 (statsmodels): train 1700-1949, test 1950-2008, standardised with the "
+        "training years' statistics; an Elman RNN with 16 tanh units reading one value per year. Gradient checks "
+        "on random sequences in float64; costs on random sequences of 100 to 800 steps"
+    ),
+    references=(
+        "Elman (1990). Finding structure in time. Cognitive Science 14(2).",
+        "Rumelhart, Hinton & Williams (1986). Learning representations by back-propagating errors. Nature 323.",
+        "Werbos (1990). Backpropagation through time: what it does and how to do it. Proceedings of the IEEE 78(10).",
+        "Williams & Peng (1990). An efficient gradient-based algorithm for on-line training of recurrent network "
+        "trajectories. Neural Computation 2.",
+        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 10.2 (the O(T) cost of BPTT).",
+        "Yule (1927). On a method of investigating periodicities in disturbed series, with special reference to "
+        "Wolfer's sunspot numbers. Philosophical Transactions of the Royal Society A 226.",
+    ),
+    run=run,
+)

@@ -33,10 +33,8 @@ References:
 from __future__ import annotations
 
 import numbers
-import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .rbm import (
@@ -50,10 +48,11 @@ from .rbm import (
     _sigmoid,
     _softplus,
     _stochastic_pseudo_likelihood,
+    _TrainedBySampling,
 )
 
 
-class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BoltzmannMachine(_TrainedBySampling):
     """A fully connected Boltzmann machine over binary visible and hidden units, learned by the Boltzmann rule.
 
     Gibbs sampling in a general BM must update units one at a time: a unit's conditional depends on
@@ -290,42 +289,10 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.intercept_ = np.zeros(n, dtype=dtype)
         self.chains_ = _bernoulli(np.full((self.batch_size, n), 0.5, dtype=dtype), rng)
 
-    def fit(self, X, y=None):
-        """Train for ``n_iter`` passes over X (n_samples, n_features) of 0/1 values; returns self."""
-        self._check_hyperparameters()
-        X = _as_2d_float(self, X, reset=True)
-        rng = _check_random_state(self.random_state)
-        self.random_state_ = rng
-        self._initialise(X.shape[1], X.dtype, rng)
-        for iteration in range(1, self.n_iter + 1):
-            begin = time.perf_counter()
-            data = X[rng.permutation(len(X))] if self.shuffle else X
-            for start in range(0, len(X), self.batch_size):
-                self._fit(data[start : start + self.batch_size], rng)
-            if self.verbose:
-                print(
-                    f"[{type(self).__name__}] Iteration {iteration}, "
-                    f"pseudo-likelihood = {self.score_samples(X).mean():.4f}, time = {time.perf_counter() - begin:.2f}s"
-                )
-        return self
+    _fitted_attribute = "coupling_"
 
-    def partial_fit(self, X, y=None):
-        """One learning step with X as the mini-batch (initialising the model on the first call); returns self."""
-        self._check_hyperparameters()
-        first_call = not hasattr(self, "coupling_")
-        X = _as_2d_float(self, X, reset=first_call)
-        if not hasattr(self, "random_state_"):
-            self.random_state_ = _check_random_state(self.random_state)
-        if first_call:
-            self._initialise(X.shape[1], X.dtype, self.random_state_)
-        self._fit(X, self.random_state_)
-        return self
-
-    # ----------------------------------------------------------- using the model
-    def transform(self, X) -> np.ndarray:
-        """Hidden marginals p(h = 1 | v = X), mean-field when J != 0: (n_samples, n_features) -> (n_samples, H)."""
-        check_is_fitted(self)
-        return self._mean_hiddens(_as_2d_float(self, X, reset=False))
+    def _progress(self, X) -> str:
+        return f"pseudo-likelihood = {self.score_samples(X).mean():.4f}"
 
     def gibbs(self, v, n_steps: int = 1) -> np.ndarray:
         """Run ``n_steps`` Gibbs sweeps (hidden units, then visible ones) from v with h = 0; returns the last v.

@@ -235,7 +235,66 @@ def _ais_betas(n_betas: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the estimators
-class _RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _TrainedBySampling(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """fit / partial_fit / transform shared by the RBMs and the general Boltzmann machine.
+
+    A subclass creates its fitted attributes in ``_initialise(n_features, dtype, rng)`` (the first one
+    named by ``_fitted_attribute``), learns from one mini-batch in ``_fit(v, rng)``, maps data to hidden
+    marginals in ``_mean_hiddens`` and says how training goes in ``_progress(X)`` (verbose output).
+    """
+
+    _fitted_attribute = "components_"
+
+    def _check_hyperparameters(self) -> None:
+        _check_hyperparameters(self)
+
+    def fit(self, X, y=None):
+        """Train for ``n_iter`` passes over X in mini-batches of ``batch_size``; returns self.
+
+        Args:
+            X: (n_samples, n_features) training data (0/1 for Bernoulli units, standardised for Gaussian).
+            y: ignored (present for the scikit-learn API).
+        """
+        self._check_hyperparameters()
+        X = _as_2d_float(self, X, reset=True)
+        rng = _check_random_state(self.random_state)
+        self.random_state_ = rng
+        self._initialise(X.shape[1], X.dtype, rng)
+        n_samples = X.shape[0]
+        for iteration in range(1, self.n_iter + 1):
+            begin = time.perf_counter()
+            data = X[rng.permutation(n_samples)] if self.shuffle else X
+            for start in range(0, n_samples, self.batch_size):
+                self._fit(data[start : start + self.batch_size], rng)
+            if self.verbose:
+                print(
+                    f"[{type(self).__name__}] Iteration {iteration}, {self._progress(X)}, "
+                    f"time = {time.perf_counter() - begin:.2f}s"
+                )
+        return self
+
+    def partial_fit(self, X, y=None):
+        """One training step with X as the mini-batch (initialising the model on the first call); returns self."""
+        self._check_hyperparameters()
+        first_call = not hasattr(self, self._fitted_attribute)
+        X = _as_2d_float(self, X, reset=first_call)
+        if not hasattr(self, "random_state_"):
+            self.random_state_ = _check_random_state(self.random_state)
+        if first_call:
+            self._initialise(X.shape[1], X.dtype, self.random_state_)
+        self._fit(X, self.random_state_)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Hidden marginals p(h = 1 | v = X) (mean-field in a Boltzmann machine with hidden-hidden weights).
+
+        Shapes: (n_samples, n_features) -> (n_samples, n_components).
+        """
+        check_is_fitted(self)
+        return self._mean_hiddens(_as_2d_float(self, X, reset=False))
+
+
+class _RBM(_TrainedBySampling):
     """What both RBMs share: the hidden layer, the CD/PCD training loop, enumeration and AIS.
 
     A subclass defines its visible units through four equations: :meth:`_visible_mean` (the mean
@@ -367,49 +426,8 @@ class _RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             np.zeros_like(p) for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
         )
 
-    def fit(self, X, y=None):
-        """Train for ``n_iter`` passes over X in mini-batches of ``batch_size``; returns self.
-
-        Args:
-            X: (n_samples, n_features) training data (0/1 for Bernoulli units, standardised for Gaussian).
-            y: ignored (present for the scikit-learn API).
-        """
-        _check_hyperparameters(self)
-        X = _as_2d_float(self, X, reset=True)
-        rng = _check_random_state(self.random_state)
-        self.random_state_ = rng
-        self._initialise(X.shape[1], X.dtype, rng)
-        n_samples = X.shape[0]
-        for iteration in range(1, self.n_iter + 1):
-            begin = time.perf_counter()
-            data = X[rng.permutation(n_samples)] if self.shuffle else X
-            for start in range(0, n_samples, self.batch_size):
-                self._fit(data[start : start + self.batch_size], rng)
-            if self.verbose:
-                print(
-                    f"[{type(self).__name__}] Iteration {iteration}, "
-                    f"reconstruction error = {self.reconstruction_error(X):.4f}, "
-                    f"time = {time.perf_counter() - begin:.2f}s"
-                )
-        return self
-
-    def partial_fit(self, X, y=None):
-        """One training step with X as the mini-batch (initialising the model on the first call); returns self."""
-        _check_hyperparameters(self)
-        first_call = not hasattr(self, "components_")
-        X = _as_2d_float(self, X, reset=first_call)
-        if not hasattr(self, "random_state_"):
-            self.random_state_ = _check_random_state(self.random_state)
-        if first_call:
-            self._initialise(X.shape[1], X.dtype, self.random_state_)
-        self._fit(X, self.random_state_)
-        return self
-
-    # ----------------------------------------------------------- using the model
-    def transform(self, X) -> np.ndarray:
-        """The hidden probabilities p(h = 1 | v = X): (n_samples, n_features) -> (n_samples, n_components)."""
-        check_is_fitted(self)
-        return self._mean_hiddens(_as_2d_float(self, X, reset=False))
+    def _progress(self, X) -> str:
+        return f"reconstruction error = {self.reconstruction_error(X):.4f}"
 
     def gibbs(self, v, n_steps: int = 1) -> np.ndarray:
         """Run ``n_steps`` steps of block Gibbs sampling h ~ p(h | v), v ~ p(v | h) from v; returns the last v.

@@ -38,6 +38,35 @@ def run_in_subprocess(module: str, threads: int, repeats: int) -> str:
     return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
 
 
+def classifier_step(library: str, build, x, y, weights: list, lr: float = 0.01):
+    """One SGD step of softmax cross-entropy on (x, y), in "glassnet" or "pytorch", for the model ``build(nn)``.
+
+    ``build`` receives ``glassnet.nn`` or ``torch.nn`` (the layer names are the same) and ``weights`` are
+    loaded in ``state_dict`` order, so both libraries run the same program from the same parameters.
+    """
+    if library == "glassnet":
+        import glassnet as gn
+
+        model = build(gn.nn)
+        model.load_state_dict(dict(zip(model.state_dict(), weights)))
+        optimizer, inputs, targets, loss = gn.optim.SGD(model.parameters(), lr=lr), gn.tensor(x), y, gn.F.cross_entropy
+    else:
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+        model = build(torch.nn)
+        model.load_state_dict({k: torch.from_numpy(w) for k, w in zip(model.state_dict(), weights)})
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        inputs, targets, loss = torch.from_numpy(x), torch.from_numpy(y), torch.nn.functional.cross_entropy
+
+    def step():
+        optimizer.zero_grad()
+        loss(model(inputs), targets).backward()
+        optimizer.step()
+
+    return step
+
+
 def report(name: str, medians: dict, threads: int) -> str:
     """One table row: workload, threads, glassnet ms, PyTorch ms, ratio."""
     ours, theirs = medians["glassnet"], medians["pytorch"]

@@ -19,58 +19,24 @@ steps and allocator slack too.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tracemalloc
 
 import numpy as np
 
+from benchmarks.harness import classifier_step
+
 NAME = "W2 LeNet-5 1x28x28, batch 64"
 SHAPES = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,), (10, 84), (10,)]
 
 
-def glassnet_step(x: np.ndarray, y: np.ndarray, weights: list):
-    import glassnet as gn
-
-    nn = gn.nn
-    model = nn.Sequential(
+def lenet5(nn):
+    return nn.Sequential(
         nn.Conv2d(1, 6, 5, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
     )  # fmt: skip
-    model.load_state_dict(dict(zip(model.state_dict(), weights)))
-    optimizer = gn.optim.SGD(model.parameters(), lr=0.01)
-    inputs = gn.tensor(x)
-
-    def step():
-        optimizer.zero_grad()
-        gn.F.cross_entropy(model(inputs), y).backward()
-        optimizer.step()
-
-    return step
-
-
-def pytorch_step(x: np.ndarray, y: np.ndarray, weights: list):
-    import torch
-
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    nn = torch.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
-    )  # fmt: skip
-    model.load_state_dict({k: torch.from_numpy(w) for k, w in zip(model.state_dict(), weights)})
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step():
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(inputs), targets).backward()
-        optimizer.step()
-
-    return step
 
 
 def workload():
@@ -78,7 +44,7 @@ def workload():
     x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
     y = rng.integers(0, 10, 64)
     weights = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in SHAPES]
-    return {"glassnet": glassnet_step(x, y, weights), "pytorch": pytorch_step(x, y, weights)}
+    return {library: classifier_step(library, lenet5, x, y, weights) for library in ("glassnet", "pytorch")}
 
 
 def glassnet_peak_bytes(step) -> tuple[int, int]:
@@ -132,7 +98,7 @@ def rss_growth_bytes(library: str) -> int:
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64)
     weights = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in SHAPES]
-    step = (glassnet_step if library == "glassnet" else pytorch_step)(x, y, weights)
+    step = classifier_step(library, lenet5, x, y, weights)
     before = _status_kib("VmRSS")
     with open("/proc/self/clear_refs", "w") as clear:
         clear.write("5")  # reset VmHWM to the current resident set

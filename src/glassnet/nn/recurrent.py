@@ -129,6 +129,13 @@ class RNNBase(Module):
             raise ValueError(f"{type(self).__name__}: {name} must have shape {expected}, got {state.shape}")
         return state
 
+    def forward(self, input: Tensor, hx: Tensor | None = None, lengths=None) -> tuple[Tensor, Tensor]:
+        """``(output, h_n)`` for the one-state layers (RNN, GRU); the LSTM overrides it for (h, c)."""
+        input, unbatched = self._check_input(input, lengths)
+        batch = input.shape[0 if self.batch_first else 1]
+        h0 = self._check_state(hx, batch, unbatched, "hx")
+        return _unbatch(self._layers(input, (h0,), lengths), unbatched, self.batch_first)
+
     def _layers(self, input: Tensor, states: tuple, lengths) -> tuple:
         """Run the layers in turn; dropout on the outputs of all but the last. Returns (output, h_n[, c_n])."""
         directions = self.num_directions
@@ -218,12 +225,6 @@ class RNN(RNNBase):
     def _sequence(self, x, states, params, lengths):
         return rnn_sequence(x, states[0], params, self.batch_first, lengths, self.nonlinearity)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None, lengths=None) -> tuple[Tensor, Tensor]:
-        input, unbatched = self._check_input(input, lengths)
-        batch = input.shape[0 if self.batch_first else 1]
-        h0 = self._check_state(hx, batch, unbatched, "hx")
-        return _unbatch(self._layers(input, (h0,), lengths), unbatched, self.batch_first)
-
 
 class LSTM(RNNBase):
     """Long short-term memory, stacked and optionally bidirectional:
@@ -300,12 +301,6 @@ class GRU(RNNBase):
 
     def _sequence(self, x, states, params, lengths):
         return gru_sequence(x, states[0], params, self.batch_first, lengths)
-
-    def forward(self, input: Tensor, hx: Tensor | None = None, lengths=None) -> tuple[Tensor, Tensor]:
-        input, unbatched = self._check_input(input, lengths)
-        batch = input.shape[0 if self.batch_first else 1]
-        h0 = self._check_state(hx, batch, unbatched, "hx")
-        return _unbatch(self._layers(input, (h0,), lengths), unbatched, self.batch_first)
 
 
 _MERGES = ("concat", "sum", "mean", "mul")

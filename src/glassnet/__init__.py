@@ -22,6 +22,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .errors import AnomalyError, DTypeError, ShapeError
 from .gradcheck import gradcheck
 from .tensor import Tensor
 
@@ -32,6 +33,8 @@ int64 = np.int64
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnomalyError",
+    "DTypeError",
     "F",
     "Tensor",
     "arange",
@@ -57,6 +60,7 @@ __all__ = [
     "rand",
     "randn",
     "set_default_dtype",
+    "ShapeError",
     "stack",
     "tensor",
     "train",

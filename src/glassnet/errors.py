@@ -1,0 +1,22 @@
+"""The errors glassnet raises on bad input, in one place so users (and the fuzz tests) can catch them.
+
+Each subclasses the built-in exception a NumPy or PyTorch user would already catch, so ``except ValueError``
+keeps working; the message names the layer or op, what it expected, and what it received.
+"""
+
+from __future__ import annotations
+
+
+class ShapeError(ValueError):
+    """An input's rank or size does not fit the layer, op or loss it was given to."""
+
+
+class DTypeError(TypeError):
+    """An input's dtype is not one the layer, op or loss accepts (e.g. integer features, float class labels)."""
+
+
+class AnomalyError(FloatingPointError):
+    """Raised inside ``glassnet.detect_anomaly()``: an op's forward or backward produced NaN or inf."""
+
+
+__all__ = ["AnomalyError", "DTypeError", "ShapeError"]

@@ -570,6 +570,42 @@ def test_nan_guard_restores_the_epoch_start_when_the_weights_themselves_overflow
     assert all(np.array_equal(model.state_dict()[k], v) for k, v in start.items())
 
 
+def test_nan_guard_catches_a_nan_injected_into_a_weight_at_that_iteration():
+    class PoisonWeight(Callback):
+        """Writes a nan into the weight after step 6 (the 2nd of epoch 2): step 7's loss is nan."""
+
+        def on_batch_end(self, state):
+            if state.iteration == 6:
+                state.model.weight.data[0, 1] = np.nan
+
+    X, y = regression(20)  # batch 5: 4 steps per epoch
+    model = linear()
+    guard = NanGuard(raise_error=True)
+    step_7 = r"non-finite loss \(nan\) at iteration 7 \(epoch 2, batch 3\)"
+    with pytest.raises(NonFiniteLossError, match=step_7) as info:
+        fit(
+            model,
+            nn.MSELoss(),
+            SGD(model.parameters(), lr=0.05),
+            (X, y),
+            3,
+            5,
+            shuffle=False,
+            callbacks=[PoisonWeight(), guard],
+            verbose=0,
+        )
+    history = info.value.history
+    assert guard.triggered_at == 7
+    assert (history.iterations, history.samples_seen, history.epochs) == (6, 30, 1)
+    assert len(history.iteration_loss) == 6 and all(math.isfinite(v) for v in history.iteration_loss)
+    assert "kept the weights from the start of epoch 2" in history.stopped_reason
+
+    clean = linear()  # the poisoned weights are gone: the model is as after one clean epoch
+    fit(clean, nn.MSELoss(), SGD(clean.parameters(), lr=0.05), (X, y), 1, 5, shuffle=False, verbose=0)
+    assert np.array_equal(model.weight.numpy(), clean.weight.numpy())
+    assert np.array_equal(model.bias.numpy(), clean.bias.numpy())
+
+
 def test_checkpoint_every_epochs_and_every_iterations(tmp_path):
     X, y = regression(30)
     model = linear()

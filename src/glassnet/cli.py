@@ -3,40 +3,40 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 
 def _check_writable(out_dir: Path) -> None:
-    """Fail before any work if the report could not be written."""
+    """Fail before any work if the report could not be written: create the folder and a file in it.
+
+    A real write rather than ``os.access``: permission bits are not the whole story (network file systems,
+    security modules).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise PermissionError(f"cannot write the report: {out_dir} is not writable")
+    with tempfile.TemporaryFile(dir=out_dir):
+        pass
 
 
 def _lab(args: argparse.Namespace) -> int:
     from .lab.registry import all_ids, load
-    from .lab.report import write_report
-    from .lab.runner import run_lab
 
-    known = all_ids()
     if args.list:
-        for exp_id in known:
+        for exp_id in all_ids():
             print(f"{exp_id}  {load(exp_id).question}")
         return 0
-    unknown = [i for i in args.ids if i not in known]
-    if unknown:
-        print(f"glassnet lab: unknown question id(s) {', '.join(unknown)}; see --list", file=sys.stderr)
-        return 2
-    ids = args.ids or known
     out_dir = Path(args.out)
     try:
         _check_writable(out_dir)
     except OSError as error:
-        print(f"glassnet lab: {error}", file=sys.stderr)
+        print(f"glassnet lab: cannot write the report to {out_dir}: {error.strerror or error}", file=sys.stderr)
         return 2
+    from .lab.report import write_report
+    from .lab.runner import run_lab
+
+    ids = args.ids or all_ids()
     start = time.perf_counter()
     outcomes = run_lab(ids, seed=args.seed, quick=args.quick, jobs=args.jobs, on_done=_progress(len(ids)))
     paths = write_report(outcomes, out_dir)
@@ -95,6 +95,30 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int_at_least(lowest: int):
+    """An argparse type: an int >= ``lowest``; anything else is a usage error (exit status 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"must be at least {lowest}, got {value}")
+        return value
+
+    return parse
+
+
+def _question_id(text: str) -> str:
+    """An argparse type: the id of an experiment in the lab (q01, q02, ...)."""
+    from .lab.registry import all_ids
+
+    if text not in all_ids():
+        raise argparse.ArgumentTypeError(f"unknown question id {text!r}; see glassnet lab --list")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glassnet", description="A glass-box deep-learning library and its lab.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -104,12 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the lab experiments and write the report",
         description="Run the lab's experiments and write an HTML, Markdown and JSON report.",
     )
-    lab.add_argument("ids", nargs="*", metavar="QID", help="question ids to run (e.g. q05 q07); default: all")
+    lab.add_argument(
+        "ids", nargs="*", type=_question_id, metavar="QID", help="question ids to run (e.g. q05 q07); default: all"
+    )
     lab.add_argument("--list", action="store_true", help="list the questions and exit")
     lab.add_argument("--quick", action="store_true", help="smaller runs (fewer seeds, epochs and data), for CI")
-    lab.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    lab.add_argument("--seed", type=_int_at_least(0), default=0, help="base seed (default 0)")
     lab.add_argument("--out", default="lab-report", help="output folder (default ./lab-report)")
-    lab.add_argument("--jobs", type=int, default=1, help="experiments run in parallel processes (default 1)")
+    lab.add_argument(
+        "--jobs", type=_int_at_least(1), default=1, help="experiments run in parallel processes (default 1)"
+    )
     lab.set_defaults(run=_lab)
 
     demo = commands.add_parser(
@@ -117,17 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="train an MLP on the 8x8 digits and report its test accuracy",
         description="Train an MLP on scikit-learn's 8x8 digits and print its test accuracy.",
     )
-    demo.add_argument("--epochs", type=int, default=30, help="passes over the training set (default 30)")
-    demo.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and the split (default 0)")
+    demo.add_argument("--epochs", type=_int_at_least(1), default=30, help="passes over the training set (default 30)")
+    demo.add_argument(
+        "--seed", type=_int_at_least(0), default=0, help="seed for weights, shuffling and the split (default 0)"
+    )
     demo.add_argument("--verbose", type=int, default=1, choices=[0, 1], help="0 silences the progress display")
     demo.set_defaults(run=_demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; wrong arguments exit with status 2 and a usage line (argparse's convention)."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "jobs", 1) < 1:
-        build_parser().error("--jobs must be at least 1")
     return args.run(args)
 
 

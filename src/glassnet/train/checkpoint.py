@@ -45,6 +45,8 @@ FORMAT_VERSION = 1
 _MODEL = "model."
 _OPTIM = "optim"
 _MAX_HEADER = 100_000_000  # safetensors' own limit on the JSON header
+# safetensors dtypes that have a NumPy counterpart (BF16 and the F8 kinds have none)
+_NUMPY_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64"}
 
 
 class CheckpointError(ValueError):
@@ -131,10 +133,17 @@ def _read(path: Path) -> tuple[dict[str, str], dict[str, np.ndarray]]:
         )
     try:
         header = json.loads(raw[8 : 8 + header_len])
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"{path}: the header is not valid JSON ({err}); the file is corrupted") from err
     if not isinstance(header, dict):
         raise CheckpointError(f"{path}: the header is not a JSON object; the file is corrupted")
+    for name, entry in header.items():
+        dtype = entry.get("dtype") if isinstance(entry, dict) else None
+        if name != "__metadata__" and isinstance(dtype, str) and dtype not in _NUMPY_DTYPES:
+            raise CheckpointError(
+                f"{path}: tensor {name!r} has dtype {dtype}, which NumPy cannot hold (expected one of "
+                f"{', '.join(sorted(_NUMPY_DTYPES))})"
+            )
     try:
         tensors = safetensors.numpy.load(raw)
     except Exception as err:  # safetensors raises its own SafetensorError (and others for odd dtypes)
@@ -148,7 +157,7 @@ def _json_field(path: Path, metadata: dict, key: str, default=None):
         return default
     try:
         return json.loads(metadata[key])
-    except (TypeError, json.JSONDecodeError) as err:
+    except (TypeError, json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"{path}: metadata field {key!r} is not valid JSON ({err})") from err
 
 
@@ -313,7 +322,7 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
                 "state": {int(i): _decode(s, tensors, used) for i, s in saved["state"].items()},
                 "param_groups": _decode(saved["param_groups"], tensors, used),
             }
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:
         if isinstance(err, CheckpointError):
             raise
         raise CheckpointError(f"{path}: malformed metadata ({type(err).__name__}: {err})") from err

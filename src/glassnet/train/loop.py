@@ -27,6 +27,8 @@ from .progress import make_display
 
 # hyperparameters that fix which samples make up each step: a resumed run must agree on them
 _RESUME_MUST_MATCH = ("batch_size", "shuffle", "drop_last", "num_samples", "iterations_per_epoch")
+# counters a fit checkpoint keeps besides epoch and iteration (with the epoch's running sums)
+_PROGRESS_COUNTERS = ("samples_seen", "batch_in_epoch", "epoch_count")
 
 
 class _FrozenState:
@@ -130,11 +132,12 @@ class TrainState:
         )
 
     def resume(self, path: str | os.PathLike) -> None:
-        """Load a checkpoint written by :meth:`save_checkpoint` and continue from its counters."""
+        """Load a checkpoint written by :meth:`save_checkpoint` and continue from its counters.
+
+        The whole file is read and checked before anything changes: a refused one leaves the run as it was.
+        """
         info = ckpt.read_checkpoint(path)
-        progress = info["extra"].get("fit")
-        if progress is None:
-            raise ckpt.CheckpointError(f"{path} was not written by fit (no training progress): use load_checkpoint")
+        progress = _fit_progress(path, info)
         saved, own = info["hparams"], self.history.hparams
         differ = [
             f"{k}: checkpoint {saved.get(k)!r}, now {own.get(k)!r}"
@@ -150,15 +153,38 @@ class TrainState:
             )
         loader = self.loader if hasattr(self.loader, "state_dict") else None
         ckpt.load_checkpoint(path, self.model, self.optimizer, loader=loader, objects=self.stateful_callbacks())
-        self.epoch, self.iteration = info["epoch"], info["iteration"]
+        self.epoch, self.iteration = progress["epoch"], progress["iteration"]
         self.samples_seen, self.batch_in_epoch = progress["samples_seen"], progress["batch_in_epoch"]
         self.epoch_loss_sum, self.epoch_count = progress["epoch_loss_sum"], progress["epoch_count"]
-        self.epoch_metric_sums = dict(progress["epoch_metric_sums"])
+        self.epoch_metric_sums = progress["epoch_metric_sums"]
         self.epoch_lr = progress["epoch_lr"]
-        history = History.from_dict({**progress["history"], "hparams": self.history.hparams})
-        history.stopped_reason = None
+        history = progress["history"]
+        history.hparams, history.stopped_reason = self.history.hparams, None
         self.history.__dict__.update(history.__dict__)
         self._sync_history()
+
+
+def _fit_progress(path, info: dict) -> dict:
+    """The counters, running sums and History a fit checkpoint holds, all read before anything is restored."""
+    extra = info["extra"]
+    if not isinstance(extra, dict) or "fit" not in extra:
+        raise ckpt.CheckpointError(f"{path} was not written by fit (no training progress): use load_checkpoint")
+    progress = extra["fit"]
+    try:
+        fields = {
+            "epoch": info["epoch"],
+            "iteration": info["iteration"],
+            **{key: progress[key] for key in (*_PROGRESS_COUNTERS, "epoch_loss_sum", "epoch_lr")},
+            "epoch_metric_sums": dict(progress["epoch_metric_sums"]),
+            "history": History.from_dict(progress["history"]),
+        }
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ckpt.CheckpointError(f"{path}: malformed training progress ({type(err).__name__}: {err})") from err
+    counters = ("epoch", "iteration", *_PROGRESS_COUNTERS)
+    wrong = [f"{k}={fields[k]!r}" for k in counters if type(fields[k]) is not int or fields[k] < 0]
+    if wrong:
+        raise ckpt.CheckpointError(f"{path}: malformed training progress: {', '.join(wrong)} (expected ints >= 0)")
+    return fields
 
 
 # ---------------------------------------------------------------------------------------------- internals

@@ -1,0 +1,619 @@
+"""Q23. What is an autoencoder, and what is it good for?
+
+Three measurements on the digits, every autoencoder trained on the images alone: reconstruction of unseen digits
+from codes of 2, 8 and 16 numbers by PCA, a linear autoencoder (and the angles between its subspace and PCA's)
+and a non-linear one; what an overcomplete autoencoder (a code twice the input's size) learns, plain, denoising
+or sparse, judged on digits with masked pixels; and what each code is worth to a logistic regression, with all
+1,200 labels and with 50, against the raw pixels and against the same encoder untrained.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..data import train_test_split
+from ..models.autoencoder import (
+    Autoencoder,
+    AutoencoderLoss,
+    MaskingNoise,
+    code_sparsity,
+    dense_autoencoder,
+    pca_codes,
+    plot_codes_2d,
+    probe_accuracy,
+    reconstruction_mse,
+)
+from ..models.cnn import count_parameters
+from ..models.gan import tile_images
+from ..optim import Adam
+from ..optim.schedule import CosineAnnealingLR
+from ..train import LRSchedule, fit
+from .common import digits_split
+from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate, paired_difference
+from .plots import figure
+
+_CODE_SIZES = (2, 8, 16)
+_SHOWN_CODE = 8  # the undercomplete code shown in the reconstructions and judged for "learns without labels"
+_PROBE_CODE = 16  # the undercomplete code given to the classifier
+_OVERCOMPLETE = 128  # twice the 64 pixels
+_MASK = 0.3  # masking noise: the fraction of pixels set to 0
+_SPARSITY = 0.01
+_FEW_LABELS = 50  # five labelled images per digit
+_COLORS = {"pca": "#8c8c8c", "linear": "#4c72b0", "deep": "#c44e52"}
+
+
+def _train(model: Autoencoder, x: np.ndarray, epochs: int, lr: float, seed: int) -> Autoencoder:
+    """Adam on the reconstruction loss (the input is the target: no labels), batch 32, cosine decay to 0.
+
+    The decay lets the linear autoencoder settle on PCA's subspace instead of hovering around it.
+    """
+    optimizer = Adam(model.parameters(), lr=lr)
+    schedule = LRSchedule(CosineAnnealingLR(optimizer, T_max=epochs))
+    fit(model, AutoencoderLoss(model), optimizer, x, epochs, 32, callbacks=[schedule], seed=seed, verbose=0)
+    return model
+
+
+def _deep(code_size: int, rng: np.random.Generator) -> Autoencoder:
+    """64 -> 32 -> code -> 32 -> 64, tanh hidden layers, linear code, sigmoid output (pixels lie in [0, 1])."""
+    return dense_autoencoder(64, code_size, hidden=(32,), activation="tanh", output_activation="sigmoid", rng=rng)
+
+
+def _wide(rng: np.random.Generator, **variant) -> Autoencoder:
+    """64 -> 128 (ReLU) -> 64 (sigmoid): an overcomplete autoencoder, plain, denoising or sparse."""
+    return dense_autoencoder(64, _OVERCOMPLETE, code_activation="relu", output_activation="sigmoid", rng=rng, **variant)
+
+
+def _principal_angles_deg(model: Autoencoder, components: np.ndarray) -> np.ndarray:
+    """Angles between the span of a linear decoder's columns (64, k) and the top-k principal directions."""
+    from scipy.linalg import subspace_angles
+
+    return np.degrees(subspace_angles(model.decoder[0].weight.data.astype(np.float64), components.T))
+
+
+def _codes(model: Autoencoder, *arrays: np.ndarray) -> tuple:
+    return tuple(model.transform(x) for x in arrays)
+
+
+def _seed_run(seed: int, split: dict, pca: dict, masked: np.ndarray, epochs: dict) -> dict:
+    """Every model of one seed, trained on the unlabelled training images, and what each one measures."""
+    x_train, x_test, y_train, y_test = split["x_train"], split["x_test"], split["y_train"], split["y_test"]
+    few, _ = train_test_split(
+        np.arange(len(y_train)), test_size=len(y_train) - _FEW_LABELS, stratify=y_train, seed=seed
+    )
+
+    def probe(z_train: np.ndarray, z_test: np.ndarray) -> dict:
+        """Test accuracy of the linear probe trained on all training labels, and on the few drawn for this seed."""
+        return {
+            "all": probe_accuracy(z_train, y_train, z_test, y_test),
+            "few": probe_accuracy(z_train[few], y_train[few], z_test, y_test),
+        }
+
+    out = {"raw": probe(x_train, x_test), "models": {}}
+    for k in _CODE_SIZES:
+        out["pca", k] = probe(*pca["codes"][k])
+        linear = _train(
+            dense_autoencoder(64, k, rng=np.random.default_rng(seed)), x_train, epochs["linear"], 5e-2, seed
+        )
+        out["models"]["linear", k] = linear
+        angles = _principal_angles_deg(linear, pca["components"][:k])
+        linear_mse = reconstruction_mse(x_test, linear.reconstruct(x_test))
+        out["linear", k] = {
+            "test_mse": linear_mse,
+            "test_ratio": linear_mse / pca["test_mse"][k],
+            "train_ratio": reconstruction_mse(x_train, linear.reconstruct(x_train)) / pca["train_mse"][k],
+            "largest_angle": float(angles.max()),
+            "median_angle": float(np.median(angles)),
+        }
+        deep = _deep(k, np.random.default_rng(seed))
+        out["untrained", k] = probe(*_codes(deep, x_train, x_test))
+        _train(deep, x_train, epochs["deep"], 1e-2, seed)
+        test_mse = reconstruction_mse(x_test, deep.reconstruct(x_test))
+        out["deep", k] = {
+            "test_mse": test_mse,
+            "ratio": test_mse / pca["test_mse"][k],
+            **probe(*_codes(deep, x_train, x_test)),
+        }
+        out["models"]["deep", k] = deep
+
+    out["untrained", _OVERCOMPLETE] = probe(*_codes(_wide(np.random.default_rng(seed)), x_train, x_test))
+    variants = {
+        "plain": {},
+        "denoising": {"corruption": MaskingNoise(_MASK, rng=np.random.default_rng(seed))},
+        "sparse": {"sparsity": _SPARSITY},
+    }
+    corruption = reconstruction_mse(x_test, masked)
+    for name, variant in variants.items():
+        wide = _train(_wide(np.random.default_rng(seed), **variant), x_train, epochs["wide"], 1e-2, seed)
+        codes = wide.transform(x_test)
+        masked_mse = reconstruction_mse(x_test, wide.reconstruct(masked))
+        out[name] = {
+            "clean_mse": reconstruction_mse(x_test, wide.reconstruct(x_test)),
+            "masked_mse": masked_mse,
+            "removed": 1 - masked_mse / corruption,
+            "hoyer": code_sparsity(codes),
+            "active": float((codes > 0).sum(axis=1).mean()),
+            **probe(wide.transform(x_train), codes),
+        }
+        out["models"][name] = wide
+    return out
+
+
+def _pca(split: dict) -> dict:
+    """PCA of the training images: directions, variances, and per code size the codes and train and test errors."""
+    from sklearn.decomposition import PCA
+
+    x_train, x_test = split["x_train"], split["x_test"]
+    full = PCA(svd_solver="full").fit(x_train)
+    out = {"components": full.components_, "variances": full.explained_variance_}
+    out |= {"codes": {}, "test_reconstruction": {}, "test_mse": {}, "train_mse": {}}
+    for k in _CODE_SIZES:
+        codes_train, codes_test, reconstruction = pca_codes(x_train, x_test, k)
+        out["codes"][k], out["test_reconstruction"][k] = (codes_train, codes_test), reconstruction
+        out["test_mse"][k] = reconstruction_mse(x_test, reconstruction)
+        out["train_mse"][k] = reconstruction_mse(x_train, pca_codes(x_train, x_train, k)[2])
+    return out
+
+
+# ------------------------------------------------------------------------------ run
+def run(ctx: Context) -> Result:
+    x_train, x_test, y_train, y_test = digits_split()
+    split = {"x_train": x_train, "x_test": x_test, "y_train": y_train, "y_test": y_test}
+    seeds = ctx.seeds(full=5, quick=2)
+    epochs = ctx.pick({"linear": 150, "deep": 150, "wide": 50}, {"linear": 30, "deep": 30, "wide": 15})
+    pca = _pca(split)
+    masked = (x_test * (ctx.rng(1).random(x_test.shape) >= _MASK)).astype(x_test.dtype)
+    runs = [_seed_run(s, split, pca, masked, epochs) for s in seeds]
+
+    def per_seed(get) -> Estimate:
+        return estimate([get(r) for r in runs], seeds)
+
+    def mean(key, field: str) -> float:
+        return float(np.mean([r[key][field] for r in runs]))
+
+    def gain(key, code: int, labels: str) -> Estimate:
+        """Accuracy from the trained codes minus the better of the raw pixels and the same encoder untrained."""
+        return per_seed(lambda r: r[key][labels] - max(r["raw"][labels], r["untrained", code][labels]))
+
+    shown, probed = ("deep", _SHOWN_CODE), ("deep", _PROBE_CODE)
+    removed = {name: per_seed(lambda r, n=name: r[n]["removed"]) for name in ("plain", "denoising", "sparse")}
+    baseline_mse = reconstruction_mse(x_test, np.broadcast_to(x_train.mean(axis=0), x_test.shape))
+    metrics = {
+        "ae8_variance_explained": per_seed(lambda r: 1 - r[shown]["test_mse"] / baseline_mse),
+        "ae8_probe_gain_over_untrained": per_seed(lambda r: r[shown]["all"] - r["untrained", _SHOWN_CODE]["all"]),
+        "denoising128_corruption_removed": removed["denoising"],
+        "denoising128_minus_plain128_removed": paired_difference(removed["denoising"], removed["plain"]),
+        "linear_over_pca_train_mse_worst": per_seed(lambda r: max(r["linear", k]["train_ratio"] for k in _CODE_SIZES)),
+        "linear_pca_largest_angle_deg": per_seed(lambda r: max(r["linear", k]["largest_angle"] for k in _CODE_SIZES)),
+        **{f"ae_over_pca_test_mse_k{k}": per_seed(lambda r, k=k: r["deep", k]["ratio"]) for k in _CODE_SIZES},
+        "ae16_gain_all_labels": gain(probed, _PROBE_CODE, "all"),
+        "ae16_gain_50_labels": gain(probed, _PROBE_CODE, "few"),
+        "denoising128_gain_all_labels": gain("denoising", _OVERCOMPLETE, "all"),
+        "denoising128_gain_50_labels": gain("denoising", _OVERCOMPLETE, "few"),
+    }
+
+    first = runs[0]["models"]
+    models = Table(
+        f"The autoencoders: encoder -> code -> decoder, trained on the {len(y_train):,} training images without their "
+        f"labels (Adam, batch 32, cosine decay to 0), {len(seeds)} seeds",
+        ["model", "layers", "code size", "parameters", "epochs"],
+    )
+    sizes = ", ".join(map(str, _CODE_SIZES))
+    for key, layers in (
+        ("linear", "64 -> k -> 64, no activation"),
+        ("deep", "64 -> 32 -> k -> 32 -> 64, tanh, sigmoid output"),
+    ):
+        parameters = " / ".join(f"{count_parameters(first[key, k]):,}" for k in _CODE_SIZES)
+        models.add("linear" if key == "linear" else "non-linear", layers, sizes, parameters, epochs[key])
+    for name, what in (
+        ("plain", "nothing else"),
+        ("denoising", f"{_MASK:.0%} of the input pixels set to 0 in training"),
+        ("sparse", f"L1 penalty {_SPARSITY} x mean |code|"),
+    ):
+        layers = f"64 -> {_OVERCOMPLETE} (ReLU) -> 64 (sigmoid), {what}"
+        models.add(f"overcomplete {name}", layers, _OVERCOMPLETE, count_parameters(first[name]), epochs["wide"])
+
+    reconstruction = Table(
+        f"Code size against reconstruction of the {len(y_test)} test digits and against a classifier on the codes, "
+        "mean over seeds. PCA is fitted on the training images; ratios are per seed against PCA at the same size",
+        [
+            "code size",
+            "PCA test MSE",
+            "linear AE / PCA (test)",
+            "linear AE / PCA (train)",
+            "largest angle to PCA's subspace (deg)",
+            "median angle (deg)",
+            "non-linear AE test MSE",
+            "non-linear AE / PCA",
+            "probe accuracy, PCA codes",
+            "probe accuracy, AE codes",
+        ],
+    )
+    for k in _CODE_SIZES:
+        reconstruction.add(
+            k,
+            pca["test_mse"][k],
+            mean(("linear", k), "test_ratio"),
+            mean(("linear", k), "train_ratio"),
+            mean(("linear", k), "largest_angle"),
+            mean(("linear", k), "median_angle"),
+            mean(("deep", k), "test_mse"),
+            mean(("deep", k), "ratio"),
+            mean(("pca", k), "all"),
+            mean(("deep", k), "all"),
+        )
+
+    overcomplete = Table(
+        f"Overcomplete autoencoders ({_OVERCOMPLETE} code units for 64 pixels), mean over seeds; 'masked': the test "
+        f"digits with {_MASK:.0%} of their pixels set to 0 (MSE {reconstruction_mse(x_test, masked):.4f} from the "
+        "clean digits)",
+        [
+            "model",
+            "clean test MSE",
+            "MSE from masked inputs",
+            "share of the masking error removed",
+            "Hoyer sparsity of the code",
+            "active code units per digit",
+        ],
+    )
+    for name in ("plain", "denoising", "sparse"):
+        overcomplete.add(
+            name,
+            mean(name, "clean_mse"),
+            mean(name, "masked_mse"),
+            removed[name].mean,
+            mean(name, "hoyer"),
+            mean(name, "active"),
+        )
+
+    representations = {
+        "raw pixels": ("raw", 64),
+        f"PCA, {_PROBE_CODE} components": (("pca", _PROBE_CODE), _PROBE_CODE),
+        "non-linear AE, untrained": (("untrained", _PROBE_CODE), _PROBE_CODE),
+        "non-linear AE": (probed, _PROBE_CODE),
+        "overcomplete, untrained": (("untrained", _OVERCOMPLETE), _OVERCOMPLETE),
+        "overcomplete plain AE": ("plain", _OVERCOMPLETE),
+        "overcomplete sparse AE": ("sparse", _OVERCOMPLETE),
+        "overcomplete denoising AE": ("denoising", _OVERCOMPLETE),
+    }
+    accuracy = {
+        name: {labels: mean(key, labels) for labels in ("all", "few")} for name, (key, _) in representations.items()
+    }
+    probes = Table(
+        "A logistic regression (standardised inputs, L2, C = 1) trained on each representation: test accuracy, mean "
+        f"over seeds. '{_FEW_LABELS} labels': five labelled images per digit, a different draw per seed; the "
+        f"autoencoders saw all {len(y_train):,} training images, unlabelled",
+        ["representation", "dimension", f"all {len(y_train):,} labels", f"{_FEW_LABELS} labels"],
+    )
+    for name, (_, size) in representations.items():
+        probes.add(name, size, accuracy[name]["all"], accuracy[name]["few"])
+
+    figures = {
+        "reconstruction error by code size": _error_figure(runs, pca),
+        "2-D codes, PCA": plot_codes_2d(pca["codes"][2][1], y_test, title="PCA, 2 components (test digits)"),
+        "2-D codes, autoencoder": plot_codes_2d(
+            first["deep", 2].transform(x_test), y_test, title="non-linear autoencoder, code of 2 (test digits)"
+        ),
+        "reconstructions": _reconstruction_figure(first, pca, x_test, y_test, masked),
+        "codes for a classifier": _probe_figure(accuracy, len(y_train)),
+    }
+    ties = ", ".join(f"{pca['variances'][k - 1] / pca['variances'][k]:.3f} at k = {k}" for k in _CODE_SIZES)
+    notes = [
+        "The linear autoencoder reaches PCA's training error at every code size, as Baldi & Hornik's analysis "
+        "predicts. Its last direction converges slowest where the k-th and (k+1)-th principal variances are nearly "
+        f"tied (their ratio is {ties}): turning between two such directions barely changes the error, so the "
+        "gradient toward the exact subspace is weak, and short runs stop with PCA's error but a large angle in that "
+        "one direction (the median angle stays small).",
+        "On test digits the linear autoencoder can fall slightly below PCA (a ratio under 1): PCA gives the best "
+        "rank-k reconstruction of the training images, not of new ones.",
+        "Without corruption the overcomplete autoencoder learns nearly a copy of its input: clean digits come back "
+        "almost exactly and most of the masking passes through. The denoising one cannot copy, since its input is "
+        "corrupted and its target is not, so it learns what digits look like and fills the holes. Nor is the plain "
+        f"one's code compact: about {mean('plain', 'active'):.0f} of its {_OVERCOMPLETE} units are active for a "
+        f"typical digit, more than the 64 pixels; the L1 penalty brings that to about {mean('sparse', 'active'):.0f} "
+        f"(the denoising one to about {mean('denoising', 'active'):.0f}).",
+        "The classifier's 'gain' is, per seed, the accuracy from the trained codes minus the better of two "
+        "baselines: the raw pixels, and the same encoder before training. An untrained encoder is a random "
+        "non-linear expansion, which with many labels can beat the pixels on its own; only what training adds "
+        "counts for the autoencoder.",
+    ]
+    tables = [models, reconstruction, overcomplete, probes]
+    return Result(metrics=metrics, figures=figures, tables=tables, notes=notes)
+
+
+# ------------------------------------------------------------------------------ figures
+def _error_figure(runs: list, pca: dict):
+    fig, (left, right) = figure(1, 2, width=11, height=4)
+    sizes = np.array(_CODE_SIZES)
+    left.plot(sizes, [pca["test_mse"][k] for k in _CODE_SIZES], "s-", color=_COLORS["pca"], label="PCA")
+    for key, label in (("linear", "linear autoencoder"), ("deep", "non-linear autoencoder")):
+        per_seed = np.array([[r[key, k]["test_mse"] for k in _CODE_SIZES] for r in runs])
+        left.plot(sizes, per_seed.mean(axis=0), "o--" if key == "linear" else "o-", color=_COLORS[key], label=label)
+        left.plot(np.repeat(sizes[None], len(runs), axis=0).ravel(), per_seed.ravel(), ".", color=_COLORS[key])
+    left.set_yscale("log")
+    left.set_xticks(sizes)
+    left.set_xlabel("code size k")
+    left.set_ylabel("test reconstruction MSE (dots: seeds)")
+    left.set_title("reconstruction of unseen digits")
+    left.legend(fontsize=8)
+    where = np.arange(len(sizes))
+    for offset, stat, color in ((-0.2, "largest_angle", "#4c72b0"), (0.2, "median_angle", "#a6bddb")):
+        values = [np.mean([r["linear", k][stat] for r in runs]) for k in _CODE_SIZES]
+        right.bar(where + offset, values, 0.4, color=color, label=stat.replace("_", " "))
+    right.set_xticks(where, [f"k = {k}" for k in _CODE_SIZES])
+    right.set_yscale("log")
+    right.set_ylabel("degrees (mean over seeds)")
+    right.set_title("linear autoencoder: angles to PCA's subspace")
+    right.legend(fontsize=8)
+    return fig
+
+
+def _reconstruction_figure(models: dict, pca: dict, x_test, y_test, masked):
+    """One test digit of each class, its reconstructions from 8 numbers, and the overcomplete models on masked input."""
+    picks = [int(np.flatnonzero(y_test == digit)[0]) for digit in range(10)]
+    rows = {
+        "test digits": x_test[picks],
+        f"PCA, k = {_SHOWN_CODE}": pca["test_reconstruction"][_SHOWN_CODE][picks],
+        f"non-linear AE, k = {_SHOWN_CODE}": models["deep", _SHOWN_CODE].reconstruct(x_test[picks]),
+        f"masked ({_MASK:.0%} of pixels)": masked[picks],
+        "overcomplete plain AE": models["plain"].reconstruct(masked[picks]),
+        "overcomplete denoising AE": models["denoising"].reconstruct(masked[picks]),
+    }
+    mosaic = tile_images(np.concatenate(list(rows.values())), image_shape=(8, 8), ncols=len(picks))
+    fig, ax = figure(width=7, height=4.6)
+    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_yticks([4 + 9 * i for i in range(len(rows))], list(rows))
+    ax.set_xticks([])
+    ax.set_title("reconstructions (the overcomplete models get the masked digits)")
+    return fig
+
+
+def _probe_figure(accuracy: dict, n_train: int):
+    fig, ax = figure(width=8, height=4.4)
+    names = list(accuracy)[::-1]
+    where = np.arange(len(names))
+    for offset, labels, color, text in (
+        (0.2, "all", "#4c72b0", f"all {n_train:,} labels"),
+        (-0.2, "few", "#dd8452", f"{_FEW_LABELS} labels"),
+    ):
+        ax.barh(where + offset, [accuracy[n][labels] for n in names], 0.4, color=color, label=text)
+    for labels, style in (("all", "-"), ("few", "--")):
+        ax.axvline(accuracy["raw pixels"][labels], color="k", ls=style, lw=1)
+    ax.set_yticks(where, names)
+    ax.set_xlim(0.5, 1.0)
+    ax.set_xlabel("test accuracy of a logistic regression (mean over seeds; lines: raw pixels)")
+    ax.set_title("what the codes are worth to a classifier")
+    fig.legend(fontsize=8, loc="outside lower center", ncols=2)
+    return fig
+
+
+# ------------------------------------------------------------------------------ verdict rules
+def _learns_without_labels(m: dict) -> Verdict:
+    reconstructs = m["ae8_variance_explained"].mean >= 0.5
+    gain = m["ae8_probe_gain_over_untrained"]
+    finds_classes = gain.ci[0] > 0 and gain.mean >= 0.05
+    if reconstructs and finds_classes:
+        return Verdict.SUPPORTED
+    return Verdict.PARTLY if reconstructs or finds_classes else Verdict.NOT_SUPPORTED
+
+
+def _reduces_dimension(m: dict) -> Verdict:
+    undercomplete_works = m["ae8_variance_explained"].mean >= 0.5
+    overcomplete_works = (
+        m["denoising128_corruption_removed"].mean >= 0.5 and m["denoising128_minus_plain128_removed"].ci[0] > 0
+    )
+    if undercomplete_works:
+        return Verdict.PARTLY if overcomplete_works else Verdict.SUPPORTED
+    return Verdict.REFUTED if overcomplete_works else Verdict.NOT_SUPPORTED
+
+
+def _same_as_pca(m: dict) -> Verdict:
+    ratio, angle = m["linear_over_pca_train_mse_worst"].mean, m["linear_pca_largest_angle_deg"].mean
+    if ratio <= 1.01 and angle <= 10:
+        return Verdict.SUPPORTED
+    if ratio <= 1.05:
+        return Verdict.PARTLY
+    return Verdict.REFUTED if ratio > 1.25 else Verdict.NOT_SUPPORTED
+
+
+_RATIOS = tuple(f"ae_over_pca_test_mse_k{k}" for k in _CODE_SIZES)
+
+
+def _beats_pca(m: dict) -> Verdict:
+    wins = sum(m[k].ci[1] < 1 for k in _RATIOS)
+    losses = sum(m[k].ci[0] > 1 for k in _RATIOS)
+    if wins == len(_RATIOS) and all(m[k].mean <= 0.9 for k in _RATIOS):
+        return Verdict.SUPPORTED
+    if wins:
+        return Verdict.PARTLY
+    return Verdict.REFUTED if losses == len(_RATIOS) else Verdict.NOT_SUPPORTED
+
+
+_GAINS = ("ae16_gain_all_labels", "ae16_gain_50_labels", "denoising128_gain_all_labels", "denoising128_gain_50_labels")
+
+
+def _improves(m: dict) -> Verdict:
+    helps = sum(m[k].ci[0] > 0 for k in _GAINS)
+    hurts = sum(m[k].ci[1] < 0 for k in _GAINS)
+    if helps == len(_GAINS):
+        return Verdict.SUPPORTED
+    if helps:
+        return Verdict.PARTLY
+    return Verdict.REFUTED if hurts >= 2 else Verdict.NOT_SUPPORTED
+
+
+def _e(*values) -> Estimate:
+    return estimate(values, range(len(values)))
+
+
+_UP, _DOWN, _TIE = (0.03, 0.04, 0.035), (-0.03, -0.04, -0.035), (0.01, -0.01, 0.0)
+
+
+def _labels_case(variance: float, gain: tuple) -> dict:
+    return {"ae8_variance_explained": _e(variance, variance), "ae8_probe_gain_over_untrained": _e(*gain)}
+
+
+def _dimension_case(variance: float, removed: float, difference: tuple) -> dict:
+    return {
+        "ae8_variance_explained": _e(variance, variance),
+        "denoising128_corruption_removed": _e(removed, removed),
+        "denoising128_minus_plain128_removed": _e(*difference),
+    }
+
+
+def _pca_case(ratio: float, angle: float) -> dict:
+    return {"linear_over_pca_train_mse_worst": _e(ratio, ratio), "linear_pca_largest_angle_deg": _e(angle, angle)}
+
+
+def _ratio_case(*per_size: tuple) -> dict:
+    return {key: _e(*values) for key, values in zip(_RATIOS, per_size)}
+
+
+def _gain_case(*per_setting: tuple) -> dict:
+    return {key: _e(*values) for key, values in zip(_GAINS, per_setting)}
+
+
+_BETTER, _WORSE, _SAME = (0.6, 0.62, 0.58), (1.3, 1.35, 1.25), (0.95, 1.05, 1.0)
+
+
+EXPERIMENT = Experiment(
+    id="q23",
+    question="What is an autoencoder, and what is it good for?",
+    answer=(
+        "An autoencoder is a network trained to give back its own input: an encoder maps the input to a code, a "
+        "decoder maps the code back, and the loss compares the output with the input, so no labels are needed "
+        "(self-supervised learning). Something must stop it from learning to copy. The classic way is a code smaller "
+        "than the input (undercomplete): then the code is a compressed description, and the autoencoder is a "
+        "dimensionality reduction. With linear layers and the squared error it finds PCA's subspace (here the same "
+        "training error as PCA to a fraction of a percent, and directions within a few degrees of PCA's); with "
+        "non-linear layers it does better than PCA, about 40% less reconstruction error on unseen digits at codes of "
+        "2, 8 and 16 numbers, and a linear classifier reads the digit from its 2-number code about 73% of the time "
+        "against 61% from PCA's. But autoencoders need not reduce the dimension: a code twice the input's size works "
+        "if the input is corrupted in training (a denoising autoencoder; here it removes about three quarters of the "
+        "damage when 30% of the pixels are blanked, while the same network trained on clean digits nearly copies its "
+        "input, holes included). A sparse autoencoder instead penalises active code units: here the penalty cuts them"
+        " from about 90 to about 50 of 128 per digit, though those codes did not help a classifier. Whether the codes"
+        " help a later model depends on the case: a logistic regression on a 16-number code is about a point and a "
+        "half less accurate than on the 64 raw pixels when all labels are available, and about as accurate with 50 "
+        "labels. The overcomplete denoising codes are the ones that help: with 50 labels they beat both the raw "
+        "pixels and the same network untrained by about three points; with all labels the gain is under a point."
+    ),
+    claims=(
+        Claim(
+            "self_supervised",
+            "An autoencoder learns without labels: the input is its own target (self-supervised).",
+            Custom(
+                _learns_without_labels,
+                f"non-linear autoencoder with a code of {_SHOWN_CODE}, trained on the images alone: share of the test "
+                "variance it reconstructs (1 - MSE / MSE of the mean training image), and the gain in a logistic "
+                "regression's test accuracy from its codes over the same encoder untrained, paired by seed. "
+                "Supported if it reconstructs >= 50% of the variance and the codes gain >= 0.05 (95% CI > 0); "
+                "partly if one holds; otherwise not supported",
+                ("ae8_variance_explained", "ae8_probe_gain_over_untrained"),
+                {
+                    Verdict.SUPPORTED: _labels_case(0.8, (0.2, 0.22, 0.18)),
+                    Verdict.PARTLY: _labels_case(0.8, (0.01, -0.01, 0.0)),
+                    Verdict.NOT_SUPPORTED: _labels_case(0.1, (0.01, -0.01, 0.0)),
+                },
+            ),
+        ),
+        Claim(
+            "reduces_dimension",
+            "An autoencoder reduces the dimension of the data.",
+            Custom(
+                _reduces_dimension,
+                f"an undercomplete autoencoder (code of {_SHOWN_CODE} for 64 pixels) works if it reconstructs >= 50% "
+                f"of the test variance; an overcomplete one (code of {_OVERCOMPLETE}) works if, trained with "
+                f"{_MASK:.0%} of its input pixels masked, it removes >= 50% of the error of masked test digits and "
+                "more than the same network trained without masking (paired 95% CI > 0). Supported if only the "
+                "undercomplete one works (a useful autoencoder has to shrink the data); partly if both work; "
+                "refuted if only the overcomplete one works; otherwise not supported",
+                (
+                    "ae8_variance_explained",
+                    "denoising128_corruption_removed",
+                    "denoising128_minus_plain128_removed",
+                ),
+                {
+                    Verdict.SUPPORTED: _dimension_case(0.8, 0.1, _TIE),
+                    Verdict.PARTLY: _dimension_case(0.8, 0.7, (0.5, 0.55, 0.52)),
+                    Verdict.NOT_SUPPORTED: _dimension_case(0.1, 0.1, _TIE),
+                    Verdict.REFUTED: _dimension_case(0.1, 0.7, (0.5, 0.55, 0.52)),
+                },
+            ),
+        ),
+        Claim(
+            "linear_is_pca",
+            "An autoencoder can do dimensionality reduction like PCA; a linear one finds the same subspace.",
+            Custom(
+                _same_as_pca,
+                "linear autoencoder (64 -> k -> 64) at k = 2, 8, 16: training MSE over PCA's (the worst k per seed), "
+                "and the largest principal angle between its decoder's columns and PCA's top k directions (the "
+                "worst k per seed), means over seeds. Supported if the MSE ratio is <= 1.01 and the angle <= 10 "
+                "degrees; partly if the ratio is <= 1.05; refuted if it is > 1.25; otherwise not supported",
+                ("linear_over_pca_train_mse_worst", "linear_pca_largest_angle_deg"),
+                {
+                    Verdict.SUPPORTED: _pca_case(1.0001, 2.0),
+                    Verdict.PARTLY: _pca_case(1.0001, 50.0),
+                    Verdict.NOT_SUPPORTED: _pca_case(1.1, 50.0),
+                    Verdict.REFUTED: _pca_case(1.5, 80.0),
+                },
+            ),
+        ),
+        Claim(
+            "beats_pca",
+            "An autoencoder reduces the dimension better than PCA: less reconstruction error at the same code size.",
+            Custom(
+                _beats_pca,
+                "non-linear autoencoder (64 -> 32 -> k -> 32 -> 64, tanh) test MSE over PCA's at k = 2, 8, 16, per "
+                "seed. Supported if the ratio's 95% CI lies below 1 at every k and each mean is <= 0.9; partly if "
+                "the CI lies below 1 at some k; refuted if it lies above 1 at every k; otherwise not supported",
+                _RATIOS,
+                {
+                    Verdict.SUPPORTED: _ratio_case(_BETTER, _BETTER, _BETTER),
+                    Verdict.PARTLY: _ratio_case(_BETTER, _SAME, _WORSE),
+                    Verdict.NOT_SUPPORTED: _ratio_case(_SAME, _SAME, _WORSE),
+                    Verdict.REFUTED: _ratio_case(_WORSE, _WORSE, _WORSE),
+                },
+            ),
+        ),
+        Claim(
+            "improves_performance",
+            "The codes of an autoencoder improve the performance of a model trained on them.",
+            Custom(
+                _improves,
+                f"logistic regression test accuracy from the codes minus the better of the raw pixels and the same "
+                f"encoder untrained, paired by seed, in four settings: the undercomplete code of {_PROBE_CODE} and "
+                f"the overcomplete denoising code of {_OVERCOMPLETE}, each with all 1,200 labels and with "
+                f"{_FEW_LABELS}. A setting helps if the gain's 95% CI lies above 0 and hurts if it lies below. "
+                "Supported if all four help; partly if at least one does; refuted if none helps and at least two "
+                "hurt; otherwise not supported",
+                _GAINS,
+                {
+                    Verdict.SUPPORTED: _gain_case(_UP, _UP, _UP, _UP),
+                    Verdict.PARTLY: _gain_case(_DOWN, _TIE, _UP, _UP),
+                    Verdict.NOT_SUPPORTED: _gain_case(_DOWN, _TIE, _TIE, _TIE),
+                    Verdict.REFUTED: _gain_case(_DOWN, _DOWN, _TIE, _TIE),
+                },
+            ),
+        ),
+    ),
+    data=(
+        "scikit-learn digits, the lab's split (1,200 training images, used without labels to train the "
+        "autoencoders and PCA, with all labels or 50 of them for the classifier; 597 test images), pixels / 16; "
+        "test digits with 30% of their pixels set to 0 for the denoising comparison"
+    ),
+    references=(
+        "Bourlard & Kamp (1988). Auto-association by multilayer perceptrons and singular value decomposition. "
+        "Biological Cybernetics 59.",
+        "Baldi & Hornik (1989). Neural networks and principal component analysis: learning from examples without "
+        "local minima. Neural Networks 2(1).",
+        "Hinton & Salakhutdinov (2006). Reducing the dimensionality of data with neural networks. Science 313.",
+        "Vincent, Larochelle, Bengio & Manzagol (2008). Extracting and composing robust features with denoising "
+        "autoencoders. ICML.",
+        "Vincent, Larochelle, Lajoie, Bengio & Manzagol (2010). Stacked denoising autoencoders: learning useful "
+        "representations in a deep network with a local denoising criterion. JMLR 11.",
+        "Erhan, Bengio, Courville, Manzagol, Vincent & Bengio (2010). Why does unsupervised pre-training help deep "
+        "learning? JMLR 11.",
+        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, chapter 14 (autoencoders).",
+    ),
+    run=run,
+)

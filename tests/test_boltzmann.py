@@ -78,6 +78,22 @@ def test_exact_log_likelihood_by_enumerating_every_joint_state():
     assert abs(np.logaddexp.reduce(bm.log_likelihood(V))) < 1e-10
 
 
+@pytest.mark.parametrize("hidden_lateral", [False, True])
+def test_without_visible_lateral_weights_log_z_enumerates_the_smaller_hidden_layer(hidden_lateral):
+    """12 visible, 3 hidden units: log Z summed over the 2^3 hidden states equals the sum over all 2^15 joint ones."""
+    bm = _random_bm(12, 3, scale=0.5, seed=1)
+    bm.coupling_[:12, :12] = 0.0  # no visible-visible weights
+    if not hidden_lateral:
+        bm.coupling_[12:, 12:] = 0.0
+    S = _states(15)
+    brute = np.logaddexp.reduce(-bm.energy(S[:, :12], S[:, 12:]))
+    assert abs(bm.log_partition_exact() - brute) < 1e-10
+    # and far beyond what visible enumeration allows: 64 visible units, 6 hidden
+    big = _random_bm(64, 6, scale=0.1, seed=2)
+    big.coupling_[:64, :64] = 0.0
+    assert np.isfinite(big.log_partition_exact())
+
+
 def test_unit_by_unit_gibbs_sweeps_sample_the_boltzmann_distribution():
     bm = _random_bm(4, 3, scale=1.0, seed=1)
     V = _states(4)

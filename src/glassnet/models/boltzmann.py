@@ -324,12 +324,30 @@ class BoltzmannMachine(_TrainedBySampling):
         return self._energy(np.concatenate([V, np.asarray(H, dtype=V.dtype)], axis=1))
 
     def log_partition_exact(self) -> float:
-        """log Z = logsumexp_v -F(v), enumerating all 2^D visible states (and 2^H hidden ones inside F if J != 0)."""
+        """log Z = logsumexp_v -F(v), enumerating all 2^D visible states (and 2^H hidden ones inside F if J != 0).
+
+        A machine without visible-visible weights whose hidden layer is the smaller is summed the other way
+        round: the same machine with its layers' roles swapped has the same energy over the same joint
+        states, hence the same Z, and enumerates only the 2^H hidden states (64 visible units, 12 hidden:
+        2^12 states instead of 2^64).
+        """
         check_is_fitted(self)
+        if not self.lateral_visible_.any() and self.n_components < self.n_features_in_:
+            return self._with_layers_swapped().log_partition_exact()
         n_bits = self.n_features_in_ + (self.n_components if self.lateral_hidden_.any() else 0)
         if n_bits > _MAX_ENUMERATED_UNITS:
             raise ValueError(f"exact log Z needs 2^{n_bits} states; at most 2^{_MAX_ENUMERATED_UNITS} are allowed")
         return float(_enumerate_log_sum(self.n_features_in_, lambda v: -self._free_energy(v), np.float64))
+
+    def _with_layers_swapped(self) -> BoltzmannMachine:
+        """The same machine with the hidden units listed first, as visible ones (float64, for exact sums)."""
+        d, h = self.n_features_in_, self.n_components
+        order = np.r_[d : d + h, 0:d]
+        swapped = BoltzmannMachine(n_components=d, visible_lateral=self.hidden_lateral, hidden_lateral=False)
+        swapped.n_features_in_ = h
+        swapped.coupling_ = self.coupling_[np.ix_(order, order)].astype(np.float64)
+        swapped.intercept_ = self.intercept_[order].astype(np.float64)
+        return swapped
 
     def log_likelihood(self, X, log_z: float | None = None) -> np.ndarray:
         """log p(v) = -F(v) - log Z of each row (exact log Z when ``log_z`` is None): (n_samples,)."""

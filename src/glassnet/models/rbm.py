@@ -128,7 +128,7 @@ def _logsumexp(x: np.ndarray, axis=None) -> np.ndarray:
     return out.squeeze() if axis is None else np.squeeze(out, axis=axis)
 
 
-def _binary_states(n_bits: int, start: int, stop: int, dtype) -> np.ndarray:
+def binary_states(n_bits: int, start: int, stop: int, dtype) -> np.ndarray:
     """The binary vectors of the integers ``start .. stop - 1``, least significant bit first: (stop - start, n_bits)."""
     codes = np.arange(start, stop, dtype=np.int64)
     return ((codes[:, None] >> np.arange(n_bits)) & 1).astype(dtype)
@@ -147,7 +147,7 @@ def _enumerate_log_sum(n_bits: int, log_weight, dtype) -> np.ndarray:
         )
     total = 1 << n_bits
     blocks = [
-        _logsumexp(log_weight(_binary_states(n_bits, start, min(start + _STATES_PER_BLOCK, total), dtype)), axis=-1)
+        _logsumexp(log_weight(binary_states(n_bits, start, min(start + _STATES_PER_BLOCK, total), dtype)), axis=-1)
         for start in range(0, total, _STATES_PER_BLOCK)
     ]
     return _logsumexp(np.stack(blocks, axis=-1), axis=-1)

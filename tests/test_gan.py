@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.stats
 import torch
 from matplotlib.figure import Figure
 from threadpoolctl import threadpool_limits
@@ -13,6 +14,7 @@ from glassnet.data import load_digits, train_test_split
 from glassnet.models.gan import (
     GAN,
     discriminator_loss,
+    energy_distance,
     extract_features,
     frechet_distance,
     gaussian_frechet_distance,
@@ -251,8 +253,19 @@ def test_ring_data_and_mode_coverage():
     assert coverage.modes_covered == 6
     assert coverage.high_quality_fraction == pytest.approx(6 / 7)
     np.testing.assert_array_equal(coverage.counts, [100] * 6 + [0, 0])
+    np.testing.assert_array_equal(coverage.high_quality, np.arange(700) < 600)
     # a mode with fewer than 5% of the samples (0.4 / 8) is not covered
     assert mode_coverage(samples[:-70], centres, std=0.05, min_fraction=0.2).modes_covered == 0
+
+
+def test_energy_distance_is_zero_for_equal_samples_and_matches_scipy_in_1d():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0, 1, (300, 1)), rng.normal(0.5, 1, (200, 1))
+    assert energy_distance(a, a) == pytest.approx(0.0, abs=1e-12)
+    # scipy's 1-D energy distance is the square root of the same V-statistic
+    assert energy_distance(a, b) == pytest.approx(scipy.stats.energy_distance(a[:, 0], b[:, 0]) ** 2, rel=1e-10)
+    assert energy_distance(ring_of_gaussians(500, seed=1), ring_of_gaussians(500, seed=2)) < 0.01
+    assert energy_distance(ring_of_gaussians(500, seed=1), np.zeros((500, 2))) > 1.0
 
 
 def test_frechet_distance_known_cases():

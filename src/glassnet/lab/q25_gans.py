@@ -19,6 +19,7 @@ from .. import functional as F
 from .. import nn
 from ..models.gan import (
     GAN,
+    energy_distance,
     extract_features,
     frechet_distance,
     mode_coverage,
@@ -63,19 +64,6 @@ _COLORS = {_ARMS[0]: "#4c72b0", _ARMS[1]: "#c44e52", _ARMS[2]: "#dd8452", _SMALL
 
 
 # ------------------------------------------------------------------------------ measurements
-def energy_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """2 E|X - Y| - E|X - X'| - E|Y - Y'| between samples (N, d) and (M, d) (Szekely & Rizzo, 2013).
-
-    Zero only when the two distributions are equal and, unlike a Frechet distance, it sees more than
-    means and covariances, so a generator that drops modes pays for it. Self-pairs are included
-    (the V-statistic), which keeps it >= 0.
-    """
-    from scipy.spatial.distance import cdist
-
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(2 * cdist(a, b).mean() - cdist(a, a).mean() - cdist(b, b).mean())
-
-
 def _d_accuracy(discriminator: nn.Module, real: np.ndarray, fake: np.ndarray) -> float:
     """D's balanced accuracy as a real/fake classifier on samples it was not trained on (logit > 0: 'real')."""
     return 0.5 * (float((predict(discriminator, real) > 0).mean()) + float((predict(discriminator, fake) <= 0).mean()))
@@ -119,12 +107,6 @@ def _novelty(samples: np.ndarray, held_out: np.ndarray, train: np.ndarray) -> tu
     distances, reference = nearest_neighbour_distances(samples, train), nearest_neighbour_distances(held_out, train)
     threshold = np.percentile(reference, _COPY_PERCENTILE)
     return float(np.median(distances) / np.median(reference)), float(np.mean(distances < threshold))
-
-
-def _on_a_mode(points: np.ndarray) -> np.ndarray:
-    """The points within 3 standard deviations of a ring centre (mode_coverage's high-quality samples)."""
-    offsets = points[:, None, :] - ring_centres(_MODES)[None, :, :]
-    return points[np.sqrt((offsets**2).sum(axis=-1)).min(axis=1) <= 3 * _STD]
 
 
 # ------------------------------------------------------------------------------ the ring
@@ -180,7 +162,10 @@ def _ring_arms(seed: int, steps: int, d_steps: int, data, held_out) -> dict:
         out[arm]["late_accuracy"] = traces[arm].late_accuracy()
         out[arm]["trace"] = traces[arm]
     # on-mode samples only: an off-mode point is far from every training point because it is bad, not new
-    out["novelty"], out["near_copies"] = _novelty(_on_a_mode(out[_ARMS[0]]["samples"]), _on_a_mode(held_out), data)
+    samples = out[_ARMS[0]]["samples"]
+    on_mode = mode_coverage(samples, ring_centres(_MODES), std=_STD).high_quality
+    real_on_mode = mode_coverage(held_out, ring_centres(_MODES), std=_STD).high_quality
+    out["novelty"], out["near_copies"] = _novelty(samples[on_mode], held_out[real_on_mode], data)
     out["d_alone_gan"] = d_alone
     return out
 

@@ -326,6 +326,7 @@ class ModeCoverage(NamedTuple):
     modes_covered: int
     high_quality_fraction: float
     counts: np.ndarray
+    high_quality: np.ndarray  # (N,) bool: the samples within ``within`` standard deviations of a centre
 
 
 def mode_coverage(samples, centres, std: float, within: float = 3.0, min_fraction: float | None = None) -> ModeCoverage:
@@ -345,10 +346,23 @@ def mode_coverage(samples, centres, std: float, within: float = 3.0, min_fractio
     counts = np.bincount(nearest[good], minlength=len(centres))
     min_fraction = 0.4 / len(centres) if min_fraction is None else min_fraction
     covered = int((counts >= min_fraction * len(samples)).sum())
-    return ModeCoverage(covered, float(good.mean()), counts)
+    return ModeCoverage(covered, float(good.mean()), counts, good)
 
 
 # ----------------------------------------------------------------------------------------------- sample quality
+def energy_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """2 E|X - Y| - E|X - X'| - E|Y - Y'| between samples (N, d) and (M, d) (Szekely & Rizzo, 2013).
+
+    Zero only when the two distributions are equal and, unlike a Frechet distance, it sees more than
+    means and covariances, so a generator that drops modes pays for it. Self-pairs are included
+    (the V-statistic), which keeps it >= 0.
+    """
+    from scipy.spatial.distance import cdist
+
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(2 * cdist(a, b).mean() - cdist(a, a).mean() - cdist(b, b).mean())
+
+
 def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     """The symmetric square root of a symmetric positive semi-definite matrix, from its eigendecomposition."""
     values, vectors = np.linalg.eigh(matrix)

@@ -165,6 +165,14 @@ def test_a_manual_loop_that_keeps_loss_item_keeps_memory_flat():
     assert grown < BOUND, f"{grown / MiB:.2f} MiB more after step {ITERATIONS} than after {WARM}"
 
 
+def test_a_manual_loop_that_keeps_the_loss_tensor_after_backward_keeps_memory_flat():
+    """backward() frees each node's inputs as well as its saved arrays, so a kept loss holds no activations."""
+    kept = []
+    grown = traced_growth(manual_loop(kept.append))
+    assert len(kept) == ITERATIONS
+    assert grown < BOUND, f"{grown / MiB:.2f} MiB more after step {ITERATIONS} than after {WARM}"
+
+
 def test_the_measurement_sees_graphs_kept_alive():
     """The control: a loop keeping every tenth step's graph (forward only: nothing frees it) is far above the bound."""
     X, y = classification(n=256)

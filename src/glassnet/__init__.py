@@ -4,7 +4,7 @@ import numpy as np
 
 from . import data, functional, nn, optim, train
 from . import functional as F  # noqa: F401  (the usual alias, as torch.nn.functional)
-from .autograd import enable_grad, is_grad_enabled, no_grad
+from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .backend import get_default_dtype, manual_seed, set_default_dtype
 from .creation import (
     arange,
@@ -40,6 +40,7 @@ __all__ = [
     "arange",
     "cat",
     "data",
+    "detect_anomaly",
     "enable_grad",
     "float32",
     "float64",

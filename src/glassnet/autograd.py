@@ -7,6 +7,9 @@ the recorded graph once, in reverse creation order (a reverse topological order)
 
 Broadcasting is undone in one place, :func:`unbroadcast`: a backward returns the gradient
 in the broadcast shape and the walk sums it back to each input's shape.
+
+Inside :class:`detect_anomaly` every forward output and backward gradient is checked for NaN and
+inf, and the first op to make one is named with the line of user code that created it.
 """
 
 from __future__ import annotations
@@ -14,11 +17,18 @@ from __future__ import annotations
 import functools
 import heapq
 import itertools
+import os
+import sys
+
+import numpy as np
 
 from .backend import xp_of
+from .errors import AnomalyError, ShapeError
 from .tensor import Tensor
 
 _grad_enabled = True
+_anomaly_enabled = False
+_PACKAGE_DIR = os.path.dirname(__file__) + os.sep  # spelled as the code objects' file names are
 _creation_order = itertools.count()  # stamps each recorded op: inputs always carry smaller numbers
 
 
@@ -57,19 +67,41 @@ class Function:
         raise NotImplementedError
 
     @classmethod
+    def input_error(cls, error: ValueError, arrays: list) -> Exception:
+        """The documented error for inputs the forward refused (NumPy raises ValueError on shapes and axes).
+
+        A ShapeError naming the op and the input shapes; ops override it to say more. Called only after a
+        forward has failed, so diagnosing costs nothing on the way that works.
+        """
+        return ShapeError(f"{cls.__name__}: {error} (input shapes {describe_shapes(arrays)})")
+
+    @classmethod
     def apply(cls, *inputs, **kwargs) -> Tensor:
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
         ctx = Context()
         ctx.saved = ()
         ctx.needs_input_grad = needs
-        out = cls.forward(ctx, *arrays, **kwargs)
+        try:
+            if _anomaly_enabled:
+                out = _checked_forward(cls, ctx, arrays, kwargs)
+            else:
+                out = cls.forward(ctx, *arrays, **kwargs)
+        except ShapeError:
+            raise
+        except ValueError as error:
+            raise cls.input_error(error, arrays) from error
         if not (_grad_enabled and any(needs)):
             return Tensor._wrap(out)
         ctx.fn = cls
         ctx.inputs = inputs
         ctx.seq = next(_creation_order)
         return Tensor._wrap(out, ctx)
+
+
+def describe_shapes(values) -> str:
+    """The shapes of an op's inputs for an error message; a Python number or None by its type."""
+    return ", ".join(str(tuple(x.shape)) if hasattr(x, "shape") else type(x).__name__ for x in values)
 
 
 def unbroadcast(grad, shape: tuple):
@@ -108,6 +140,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
         return
     # Every op's inputs were created before it, so popping nodes latest-created first visits each
     # node after all the nodes that consume it: its gradient is complete when it is popped.
+    check_anomaly = _anomaly_enabled
     grads = {id(root): grad}
     pending = [(-root._ctx.seq, root)]
     owned = set()  # memory already stored in some leaf's .grad: never shared by two leaves
@@ -125,7 +158,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 "Trying to backward through the graph a second time: its saved arrays were freed "
                 "by the first backward(). Call backward(retain_graph=True) the first time."
             )
-        input_grads = ctx.fn.backward(ctx, g)
+        input_grads = _checked_backward(ctx, g) if check_anomaly else ctx.fn.backward(ctx, g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         for parent, need, gi in zip(ctx.inputs, ctx.needs_input_grad, input_grads):
@@ -143,7 +176,10 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 grads[key] = gi
                 heapq.heappush(pending, (-parent._ctx.seq, parent))
         if not retain_graph:
+            # Drop everything the node holds, its inputs too: a loss kept after backward() (in a list, in a
+            # closure) must not keep the forward activations of the whole graph alive.
             ctx.saved = _FREED
+            ctx.inputs = ()
             ctx.__dict__.clear()
 
 
@@ -169,19 +205,21 @@ def _accumulate_leaf(leaf: Tensor, g, owned: set) -> None:
     leaf.grad = xp_of(data).array(g, dtype=data.dtype)
 
 
-class no_grad:
-    """Context manager and decorator that stops recording the graph (inference, updates)."""
+class _GlobalSwitch:
+    """Context manager and decorator that sets the module flag named ``_flag`` to ``_value``, restored on exit.
 
-    _enabled = False
+    A module global rather than an attribute: ``Function.apply`` reads it once per op, the cheapest read there is.
+    """
+
+    _flag: str
+    _value: bool
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = self._enabled
+        self._previous = globals()[self._flag]
+        globals()[self._flag] = self._value
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous
+        globals()[self._flag] = self._previous
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -192,11 +230,80 @@ class no_grad:
         return wrapper
 
 
+class no_grad(_GlobalSwitch):
+    """Context manager and decorator that stops recording the graph (inference, updates)."""
+
+    _flag = "_grad_enabled"
+    _value = False
+
+
 class enable_grad(no_grad):
     """Context manager and decorator that records the graph even inside ``no_grad``."""
 
-    _enabled = True
+    _value = True
 
 
 def is_grad_enabled() -> bool:
     return _grad_enabled
+
+
+# ----------------------------------------------------------------------------- anomaly mode
+class detect_anomaly(_GlobalSwitch):
+    """Context manager and decorator that names the first op whose forward or backward makes NaN or inf.
+
+    Like ``torch.autograd.detect_anomaly``: inside it every op records where user code created it (the
+    first stack frame outside glassnet), and a forward output or backward gradient holding NaN or inf
+    raises :class:`~glassnet.errors.AnomalyError` with the op, the pass, that site and the input shapes.
+    NumPy's floating-point warnings are silenced per op, as the error says more. Ops are slower inside
+    (a stack walk and a scan of every result); outside, the mode costs one flag check per op.
+    The backward pass is checked when ``backward()`` is called inside the mode.
+    """
+
+    _flag = "_anomaly_enabled"
+    _value = True
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly_enabled
+
+
+def _creation_site() -> str:
+    """Where user code created the op: the first frame outside glassnet (else the caller of ``apply``)."""
+    frame = first = sys._getframe(3)  # the caller of Function.apply
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    frame = frame or first
+    return f'"{frame.f_code.co_filename}", line {frame.f_lineno}, in {frame.f_code.co_name}'
+
+
+def _checked_forward(cls, ctx: Context, arrays: list, kwargs: dict):
+    """``cls.forward`` that records the op's creation site and raises if its output is not finite."""
+    ctx.site = _creation_site()
+    with np.errstate(all="ignore"):
+        out = cls.forward(ctx, *arrays, **kwargs)
+    _raise_if_not_finite(out, "forward", "its output", cls, ctx, arrays)
+    return out
+
+
+def _checked_backward(ctx: Context, grad) -> tuple:
+    """``ctx.fn.backward`` that raises if a gradient it returns is not finite."""
+    with np.errstate(all="ignore"):
+        input_grads = ctx.fn.backward(ctx, grad)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    for i, gi in enumerate(input_grads):
+        if gi is not None:
+            _raise_if_not_finite(gi, "backward", f"the gradient of input {i}", ctx.fn, ctx, ctx.inputs)
+    return input_grads
+
+
+def _raise_if_not_finite(array, phase: str, what: str, fn, ctx: Context, inputs) -> None:
+    xp = xp_of(array)
+    if xp.isfinite(array).all():
+        return
+    nan, inf = int(xp.isnan(array).sum()), int(xp.isinf(array).sum())
+    site = getattr(ctx, "site", "an unknown site (the graph was built outside detect_anomaly())")
+    raise AnomalyError(
+        f"{fn.__name__} {phase}: {what} holds {nan} NaN and {inf} inf of {xp.size(array)} values; "
+        f"op created at {site}; input shapes: {describe_shapes(inputs)}"
+    )

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import ops
 from .backend import default_rng, get_default_dtype
-from .tensor import Tensor
+from .tensor import Tensor, binary_operands
 
 
 def _shape(size) -> tuple:
@@ -67,12 +67,12 @@ def stack(tensors, dim: int = 0) -> Tensor:
 def where(condition, input, other) -> Tensor:
     """Elementwise ``input if condition else other``; the gradient follows the branch taken."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    return ops.Where.apply(cond.astype(bool, copy=False), input, other)
+    return ops.Where.apply(cond.astype(bool, copy=False), *binary_operands(input, other))
 
 
 def maximum(input, other) -> Tensor:
-    return ops.Maximum.apply(input, other)
+    return ops.Maximum.apply(*binary_operands(input, other))
 
 
 def minimum(input, other) -> Tensor:
-    return ops.Minimum.apply(input, other)
+    return ops.Minimum.apply(*binary_operands(input, other))

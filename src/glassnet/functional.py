@@ -10,6 +10,7 @@ import numpy as np
 
 from . import ops
 from .backend import default_rng
+from .errors import DTypeError, ShapeError
 from .ops.conv import conv1d as conv1d
 from .ops.conv import conv2d as conv2d
 from .ops.dropout import dropout as dropout
@@ -36,7 +37,8 @@ def _like(value, input: Tensor):
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
-        return loss.mean()
+        # the mean of no values is nan, as in PyTorch; 0 * nan gets there without NumPy's empty-mean warning
+        return loss.mean() if loss.numel() else loss.sum() * float("nan")
     if reduction == "sum":
         return loss.sum()
     if reduction == "none":
@@ -44,9 +46,20 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+def _check_scores(name: str, input) -> None:
+    """A loss's input must be float32 or float64: integers would be promoted to float64 or fail inside NumPy."""
+    dtype = getattr(input, "dtype", None)
+    if dtype not in (np.float32, np.float64):
+        got = f"dtype {dtype}" if dtype is not None else type(input).__name__
+        raise DTypeError(f"{name}: input must be a float32 or float64 tensor, got {got}")
+
+
 def _check_same_shape(name: str, input: Tensor, target) -> None:
-    if tuple(input.shape) != tuple(np.shape(target.data if isinstance(target, Tensor) else target)):
-        raise ValueError(f"{name}: input has shape {input.shape} but target has shape {np.shape(target)}")
+    """Float input and a target of exactly its shape: no broadcasting, (N, 1) against (N,) is a bug, not a wish."""
+    _check_scores(name, input)
+    target_shape = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
+    if tuple(input.shape) != target_shape:
+        raise ShapeError(f"{name}: input has shape {tuple(input.shape)} but target has shape {target_shape}")
 
 
 # ----------------------------------------------------------------------------- layers
@@ -122,10 +135,8 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 
 
 def logsumexp(input: Tensor, dim: int = -1, keepdim: bool = False) -> Tensor:
-    """log sum e**x = m + log sum e**(x - m) with m the (constant) maximum."""
-    m = input.detach().max(axis=dim, keepdims=True)
-    out = (input - m).exp().sum(axis=dim, keepdims=True).log() + m
-    return out if keepdim else out.squeeze(dim)
+    """log sum e**x = m + log sum e**(x - m) with m the maximum (fused op): -inf over no values, as in PyTorch."""
+    return ops.LogSumExp.apply(input, dim=dim, keepdim=keepdim)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -145,18 +156,31 @@ def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d**2 for |d| <= delta, else delta (|d| - delta/2), with d = x - y: quadratic near 0, linear far."""
+    """0.5 d**2 for |d| <= delta, else delta (|d| - delta/2), with d = x - y: quadratic near 0, linear far.
+
+    Each element takes one branch (``Where``), so its gradient is d or delta sign(d) exactly; a single
+    formula such as 0.5 q**2 + delta (|d| - q) with q = min(|d|, delta) adds and subtracts delta in the
+    gradient, which loses float32 digits of a small d.
+    """
     _check_same_shape("huber_loss", input, target)
-    target = _like(target, input)
-    size = (input - target).abs()
-    quadratic = size.clip(max=delta)
-    return _reduce(0.5 * quadratic * quadratic + delta * (size - quadratic), reduction)
+    diff = input - _like(target, input)
+    size = diff.abs()
+    return _reduce(ops.Where.apply(size.data <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta)), reduction)
 
 
 def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
-    """-(y log p + (1 - y) log(1 - p)) on probabilities p, logs clamped at -100 (fused op)."""
+    """-(y log p + (1 - y) log(1 - p)) on probabilities p, logs clamped at -100 (fused op).
+
+    Both p and y must lie in [0, 1] (a ValueError otherwise, as in PyTorch): a probability outside it, or
+    nan, means a missing sigmoid or a target on another scale, and the clamped logs would hide it.
+    """
     _check_same_shape("binary_cross_entropy", input, target)
-    loss = ops.BinaryCrossEntropy.apply(input, _tensor(target).data.astype(input.dtype, copy=False))
+    target = _tensor(target).data.astype(input.dtype, copy=False)
+    for role, values in (("input", input.data if isinstance(input, Tensor) else input), ("target", target)):
+        if not ((values >= 0).all() and (values <= 1).all()):
+            raise ValueError(f"binary_cross_entropy: {role} values must lie in [0, 1], got values from "
+                             f"{values.min()} to {values.max()}")  # fmt: skip
+    loss = ops.BinaryCrossEntropy.apply(input, target)
     return _reduce(loss if weight is None else loss * _like(weight, input), reduction)
 
 
@@ -172,23 +196,53 @@ def binary_cross_entropy_with_logits(
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
+def _num_classes(name: str, input) -> int:
+    """C of float class scores (N, C, d1, ...) or unbatched (C,), checked to be at least 1."""
+    _check_scores(name, input)
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0] if input.ndim else 0
+    if not classes:
+        raise ShapeError(f"{name}: input must be (N, C), (N, C, d1, ...) or (C,) with C > 0, got {tuple(input.shape)}")
+    return classes
+
+
+def _rows(scores: Tensor) -> Tensor:
+    """Class scores (N, C, d1, ...) as (N d1 ..., C), one row per prediction; unbatched (C,) as (1, C)."""
+    if scores.ndim == 1:
+        return scores.reshape(1, scores.shape[0])
+    if scores.ndim > 2:
+        return scores.permute(0, *range(2, scores.ndim), 1).reshape(-1, scores.shape[1])
+    return scores
+
+
+def _class_weight(name: str, weight, classes: int, dtype):
+    """Per-class weights as a (C,) array of the scores' dtype, or None."""
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype)
+    if w.shape != (classes,):
+        raise ShapeError(f"{name}: weight must have shape ({classes},), one per class, got {w.shape}")
+    return w
+
+
 def _class_targets(name: str, input: Tensor, target, ignore_index: int):
-    """(N, C) logits and (N,) integer targets, moving a class axis at 1 to the end; checked."""
+    """(rows, C) scores, (rows,) integer targets and the per-prediction loss shape; checked.
+
+    Targets must be integers (DTypeError) in [0, C) or ``ignore_index``; one outside is a ShapeError,
+    since it does not fit the C classes of the input.
+    """
+    classes = _num_classes(name, input)
     target = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if input.ndim < 2:
-        raise ValueError(f"{name}: input must be (N, C) or (N, C, d1, ...), got shape {input.shape}")
-    expected = (input.shape[0],) + input.shape[2:]
+    expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
     if target.shape != expected:
-        raise ValueError(f"{name}: input {input.shape} needs target of shape {expected}, got {target.shape}")
+        raise ShapeError(f"{name}: input {tuple(input.shape)} needs target of shape {expected}, got {target.shape}")
     if target.dtype.kind not in "iu":
-        raise TypeError(f"{name}: class-index targets must be integers, got dtype {target.dtype}")
-    classes = input.shape[1]
+        raise DTypeError(f"{name}: class-index targets must be integers, got dtype {target.dtype}")
     bad = (target != ignore_index) & ((target < 0) | (target >= classes))
     if bad.any():
-        raise ValueError(f"{name}: target {int(target[bad][0])} is outside [0, {classes}) for input {input.shape}")
-    if input.ndim > 2:
-        input = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
-    return input, target.reshape(-1), expected
+        raise ShapeError(
+            f"{name}: target {int(target[bad][0])} is outside [0, {classes}) for input {tuple(input.shape)}"
+        )
+    return _rows(input), target.reshape(-1), expected
 
 
 def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
@@ -196,11 +250,14 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100, reduc
     log_p, labels, shape = _class_targets("nll_loss", input, target, ignore_index)
     keep = labels != ignore_index
     safe = np.where(keep, labels, 0)
-    w = np.ones(log_p.shape[1], log_p.dtype) if weight is None else np.asarray(weight, log_p.dtype)
+    w = _class_weight("nll_loss", weight, log_p.shape[1], log_p.dtype)
+    w = np.ones(log_p.shape[1], log_p.dtype) if w is None else w
     row_weight = np.where(keep, w[safe], 0).astype(log_p.dtype)
     loss = -log_p[np.arange(len(labels)), safe] * row_weight
     if reduction == "mean":
-        return loss.sum() / row_weight.sum()
+        total = row_weight.sum()
+        # nothing counted (an empty batch, every target ignored): nan as in PyTorch, without NumPy's 0/0 warning
+        return loss.sum() / total if total else loss.sum() * float("nan")
     return _reduce(loss.reshape(shape), reduction)
 
 
@@ -214,7 +271,8 @@ def cross_entropy(
 ) -> Tensor:
     """Softmax cross-entropy on logits, fused: equals ``nll_loss(log_softmax(x), y)``.
 
-    ``target`` holds class indices (N,) or class probabilities (N, C); label smoothing mixes
+    ``target`` holds class indices (N,) or class probabilities (N, C) (unbatched: input (C,), target () or
+    (C,); with extra axes: input (N, C, d1, ...), target (N, d1, ...) or the input's shape); label smoothing mixes
     the target with the uniform distribution: (1 - eps) y + eps / C. Mean over class indices is
     weighted by ``weight[y_i]``, as in PyTorch.
     """
@@ -222,18 +280,17 @@ def cross_entropy(
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    classes = _num_classes("cross_entropy", input)
     dtype = input.dtype
-    w = None if weight is None else np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype)
+    w = _class_weight("cross_entropy", weight, classes, dtype)
     raw = target.data if isinstance(target, Tensor) else np.asarray(target)
     if raw.dtype.kind == "f":  # probabilities
         _check_same_shape("cross_entropy", input, raw)
-        classes = input.shape[1]
-        logits = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes) if input.ndim > 2 else input
-        q = raw if input.ndim == 2 else np.moveaxis(raw, 1, -1).reshape(-1, classes)
+        logits, q = _rows(input), _rows(Tensor(raw)).data
         q = ((1 - label_smoothing) * q + label_smoothing / classes).astype(dtype)
         if w is not None:
             q = q * w
-        shape, denominator = (input.shape[0],) + input.shape[2:], None
+        shape, denominator = (() if input.ndim == 1 else (input.shape[0],) + input.shape[2:]), None
     else:
         logits, labels, shape = _class_targets("cross_entropy", input, raw, ignore_index)
         classes = logits.shape[1]
@@ -247,7 +304,8 @@ def cross_entropy(
     if reduction == "none":
         return ops.SoftmaxCrossEntropy.apply(logits, q).reshape(shape)
     if reduction == "mean":
-        scale = 1.0 / (len(q) if denominator is None else denominator)
+        count = len(q) if denominator is None else denominator
+        scale = 1.0 / count if count else float("nan")  # nothing counted: nan, as in PyTorch
     else:
         scale = 1.0
     return ops.SoftmaxCrossEntropy.apply(logits, q, scale=scale)

@@ -7,9 +7,12 @@ keeps ``torch.nn.functional``'s names and ``dim`` where PyTorch users expect the
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .backend import get_default_dtype
+from .errors import ShapeError
 
 
 def _as_array(data, dtype=None):
@@ -26,9 +29,101 @@ def _as_array(data, dtype=None):
     return array
 
 
-def _operand(x):
-    """NumPy scalars act as Python scalars, as in PyTorch: ``x * np.sqrt(2.0)`` keeps ``x``'s dtype."""
-    return x.item() if isinstance(x, np.generic) else x
+def axis_index(axis: int, ndim: int, op: str) -> int:
+    """``axis`` (negative counts from the end) as an index in [0, ndim), or a ShapeError naming ``op``.
+
+    Checked because code computing ``axis % ndim`` would silently pick another axis. Ops that accept a
+    0-d tensor with axis 0 or -1, as PyTorch's reductions do, pass ``max(ndim, 1)``.
+    """
+    if not -ndim <= axis < ndim:
+        expected = f"{-ndim} to {ndim - 1}" if ndim else "none: the tensor is 0-d"
+        raise ShapeError(f"{op}: axis {axis} is out of range for {ndim} dimensions (expected {expected})")
+    return axis % ndim
+
+
+# ----------------------------------------------------------------------------- type promotion
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # PyTorch's order of kinds: bool < integer < floating
+_SCALARS = frozenset((int, float, bool))
+_FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _category(dtype: np.dtype) -> int:
+    return _CATEGORY.get(dtype.kind, 3)
+
+
+def _promote(a, b):
+    """PyTorch's promotion of two dtypes (None: absent): a higher kind wins whole (int64 + float32 is float32)."""
+    if a is None or b is None:
+        return b if a is None else a
+    if _category(a) != _category(b):
+        return a if _category(a) > _category(b) else b
+    return np.promote_types(a, b)
+
+
+def _scalar_dtype(value) -> np.dtype:
+    """A Python number's dtype when it decides a result: floats take the default dtype, as in PyTorch."""
+    if isinstance(value, bool):
+        return np.dtype(np.bool_)
+    return np.dtype(np.int64) if isinstance(value, int) else get_default_dtype()
+
+
+def result_dtype(operands, divide: bool = False) -> np.dtype:
+    """The dtype PyTorch gives a binary op on ``operands`` (arrays and Python scalars).
+
+    Arrays with axes decide within their kind; a 0-d array, then a Python scalar, counts only when of a
+    higher kind (an integer tensor times 0.5 is float32, not NumPy's float64). True division of integers
+    gives the default float dtype.
+    """
+    dimensioned = zero_dimensional = scalar = None
+    for x in operands:
+        if isinstance(x, np.ndarray):
+            if x.ndim:
+                dimensioned = _promote(dimensioned, x.dtype)
+            else:
+                zero_dimensional = _promote(zero_dimensional, x.dtype)
+        else:
+            scalar = _promote(scalar, _scalar_dtype(x))
+    dtype = dimensioned
+    for lower in (zero_dimensional, scalar):
+        if dtype is None or (lower is not None and _category(lower) > _category(dtype)):
+            dtype = lower
+    return get_default_dtype() if divide and dtype.kind != "f" else dtype
+
+
+def binary_operands(a, b, divide: bool = False) -> tuple:
+    """``a`` and ``b`` for a binary op, cast where NumPy's type promotion differs from PyTorch's.
+
+    NumPy widens int64 + float32 to float64 and reads a list of floats as float64; PyTorch keeps the float32
+    (see :func:`result_dtype`). Lists read as ``tensor()`` reads them, NumPy scalars as Python scalars. The
+    common cases (a Python number with a floating tensor, two tensors of one dtype) return at once: this runs
+    for every arithmetic operator.
+    """
+    if type(b) in _SCALARS:
+        if isinstance(a, Tensor) and a.data.dtype in _FLOATING:
+            return a, b
+    elif type(a) in _SCALARS:
+        if isinstance(b, Tensor) and b.data.dtype in _FLOATING:
+            return a, b
+    elif isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
+        if not divide or a.data.dtype in _FLOATING:
+            return a, b
+    a, b = (
+        _as_array(x) if isinstance(x, (list, tuple)) else x.item() if isinstance(x, np.generic) else x for x in (a, b)
+    )
+    dtype = result_dtype([x.data if isinstance(x, Tensor) else x for x in (a, b)], divide)
+    a, b = _cast(a, dtype), _cast(b, dtype)
+    if not isinstance(a, (Tensor, np.ndarray)) and not isinstance(b, (Tensor, np.ndarray)):
+        a = np.asarray(a, dtype)  # two Python numbers: one must carry the dtype
+    return a, b
+
+
+def _cast(x, dtype: np.dtype):
+    """``x`` in ``dtype`` (a differentiable cast for tensors); Python numbers adapt to the array they meet."""
+    if isinstance(x, Tensor):
+        return x if x.data.dtype == dtype else x.to(dtype)
+    if isinstance(x, np.ndarray):
+        return x if x.dtype == dtype else x.astype(dtype)
+    return x
 
 
 class RemovableHandle:
@@ -102,7 +197,7 @@ class Tensor:
 
     def size(self, dim: int | None = None):
         """The shape (``dim=None``) or one axis's length, as in PyTorch."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.data.shape if dim is None else self.data.shape[axis_index(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         return self.data.size
@@ -161,8 +256,11 @@ class Tensor:
         return self.data.tolist()
 
     def to(self, dtype) -> Tensor:
-        """A copy in ``dtype`` (differentiable between floating dtypes)."""
-        return ops.Cast.apply(self, dtype=np.dtype(dtype))
+        """A copy in ``dtype``: differentiable between floating dtypes, cut from the graph otherwise (as in PyTorch)."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            return Tensor._wrap(self.data.astype(dtype))
+        return ops.Cast.apply(self, dtype=dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -171,7 +269,7 @@ class Tensor:
         return self.to(np.float64)
 
     def long(self) -> Tensor:
-        return Tensor._wrap(self.data.astype(np.int64))
+        return self.to(np.int64)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
@@ -200,37 +298,37 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
-        return ops.Add.apply(self, _operand(other))
+        return ops.Add.apply(*binary_operands(self, other))
 
     def __radd__(self, other):
-        return ops.Add.apply(_operand(other), self)
+        return ops.Add.apply(*binary_operands(other, self))
 
     def __sub__(self, other):
-        return ops.Sub.apply(self, _operand(other))
+        return ops.Sub.apply(*binary_operands(self, other))
 
     def __rsub__(self, other):
-        return ops.Sub.apply(_operand(other), self)
+        return ops.Sub.apply(*binary_operands(other, self))
 
     def __mul__(self, other):
-        return ops.Mul.apply(self, _operand(other))
+        return ops.Mul.apply(*binary_operands(self, other))
 
     def __rmul__(self, other):
-        return ops.Mul.apply(_operand(other), self)
+        return ops.Mul.apply(*binary_operands(other, self))
 
     def __truediv__(self, other):
-        return ops.Div.apply(self, _operand(other))
+        return ops.Div.apply(*binary_operands(self, other, divide=True))
 
     def __rtruediv__(self, other):
-        return ops.Div.apply(_operand(other), self)
+        return ops.Div.apply(*binary_operands(other, self, divide=True))
 
     def __neg__(self):
         return ops.Neg.apply(self)
 
     def __pow__(self, exponent):
-        return ops.Pow.apply(self, _operand(exponent))
+        return ops.Pow.apply(*binary_operands(self, exponent))
 
     def __rpow__(self, base):
-        return ops.Pow.apply(_operand(base), self)
+        return ops.Pow.apply(*binary_operands(base, self))
 
     def __matmul__(self, other):
         return ops.MatMul.apply(self, other)
@@ -242,7 +340,7 @@ class Tensor:
         return ops.Abs.apply(self)
 
     def __getitem__(self, index):
-        return ops.GetItem.apply(self, index=ops.as_index(index))
+        return ops.GetItem.apply(self, index=ops.as_index(index, self.data.shape))
 
     # comparisons: no gradient, boolean result
     def __lt__(self, other):
@@ -282,10 +380,10 @@ class Tensor:
     clamp = clip
 
     def maximum(self, other):
-        return ops.Maximum.apply(self, _operand(other))
+        return ops.Maximum.apply(*binary_operands(self, other))
 
     def minimum(self, other):
-        return ops.Minimum.apply(self, _operand(other))
+        return ops.Minimum.apply(*binary_operands(self, other))
 
     def sigmoid(self):
         return ops.Sigmoid.apply(self)
@@ -316,10 +414,20 @@ class Tensor:
         return ops.Var.apply(self, axis=axis, keepdims=keepdims, correction=correction)
 
     def argmax(self, axis=None):
-        return Tensor._wrap(self.data.argmax(axis=axis))
+        return self._arg_extreme("argmax", axis)
 
     def argmin(self, axis=None):
-        return Tensor._wrap(self.data.argmin(axis=axis))
+        return self._arg_extreme("argmin", axis)
+
+    def _arg_extreme(self, name: str, axis) -> Tensor:
+        """Index of the largest or smallest value; over no values it is undefined (PyTorch raises too)."""
+        if axis is not None:
+            axis = axis_index(axis, max(self.ndim, 1), name)
+            axis = axis if self.ndim else None  # a 0-d tensor takes axis 0 or -1, as in PyTorch
+        try:
+            return Tensor._wrap(getattr(self.data, name)(axis=axis))
+        except ValueError as error:
+            raise ShapeError(f"{name}: {error} (input shape {self.shape}, axis {axis})") from error
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape):
@@ -330,14 +438,26 @@ class Tensor:
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         shape = self.shape
-        start, end = start_dim % max(len(shape), 1), end_dim % max(len(shape), 1)
-        return self.reshape(shape[:start] + (-1,) + shape[end + 1 :])
+        ndim = max(self.ndim, 1)  # a 0-d tensor flattens to shape (1,), as in PyTorch
+        start, end = axis_index(start_dim, ndim, "flatten"), axis_index(end_dim, ndim, "flatten")
+        if start > end:
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
+        return self.reshape(shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :])
 
     def squeeze(self, axis=None):
-        return self.reshape(np.squeeze(self.data, axis=axis).shape)
+        """Drop the axes of size 1: all, or those among ``axis`` (an int or a tuple); others stay, as in PyTorch."""
+        shape = self.shape
+        if axis is None:
+            chosen = range(len(shape))
+        else:
+            axes = axis if isinstance(axis, tuple) else (axis,)
+            chosen = {axis_index(a, max(self.ndim, 1), "squeeze") for a in axes}
+        return self.reshape(tuple(n for i, n in enumerate(shape) if n != 1 or i not in chosen))
 
     def unsqueeze(self, axis: int):
-        return self.reshape(np.expand_dims(self.data, axis).shape)
+        shape = self.shape
+        axis = axis_index(axis, self.ndim + 1, "unsqueeze")
+        return self.reshape(shape[:axis] + (1,) + shape[axis:])
 
     def permute(self, *axes):
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
@@ -346,7 +466,10 @@ class Tensor:
     def transpose(self, dim0: int = -2, dim1: int = -1):
         """Swap two axes (PyTorch's ``transpose(dim0, dim1)``)."""
         axes = list(range(self.ndim))
-        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        ndim = max(self.ndim, 1)
+        dim0, dim1 = axis_index(dim0, ndim, "transpose"), axis_index(dim1, ndim, "transpose")
+        if axes:
+            axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return self.permute(axes)
 
     def expand(self, *shape):
@@ -358,8 +481,11 @@ class Tensor:
         return ops.split(self, split_size_or_sections, axis)
 
     def chunk(self, chunks: int, axis: int = 0):
-        """``chunks`` near-equal pieces along ``axis``."""
-        return ops.split(self, -(-self.shape[axis] // chunks), axis)
+        """``chunks`` near-equal pieces along ``axis`` (fewer when the axis is shorter, as in PyTorch)."""
+        if chunks <= 0:
+            raise ShapeError(f"chunk: chunks must be positive, got {chunks}")
+        length = self.shape[axis_index(axis, self.ndim, "chunk")]
+        return ops.split(self, -(-length // chunks) if length else [0] * chunks, axis)
 
 
 from . import autograd, ops  # noqa: E402  (ops need Tensor defined first)

@@ -356,7 +356,7 @@ def test_batchnorm2d_without_running_stats_and_on_conv_output_match_torch():
 
 
 def test_batchnorm2d_rejects_other_ranks():
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\) expects 4-D input"):
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3, .*\) expected input of shape \(N, 3, H, W\), got \(4, 3\)"):
         nn.BatchNorm2d(3)(gn.zeros(4, 3))
 
 

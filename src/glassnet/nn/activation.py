@@ -1,16 +1,21 @@
-"""Activation modules: one-line forwards over :mod:`glassnet.functional`."""
+"""Activation modules: one-line forwards over :mod:`glassnet.functional`.
+
+Any shape. Float32 or float64 input; ReLU, Sigmoid and Tanh also take integers, as in PyTorch.
+"""
 
 from __future__ import annotations
 
 from .. import functional as F
 from ..tensor import Tensor
 from .module import Module
+from .validation import check_axes, check_dtype
 
 
 class ReLU(Module):
     """max(x, 0): gradient 1 for x > 0, else 0, so units can 'die' (see ``glassnet.diagnostics``)."""
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x, integers=True)
         return F.relu(x)
 
 
@@ -22,6 +27,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
         return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -36,6 +42,7 @@ class ELU(Module):
         self.alpha = alpha
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
         return F.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
@@ -50,6 +57,7 @@ class Softplus(Module):
         self.beta, self.threshold = beta, threshold
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
         return F.softplus(x, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
@@ -60,6 +68,7 @@ class Sigmoid(Module):
     """1 / (1 + e**-x) in (0, 1); its derivative is at most 1/4, which is why deep stacks vanish."""
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x, integers=True)
         return F.sigmoid(x)
 
 
@@ -67,6 +76,7 @@ class Tanh(Module):
     """tanh(x) = 2 sigmoid(2x) - 1 in (-1, 1): zero-centred, derivative at most 1."""
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x, integers=True)
         return F.tanh(x)
 
 
@@ -78,6 +88,8 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        check_axes(self, x, dim=self.dim)
         return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
@@ -88,4 +100,6 @@ class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, computed stably; pair with ``NLLLoss``."""
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        check_axes(self, x, dim=self.dim)
         return F.log_softmax(x, self.dim)

@@ -8,10 +8,11 @@ import numpy as np
 
 from .. import functional as F
 from ..backend import get_default_dtype
-from ..ops.conv import _tuple
+from ..ops.conv import _tuple, conv_output_size
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
+from .validation import check_input, check_output_size
 
 
 class _ConvNd(Module):
@@ -22,7 +23,7 @@ class _ConvNd(Module):
     PyTorch's default (its kaiming_uniform_ with a = sqrt(5) gives that bound).
     """
 
-    _dims = 2
+    _spatial: tuple  # names of the axes after the channels: ("H", "W") or ("L",)
 
     def __init__(
         self,
@@ -39,7 +40,7 @@ class _ConvNd(Module):
         rng: np.random.Generator | None = None,
     ):
         super().__init__()
-        n = self._dims
+        n = len(self._spatial)
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by groups ({groups})"
@@ -65,11 +66,25 @@ class _ConvNd(Module):
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound, rng)
 
+    def _check_input(self, x) -> None:
+        """(N, C_in, *spatial) or unbatched (C_in, *spatial), large enough for the kernel.
+
+        N = 0 and empty spatial axes are refused: PyTorch refuses the latter too; it accepts N = 0, which
+        the im2col kernel does not handle yet.
+        """
+        spatial, channels = self._spatial, self.in_channels
+        check_input(self, x, ("N", channels, *spatial), (channels, *spatial), dtype=self.weight.dtype,
+                    nonempty=("N", *spatial))  # fmt: skip
+        if self.padding != "same":  # 'same' pads every non-empty axis to a non-empty output
+            padding = (0,) * len(spatial) if self.padding == "valid" else self.padding
+            sizes = zip(x.shape[-len(spatial) :], self.kernel_size, self.stride, padding, self.dilation)
+            check_output_size(self, x, tuple(conv_output_size(*axis) for axis in sizes))
+
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,) * self._dims:
+        if self.padding != (0,) * len(self._spatial):
             text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
-        if self.dilation != (1,) * self._dims:
+        if self.dilation != (1,) * len(self._spatial):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
@@ -92,9 +107,10 @@ class Conv2d(_ConvNd):
     document recognition" (1998).
     """
 
-    _dims = 2
+    _spatial = ("H", "W")
 
     def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -107,7 +123,8 @@ class Conv1d(_ConvNd):
     Parameters ``weight`` (C_out, C_in / groups, k) and ``bias`` (C_out,), as in PyTorch.
     """
 
-    _dims = 1
+    _spatial = ("L",)
 
     def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
         return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -7,6 +7,7 @@ import numpy as np
 from .. import functional as F
 from ..tensor import Tensor
 from .module import Module
+from .validation import IMAGES, check_dtype, check_input
 
 
 class Dropout(Module):
@@ -26,6 +27,7 @@ class Dropout(Module):
         self.p, self.rng = p, rng
 
     def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
         return F.dropout(x, self.p, self.training, self.rng)
 
     def extra_repr(self) -> str:
@@ -50,6 +52,7 @@ class Dropout2d(Module):
         self.p, self.rng = p, rng
 
     def forward(self, x: Tensor) -> Tensor:
+        check_input(self, x, *IMAGES)
         return F.dropout2d(x, self.p, self.training, self.rng)
 
     def extra_repr(self) -> str:

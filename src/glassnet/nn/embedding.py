@@ -9,12 +9,14 @@ from ..backend import get_default_dtype
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
+from .validation import check_indices
 
 
 class Embedding(Module):
     """y = W[idx]: row idx of a (num_embeddings, embedding_dim) table for every integer index.
 
-    Input: integer indices of any shape (*), as an array or a Tensor; output (*, embedding_dim).
+    Input: integer indices of any shape (*), as an array or a Tensor; output (*, embedding_dim). Indices
+    outside [0, num_embeddings) raise an IndexError, as in PyTorch.
     The gradient of W is the scatter-add of the output gradient into the rows that were looked up.
     Weights start from N(0, 1), PyTorch's default. Row ``padding_idx`` (if given) starts at zero and
     gets no gradient, so padding tokens map to a fixed zero vector.
@@ -57,6 +59,7 @@ class Embedding(Module):
         return layer
 
     def forward(self, input) -> Tensor:
+        check_indices(self, input)
         return F.embedding(input, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:

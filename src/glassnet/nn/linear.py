@@ -8,9 +8,11 @@ import numpy as np
 
 from .. import functional as F
 from ..backend import get_default_dtype
+from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
+from .validation import check_axes, check_input
 
 
 class Linear(Module):
@@ -35,7 +37,9 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight, self.bias)
+        weight = self.weight  # a registered parameter: each attribute read goes through Module.__getattr__
+        check_input(self, x, ("*", self.in_features), dtype=weight.dtype)
+        return F.linear(x, weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -49,13 +53,20 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """Merge axes ``start_dim``..``end_dim`` into one: (N, C, H, W) -> (N, C*H*W) by default."""
+    """Merge axes ``start_dim``..``end_dim`` into one: (N, C, H, W) -> (N, C*H*W) by default.
+
+    Any dtype, as in PyTorch. Both axes must exist in the input (a 0-d input counts as 1-d), in order.
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
+        check_axes(self, x, start_dim=self.start_dim, end_dim=self.end_dim)
+        ndim = max(x.ndim, 1)
+        if self.start_dim % ndim > self.end_dim % ndim:
+            raise ShapeError(f"{self!r} expected start_dim to come before end_dim in the input, got {x.shape}")
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

@@ -240,10 +240,12 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
+        """One line for a leaf; a module with children lists its own settings first, then them, as PyTorch."""
+        extra = self.extra_repr()
         children = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
         if not children:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        return f"{type(self).__name__}(\n  " + "\n  ".join(children) + "\n)"
+            return f"{type(self).__name__}({extra})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(([extra] if extra else []) + children) + "\n)"
 
 
 class Sequential(Module):

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import functional as F
 from ..backend import get_default_dtype
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .module import Module, Parameter
+from .validation import check_input
 
 
 class _BatchNorm(Module):
-    """What every BatchNorm{1,2}d shares; a subclass only names the input ranks it accepts.
+    """What every BatchNorm{1,2}d shares; a subclass only names the input shapes it accepts (``_input_shapes``).
 
     Parameters ``weight`` (ones) and ``bias`` (zeros) of shape (C,) when ``affine``; buffers
     ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked`` (int64 0) when
     ``track_running_stats``, so a PyTorch ``state_dict`` loads unchanged.
     """
-
-    _input_ndims: tuple = ()
 
     def __init__(
         self,
@@ -60,20 +62,18 @@ class _BatchNorm(Module):
             self.bias.data[...] = 0
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim not in self._input_ndims or x.shape[1] != self.num_features:
-            ranks = " or ".join(f"{n}-D" for n in self._input_ndims)
-            raise ValueError(
-                f"{type(self).__name__}({self.num_features}) expects {ranks} input with {self.num_features} "
-                f"channels on axis 1, got shape {x.shape}"
-            )
+        reference = self.weight if self.weight is not None else self.running_mean
+        check_input(self, x, *self._input_shapes(), dtype=None if reference is None else reference.dtype)
+        # without running statistics the batch statistics serve in eval mode too
+        use_batch_stats = self.training or self.running_mean is None
+        if use_batch_stats and math.prod(x.shape) <= x.shape[1]:
+            raise ShapeError(f"{self!r} expected more than 1 value per channel to take batch statistics, got {x.shape}")
         # PyTorch's rule: momentum=None means a cumulative average, factor 1/t at the t-th batch
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.data)
-        # without running statistics the batch statistics serve in eval mode too
-        use_batch_stats = self.training or self.running_mean is None
         update = not self.training or self.track_running_stats
         return F.batch_norm(
             x,
@@ -112,7 +112,8 @@ class BatchNorm1d(_BatchNorm):
     buffers ``running_mean``, ``running_var`` (C,) and ``num_batches_tracked`` (), as in PyTorch.
     """
 
-    _input_ndims = (2, 3)
+    def _input_shapes(self) -> tuple:
+        return ("N", self.num_features), ("N", self.num_features, "L")
 
 
 class BatchNorm2d(_BatchNorm):
@@ -127,4 +128,5 @@ class BatchNorm2d(_BatchNorm):
     ``running_mean``, ``running_var`` (C,) and ``num_batches_tracked`` (), as in PyTorch.
     """
 
-    _input_ndims = (4,)
+    def _input_shapes(self) -> tuple:
+        return (("N", self.num_features, "H", "W"),)

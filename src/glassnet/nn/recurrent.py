@@ -16,11 +16,13 @@ import numpy as np
 
 from .. import functional as F
 from ..backend import get_default_dtype
+from ..errors import DTypeError, ShapeError
 from ..ops import Cat
 from ..ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
+from .validation import check_input
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -96,38 +98,32 @@ class RNNBase(Module):
     def _layer_params(self, layer: int) -> list:
         return [None if name is None else getattr(self, name) for name in self._layer_names[layer]]
 
-    def _check_input(self, input: Tensor, lengths) -> tuple[Tensor, bool]:
-        """A batched input (a 2-D one gets a batch axis of 1, as in PyTorch), and whether it was unbatched."""
-        input = input if isinstance(input, Tensor) else Tensor(input)
-        if input.dtype != self.weight_ih_l0.dtype:
-            raise TypeError(
-                f"{type(self).__name__}: input has dtype {input.dtype} but the parameters {self.weight_ih_l0.dtype}; "
-                f"convert one of them (input.to(...) or layer.to(...))"
-            )
-        if input.ndim not in (2, 3):
-            raise ValueError(f"{type(self).__name__}: expected a 2-D or 3-D input, got shape {input.shape}")
-        if input.shape[-1] != self.input_size:
-            raise ValueError(
-                f"{type(self).__name__}: input has {input.shape[-1]} features, expected input_size={self.input_size}"
-            )
+    def _check_input(self, input, lengths) -> tuple[Tensor, bool]:
+        """A batched input (a 2-D one gets a batch axis of 1, as in PyTorch), and whether it was unbatched.
+
+        PyTorch refuses T = 0; N = 0 is refused too, which PyTorch accepts but the fused kernels' backward
+        does not handle yet.
+        """
+        features = self.input_size
+        batched = ("N", "T", features) if self.batch_first else ("T", "N", features)
+        check_input(self, input, batched, ("T", features), dtype=self.weight_ih_l0.dtype, nonempty=("N", "T"))
+        input = _as_tensor(input)
         unbatched = input.ndim == 2
         if unbatched:
             if lengths is not None:
-                raise ValueError("lengths needs a batched input")
+                raise ShapeError(f"{self!r}: lengths needs a batched input, got input of shape {input.shape}")
             input = input.unsqueeze(0 if self.batch_first else 1)
         return input, unbatched
 
     def _check_state(self, state, batch: int, unbatched: bool, name: str):
-        """The initial state as (L*D, B, H), or None for zeros."""
+        """The initial state as (L*D, B, H) (given as (L*D, H) for an unbatched input), or None for zeros."""
         if state is None:
             return None
-        state = state if isinstance(state, Tensor) else Tensor(state)
-        if unbatched:
-            state = state.unsqueeze(1)
-        expected = (self.num_layers * self.num_directions, batch, self.hidden_size)
-        if state.shape != expected:
-            raise ValueError(f"{type(self).__name__}: {name} must have shape {expected}, got {state.shape}")
-        return state
+        rows, hidden = self.num_layers * self.num_directions, self.hidden_size
+        check_input(self, state, (rows, hidden) if unbatched else (rows, batch, hidden), dtype=self.weight_ih_l0.dtype,
+                    name=name)  # fmt: skip
+        state = _as_tensor(state)
+        return state.unsqueeze(1) if unbatched else state
 
     def forward(self, input: Tensor, hx: Tensor | None = None, lengths=None) -> tuple[Tensor, Tensor]:
         """``(output, h_n)`` for the one-state layers (RNN, GRU); the LSTM overrides it for (h, c)."""
@@ -164,6 +160,20 @@ class RNNBase(Module):
         if self.bidirectional:
             text += ", bidirectional=True"
         return text
+
+
+def _as_tensor(x) -> Tensor:
+    """NumPy arrays are accepted wherever a Tensor is, as constants."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _state_pair(layer: Module, hx) -> tuple:
+    """An LSTM's (h, c) from ``hx``: a pair, or None for zeros."""
+    if hx is None:
+        return None, None
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise DTypeError(f"{layer!r} expected hx as a pair (h_0, c_0) of Tensors, got {type(hx).__name__}")
+    return hx
 
 
 def _rows(state: Tensor, layer: int, directions: int, layers: int) -> Tensor:
@@ -263,7 +273,7 @@ class LSTM(RNNBase):
     def forward(self, input: Tensor, hx: tuple | None = None, lengths=None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         input, unbatched = self._check_input(input, lengths)
         batch = input.shape[0 if self.batch_first else 1]
-        h0, c0 = (None, None) if hx is None else hx
+        h0, c0 = _state_pair(self, hx)
         h0 = self._check_state(h0, batch, unbatched, "h_0")
         c0 = self._check_state(c0, batch, unbatched, "c_0")
         output, h_n, c_n = _unbatch(self._layers(input, (h0, c0), lengths), unbatched, self.batch_first)
@@ -364,19 +374,21 @@ class _CellBase(Module):
         for param in self.parameters():
             init.uniform_(param, -bound, bound, rng)
 
-    def _batched(self, input: Tensor, hx: Tensor | None):
-        """(input, hx) with a batch axis (an unbatched 1-D input gets one), hx zeros when None, and the flag."""
-        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(
-                f"{type(self).__name__}: expected input (B, {self.input_size}) or ({self.input_size},), "
-                f"got {input.shape}"
-            )
+    def _batched(self, input) -> tuple[Tensor, bool]:
+        """The input with a batch axis (an unbatched 1-D input gets one), and whether it was unbatched."""
+        check_input(self, input, ("N", self.input_size), (self.input_size,), dtype=self.weight_ih.dtype)
+        input = _as_tensor(input)
         unbatched = input.ndim == 1
-        if unbatched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            return input, Tensor(np.zeros((input.shape[0], self.hidden_size), input.dtype)), unbatched
-        return input, (hx.unsqueeze(0) if unbatched else hx), unbatched
+        return (input.unsqueeze(0) if unbatched else input), unbatched
+
+    def _state(self, state, input: Tensor, unbatched: bool, name: str) -> Tensor:
+        """A state (B, H) for the batched ``input``: zeros when None; an unbatched (H,) state gets a batch axis."""
+        if state is None:
+            return Tensor(np.zeros((input.shape[0], self.hidden_size), input.dtype))
+        expected = (self.hidden_size,) if unbatched else (input.shape[0], self.hidden_size)
+        check_input(self, state, expected, dtype=self.weight_ih.dtype, name=name)
+        state = _as_tensor(state)
+        return state.unsqueeze(0) if unbatched else state
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
@@ -397,7 +409,8 @@ class RNNCell(_CellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        input, hx, unbatched = self._batched(input, hx)
+        input, unbatched = self._batched(input)
+        hx = self._state(hx, input, unbatched, "hx")
         h = F.rnn_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.nonlinearity)
         return h.squeeze(0) if unbatched else h
 
@@ -414,9 +427,9 @@ class LSTMCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, 4, dtype, rng)
 
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple[Tensor, Tensor]:
-        h, c = (None, None) if hx is None else hx
-        input, h, unbatched = self._batched(input, h)
-        c = Tensor(np.zeros_like(h.data)) if c is None else (c.unsqueeze(0) if unbatched else c)
+        h, c = _state_pair(self, hx)
+        input, unbatched = self._batched(input)
+        h, c = self._state(h, input, unbatched, "h"), self._state(c, input, unbatched, "c")
         h, c = F.lstm_cell(input, (h, c), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
@@ -433,6 +446,7 @@ class GRUCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, 3, dtype, rng)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        input, hx, unbatched = self._batched(input, hx)
+        input, unbatched = self._batched(input)
+        hx = self._state(hx, input, unbatched, "hx")
         h = F.gru_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h.squeeze(0) if unbatched else h

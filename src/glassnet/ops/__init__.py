@@ -34,7 +34,7 @@ from .movement import Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, as_ind
 from .norm import BatchNorm
 from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .recurrent import FinalState, GRUSequence, LSTMSequence, RNNSequence, gru_sequence, lstm_sequence, rnn_sequence
-from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum, Var
+from .reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var
 
 __all__ = [
     "Abs",
@@ -57,6 +57,7 @@ __all__ = [
     "Linear",
     "Log",
     "LogSoftmax",
+    "LogSumExp",
     "MatMul",
     "Max",
     "MaxPool2d",

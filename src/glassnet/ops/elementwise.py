@@ -8,12 +8,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
-from ..backend import xp_of
+from ..autograd import Function, describe_shapes
+from ..backend import get_default_dtype, xp_of
+from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
 
 
-class Add(Function):
+def floating(x):
+    """``x``, in the default dtype if integer or boolean: exp, log... of integers are floats, as in PyTorch."""
+    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
+
+
+def _broadcastable(arrays: list) -> bool:
+    try:
+        np.broadcast_shapes(*[a.shape for a in arrays if hasattr(a, "shape")])
+    except ValueError:
+        return False
+    return True
+
+
+class Broadcasting(Function):
+    """An elementwise op whose inputs broadcast against each other, NumPy's (and PyTorch's) rule."""
+
+    @classmethod
+    def input_error(cls, error: ValueError, arrays: list) -> Exception:
+        if _broadcastable(arrays):
+            return super().input_error(error, arrays)
+        return ShapeError(
+            f"{cls.__name__}: shapes {describe_shapes(arrays)} cannot be broadcast together "
+            "(aligned from the last axis, sizes must be equal or 1)"
+        )
+
+
+class Add(Broadcasting):
     """y = a + b; dy/da = dy/db = 1."""
 
     @staticmethod
@@ -25,7 +52,7 @@ class Add(Function):
         return grad, grad
 
 
-class Sub(Function):
+class Sub(Broadcasting):
     """y = a - b; dy/da = 1, dy/db = -1."""
 
     @staticmethod
@@ -37,7 +64,7 @@ class Sub(Function):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Broadcasting):
     """y = a * b; dy/da = b, dy/db = a."""
 
     @staticmethod
@@ -52,7 +79,7 @@ class Mul(Function):
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
-class Div(Function):
+class Div(Broadcasting):
     """y = a / b; dy/da = 1/b, dy/db = -a/b**2 = -y/b."""
 
     @staticmethod
@@ -81,8 +108,12 @@ class Neg(Function):
         return -grad
 
 
-class Pow(Function):
-    """y = a**b; dy/da = b a**(b-1), dy/db = y log(a)."""
+class Pow(Broadcasting):
+    """y = a**b; dy/da = b a**(b-1), dy/db = y log(a).
+
+    Where a**b is flat, PyTorch's zeros are kept: dy/da = 0 where b = 0 (not 0 * inf at a = 0) and
+    dy/db = 0 where a = 0 and b >= 0 (not 0 * log 0).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -95,10 +126,23 @@ class Pow(Function):
         a, b, y = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         xp = xp_of(y)
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        # a Python scalar base would give a float64 log(a): take the log in y's dtype
-        grad_b = grad * y * xp.log(xp.asarray(a, dtype=y.dtype)) if need_b else None
+        grad_a = grad_b = None
+        if need_a and isinstance(b, xp.ndarray):
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                grad_a = grad * xp.where(b == 0, 0, b * a ** (b - 1))
+        elif need_a:
+            grad_a = grad * b * a ** (b - 1) if b != 0 else xp.zeros_like(grad)
+        if need_b:
+            a = xp.asarray(a, dtype=y.dtype)  # a Python scalar base would give a float64 log(a)
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                grad_b = grad * xp.where((a == 0) & (b >= 0), 0, y * xp.log(a))
         return grad_a, grad_b
+
+    @classmethod
+    def input_error(cls, error: ValueError, arrays: list) -> Exception:
+        if _broadcastable(arrays):  # the shapes fit: NumPy refuses integers to negative integer powers, as PyTorch
+            return DTypeError(f"Pow: {error} (input dtypes {[np.result_type(a) for a in arrays]}); use a float base")
+        return super().input_error(error, arrays)
 
 
 class Exp(Function):
@@ -106,6 +150,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = xp_of(x).exp(x)
         ctx.save_for_backward(y)
         return y
@@ -121,6 +166,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return xp_of(x).log(x)
 
@@ -135,6 +181,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = xp_of(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
@@ -159,7 +206,7 @@ class Abs(Function):
         return grad * xp_of(x).sign(x)
 
 
-class Maximum(Function):
+class Maximum(Broadcasting):
     """y = max(a, b) elementwise; the larger input gets the gradient, ties split it in half."""
 
     @staticmethod
@@ -173,7 +220,7 @@ class Maximum(Function):
         return _split_by_winner(grad, a > b, a == b)
 
 
-class Minimum(Function):
+class Minimum(Broadcasting):
     """y = min(a, b) elementwise; the smaller input gets the gradient, ties split it in half."""
 
     @staticmethod
@@ -193,7 +240,7 @@ def _split_by_winner(grad, a_wins, tie):
     return grad * share_a, grad * (1 - share_a)
 
 
-class Where(Function):
+class Where(Broadcasting):
     """y = a where cond else b; the gradient follows the branch taken."""
 
     @staticmethod
@@ -216,6 +263,8 @@ class Clip(Function):
 
     @staticmethod
     def forward(ctx, x, low=None, high=None):
+        if isinstance(low, float) or isinstance(high, float):  # integers clipped to float bounds are floats
+            x = floating(x)
         ctx.save_for_backward(x)
         ctx.low, ctx.high = low, high
         return xp_of(x).clip(x, low, high)
@@ -255,10 +304,17 @@ def compare(ufunc, a, b) -> Tensor:
 
 
 def stable_sigmoid(x):
-    """1 / (1 + e**-x) without overflow: e**-|x| lies in (0, 1] for every x."""
+    """1 / (1 + e**-x) without overflow and with full relative precision in both tails.
+
+    With e = e**-|x| in (0, 1]: sigmoid(|x|) = 1 / (1 + e), and sigmoid(x) = e sigmoid(|x|) for x < 0.
+    The factor (1 if x >= 0 else e) is max(e, [x >= 0]) exactly, a branch-free blend: a masked
+    ``where`` over a random sign pattern costs four times as much as the arithmetic.
+    """
     xp = xp_of(x)
     e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    y = 1 / (1 + e)
+    y *= xp.maximum(e, x >= 0)
+    return y
 
 
 class Sigmoid(Function):
@@ -266,7 +322,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = stable_sigmoid(x)
+        y = stable_sigmoid(floating(x))
         ctx.save_for_backward(y)
         return y
 
@@ -281,6 +337,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = xp_of(x).tanh(x)
         ctx.save_for_backward(y)
         return y
@@ -311,6 +368,7 @@ class LeakyRelu(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
+        x = floating(x)
         positive = x > 0
         ctx.save_for_backward(positive)
         ctx.slope = negative_slope
@@ -327,6 +385,7 @@ class Elu(Function):
 
     @staticmethod
     def forward(ctx, x, alpha=1.0):
+        x = floating(x)
         xp = xp_of(x)
         positive = x > 0
         y = xp.where(positive, x, alpha * xp.expm1(xp.minimum(x, 0)))
@@ -345,6 +404,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
+        x = floating(x)
         xp = xp_of(x)
         bx = beta * x
         # log(1 + e**z) = max(z, 0) + log1p(e**-|z|): no overflow for large |z|

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import xp_of
-from ..tensor import Tensor
+from ..errors import ShapeError
+from ..tensor import Tensor, axis_index
 
 
 class Reshape(Function):
@@ -27,8 +28,10 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, x, axes):
+        axes = tuple(axis_index(a, x.ndim, "permute") for a in axes)  # the inverse needs them non-negative
+        y = x.transpose(axes)  # NumPy checks that they are a permutation
         ctx.inverse = tuple(np.argsort(axes))
-        return x.transpose(axes)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
@@ -41,6 +44,8 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         lead = len(shape) - x.ndim
+        if -1 in shape[: max(lead, 0)]:
+            raise ShapeError(f"expand: -1 keeps an existing axis; a new leading axis needs a size, got {shape}")
         shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
         return xp_of(x).broadcast_to(x, shape)
 
@@ -53,19 +58,21 @@ def _is_basic(index: tuple) -> bool:
     return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in index)
 
 
-def as_index(index) -> tuple:
-    """Normalise an index: tensors and lists become arrays, boolean masks become integer arrays."""
-    parts = []
-    for i in index if isinstance(index, tuple) else (index,):
-        if isinstance(i, Tensor):
-            i = i.data
-        elif isinstance(i, list):
-            i = np.asarray(i)
-        if isinstance(i, np.ndarray) and i.dtype == bool:
-            parts.extend(i.nonzero())
-        else:
-            parts.append(i)
-    return tuple(parts)
+def as_index(index, shape: tuple) -> tuple:
+    """Normalise an index into an array of ``shape``: tensors and lists become arrays, boolean masks integer arrays.
+
+    A mask must have the shape of the axes it covers; once it is integer arrays a wrong size would go unnoticed,
+    so NumPy checks the index first, on a zero-strided stand-in (no copy of the data), and raises IndexError.
+    """
+    parts = [i.data if isinstance(i, Tensor) else np.asarray(i) if isinstance(i, list) else i for i in _entries(index)]
+    if not any(isinstance(i, np.ndarray) and i.dtype == bool for i in parts):
+        return tuple(parts)
+    np.broadcast_to(np.int8(0), shape)[tuple(parts)]  # raises IndexError for a mask of the wrong shape
+    return tuple(j for i in parts for j in (i.nonzero() if isinstance(i, np.ndarray) and i.dtype == bool else (i,)))
+
+
+def _entries(index) -> tuple:
+    return index if isinstance(index, tuple) else (index,)
 
 
 class GetItem(Function):
@@ -91,9 +98,15 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):
-        ctx.axis = axis
+        if not arrays or not arrays[0].ndim:
+            raise ShapeError(
+                f"cat: needs a non-empty list of tensors with at least one axis (use stack for 0-d), "
+                f"got shapes [{', '.join(str(a.shape) for a in arrays)}]"
+            )
+        ctx.axis = axis = axis_index(axis, arrays[0].ndim, "cat")
+        out = xp_of(arrays[0]).concatenate(arrays, axis=axis)  # NumPy checks the other shapes
         ctx.cuts = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-        return xp_of(arrays[0]).concatenate(arrays, axis=axis)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -105,7 +118,9 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):
-        ctx.axis = axis
+        if not arrays:
+            raise ShapeError("stack: needs a non-empty list of tensors")
+        ctx.axis = axis = axis_index(axis, arrays[0].ndim + 1, "stack")
         return xp_of(arrays[0]).stack(arrays, axis=axis)
 
     @staticmethod
@@ -128,17 +143,19 @@ class Pad(Function):
 
 def split(x: Tensor, split_size_or_sections, axis: int = 0) -> tuple:
     """Cut ``x`` along ``axis`` into pieces of one size (an int) or of the given sizes (a list)."""
+    axis = axis_index(axis, x.ndim, "split")
     length = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
-        if size <= 0:
-            raise ValueError(f"split size must be positive, got {size}")
-        sizes = [size] * (length // size) + ([length % size] if length % size else [])
+        if size <= 0 and (size < 0 or length):
+            raise ShapeError(f"split size must be positive, got {size}")
+        # an empty axis splits into one empty piece, as in PyTorch
+        sizes = [size] * (length // size) + ([length % size] if length % size else []) if length else [0]
     else:
         sizes = list(split_size_or_sections)
-        if sum(sizes) != length:
-            raise ValueError(f"split sizes {sizes} do not add up to the axis length {length}")
-    lead = (slice(None),) * (axis % x.ndim)
+        if sum(sizes) != length or min(sizes, default=0) < 0:
+            raise ShapeError(f"split sizes {sizes} must be non-negative and add up to the axis length {length}")
+    lead = (slice(None),) * axis
     pieces, start = [], 0
     for n in sizes:
         pieces.append(x[lead + (slice(start, start + n),)])

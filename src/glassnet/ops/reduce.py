@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import math
+
 from ..autograd import Function
 from ..backend import xp_of
+from ..errors import ShapeError
+from ..tensor import axis_index
+from .elementwise import floating
 
 
-def _axes(axis, ndim: int) -> tuple:
-    """``axis`` (None, an int or a tuple, negatives allowed) as a tuple of non-negative ints."""
+def _axes(axis, ndim: int, op: str) -> tuple:
+    """``axis`` (None, an int or a tuple, negatives allowed) as a tuple of distinct non-negative ints.
+
+    A 0-d tensor has no axes to reduce: axis 0 or -1 is accepted and reduces nothing, as in PyTorch.
+    """
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, int):
-        axis = (axis,)
-    return tuple(a % ndim if ndim else a for a in axis)
+    axes = tuple(axis_index(a, max(ndim, 1), op) for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if len(set(axes)) != len(axes):
+        raise ShapeError(f"{op}: axis {axis} names an axis twice for {ndim} dimensions")
+    return axes if ndim else ()
+
+
+def _count(shape: tuple, axes: tuple) -> int:
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    return count
 
 
 def _expand_reduced(grad, ctx):
@@ -25,7 +41,7 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, "sum"), keepdims
         return x.sum(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
@@ -34,19 +50,23 @@ class Sum(Function):
 
 
 class Mean(Function):
-    """y = sum of x over axes / n; dy/dx = 1/n."""
+    """y = sum of x over axes / n; dy/dx = 1/n. The mean of no values is NaN, as in PyTorch."""
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        x = floating(x)
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, "mean"), keepdims
+        ctx.count = _count(x.shape, ctx.axes)
+        if not ctx.count:  # NumPy would warn "Mean of empty slice"
+            return x.sum(axis=ctx.axes, keepdims=keepdims) + xp_of(x).nan
         return x.mean(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
-        count = 1
-        for a in ctx.axes:
-            count *= ctx.shape[a]
-        return xp_of(grad).broadcast_to(_expand_reduced(grad, ctx) / count, ctx.shape)
+        xp = xp_of(grad)
+        if not ctx.count:  # the input is empty, and so is its gradient
+            return xp.zeros(ctx.shape, grad.dtype)
+        return xp.broadcast_to(_expand_reduced(grad, ctx) / ctx.count, ctx.shape)
 
 
 class Max(Function):
@@ -54,7 +74,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, "max"), keepdims
         y = x.max(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(x == y)
         return y if keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in ctx.axes])
@@ -65,13 +85,20 @@ class Max(Function):
         ties = winners.sum(axis=ctx.axes, keepdims=True).astype(grad.dtype)
         return winners * (_expand_reduced(grad, ctx) / ties)
 
+    @classmethod
+    def input_error(cls, error: ValueError, arrays: list) -> Exception:
+        return ShapeError(
+            f"{cls.__name__}: an axis reduced has size 0 in input shape {arrays[0].shape}, "
+            "and the extreme of no values is undefined (reduce only over non-empty axes)"
+        )
+
 
 class Min(Max):
     """y = min of x over axes; the gradient is shared equally by the tied minima (torch.amin)."""
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, "min"), keepdims
         y = x.min(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(x == y)
         return y if keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in ctx.axes])
@@ -82,11 +109,9 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, correction=1):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
-        count = 1
-        for a in ctx.axes:
-            count *= x.shape[a]
-        ctx.dof = max(count - correction, 0)
+        x = floating(x)
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, "var"), keepdims
+        ctx.dof = max(_count(x.shape, ctx.axes) - correction, 0)
         centred = x - x.mean(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(centred)
         return (centred * centred).sum(axis=ctx.axes, keepdims=keepdims) / ctx.dof
@@ -94,7 +119,19 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad):
         (centred,) = ctx.saved
-        return centred * (_expand_reduced(grad, ctx) * (2 / ctx.dof))
+        scale = 2 / ctx.dof if ctx.dof else math.inf  # no degrees of freedom: inf and NaN, as in PyTorch
+        return centred * (_expand_reduced(grad, ctx) * scale)
+
+
+def _softmax_axis(x, dim: int, op: str):
+    """``dim`` checked; None for a 0-d ``x`` (a softmax over its single value)."""
+    dim = axis_index(dim, max(x.ndim, 1), op)
+    return dim if x.ndim else None
+
+
+def _shifted(x, dim):
+    """x minus its maximum along ``dim``, so that no e**x overflows; an empty x has no maximum and needs none."""
+    return x - x.max(axis=dim, keepdims=True) if x.size else x
 
 
 class Softmax(Function):
@@ -102,11 +139,11 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        xp = xp_of(x)
-        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        x = floating(x)
+        ctx.dim = dim = _softmax_axis(x, dim, "softmax")
+        e = xp_of(x).exp(_shifted(x, dim))
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
-        ctx.dim = dim
         return y
 
     @staticmethod
@@ -120,14 +157,49 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
+        x = floating(x)
         xp = xp_of(x)
-        shifted = x - x.max(axis=dim, keepdims=True)
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim = _softmax_axis(x, dim, "log_softmax")
+        y = _shifted(x, dim)
+        if y.size:  # an empty y needs no normalising (and the log of a sum of no values would warn)
+            y = y - xp.log(xp.exp(y).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
-        ctx.dim = dim
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
         return grad - xp_of(y).exp(y) * grad.sum(axis=ctx.dim, keepdims=True)
+
+
+class LogSumExp(Function):
+    """y = m + log s, s = sum e**(x - m), m the maximum (0 where infinite); dy/dx = e**(x - m) / s = softmax(x).
+
+    Defined where PyTorch defines it: -inf over no values or only -inf, inf when some value is inf (the
+    gradient is NaN there, as in PyTorch). A fused op rather than a composite: the composite's log 0 and
+    inf - inf would warn there. The gradient uses the shifted exponentials, not e**(x - y): y ~ 1e4 in
+    float32 carries an absolute rounding of ~5e-4, which e**(x - y) would turn into a relative error.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim=-1, keepdim=False):
+        x = floating(x)
+        xp = xp_of(x)
+        ctx.dim = dim = _softmax_axis(x, dim, "logsumexp")
+        ctx.keepdim = keepdim
+        m = x.max(axis=dim, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        # log 0 = -inf and 0 / 0 = NaN over no values or only -inf; e**x overflows only beside an inf
+        with xp.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            e = xp.exp(x - m)
+            s = e.sum(axis=dim, keepdims=True)
+            y = xp.log(s) + m
+            ctx.save_for_backward(e / s)
+        return y if keepdim or dim is None else y.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (softmax,) = ctx.saved
+        if not (ctx.keepdim or ctx.dim is None):
+            grad = xp_of(grad).expand_dims(grad, ctx.dim)
+        return grad * softmax

@@ -24,7 +24,7 @@ class Adagrad(Optimizer):
         lr_decay: the 1 / (1 + (t - 1) * lr_decay) decay of lr over steps, >= 0.
         weight_decay: L2 coefficient added to the gradient, >= 0.
         initial_accumulator_value: starting value of s, >= 0.
-        eps: added to the denominator after the square root, >= 0.
+        eps: added to the denominator after the square root, > 0 (0 would make a zero gradient 0 / 0).
         maximize: ascend the objective instead of descending.
 
     Reference: Duchi, Hazan & Singer, "Adaptive Subgradient Methods for Online Learning and
@@ -42,11 +42,6 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ):
-        check_hyperparameter("learning rate", lr)
-        check_hyperparameter("lr_decay value", lr_decay)
-        check_hyperparameter("weight_decay value", weight_decay)
-        check_hyperparameter("initial_accumulator_value value", initial_accumulator_value)
-        check_hyperparameter("epsilon value", eps)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -60,6 +55,13 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 self.state[p] = self._fresh_state(p, group)
+
+    def _check_settings(self, settings: dict) -> None:
+        check_hyperparameter("learning rate", settings["lr"])
+        check_hyperparameter("lr_decay value", settings["lr_decay"])
+        check_hyperparameter("weight_decay value", settings["weight_decay"])
+        check_hyperparameter("initial_accumulator_value value", settings["initial_accumulator_value"])
+        check_hyperparameter("epsilon value", settings["eps"], open_low=True)
 
     @staticmethod
     def _fresh_state(param, group) -> dict:

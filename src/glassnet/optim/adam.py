@@ -27,7 +27,8 @@ class Adam(Optimizer):
         params: parameters, or a list of parameter-group dicts.
         lr: learning rate, >= 0.
         betas: decay rates (beta1, beta2) of the first and second moment averages, each in [0, 1).
-        eps: added to the denominator for stability, >= 0.
+        eps: added to the denominator for stability, > 0 (PyTorch allows 0, which turns a gradient
+            that is zero from the start into 0 / 0 = nan).
         weight_decay: L2 coefficient, >= 0. Coupled (added to the gradient, so it is rescaled
             by the adaptive denominator) unless ``decoupled_weight_decay``.
         amsgrad: normalise by the running maximum of v (Reddi et al., 2018).
@@ -50,14 +51,9 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ):
-        check_hyperparameter("learning rate", lr)
-        check_hyperparameter("epsilon value", eps)
-        check_hyperparameter("beta parameter at index 0", betas[0], 0.0, 1.0)
-        check_hyperparameter("beta parameter at index 1", betas[1], 0.0, 1.0)
-        check_hyperparameter("weight_decay value", weight_decay)
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=betas,
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
@@ -65,6 +61,16 @@ class Adam(Optimizer):
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
+
+    def _check_settings(self, settings: dict) -> None:
+        betas = settings["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
+        check_hyperparameter("learning rate", settings["lr"])
+        check_hyperparameter("epsilon value", settings["eps"], open_low=True)
+        check_hyperparameter("beta parameter at index 0", betas[0], 0.0, 1.0)
+        check_hyperparameter("beta parameter at index 1", betas[1], 0.0, 1.0)
+        check_hyperparameter("weight_decay value", settings["weight_decay"])
 
     def _update(self, param, grad, state, group):
         xp = xp_of(param.data)

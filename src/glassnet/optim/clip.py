@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from ..backend import xp_of
 from ..tensor import Tensor
+from .optimizer import check_hyperparameter
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -41,7 +42,7 @@ def clip_grad_norm_(
 
     Args:
         parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``).
-        max_norm: the largest allowed total norm.
+        max_norm: the largest allowed total norm, >= 0 (a negative one would flip the gradients).
         norm_type: p of the p-norm: any positive float, or ``float("inf")`` for the largest
             absolute entry.
         error_if_nonfinite: raise RuntimeError if the total norm is nan or inf, instead of
@@ -52,6 +53,8 @@ def clip_grad_norm_(
 
     Reference: Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
     """
+    check_hyperparameter("max_norm", max_norm)
+    check_hyperparameter("norm_type", norm_type, open_low=True)
     params = _grads(parameters)
     norm_type = float(norm_type)
     grads = [p.grad.ravel() for p in params if p.grad.size]
@@ -75,8 +78,9 @@ def clip_grad_norm_(
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient entry into [-clip_value, clip_value], in place.
 
-    Unlike norm clipping this changes the direction of the gradient, entry by entry.
+    Unlike norm clipping this changes the direction of the gradient, entry by entry. ``clip_value`` >= 0.
     """
+    check_hyperparameter("clip_value", clip_value)
     clip_value = float(clip_value)
     for p in _grads(parameters):
         grad = p.grad

@@ -1,42 +1,71 @@
 """The Optimizer base: parameter groups, per-parameter state, zero_grad, step, state_dict.
 
-A subclass declares its defaults, validates them, and writes only ``_update``: the rule that
-turns one parameter's gradient into an in-place change of ``param.data``.
+A subclass declares its defaults, writes ``_check_settings`` (the bounds of its hyperparameters,
+applied to the defaults and to every parameter group) and ``_update``: the rule that turns one
+parameter's gradient into an in-place change of ``param.data``.
 """
 
 from __future__ import annotations
 
 import copy
+import numbers
 
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..tensor import Tensor
 
 
 def check_hyperparameter(name: str, value: float, low: float = 0.0, high: float | None = None, open_low=False) -> None:
-    """Raise ``ValueError("Invalid <name>: <value>")`` unless low <= value (< high)."""
-    too_low = value <= low if open_low else value < low
-    if too_low or (high is not None and value >= high):
+    """Raise ``ValueError("Invalid <name>: <value>")`` unless value is a real number with low <= value (< high).
+
+    Written as "not inside" rather than "outside", so nan (which fails every comparison) is rejected too.
+    """
+    inside = isinstance(value, numbers.Real) and (value > low if open_low else value >= low)
+    if not (inside and (high is None or value < high)):
         bound = f"({low}" if open_low else f"[{low}"
         raise ValueError(
-            f"Invalid {name}: {value} (expected a value in {bound}, {high if high is not None else 'inf'}))"
+            f"Invalid {name}: {value!r} (expected a value in {bound}, {high if high is not None else 'inf'}))"
         )
 
 
 class Optimizer:
-    """Base class: holds ``param_groups`` (dicts of params and hyperparameters) and ``state``."""
+    """Base class: holds ``param_groups`` (dicts of params and hyperparameters) and ``state``.
+
+    ``params`` is an iterable of tensors, or of dicts with a ``"params"`` entry and settings that
+    override the defaults for that group. Every group's settings are checked as the defaults are;
+    a parameter listed twice (it would be updated twice per step) is an error.
+    """
 
     def __init__(self, params, defaults: dict):
+        if isinstance(params, Tensor):
+            raise TypeError("params must be an iterable of Tensors or of parameter-group dicts, got one Tensor")
+        self._check_settings(defaults)
         self.defaults = defaults
         params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.param_groups = []
-        for group in groups:
-            group = {**defaults, **group, "params": list(group["params"])}
+        seen = set()
+        for i, group in enumerate(groups):
+            if not isinstance(group, dict) or "params" not in group:
+                raise ValueError(f"parameter group {i} must be a dict with a 'params' entry, got {group!r}")
+            group = {**defaults, **group}
+            group["params"] = [group["params"]] if isinstance(group["params"], Tensor) else list(group["params"])
+            for p in group["params"]:
+                if not isinstance(p, Tensor):
+                    raise TypeError(f"optimizer can only update Tensors, but group {i} holds a {type(p).__name__}")
+                if id(p) in seen:
+                    raise ValueError(f"a parameter of shape {p.shape} appears twice (group {i}): it would step twice")
+                seen.add(id(p))
+            self._check_settings(group)
             self.param_groups.append(group)
         self.state = {}
+
+    def _check_settings(self, settings: dict) -> None:  # pragma: no cover - abstract
+        """Raise ValueError naming the first hyperparameter in ``settings`` outside its bounds."""
+        raise NotImplementedError
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
@@ -80,6 +109,8 @@ class Optimizer:
             len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)
         ):
             raise ValueError("loaded optimizer state has a different number of parameter groups or parameters")
+        for saved, own in zip(groups, self.param_groups):  # all groups checked before any is changed
+            self._check_settings({**own, **saved})
         params = {}
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})

@@ -24,7 +24,7 @@ class RMSprop(Optimizer):
         params: parameters, or a list of parameter-group dicts.
         lr: learning rate, >= 0.
         alpha: decay rate of the squared-gradient average, in [0, 1).
-        eps: added to the denominator after the square root, >= 0.
+        eps: added to the denominator after the square root, > 0 (0 would make a zero gradient 0 / 0).
         weight_decay: L2 coefficient added to the gradient, >= 0.
         momentum: heavy-ball coefficient on the normalised step, >= 0.
         centered: subtract the squared mean gradient from v.
@@ -46,11 +46,6 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ):
-        check_hyperparameter("learning rate", lr)
-        check_hyperparameter("alpha value", alpha, 0.0, 1.0)
-        check_hyperparameter("epsilon value", eps)
-        check_hyperparameter("weight_decay value", weight_decay)
-        check_hyperparameter("momentum value", momentum)
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -61,6 +56,13 @@ class RMSprop(Optimizer):
             maximize=maximize,
         )
         super().__init__(params, defaults)
+
+    def _check_settings(self, settings: dict) -> None:
+        check_hyperparameter("learning rate", settings["lr"])
+        check_hyperparameter("alpha value", settings["alpha"], 0.0, 1.0)
+        check_hyperparameter("epsilon value", settings["eps"], open_low=True)
+        check_hyperparameter("weight_decay value", settings["weight_decay"])
+        check_hyperparameter("momentum value", settings["momentum"])
 
     def _update(self, param, grad, state, group):
         xp = xp_of(param.data)

@@ -15,6 +15,7 @@ scales the current rate.
 from __future__ import annotations
 
 import math
+import numbers
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
@@ -68,8 +69,9 @@ class LRScheduler:
 
 
 def _check_count(name: str, value: int, low: int) -> None:
-    if not isinstance(value, int) or value < low:
-        raise ValueError(f"Invalid {name}: {value} (expected an integer >= {low})")
+    """Raise ``ValueError("Invalid <name>: ...")`` unless value is an integer (NumPy's too, not a bool) >= low."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+        raise ValueError(f"Invalid {name}: {value!r} (expected an integer >= {low})")
 
 
 class StepLR(LRScheduler):
@@ -177,6 +179,8 @@ class SequentialLR(LRScheduler):
             raise ValueError(
                 f"expected {len(schedulers) - 1} milestones for {len(schedulers)} schedulers, got {len(milestones)}"
             )
+        for milestone in milestones:
+            _check_count("milestone", milestone, 0)
         if list(milestones) != sorted(milestones):
             raise ValueError(f"milestones must be increasing, got {list(milestones)}")
         self.schedulers, self.milestones = list(schedulers), list(milestones)

@@ -27,11 +27,6 @@ class SGD(Optimizer):
         nesterov: bool = False,
         maximize: bool = False,
     ):
-        check_hyperparameter("learning rate", lr)
-        check_hyperparameter("momentum value", momentum)
-        check_hyperparameter("weight_decay value", weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -41,6 +36,13 @@ class SGD(Optimizer):
             maximize=maximize,
         )
         super().__init__(params, defaults)
+
+    def _check_settings(self, settings: dict) -> None:
+        check_hyperparameter("learning rate", settings["lr"])
+        check_hyperparameter("momentum value", settings["momentum"])
+        check_hyperparameter("weight_decay value", settings["weight_decay"])
+        if settings["nesterov"] and (settings["momentum"] <= 0 or settings["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, param, grad, state, group):
         if group["maximize"]:

@@ -104,6 +104,11 @@ def estimate(values, seeds) -> Estimate:
     return Estimate([float(v) for v in values], [int(s) for s in seeds])
 
 
+def estimate_of(*values) -> Estimate:
+    """An Estimate over seeds 0, 1, 2, ...: how rules' examples state made-up per-seed metrics."""
+    return estimate(values, range(len(values)))
+
+
 def paired_difference(a: Estimate, b: Estimate) -> Estimate:
     """a - b seed by seed (the seeds must match): the paired design cancels seed-to-seed noise."""
     if a.seeds != b.seeds:

@@ -14,12 +14,12 @@ from .framework import (
     Claim,
     Context,
     Custom,
-    Estimate,
     Experiment,
     Result,
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -326,20 +326,16 @@ def _sparse_better(m: dict) -> Verdict:
     return Verdict.REFUTED if relu_ci[1] < 0 and slope_ci[1] < 0 else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _ratios(he, tiny) -> dict:
-    return {"relu_he_log10_signal_ratio": _e(*he), "relu_tiny_log10_signal_ratio": _e(*tiny)}
+    return {"relu_he_log10_signal_ratio": estimate_of(*he), "relu_tiny_log10_signal_ratio": estimate_of(*tiny)}
 
 
 def _zero_fractions(relu, sigmoid) -> dict:
-    return {"relu_zero_fraction": _e(*relu), "sigmoid_zero_fraction": _e(*sigmoid)}
+    return {"relu_zero_fraction": estimate_of(*relu), "sigmoid_zero_fraction": estimate_of(*sigmoid)}
 
 
 def _usefulness(diff, slope) -> dict:
-    return {"relu_minus_dense_accuracy": _e(*diff), "accuracy_slope_vs_sparsity": _e(*slope)}
+    return {"relu_minus_dense_accuracy": estimate_of(*diff), "accuracy_slope_vs_sparsity": estimate_of(*slope)}
 
 
 EXPERIMENT = Experiment(

@@ -11,7 +11,7 @@ from ..backend import xp_of
 from ..diagnostics import GradientFlow
 from ..tensor import Tensor
 from .common import accuracy, digits_split, train
-from .framework import AtMost, Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate
+from .framework import AtMost, Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate, estimate_of
 from .plots import figure
 
 _CONVENTIONS = (0.0, 0.5, 1.0)  # the value used for ReLU'(0)
@@ -311,12 +311,8 @@ def _relu_explodes(m: dict) -> Verdict:
     return Verdict.PARTLY if he < 1 and big >= 3 else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _growths(he, big) -> dict:
-    return {"relu_he_log10_gradient_growth": _e(*he), "relu_gain2_log10_gradient_growth": _e(*big)}
+    return {"relu_he_log10_gradient_growth": estimate_of(*he), "relu_gain2_log10_gradient_growth": estimate_of(*big)}
 
 
 EXPERIMENT = Experiment(

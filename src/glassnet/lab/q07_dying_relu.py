@@ -20,6 +20,7 @@ from .framework import (
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -353,10 +354,6 @@ def _negative_slope(m: dict) -> Verdict:
     return Verdict.REFUTED if slope > 0.1 else Verdict.NOT_SUPPORTED
 
 
-def _gain(values):
-    return estimate(values, range(len(values)))
-
-
 _RECOVERS = ("dead_unit_max_gradient", "revived_first_layer", "revived_second_layer")
 _LEAKY = ("leaky_zero_gradient_units", "leaky_revived", "accuracy_gain_leaky")
 _SLOPE = ("leaky_slope_left", "leaky_output_at_minus_1")
@@ -414,9 +411,9 @@ EXPERIMENT = Experiment(
                 "if some leaky units still have zero gradient",
                 _LEAKY,
                 {
-                    Verdict.SUPPORTED: dict(zip(_LEAKY, (0.0, 0.8, _gain([0.01, 0.02, 0.015])))),
-                    Verdict.PARTLY: dict(zip(_LEAKY, (0.0, 0.1, _gain([0.0, 0.01, -0.01])))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_LEAKY, (0.2, 0.1, _gain([0.0, 0.01, -0.01])))),
+                    Verdict.SUPPORTED: dict(zip(_LEAKY, (0.0, 0.8, estimate_of(*[0.01, 0.02, 0.015])))),
+                    Verdict.PARTLY: dict(zip(_LEAKY, (0.0, 0.1, estimate_of(*[0.0, 0.01, -0.01])))),
+                    Verdict.NOT_SUPPORTED: dict(zip(_LEAKY, (0.2, 0.1, estimate_of(*[0.0, 0.01, -0.01])))),
                 },
             ),
         ),

@@ -25,6 +25,7 @@ from .framework import (
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -400,10 +401,6 @@ def _both_vanish(m: dict) -> Verdict:
     return Verdict.REFUTED if not (sigmoid or tanh or tanh_default) else Verdict.NOT_SUPPORTED
 
 
-def _est(*values):
-    return estimate(values, range(len(values)))
-
-
 _SHIFT = ("identity_max_error", "shift_only_max_error")
 _CENTRE = ("tanh_mean_max", "sigmoid_mean_init", "sigmoid_mean_trained")
 _FAST = ("steps_saved_by_tanh", "steps_saved_by_tanh_over_centred_sigmoid", "share_beyond_crossover")
@@ -475,10 +472,10 @@ EXPERIMENT = Experiment(
                 "if it is slower than the sigmoid (CI < 0); otherwise not supported",
                 _FAST,
                 {
-                    Verdict.SUPPORTED: dict(zip(_FAST, (_est(50, 60, 55), _est(20, 25, 22), 0.01))),
-                    Verdict.PARTLY: dict(zip(_FAST, (_est(50, 60, 55), _est(20, 25, 22), 0.2))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_FAST, (_est(5, -6, 2), _est(20, 25, 22), 0.2))),
-                    Verdict.REFUTED: dict(zip(_FAST, (_est(-50, -60, -55), _est(20, 25, 22), 0.2))),
+                    Verdict.SUPPORTED: dict(zip(_FAST, (estimate_of(50, 60, 55), estimate_of(20, 25, 22), 0.01))),
+                    Verdict.PARTLY: dict(zip(_FAST, (estimate_of(50, 60, 55), estimate_of(20, 25, 22), 0.2))),
+                    Verdict.NOT_SUPPORTED: dict(zip(_FAST, (estimate_of(5, -6, 2), estimate_of(20, 25, 22), 0.2))),
+                    Verdict.REFUTED: dict(zip(_FAST, (estimate_of(-50, -60, -55), estimate_of(20, 25, 22), 0.2))),
                 },
             ),
         ),
@@ -493,10 +490,16 @@ EXPERIMENT = Experiment(
                 "initialisation; refuted if neither vanishes in any setting; otherwise not supported",
                 _VANISH,
                 {
-                    Verdict.SUPPORTED: dict(zip(_VANISH, (_est(-12, -11), _est(-3, -3.5), _est(-4, -3)))),
-                    Verdict.PARTLY: dict(zip(_VANISH, (_est(-12, -11), _est(0.1, 0), _est(-4, -3)))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_VANISH, (_est(-1, 0), _est(0.1, 0), _est(-4, -3)))),
-                    Verdict.REFUTED: dict(zip(_VANISH, (_est(-1, 0), _est(0.1, 0), _est(-1, 0)))),
+                    Verdict.SUPPORTED: dict(
+                        zip(_VANISH, (estimate_of(-12, -11), estimate_of(-3, -3.5), estimate_of(-4, -3)))
+                    ),
+                    Verdict.PARTLY: dict(
+                        zip(_VANISH, (estimate_of(-12, -11), estimate_of(0.1, 0), estimate_of(-4, -3)))
+                    ),
+                    Verdict.NOT_SUPPORTED: dict(
+                        zip(_VANISH, (estimate_of(-1, 0), estimate_of(0.1, 0), estimate_of(-4, -3)))
+                    ),
+                    Verdict.REFUTED: dict(zip(_VANISH, (estimate_of(-1, 0), estimate_of(0.1, 0), estimate_of(-1, 0)))),
                 },
             ),
         ),

@@ -13,7 +13,7 @@ from ..nn import Parameter
 from ..tensor import Tensor
 from ..train import fit
 from .common import digits_split, make_optimizer, mlp
-from .framework import Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate
+from .framework import Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate, estimate_of
 from .plots import figure
 
 # L2 strengths: the loss is mean cross-entropy + lam / 2 * ||W||^2 (weights only), as weight_decay=lam in SGD.
@@ -322,10 +322,6 @@ def _cannot_estimate(m: dict) -> Verdict:
     return Verdict.PARTLY if any(g.mean < 0 for g in gains) else Verdict.NOT_SUPPORTED
 
 
-def _est(*values):
-    return estimate(values, range(len(values)))
-
-
 _LEARNED = (
     "share_of_parameters_changed",
     "training_loss_drop",
@@ -401,10 +397,18 @@ EXPERIMENT = Experiment(
                 "on average only; otherwise not supported",
                 _CANNOT,
                 {
-                    Verdict.REFUTED: dict(zip(_CANNOT, (_est(0.1, 0.12, 0.09), _est(0.3, 0.32, 0.31), _est(1, 1)))),
-                    Verdict.SUPPORTED: dict(zip(_CANNOT, (_est(-0.1, -0.12, -0.09), _est(0.3, 0.3, 0.3), _est(0, 0)))),
-                    Verdict.PARTLY: dict(zip(_CANNOT, (_est(-0.1, 0.05, -0.02), _est(0.3, 0.3, 0.3), _est(0, 0)))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_CANNOT, (_est(0.1, 0.12, 0.09), _est(0.3, 0.3, 0.3), _est(0, 0)))),
+                    Verdict.REFUTED: dict(
+                        zip(_CANNOT, (estimate_of(0.1, 0.12, 0.09), estimate_of(0.3, 0.32, 0.31), estimate_of(1, 1)))
+                    ),
+                    Verdict.SUPPORTED: dict(
+                        zip(_CANNOT, (estimate_of(-0.1, -0.12, -0.09), estimate_of(0.3, 0.3, 0.3), estimate_of(0, 0)))
+                    ),
+                    Verdict.PARTLY: dict(
+                        zip(_CANNOT, (estimate_of(-0.1, 0.05, -0.02), estimate_of(0.3, 0.3, 0.3), estimate_of(0, 0)))
+                    ),
+                    Verdict.NOT_SUPPORTED: dict(
+                        zip(_CANNOT, (estimate_of(0.1, 0.12, 0.09), estimate_of(0.3, 0.3, 0.3), estimate_of(0, 0)))
+                    ),
                 },
             ),
         ),

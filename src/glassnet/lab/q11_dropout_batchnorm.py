@@ -24,6 +24,7 @@ from .framework import (
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -459,10 +460,6 @@ def _no_loss_without_dropout(m: dict) -> Verdict:
     return Verdict.REFUTED if _upper(before) < 0 and _upper(after) < 0 else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 EXPERIMENT = Experiment(
     id="q11",
     question="What are dropout and batch normalisation?",
@@ -510,20 +507,20 @@ EXPERIMENT = Experiment(
                 ("gap_reduction_by_dropout", "test_loss_reduction_by_dropout"),
                 {
                     Verdict.SUPPORTED: {
-                        "gap_reduction_by_dropout": _e(0.1, 0.12, 0.09),
-                        "test_loss_reduction_by_dropout": _e(0.05, 0.06, 0.04),
+                        "gap_reduction_by_dropout": estimate_of(0.1, 0.12, 0.09),
+                        "test_loss_reduction_by_dropout": estimate_of(0.05, 0.06, 0.04),
                     },
                     Verdict.PARTLY: {
-                        "gap_reduction_by_dropout": _e(0.1, 0.12, 0.09),
-                        "test_loss_reduction_by_dropout": _e(0.05, -0.06, 0.02),
+                        "gap_reduction_by_dropout": estimate_of(0.1, 0.12, 0.09),
+                        "test_loss_reduction_by_dropout": estimate_of(0.05, -0.06, 0.02),
                     },
                     Verdict.NOT_SUPPORTED: {
-                        "gap_reduction_by_dropout": _e(0.1, -0.12, 0.02),
-                        "test_loss_reduction_by_dropout": _e(0.05, -0.06, 0.02),
+                        "gap_reduction_by_dropout": estimate_of(0.1, -0.12, 0.02),
+                        "test_loss_reduction_by_dropout": estimate_of(0.05, -0.06, 0.02),
                     },
                     Verdict.REFUTED: {
-                        "gap_reduction_by_dropout": _e(-0.1, -0.12, -0.09),
-                        "test_loss_reduction_by_dropout": _e(-0.05, -0.06, -0.04),
+                        "gap_reduction_by_dropout": estimate_of(-0.1, -0.12, -0.09),
+                        "test_loss_reduction_by_dropout": estimate_of(-0.05, -0.06, -0.04),
                     },
                 },
             ),
@@ -563,20 +560,20 @@ EXPERIMENT = Experiment(
                 ("acc_bn_minus_dropout_bn", "acc_bn_minus_bn_dropout"),
                 {
                     Verdict.SUPPORTED: {
-                        "acc_bn_minus_dropout_bn": _e(0.01, 0.012, 0.008),
-                        "acc_bn_minus_bn_dropout": _e(0.0, 0.002, -0.002),
+                        "acc_bn_minus_dropout_bn": estimate_of(0.01, 0.012, 0.008),
+                        "acc_bn_minus_bn_dropout": estimate_of(0.0, 0.002, -0.002),
                     },
                     Verdict.PARTLY: {
-                        "acc_bn_minus_dropout_bn": _e(0.01, 0.012, 0.008),
-                        "acc_bn_minus_bn_dropout": _e(-0.03, -0.02, -0.025),
+                        "acc_bn_minus_dropout_bn": estimate_of(0.01, 0.012, 0.008),
+                        "acc_bn_minus_bn_dropout": estimate_of(-0.03, -0.02, -0.025),
                     },
                     Verdict.NOT_SUPPORTED: {
-                        "acc_bn_minus_dropout_bn": _e(0.01, -0.05, 0.0),
-                        "acc_bn_minus_bn_dropout": _e(-0.03, 0.02, -0.025),
+                        "acc_bn_minus_dropout_bn": estimate_of(0.01, -0.05, 0.0),
+                        "acc_bn_minus_bn_dropout": estimate_of(-0.03, 0.02, -0.025),
                     },
                     Verdict.REFUTED: {
-                        "acc_bn_minus_dropout_bn": _e(-0.03, -0.02, -0.025),
-                        "acc_bn_minus_bn_dropout": _e(-0.03, -0.02, -0.025),
+                        "acc_bn_minus_dropout_bn": estimate_of(-0.03, -0.02, -0.025),
+                        "acc_bn_minus_bn_dropout": estimate_of(-0.03, -0.02, -0.025),
                     },
                 },
             ),

@@ -29,12 +29,12 @@ from .framework import (
     Context,
     Custom,
     Effect,
-    Estimate,
     Experiment,
     Result,
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -386,12 +386,8 @@ def _linear_cost(m: dict) -> Verdict:
     return Verdict.PARTLY if linear or (0.75 <= memory_exp <= 1.25 and truncated <= 0.25) else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _accuracy_case(vs_persistence, vs_ar) -> dict:
-    return {"rnn_over_persistence_rmse": _e(*vs_persistence), "rnn_over_ar_rmse": _e(*vs_ar)}
+    return {"rnn_over_persistence_rmse": estimate_of(*vs_persistence), "rnn_over_ar_rmse": estimate_of(*vs_ar)}
 
 
 def _cost_case(time_exp, memory_exp, truncated) -> dict:

@@ -19,7 +19,7 @@ from ..autograd import no_grad
 from ..data.sequences import ADDING_BASELINE_MSE, adding_problem
 from ..tensor import Tensor
 from .common import accuracy, digits_split, mlp, train
-from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate
+from .framework import Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate, estimate_of
 from .plots import figure
 
 _HIDDEN = 32
@@ -321,31 +321,27 @@ def _bn_fixes(m: dict) -> Verdict:
     return Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _lags(near, far) -> dict:
-    return {"tanh_log10_grad_lag1": _e(*near), "tanh_log10_grad_lag50": _e(*far)}
+    return {"tanh_log10_grad_lag1": estimate_of(*near), "tanh_log10_grad_lag50": estimate_of(*far)}
 
 
 def _relu_case(relu, irnn) -> dict:
-    return {"relu_log10_grad_lag50": _e(*relu), "irnn_log10_grad_lag50": _e(*irnn)}
+    return {"relu_log10_grad_lag50": estimate_of(*relu), "irnn_log10_grad_lag50": estimate_of(*irnn)}
 
 
 def _init_case(orth, irnn) -> dict:
-    return {"tanh_orthogonal_log10_grad_lag50": _e(*orth), "irnn_log10_grad_lag50": _e(*irnn)}
+    return {"tanh_orthogonal_log10_grad_lag50": estimate_of(*orth), "irnn_log10_grad_lag50": estimate_of(*irnn)}
 
 
 def _adding_case(lstm, rnn) -> dict:
-    return {"lstm_adding_mse": _e(*lstm), "rnn_adding_mse": _e(*rnn)}
+    return {"lstm_adding_mse": estimate_of(*lstm), "rnn_adding_mse": estimate_of(*rnn)}
 
 
 def _bn_case(plain, with_bn, relu_bn) -> dict:
     return {
-        "sigmoid_log10_grad_ratio_depth20": _e(*plain),
-        "sigmoid_bn_log10_grad_ratio_depth20": _e(*with_bn),
-        "relu_bn_log10_grad_ratio_depth40": _e(*relu_bn),
+        "sigmoid_log10_grad_ratio_depth20": estimate_of(*plain),
+        "sigmoid_bn_log10_grad_ratio_depth20": estimate_of(*with_bn),
+        "relu_bn_log10_grad_ratio_depth40": estimate_of(*relu_bn),
     }
 
 

@@ -22,12 +22,12 @@ from .framework import (
     Context,
     Custom,
     Effect,
-    Estimate,
     Experiment,
     Result,
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -405,27 +405,23 @@ def _reliable_help(metric: str, min_effect: float = 0.05) -> Custom:
         "with a smaller mean; refuted if the CI lies below 0; otherwise (no reliable effect) not supported",
         (metric,),
         {
-            Verdict.SUPPORTED: {metric: _e(0.3, 0.25, 0.35, 0.28)},
-            Verdict.PARTLY: {metric: _e(0.02, 0.025, 0.03, 0.022)},
-            Verdict.NOT_SUPPORTED: {metric: _e(0.15, -0.1, 0.05, -0.03)},
-            Verdict.REFUTED: {metric: _e(-0.3, -0.25, -0.35, -0.28)},
+            Verdict.SUPPORTED: {metric: estimate_of(0.3, 0.25, 0.35, 0.28)},
+            Verdict.PARTLY: {metric: estimate_of(0.02, 0.025, 0.03, 0.022)},
+            Verdict.NOT_SUPPORTED: {metric: estimate_of(0.15, -0.1, 0.05, -0.03)},
+            Verdict.REFUTED: {metric: estimate_of(-0.3, -0.25, -0.35, -0.28)},
         },
     )
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _opposite_case(lag, growth) -> dict:
-    return {"small_scale_log10_grad_lag50": _e(*lag), "large_scale_log10_grad_growth": _e(*growth)}
+    return {"small_scale_log10_grad_lag50": estimate_of(*lag), "large_scale_log10_grad_growth": estimate_of(*growth)}
 
 
 def _truncation_case(diff, truncated, full) -> dict:
     return {
-        "none_minus_truncated_loss": _e(*diff),
-        "truncated_recall_mse": _e(*truncated),
-        "full_bptt_recall_mse": _e(*full),
+        "none_minus_truncated_loss": estimate_of(*diff),
+        "truncated_recall_mse": estimate_of(*truncated),
+        "full_bptt_recall_mse": estimate_of(*full),
     }
 
 

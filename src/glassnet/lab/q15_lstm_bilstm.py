@@ -22,7 +22,7 @@ from ..autograd import no_grad
 from ..data.sequences import ADDING_BASELINE_MSE, adding_problem
 from ..tensor import Tensor
 from .common import digits_split
-from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate
+from .framework import Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate, estimate_of
 from .plots import figure
 
 _CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -487,32 +487,28 @@ def _bidirectional(m: dict) -> Verdict:
     return Verdict.REFUTED if bi_f - uni_f <= 0.02 else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _memory(lstm, rnn) -> dict:
     return {"lstm_solved_fraction": lstm, "rnn_solved_fraction": rnn}
 
 
 def _grads(lstm, rnn) -> dict:
-    return {"lstm_trained_log10_grad_ratio": _e(*lstm), "rnn_trained_log10_grad_ratio": _e(*rnn)}
+    return {"lstm_trained_log10_grad_ratio": estimate_of(*lstm), "rnn_trained_log10_grad_ratio": estimate_of(*rnn)}
 
 
 def _speed(lstm, rnn, ratios) -> dict:
     return {
         "lstm_solved_fraction": lstm,
         "rnn_solved_fraction": rnn,
-        "digits_lstm_over_rnn_time_to_90": _e(*ratios),
+        "digits_lstm_over_rnn_time_to_90": estimate_of(*ratios),
     }
 
 
 def _tags(bi_f, uni_f, bi_p) -> dict:
     return {
-        "bi_future_accuracy": _e(*bi_f),
-        "uni_future_accuracy": _e(*uni_f),
-        "bi_past_accuracy": _e(*bi_p),
-        "uni_past_accuracy": _e(1.0, 1.0, 1.0),
+        "bi_future_accuracy": estimate_of(*bi_f),
+        "uni_future_accuracy": estimate_of(*uni_f),
+        "bi_past_accuracy": estimate_of(*bi_p),
+        "uni_past_accuracy": estimate_of(1.0, 1.0, 1.0),
     }
 
 

@@ -23,7 +23,7 @@ from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .framework import AtLeast, Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate
+from .framework import AtLeast, Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate, estimate_of
 from .plots import figure
 from .q15_lstm_bilstm import SequenceModel
 
@@ -381,16 +381,12 @@ def _all_needed(m: dict) -> Verdict:
     return Verdict.REFUTED if helped >= 1 else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _growth(no_forget, full) -> dict:
-    return {"no_forget_cell_growth": _e(*no_forget), "full_cell_growth": _e(*full)}
+    return {"no_forget_cell_growth": estimate_of(*no_forget), "full_cell_growth": estimate_of(*full)}
 
 
 def _needed(a, b, c) -> dict:
-    return dict(zip(_ABLATIONS, (_e(*a), _e(*b), _e(*c))))
+    return dict(zip(_ABLATIONS, (estimate_of(*a), estimate_of(*b), estimate_of(*c))))
 
 
 _BIG, _NONE, _BETTER = (1.0, 1.2, 0.9), (0.1, -0.1, 0.0), (-0.5, -0.6, -0.4)

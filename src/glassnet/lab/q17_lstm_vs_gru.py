@@ -20,7 +20,7 @@ from ..autograd import no_grad
 from ..data import train_test_split
 from ..tensor import Tensor
 from .common import digits_split
-from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate
+from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate, estimate_of
 from .plots import figure
 from .q15_lstm_bilstm import SequenceModel, cpu_seconds_per_step, n_parameters, train_adding
 from .q16_lstm_gates import query_nmse, store_recall_stream, train_store_recall
@@ -453,10 +453,6 @@ def _update(m: dict) -> Verdict:
     return Verdict.REFUTED if damage < 0.01 and drop <= 0 else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _counts(lstm_gates, gru_gates, lstm_states, gru_states) -> dict:
     return {
         "lstm_gates": lstm_gates,
@@ -469,8 +465,8 @@ def _counts(lstm_gates, gru_gates, lstm_states, gru_states) -> dict:
 def _speeds(step, adding, digits) -> dict:
     return {
         "gru_over_lstm_step_time": step,
-        "adding_gru_over_lstm_steps_to_target": _e(*adding),
-        "digits_gru_over_lstm_steps_to_90": _e(*digits),
+        "adding_gru_over_lstm_steps_to_target": estimate_of(*adding),
+        "digits_gru_over_lstm_steps_to_90": estimate_of(*digits),
     }
 
 
@@ -479,11 +475,18 @@ _WIN, _LOSS, _TIE = (0.05, 0.06, 0.04), (-0.05, -0.06, -0.04), (0.02, -0.02, 0.0
 
 
 def _data(width, params, shrink) -> dict:
-    return {**dict(zip(_GAPS, [_e(*width)] * 2 + [_e(*params)] * 2)), **dict.fromkeys(_SHRINKS, _e(*shrink))}
+    return {
+        **dict(zip(_GAPS, [estimate_of(*width)] * 2 + [estimate_of(*params)] * 2)),
+        **dict.fromkeys(_SHRINKS, estimate_of(*shrink)),
+    }
 
 
 def _gates(reset, update, drop=(0.2, 0.2, 0.2)) -> dict:
-    return {"reset_clamp_damage": _e(*reset), "update_clamp_damage": _e(*update), "update_drop_at_store": _e(*drop)}
+    return {
+        "reset_clamp_damage": estimate_of(*reset),
+        "update_clamp_damage": estimate_of(*update),
+        "update_drop_at_store": estimate_of(*drop),
+    }
 
 
 EXPERIMENT = Experiment(

@@ -18,12 +18,12 @@ from .framework import (
     Context,
     Custom,
     Effect,
-    Estimate,
     Experiment,
     Result,
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -231,12 +231,8 @@ def _pipeline(m: dict) -> Verdict:
     return Verdict.REFUTED if all(c.ci[1] < 0 for c in costs) else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _costs(relu, pool) -> dict:
-    return {"relu_removal_cost": _e(*relu), "pooling_replacement_cost": _e(*pool)}
+    return {"relu_removal_cost": estimate_of(*relu), "pooling_replacement_cost": estimate_of(*pool)}
 
 
 EXPERIMENT = Experiment(

@@ -20,6 +20,7 @@ from .framework import (
     Table,
     Verdict,
     estimate,
+    estimate_of,
 )
 from .plots import figure
 
@@ -315,10 +316,6 @@ def _effects(blur, sharpen, edges) -> dict:
     return {"blur_high_frequency_ratio": blur, "sharpen_high_frequency_ratio": sharpen, "edge_energy_enrichment": edges}
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 EXPERIMENT = Experiment(
     id="q19",
     question="What does a convolution layer do?",
@@ -387,10 +384,10 @@ EXPERIMENT = Experiment(
                 "otherwise not supported",
                 ("learned_minus_initial_edge_match", "learned_edge_match"),
                 {
-                    Verdict.SUPPORTED: _learned(_e(0.4, 0.45, 0.5), _e(0.75, 0.8, 0.78)),
-                    Verdict.PARTLY: _learned(_e(0.15, 0.18, 0.2), _e(0.5, 0.52, 0.55)),
-                    Verdict.NOT_SUPPORTED: _learned(_e(0.1, -0.1, 0.02), _e(0.35, 0.3, 0.33)),
-                    Verdict.REFUTED: _learned(_e(-0.1, -0.12, -0.09), _e(0.25, 0.24, 0.26)),
+                    Verdict.SUPPORTED: _learned(estimate_of(0.4, 0.45, 0.5), estimate_of(0.75, 0.8, 0.78)),
+                    Verdict.PARTLY: _learned(estimate_of(0.15, 0.18, 0.2), estimate_of(0.5, 0.52, 0.55)),
+                    Verdict.NOT_SUPPORTED: _learned(estimate_of(0.1, -0.1, 0.02), estimate_of(0.35, 0.3, 0.33)),
+                    Verdict.REFUTED: _learned(estimate_of(-0.1, -0.12, -0.09), estimate_of(0.25, 0.24, 0.26)),
                 },
             ),
         ),

@@ -15,12 +15,12 @@ from .framework import (
     Claim,
     Context,
     Custom,
-    Estimate,
     Experiment,
     Result,
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -332,12 +332,8 @@ def _invariance(drop_key: str, advantage_key: str, tolerance: float):
     return rule
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _kind_case(*vs_max) -> dict:
-    return {"min_minus_max_accuracy": _e(*vs_max)}
+    return {"min_minus_max_accuracy": estimate_of(*vs_max)}
 
 
 def _invariance_claim(key: str, text: str, what: str, drop_key: str, advantage_key: str, tolerance: float) -> Claim:
@@ -352,10 +348,19 @@ def _invariance_claim(key: str, text: str, what: str, drop_key: str, advantage_k
             "the drop (CI below 0); otherwise not supported",
             (drop_key, advantage_key),
             {
-                Verdict.SUPPORTED: {drop_key: _e(0.01, 0.02, 0.015), advantage_key: _e(0.1, 0.12, 0.11)},
-                Verdict.PARTLY: {drop_key: _e(0.3, 0.32, 0.31), advantage_key: _e(0.05, 0.06, 0.055)},
-                Verdict.NOT_SUPPORTED: {drop_key: _e(0.3, 0.32, 0.31), advantage_key: _e(0.05, -0.06, 0.0)},
-                Verdict.REFUTED: {drop_key: _e(0.3, 0.32, 0.31), advantage_key: _e(-0.05, -0.06, -0.055)},
+                Verdict.SUPPORTED: {
+                    drop_key: estimate_of(0.01, 0.02, 0.015),
+                    advantage_key: estimate_of(0.1, 0.12, 0.11),
+                },
+                Verdict.PARTLY: {drop_key: estimate_of(0.3, 0.32, 0.31), advantage_key: estimate_of(0.05, 0.06, 0.055)},
+                Verdict.NOT_SUPPORTED: {
+                    drop_key: estimate_of(0.3, 0.32, 0.31),
+                    advantage_key: estimate_of(0.05, -0.06, 0.0),
+                },
+                Verdict.REFUTED: {
+                    drop_key: estimate_of(0.3, 0.32, 0.31),
+                    advantage_key: estimate_of(-0.05, -0.06, -0.055),
+                },
             },
         ),
     )

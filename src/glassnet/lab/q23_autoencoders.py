@@ -29,7 +29,19 @@ from ..optim import Adam
 from ..optim.schedule import CosineAnnealingLR
 from ..train import LRSchedule, fit
 from .common import digits_split
-from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate, paired_difference
+from .framework import (
+    Claim,
+    Context,
+    Custom,
+    Estimate,
+    Experiment,
+    Result,
+    Table,
+    Verdict,
+    estimate,
+    estimate_of,
+    paired_difference,
+)
 from .plots import figure
 
 _CODE_SIZES = (2, 8, 16)
@@ -441,35 +453,37 @@ def _improves(m: dict) -> Verdict:
     return Verdict.REFUTED if hurts >= 2 else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 _UP, _DOWN, _TIE = (0.03, 0.04, 0.035), (-0.03, -0.04, -0.035), (0.01, -0.01, 0.0)
 
 
 def _labels_case(variance: float, gain: tuple) -> dict:
-    return {"ae8_variance_explained": _e(variance, variance), "ae8_probe_gain_over_untrained": _e(*gain)}
+    return {
+        "ae8_variance_explained": estimate_of(variance, variance),
+        "ae8_probe_gain_over_untrained": estimate_of(*gain),
+    }
 
 
 def _dimension_case(variance: float, removed: float, difference: tuple) -> dict:
     return {
-        "ae8_variance_explained": _e(variance, variance),
-        "denoising128_corruption_removed": _e(removed, removed),
-        "denoising128_minus_plain128_removed": _e(*difference),
+        "ae8_variance_explained": estimate_of(variance, variance),
+        "denoising128_corruption_removed": estimate_of(removed, removed),
+        "denoising128_minus_plain128_removed": estimate_of(*difference),
     }
 
 
 def _pca_case(ratio: float, angle: float) -> dict:
-    return {"linear_over_pca_train_mse_worst": _e(ratio, ratio), "linear_pca_largest_angle_deg": _e(angle, angle)}
+    return {
+        "linear_over_pca_train_mse_worst": estimate_of(ratio, ratio),
+        "linear_pca_largest_angle_deg": estimate_of(angle, angle),
+    }
 
 
 def _ratio_case(*per_size: tuple) -> dict:
-    return {key: _e(*values) for key, values in zip(_RATIOS, per_size)}
+    return {key: estimate_of(*values) for key, values in zip(_RATIOS, per_size)}
 
 
 def _gain_case(*per_setting: tuple) -> dict:
-    return {key: _e(*values) for key, values in zip(_GAINS, per_setting)}
+    return {key: estimate_of(*values) for key, values in zip(_GAINS, per_setting)}
 
 
 _BETTER, _WORSE, _SAME = (0.6, 0.62, 0.58), (1.3, 1.35, 1.25), (0.95, 1.05, 1.0)

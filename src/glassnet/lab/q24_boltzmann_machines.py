@@ -32,6 +32,7 @@ from .framework import (
     Table,
     Verdict,
     estimate,
+    estimate_of,
     paired_difference,
 )
 from .plots import figure
@@ -469,28 +470,24 @@ def _features(m: dict) -> Verdict:
     return Verdict.REFUTED if mean < -0.2 else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _generative_case(gain, realism) -> dict:
-    return {"pcd_gain_over_independent_pixels": _e(*gain), "sample_realism": _e(*realism)}
+    return {"pcd_gain_over_independent_pixels": estimate_of(*gain), "sample_realism": estimate_of(*realism)}
 
 
 def _layers_case(ratio, distance, ll_gap) -> dict:
     return {
-        "bm_over_rbm_seconds_per_epoch": _e(*ratio),
-        "bm_clamped_distance_no_sweeps": _e(*distance),
-        "rbm_minus_bm_test_ll": _e(*ll_gap),
+        "bm_over_rbm_seconds_per_epoch": estimate_of(*ratio),
+        "bm_clamped_distance_no_sweeps": estimate_of(*distance),
+        "rbm_minus_bm_test_ll": estimate_of(*ll_gap),
     }
 
 
 def _single_layer_case(rbm_distance, sweeps) -> dict:
-    return {"rbm_clamped_distance": rbm_distance, "bm_clamped_sweeps_to_equilibrium": _e(*sweeps)}
+    return {"rbm_clamped_distance": rbm_distance, "bm_clamped_sweeps_to_equilibrium": estimate_of(*sweeps)}
 
 
 def _features_case(*gaps) -> dict:
-    return {"rbm_features_minus_raw_accuracy": _e(*gaps)}
+    return {"rbm_features_minus_raw_accuracy": estimate_of(*gaps)}
 
 
 _CLOSE, _FAR, _BETTER = (0.02, 0.03, 0.025), (-0.5, -0.6, -0.55), (1.5, 1.4, 1.6)

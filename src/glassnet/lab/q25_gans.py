@@ -33,7 +33,7 @@ from ..ops.elementwise import stable_sigmoid
 from ..optim import Adam
 from ..tensor import Tensor
 from .common import digits_split, mlp, predict, train
-from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate
+from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate, estimate_of
 from .plots import figure
 
 _STD = 0.05  # of each ring Gaussian; a sample within 3 std of a centre is a high-quality one
@@ -611,17 +611,13 @@ def _all_modes(m: dict) -> Verdict:
     return Verdict.REFUTED if all(m[k].mean <= _MODES / 2 for k in _COVERAGE) else Verdict.NOT_SUPPORTED
 
 
-def _e(*values) -> Estimate:
-    return estimate(values, range(len(values)))
-
-
 def _labels_case(classes, confidence) -> dict:
     return _estimates(("digits_classes_covered", "digits_judge_confidence"), classes, confidence)
 
 
 def _estimates(keys: tuple, *per_key) -> dict:
     """Synthetic metrics for the rules' examples: one Estimate per key from its values over three seeds."""
-    return {key: _e(*values) for key, values in zip(keys, per_key)}
+    return {key: estimate_of(*values) for key, values in zip(keys, per_key)}
 
 
 def _together_case(d_alone, g_alone, accuracy) -> dict:

@@ -268,7 +268,7 @@ def test_unbatched_input_equals_a_batch_of_one():
 
 def test_shapes_are_checked():
     lstm = nn.LSTM(3, 4, num_layers=2)
-    with pytest.raises(ValueError, match=r"shape \(N, T, 3\) or \(T, 3\) with N, T > 0, got \(2, 5, 4\)"):
+    with pytest.raises(ValueError, match=r"shape \(N, T, 3\) or \(T, 3\) with T > 0, got \(2, 5, 4\)"):
         lstm(glassnet.randn(2, 5, 4))
     with pytest.raises(ValueError, match=r"expected h_0 of shape \(2, 2, 4\), got \(1, 2, 4\)"):
         lstm(glassnet.randn(2, 5, 3), (glassnet.randn(1, 2, 4), glassnet.randn(2, 2, 4)))

@@ -131,9 +131,9 @@ def rnn_case(cls, **kwargs):
         extra += (Extra("hx that is not a pair", lambda m: m(scores(good), scores((1, 2, 5))), DTypeError,
                         ("pair (h_0, c_0)", "Tensor")),)  # fmt: skip
     batched = "(N, T, 4)" if batch_first else "(T, N, 4)"
-    return Case(lambda: cls(4, 5, **kwargs), good, f"{batched} or (T, 4) with N, T > 0",
+    return Case(lambda: cls(4, 5, **kwargs), good, f"{batched} or (T, 4) with T > 0",
                 bad_shapes=((2, 3, 5), (4,), (1, 2, 3, 4), (2, 0, 4) if batch_first else (0, 2, 4), (3, 5), (0, 4)),
-                empty=(0, 3, 4) if batch_first else (3, 0, 4), empty_works=False, extra=extra)  # fmt: skip
+                empty=(0, 3, 4) if batch_first else (3, 0, 4), extra=extra)  # fmt: skip
 
 
 def cell_case(cls):
@@ -178,14 +178,14 @@ CASES: dict[type, list[Case]] = {
         Case(lambda: nn.Flatten(2, 3), (2, 3, 4, 5), "at least 4 axes", bad_shapes=((2, 3, 4),), dtypes="any"),
         Case(lambda: nn.Flatten(0, -3), (2, 3, 4), "at least 3 axes", bad_shapes=((2, 3),), dtypes="any"),
     ],
-    nn.Conv1d: [Case(lambda: nn.Conv1d(3, 4, 2), (2, 3, 5), "(N, 3, L) or (3, L) with N, L > 0",
+    nn.Conv1d: [Case(lambda: nn.Conv1d(3, 4, 2), (2, 3, 5), "(N, 3, L) or (3, L) with L > 0",
                      bad_shapes=((2, 4, 5), (2, 5, 3), (3,), (2, 3, 5, 5), (2, 3, 0), (3, 0)), empty=(0, 3, 5),
-                     empty_works=False, extra=(TOO_SMALL((3, 1), "(0,)"),))],
-    nn.Conv2d: [Case(lambda: nn.Conv2d(3, 16, 3), (2, 3, 8, 8), "(N, 3, H, W) or (3, H, W) with N, H, W > 0",
+                     extra=(TOO_SMALL((3, 1), "(0,)"),))],
+    nn.Conv2d: [Case(lambda: nn.Conv2d(3, 16, 3), (2, 3, 8, 8), "(N, 3, H, W) or (3, H, W) with H, W > 0",
                      bad_shapes=((32, 28, 28), (2, 8, 8, 3), (28, 28), (2, 3, 0, 8), (3, 8, 0), (1, 2, 3, 8, 8)),
-                     empty=(0, 3, 8, 8), empty_works=False, extra=(TOO_SMALL((1, 3, 2, 8), "(0, 6)"),)),
+                     empty=(0, 3, 8, 8), extra=(TOO_SMALL((1, 3, 2, 8), "(0, 6)"),)),
                 Case(lambda: nn.Conv2d(2, 4, 3, padding=1, dilation=3), (1, 2, 5, 5),
-                     "(N, 2, H, W) or (2, H, W) with N, H, W > 0", bad_shapes=((1, 3, 5, 5),),
+                     "(N, 2, H, W) or (2, H, W) with H, W > 0", bad_shapes=((1, 3, 5, 5),),
                      extra=(TOO_SMALL((2, 4, 4), "(0, 0)"),))],
     nn.MaxPool2d: [Case(lambda: nn.MaxPool2d(2), (2, 3, 4, 4), IMAGES + " with C, H, W > 0", bad_shapes=POOL_BAD,
                         dtypes="float", empty=(0, 3, 4, 4), extra=(TOO_SMALL((2, 3, 1, 4), "(0, 2)"),)),
@@ -219,8 +219,7 @@ CASES: dict[type, list[Case]] = {
     nn.LSTM: [rnn_case(nn.LSTM), rnn_case(nn.LSTM, batch_first=False)],
     nn.GRU: [rnn_case(nn.GRU)],
     nn.Bidirectional: [Case(lambda: nn.Bidirectional(nn.LSTM(4, 5, bidirectional=True), "sum"), (2, 3, 4),
-                            "(N, T, 4) or (T, 4) with N, T > 0", bad_shapes=((2, 3, 5), (4,)), empty=(0, 3, 4),
-                            empty_works=False,
+                            "(N, T, 4) or (T, 4) with T > 0", bad_shapes=((2, 3, 5), (4,)), empty=(0, 3, 4),
                             named=lambda layer: repr(layer.module))],
     nn.RNNCell: [cell_case(nn.RNNCell)],
     nn.LSTMCell: [cell_case(nn.LSTMCell)],
@@ -361,7 +360,7 @@ def test_message_of_the_issue_example():
         nn.Conv2d(3, 16, 3)(glassnet.zeros(32, 28, 28))
     assert str(caught.value) == (
         "Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1)) expected input of shape (N, 3, H, W) or (3, H, W) "
-        "with N, H, W > 0, got (32, 28, 28)"
+        "with H, W > 0, got (32, 28, 28)"
     )
     with pytest.raises(DTypeError, match=r"dtype float32 \(the dtype of its parameters\), got dtype int64"):
         nn.Linear(4, 2)(np.ones((2, 4), np.int64))

@@ -315,11 +315,12 @@ def cross_entropy(
 def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` (num_embeddings, dim) picked by integer ``input`` of any shape: (*, dim) (fused op).
 
-    The row ``padding_idx`` gets no gradient. Indices outside [0, num_embeddings) raise an IndexError.
+    The row ``padding_idx`` gets no gradient. Non-integer indices raise a DTypeError (a TypeError), indices
+    outside [0, num_embeddings) an IndexError.
     """
     indices = input.data if isinstance(input, Tensor) else np.asarray(input)
     if indices.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
+        raise DTypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
     count = weight.shape[0]
     if indices.size and (indices.min() < 0 or indices.max() >= count):
         raise IndexError(f"embedding: indices must lie in [0, {count}), got {indices.min()}..{indices.max()}")

@@ -69,12 +69,11 @@ class _ConvNd(Module):
     def _check_input(self, x) -> None:
         """(N, C_in, *spatial) or unbatched (C_in, *spatial), large enough for the kernel.
 
-        N = 0 and empty spatial axes are refused: PyTorch refuses the latter too; it accepts N = 0, which
-        the im2col kernel does not handle yet.
+        Empty spatial axes are refused, as PyTorch does; an empty batch (N = 0) runs, as in PyTorch.
         """
         spatial, channels = self._spatial, self.in_channels
         check_input(self, x, ("N", channels, *spatial), (channels, *spatial), dtype=self.weight.dtype,
-                    nonempty=("N", *spatial))  # fmt: skip
+                    nonempty=spatial)  # fmt: skip
         if self.padding != "same":  # 'same' pads every non-empty axis to a non-empty output
             padding = (0,) * len(spatial) if self.padding == "valid" else self.padding
             sizes = zip(x.shape[-len(spatial) :], self.kernel_size, self.stride, padding, self.dilation)

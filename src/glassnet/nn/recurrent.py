@@ -101,12 +101,11 @@ class RNNBase(Module):
     def _check_input(self, input, lengths) -> tuple[Tensor, bool]:
         """A batched input (a 2-D one gets a batch axis of 1, as in PyTorch), and whether it was unbatched.
 
-        PyTorch refuses T = 0; N = 0 is refused too, which PyTorch accepts but the fused kernels' backward
-        does not handle yet.
+        T = 0 is refused, as PyTorch does; an empty batch (N = 0) runs, as in PyTorch.
         """
         features = self.input_size
         batched = ("N", "T", features) if self.batch_first else ("T", "N", features)
-        check_input(self, input, batched, ("T", features), dtype=self.weight_ih_l0.dtype, nonempty=("N", "T"))
+        check_input(self, input, batched, ("T", features), dtype=self.weight_ih_l0.dtype, nonempty=("T",))
         input = _as_tensor(input)
         unbatched = input.ndim == 2
         if unbatched:

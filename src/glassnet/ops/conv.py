@@ -50,6 +50,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
 from ..backend import xp_of
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 _SCRATCH_LIMIT = 64 * 2**20  # bytes: a larger patch matrix gets a fresh array, not a buffer kept for good
@@ -151,7 +152,7 @@ def _im2col(xp, source, kernel, stride, dilation, out_size, groups: int):
                          writeable=False)  # fmt: skip
     cols = _scratch(xp, windows.shape, source.dtype)
     cols[...] = windows
-    return cols.reshape(groups, -1, ho * wo * n)
+    return cols.reshape(groups, (c // groups) * kh * kw, ho * wo * n)  # sizes spelled out: n may be 0
 
 
 # ----------------------------------------------------------------------------- the fused op
@@ -191,7 +192,7 @@ class Conv2d(Function):
         out_channels = weight.shape[0]
         w = weight.reshape(groups, out_channels // groups, -1)
         # (O, Ho, Wo N) per group: free when grad is batch-innermost (the layout these ops produce), else one copy
-        dy = grad.transpose(1, 2, 3, 0).reshape(groups, out_channels // groups, -1)
+        dy = grad.transpose(1, 2, 3, 0).reshape(groups, out_channels // groups, ho * wo * x_shape[0])
         blocks = _column_blocks(ho, wo, x_shape[0])
         grad_x = grad_w = grad_b = None
         if need_w:  # dw = sum over column blocks of cols_block dy_block^T
@@ -221,8 +222,8 @@ def _column_blocks(ho: int, wo: int, n: int) -> int:
 
 def _rows(matrix, blocks: int):
     """(groups, k, Ho Wo N) as a (groups, blocks, k, Ho Wo N / blocks) view: one GEMM operand per column block."""
-    groups, k = matrix.shape[:2]
-    return matrix.reshape(groups, k, blocks, -1).swapaxes(1, 2)
+    groups, k, columns = matrix.shape
+    return matrix.reshape(groups, k, blocks, columns // blocks).swapaxes(1, 2)
 
 
 def _per_row(weight):
@@ -250,13 +251,13 @@ def _check_conv_args(name: str, x_shape: tuple, weight_shape: tuple, bias, group
     if not isinstance(groups, int) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups}")
     if channels != group_channels * groups or out_channels % groups:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: input with {channels} channels and weight of shape {weight_shape} do not fit groups={groups} "
             f"(expected input channels = weight.shape[1] * groups = {group_channels * groups}, "
             f"and out channels {out_channels} divisible by groups)"
         )
     if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ValueError(f"{name}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{name}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
     if min(stride) < 1 or min(dilation) < 1:
         raise ValueError(f"{name}: stride and dilation must be positive, got stride={stride}, dilation={dilation}")
 
@@ -264,7 +265,7 @@ def _check_conv_args(name: str, x_shape: tuple, weight_shape: tuple, bias, group
 def _check_output_size(name: str, spatial: tuple, kernel: tuple, stride, padding, dilation) -> None:
     out = tuple(conv_output_size(*args) for args in zip(spatial, kernel, stride, padding, dilation))
     if min(out) < 1:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: kernel {kernel} with dilation {dilation} is larger than the padded input {spatial} "
             f"(padding {padding}); the output would have size {out}"
         )
@@ -293,7 +294,7 @@ def conv2d(
     """
     unbatched = input.ndim == 3
     if input.ndim not in (3, 4) or weight.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"conv2d expects input (N, C, H, W) or (C, H, W) and weight (O, C/groups, kh, kw), "
             f"got input {tuple(input.shape)} and weight {tuple(weight.shape)}"
         )
@@ -328,7 +329,7 @@ def conv1d(
     """
     unbatched = input.ndim == 2
     if input.ndim not in (2, 3) or weight.ndim != 3:
-        raise ValueError(
+        raise ShapeError(
             f"conv1d expects input (N, C, L) or (C, L) and weight (O, C/groups, k), "
             f"got input {tuple(input.shape)} and weight {tuple(weight.shape)}"
         )

@@ -25,7 +25,7 @@ class Embedding(Function):
         (indices,) = ctx.saved
         xp = xp_of(grad)
         grad_w = xp.zeros(ctx.shape, dtype=grad.dtype)
-        xp.add.at(grad_w, indices.reshape(-1), grad.reshape(-1, ctx.shape[1]))
+        xp.add.at(grad_w, indices.reshape(-1), grad.reshape(indices.size, ctx.shape[1]))  # not -1: dim may be 0
         if ctx.padding_idx is not None:
             grad_w[ctx.padding_idx] = 0
         return grad_w, None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..autograd import Function
 
 
@@ -57,8 +59,9 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved
         needs = ctx.needs_input_grad
-        flat = grad.reshape(-1, grad.shape[-1])
+        rows = math.prod(x.shape[:-1])  # not -1: in or out features may be 0
+        flat = grad.reshape(rows, grad.shape[-1])
         grad_x = grad @ weight if needs[0] else None
-        grad_w = flat.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        grad_w = flat.T @ x.reshape(rows, x.shape[-1]) if needs[1] else None
         grad_b = flat.sum(axis=0) if needs[2] else None
         return grad_x, grad_w, grad_b

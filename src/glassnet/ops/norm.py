@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import xp_of
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 
@@ -97,11 +98,14 @@ def batch_norm(
     y = x s + (b - running_mean s) with s = w / sqrt(running_var + eps), built from primitives.
     """
     if input.ndim < 2:
-        raise ValueError(f"batch_norm expects input of shape (N, C, *), got shape {input.shape}")
+        raise ShapeError(f"batch_norm expects input of shape (N, C, *), got shape {tuple(input.shape)}")
     axes = (0,) + tuple(range(2, input.ndim))
     if training:
         if input.numel() // input.shape[1] == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input of shape {input.shape}")
+            raise ShapeError(
+                f"batch_norm expects more than 1 value per channel when training, got input of shape "
+                f"{tuple(input.shape)}"
+            )
         return BatchNorm.apply(
             input,
             weight,

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..backend import xp_of
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .conv import _tuple
 
@@ -239,55 +240,92 @@ class AvgPool2d(Function):
         return _crop(dx, x_shape, pads)
 
 
-def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
-    """P (out, n) with P[i, s_i:e_i] = 1 / (e_i - s_i), s_i = floor(i n / out), e_i = ceil((i + 1) n / out)."""
-    matrix = np.zeros((out, size), dtype=dtype)
-    for i in range(out):  # a loop over output positions of one axis, to build a small constant matrix
-        start, end = (i * size) // out, -(-((i + 1) * size) // out)
-        matrix[i, start:end] = 1.0 / (end - start)
-    return matrix
+def _adaptive_windows(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's adaptive windows along one axis: output i averages [floor(i n / o), ceil((i + 1) n / o))."""
+    i = np.arange(out)
+    return (i * size) // out, -(-((i + 1) * size) // out)
+
+
+def _run_sums(x, starts: np.ndarray, stops: np.ndarray, axis: int):
+    """sum of x[start_j:stop_j] along ``axis`` for every run j (none empty), in a new array.
+
+    The loop runs over offsets within a run, max(stop - start) of them: offset k of every run at once is
+    one strided slice of x when the runs start evenly spaced, else one gather. Each run is summed on its
+    own, so an inf or NaN stays in the runs that hold it, where a product with a 0/1 matrix would spread
+    0 * inf = NaN to all of them. Past the end of the shortest run, only the runs still going are added to.
+    """
+    xp = xp_of(x)
+    lead = (slice(None),) * axis
+    lengths = stops - starts
+    spacing = np.diff(starts)
+    step = int(spacing[0]) if spacing.size else 1
+    evenly = step > 0 and (spacing == step).all()
+    sums = None
+    with xp.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN and a huge sum inf, silently as in PyTorch
+        for k in range(int(lengths.max())):
+            if k >= lengths.min():  # some runs have ended
+                ongoing = np.flatnonzero(k < lengths)
+                sums[lead + (xp.asarray(ongoing),)] += xp.take(x, xp.asarray(starts[ongoing] + k), axis=axis)
+            elif evenly:  # a view
+                offset = x[lead + (slice(starts[0] + k, starts[-1] + k + 1, step),)]
+                sums = offset.copy() if sums is None else xp.add(sums, offset, out=sums)
+            else:  # a new array
+                offset = xp.take(x, xp.asarray(starts + k), axis=axis)
+                sums = offset if sums is None else xp.add(sums, offset, out=sums)
+    return sums
+
+
+def _covering(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per input position h along an axis, the run of windows holding it: [a_h, b_h).
+
+    a_h is the first window ending after h, b_h the first starting after it (the windows are sorted by both).
+    """
+    positions = np.arange(ends[-1])
+    return np.searchsorted(ends, positions, side="right"), np.searchsorted(starts, positions, side="right")
 
 
 class AdaptiveAvgPool2d(Function):
-    """y = P_h x P_w^T per (n, c): average pooling onto a fixed (Ho, Wo) grid, PyTorch's windows.
+    """y = sum of each window / its size: average pooling onto a fixed (Ho, Wo) grid, PyTorch's windows.
 
     Output cell i along an axis of length n averages [floor(i n / o), ceil((i + 1) n / o)), so the
-    windows tile the input (overlapping by one where o does not divide n). As a linear map with the
-    pooling matrices P (:func:`_adaptive_matrix`), the backward is dx = P_h^T dy P_w: two tensor
-    contractions each way, whatever the sizes. Output (1, 1) is global average pooling.
-    Shapes: x (N, C, H, W); y (N, C, Ho, Wo).
+    windows tile the input (overlapping where o does not divide n). The forward sums the windows along
+    H, then along W, each window on its own (:func:`_run_sums`), so an inf stays in its windows as in
+    PyTorch. The backward is the same operation transposed: input element h gets dy / size from the
+    windows holding it, a run of outputs [a_h, b_h) (:func:`_covering`), so dx is again run sums, of dy.
+    Output (1, 1) is global average pooling. Shapes: x (N, C, H, W); y (N, C, Ho, Wo).
     """
 
     @staticmethod
     def forward(ctx, x, output_size):
         xp = xp_of(x)
-        rows = xp.asarray(_adaptive_matrix(x.shape[2], output_size[0], x.dtype))
-        cols = xp.asarray(_adaptive_matrix(x.shape[3], output_size[1], x.dtype))
-        ctx.matrices = (rows, cols)
-        # (N, C, H, W) . P_w^T -> (N, C, H, Wo);  . P_h^T over H -> (N, C, Wo, Ho)
-        return xp.tensordot(xp.tensordot(x, cols, axes=([3], [1])), rows, axes=([2], [1])).swapaxes(2, 3)
+        rows, cols = (_adaptive_windows(n, o) for n, o in zip(x.shape[2:], output_size))
+        area = xp.asarray(np.outer(rows[1] - rows[0], cols[1] - cols[0]), dtype=x.dtype)
+        ctx.windows, ctx.area = (rows, cols), area
+        y = _run_sums(_run_sums(x, *rows, axis=2), *cols, axis=3)  # rows first: whole rows of W at a time
+        y /= area
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        rows, cols = ctx.matrices
-        xp = xp_of(grad)
-        # dy (N, C, Ho, Wo) . P_w -> (N, C, Ho, W);  . P_h over Ho -> (N, C, W, H)
-        return xp.tensordot(xp.tensordot(grad, cols, axes=([3], [0])), rows, axes=([2], [0])).swapaxes(2, 3)
+        (row_starts, row_ends), (col_starts, col_ends) = ctx.windows
+        share = grad / ctx.area
+        across = _run_sums(share, *_covering(col_starts, col_ends), axis=3)
+        return _run_sums(across, *_covering(row_starts, row_ends), axis=2)
 
 
 # ----------------------------------------------------------------------------- functional forms
 def _pool_args(name: str, input: Tensor, kernel_size, stride, padding, dilation=1) -> tuple:
     if input.ndim not in (3, 4):
-        raise ValueError(f"{name} expects input (N, C, H, W) or (C, H, W), got shape {tuple(input.shape)}")
+        raise ShapeError(f"{name} expects input (N, C, H, W) or (C, H, W), got shape {tuple(input.shape)}")
     kernel = _tuple(kernel_size, 2, "kernel_size")
     stride = kernel if stride is None or stride == () else _tuple(stride, 2, "stride")
     padding, dilation = _tuple(padding, 2, "padding"), _tuple(dilation, 2, "dilation")
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: kernel_size, stride and dilation must be positive, got {kernel}, {stride}, {dilation}"
         )
     if any(p < 0 or p > k // 2 for p, k in zip(padding, kernel)):
-        raise ValueError(f"{name}: padding must be between 0 and half the kernel size {kernel}, got {padding}")
+        raise ShapeError(f"{name}: padding must be between 0 and half the kernel size {kernel}, got {padding}")
     return kernel, stride, padding, dilation
 
 
@@ -302,7 +340,7 @@ def _batched(input: Tensor, run) -> Tensor:
 def _check_pool_output(name: str, input: Tensor, kernel, stride, padding, dilation, ceil_mode) -> None:
     out = tuple(pool_output_size(*args, ceil_mode) for args in zip(input.shape[-2:], kernel, stride, padding, dilation))
     if min(out) < 1:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: input {tuple(input.shape)} is too small for kernel {kernel} (dilation {dilation}, "
             f"padding {padding}): the output would have size {out}"
         )
@@ -376,8 +414,10 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
     ``output_size`` is an int, a pair, or a pair with None (keep that input size); ``1`` is global
     average pooling, y[n, c] = mean over H, W. Shapes: (N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo).
     """
-    if input.ndim not in (3, 4):
-        raise ValueError(f"adaptive_avg_pool2d expects input (N, C, H, W) or (C, H, W), got {tuple(input.shape)}")
+    if input.ndim not in (3, 4) or 0 in input.shape[-2:]:
+        raise ShapeError(
+            f"adaptive_avg_pool2d expects input (N, C, H, W) or (C, H, W) with H, W > 0, got {tuple(input.shape)}"
+        )
     sizes = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
     if len(sizes) != 2:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size}")

@@ -50,6 +50,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import xp_of
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 # ----------------------------------------------------------------------------------------- workspace
@@ -387,7 +388,7 @@ def _weight_and_input_grads(ctx, da, z, weights, dh0, dc0=None, order=None):
     grads = []
     for d in range(directions):
         need = needs[first + 4 * d : first + 4 * d + 4]
-        full = _gemm_tn(da[d], z[d, :steps].reshape(steps * batch, -1)) if any(need) else None
+        full = _gemm_tn(da[d], z[d, :steps].reshape(steps * batch, z.shape[-1])) if any(need) else None
         grads.append(_own(full[:, :n_in], order) if need[0] else None)
         grads.append(_own(full[:, n_in + bias :], order) if need[1] else None)
         grads.append(_own(full[:, n_in], order) if bias and need[2] else None)
@@ -742,7 +743,7 @@ def _gru_weight_and_input_grads(ctx, da_h, da_n, z, weights, dh0):
         if not any(need):
             grads.extend([None] * 4)
         else:
-            z_flat = z[d, :steps].reshape(steps * batch, -1)
+            z_flat = z[d, :steps].reshape(steps * batch, z.shape[-1])
             full = _gemm_tn(da_h[d], z_flat)
             dw_hh = _own(full[:, n_in + bias :]) if need[1] else None
             db_hh = _own(full[:, n_in]) if bias and need[3] else None
@@ -760,25 +761,28 @@ def _gru_weight_and_input_grads(ctx, da_h, da_n, z, weights, dh0):
 # ------------------------------------------------------------------------------------------ entry points
 
 
-def _check_lengths(lengths, steps: int, batch: int):
+def _check_lengths(name: str, lengths, steps: int, batch: int):
     """Lengths as an int64 array of shape (B,) with values in 1..T; None when every row is full (no masking)."""
     if lengths is None:
         return None
     lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
     if lengths.shape != (batch,) or lengths.dtype.kind not in "iu":
-        raise ValueError(f"lengths must be {batch} integers (one per sequence), got shape {lengths.shape}")
-    if lengths.min() < 1 or lengths.max() > steps:
-        raise ValueError(f"lengths must lie in 1..{steps} (the padded length), got {lengths.min()}..{lengths.max()}")
+        raise ShapeError(
+            f"{name}: lengths must be {batch} integers (one per sequence), got shape {lengths.shape} "
+            f"of dtype {lengths.dtype}"
+        )
+    if lengths.size and (lengths.min() < 1 or lengths.max() > steps):
+        raise ShapeError(
+            f"{name}: lengths must lie in 1..{steps} (the padded length), got {lengths.min()}..{lengths.max()}"
+        )
     return None if (lengths == steps).all() else lengths.astype(np.int64)
 
 
-def _run(kernel, x: Tensor, states: tuple, params: list, batch_first: bool, lengths, **options):
+def _run(name: str, kernel, x: Tensor, states: tuple, params: list, batch_first: bool, lengths, **options):
     steps, batch = (x.shape[1], x.shape[0]) if batch_first else x.shape[:2]
     finals = []
-    out = kernel.apply(
-        x, *states, *params, batch_first=batch_first, lengths=_check_lengths(lengths, steps, batch), finals=finals,
-        **options,
-    )  # fmt: skip
+    lengths = _check_lengths(name, lengths, steps, batch)
+    out = kernel.apply(x, *states, *params, batch_first=batch_first, lengths=lengths, finals=finals, **options)
     return (out, *[FinalState.apply(out, s, kernel=out._ctx, slot=i) for i, s in enumerate(finals)])
 
 
@@ -789,14 +793,14 @@ def rnn_sequence(x, h0, params, batch_first=True, lengths=None, nonlinearity="ta
     """
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    return _run(RNNSequence, x, (h0,), params, batch_first, lengths, nonlinearity=nonlinearity)
+    return _run("rnn_sequence", RNNSequence, x, (h0,), params, batch_first, lengths, nonlinearity=nonlinearity)
 
 
 def lstm_sequence(x, h0, c0, params, batch_first=True, lengths=None) -> tuple:
     """One LSTM layer over a sequence: ``(output, h_n, c_n)``; see :class:`LSTMSequence`."""
-    return _run(LSTMSequence, x, (h0, c0), params, batch_first, lengths)
+    return _run("lstm_sequence", LSTMSequence, x, (h0, c0), params, batch_first, lengths)
 
 
 def gru_sequence(x, h0, params, batch_first=True, lengths=None) -> tuple:
     """One GRU layer over a sequence: ``(output, h_n)``; see :class:`GRUSequence`."""
-    return _run(GRUSequence, x, (h0,), params, batch_first, lengths)
+    return _run("gru_sequence", GRUSequence, x, (h0,), params, batch_first, lengths)

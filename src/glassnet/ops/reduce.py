@@ -130,8 +130,14 @@ def _softmax_axis(x, dim: int, op: str):
 
 
 def _shifted(x, dim):
-    """x minus its maximum along ``dim``, so that no e**x overflows; an empty x has no maximum and needs none."""
-    return x - x.max(axis=dim, keepdims=True) if x.size else x
+    """x minus its maximum along ``dim``, so that no e**x overflows; an empty x has no maximum and needs none.
+
+    Where the maximum is infinite, inf - inf makes the row NaN, as in PyTorch, and as silently.
+    """
+    if not x.size:
+        return x
+    with xp_of(x).errstate(invalid="ignore"):
+        return x - x.max(axis=dim, keepdims=True)
 
 
 class Softmax(Function):

@@ -177,3 +177,23 @@ def test_composite_cells_saturate_without_overflow(kind, dtype):
 
 def as_list(out) -> list:
     return list(out) if isinstance(out, tuple) else [out]
+
+
+@DTYPES
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_with_infinite_logits_matches_torch_without_warnings(dtype, smoothing):
+    """A -inf logit on another class adds nothing (0 * -inf is not taken as nan); one on the target is inf;
+    a +inf logit makes the row nan. With smoothing every class is a target, so a -inf anywhere gives inf."""
+    logits = np.array([[-np.inf, 1.0, 2.0], [0.5, 0.1, -np.inf], [np.inf, 1.0, 2.0], [-np.inf, 1.0, 2.0]], dtype)
+    targets = np.array([1, 0, 1, 0])
+    x = gn.tensor(logits, requires_grad=True)
+    ours = F.cross_entropy(x, targets, label_smoothing=smoothing, reduction="none")
+    ours.sum().backward()
+    t = torch.tensor(logits, requires_grad=True)
+    theirs = TF.cross_entropy(t, torch.from_numpy(targets), label_smoothing=smoothing, reduction="none")
+    theirs.sum().backward()
+    np.testing.assert_array_equal(np.isnan(ours.numpy()), np.isnan(theirs.detach().numpy()))
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), **TOLERANCES[dtype])
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), **TOLERANCES[dtype])
+    if not smoothing:
+        assert np.isfinite(ours.numpy()[:2]).all()

@@ -19,11 +19,15 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx, logits, q, scale=None):
         xp = xp_of(logits)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        with xp.errstate(invalid="ignore"):  # an inf logit gives nan, as in PyTorch, without a warning
+            shifted = logits - logits.max(axis=1, keepdims=True)
+            log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+            losses = -(q * log_p).sum(axis=1)
+            if xp.isnan(losses).any():  # one pass over N values; rare: 0 * -inf from a class with a -inf logit
+                rows = xp.isnan(losses) & ~xp.isnan(log_p).any(axis=1)
+                losses[rows] = -xp.where(q[rows] == 0, 0, q[rows] * log_p[rows]).sum(axis=1)
         ctx.save_for_backward(log_p, q)
         ctx.scale = scale
-        losses = -(q * log_p).sum(axis=1)
         return losses if scale is None else losses.sum() * losses.dtype.type(scale)
 
     @staticmethod

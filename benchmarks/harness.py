@@ -1,7 +1,12 @@
 """Side-by-side timing of one training step in glassnet and in PyTorch CPU.
 
-Both steps run interleaved in one process (so a busy machine slows both alike), with the
-same thread count set through the usual environment variables before NumPy and PyTorch load.
+One command times both libraries on the same workload, the same data and weights, with the same thread
+count set through the usual environment variables before NumPy and PyTorch load. Each library runs in
+its own process, alternating glassnet, PyTorch, glassnet, ... for a few rounds, so drift on a busy
+machine reaches both alike. Not in one process: both keep worker threads spinning for a while after
+each parallel region (PyTorch's OpenMP pool, OpenBLAS's own), so with the two interleaved on a 2-core
+machine each library's threads steal the cores the other needs, and at 2 threads both ran slower than
+at 1 (W1: glassnet 4.15 ms, PyTorch 3.89 ms, against 2.40 and 2.33 ms at one thread).
 The ratio glassnet/PyTorch of the medians is what we report; below 1 means glassnet is faster.
 """
 
@@ -15,27 +20,26 @@ import sys
 import time
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+LIBRARIES = ("glassnet", "pytorch")
 
 
-def time_interleaved(steps: dict, warmup: int = 10, repeats: int = 50) -> dict:
-    """Median seconds per call of each callable in ``steps``, calling them in turn ``repeats`` times."""
-    for step in steps.values():
-        for _ in range(warmup):
-            step()
-    samples = {name: [] for name in steps}
+def median_step_seconds(step, warmup: int = 10, repeats: int = 50) -> float:
+    """Median seconds per call of ``step`` after ``warmup`` calls."""
+    for _ in range(warmup):
+        step()
+    samples = []
     for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in samples.items()}
+        start = time.perf_counter()
+        step()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
 
 
-def run_in_subprocess(module: str, threads: int, repeats: int) -> str:
-    """Run ``python -m benchmarks.<module>`` with every thread variable set to ``threads``."""
+def time_in_subprocess(module: str, library: str, threads: int, repeats: int) -> float:
+    """Median step seconds of one library, timed by ``python -m benchmarks.<module>`` with ``threads`` threads."""
     env = dict(os.environ, **{name: str(threads) for name in THREAD_VARIABLES})
-    command = [sys.executable, "-m", f"benchmarks.{module}", "--child", "--repeats", str(repeats)]
-    return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    command = [sys.executable, "-m", f"benchmarks.{module}", "--child", library, "--repeats", str(repeats)]
+    return float(subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout)
 
 
 def classifier_step(library: str, build, x, y, weights: list, lr: float = 0.01):
@@ -77,16 +81,21 @@ HEADER = f"{'workload':<34} {'threads':>7} {'glassnet ms':>12} {'pytorch ms':>12
 
 
 def main(module: str, name: str, build) -> None:
-    """Shared command line of every workload: a child times one thread count, the parent prints the table."""
+    """Shared command line of every workload: children time one library each, the parent prints the table."""
     parser = argparse.ArgumentParser(description=name)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeats", type=int, default=50)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=50, help="timed steps per process")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per library and thread count")
+    parser.add_argument("--child", choices=LIBRARIES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        medians = time_interleaved(build(), repeats=args.repeats)
-        print(report(name, medians, int(os.environ["OMP_NUM_THREADS"])))
+        print(median_step_seconds(build()[args.child], repeats=args.repeats))
         return
     print(HEADER)
     for threads in args.threads:
-        print(run_in_subprocess(module, threads, args.repeats), end="", flush=True)
+        seconds = {library: [] for library in LIBRARIES}
+        for _ in range(args.rounds):
+            for library in LIBRARIES:
+                seconds[library].append(time_in_subprocess(module, library, threads, args.repeats))
+        medians = {library: statistics.median(values) for library, values in seconds.items()}
+        print(report(name, medians, threads), flush=True)

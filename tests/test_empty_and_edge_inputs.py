@@ -266,10 +266,16 @@ SHAPE_ERRORS = [
         r"conv2d: input with 3 channels and weight of shape",
     ),
     (lambda: F.conv2d(gn.zeros(1, 1, 5, 5), gn.zeros(2, 1, 3, 3), gn.zeros(3)), r"conv2d: bias must have shape \(2,\)"),
-    (lambda: F.conv2d(gn.zeros(1, 1, 2, 5), gn.zeros(2, 1, 3, 3)), r"conv2d: kernel \(3, 3\) .* larger than"),
+    (
+        lambda: F.conv2d(gn.zeros(1, 1, 2, 5), gn.zeros(2, 1, 3, 3)),
+        r"conv2d: input \(1, 1, 2, 5\) is too small for kernel \(3, 3\).* larger than",
+    ),
     (lambda: F.conv2d(gn.zeros(5, 5), gn.zeros(2, 1, 3, 3)), r"conv2d expects input .* got input \(5, 5\)"),
     (lambda: F.conv1d(gn.zeros(1, 1, 5, 5), gn.zeros(2, 1, 3)), r"conv1d expects input .* got input \(1, 1, 5, 5\)"),
-    (lambda: F.conv1d(gn.zeros(1, 1, 2), gn.zeros(2, 1, 3)), r"conv1d: kernel \(3,\) .* larger than"),
+    (
+        lambda: F.conv1d(gn.zeros(1, 1, 2), gn.zeros(2, 1, 3)),
+        r"conv1d: input \(1, 1, 2\) is too small for kernel \(3,\).* larger than",
+    ),
     (lambda: F.batch_norm(gn.zeros(3), None, None, training=True), r"batch_norm expects input of shape \(N, C, \*\)"),
     (lambda: F.batch_norm(gn.zeros(1, 3), None, None, training=True), r"batch_norm expects more than 1 value per"),
     (lambda: nn.LSTM(3, 4)(gn.zeros(2, 5, 3), lengths=np.array([5])), r"lstm_sequence: lengths must be 2 integers"),

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 
 class ShapeError(ValueError):
-    """An input's rank or size does not fit the layer, op or loss it was given to."""
+    """An input's rank or size does not fit the layer, op or loss it was given to.
+
+    ``layer`` is the layer whose input it was, once one has named itself in the message (an op's error
+    raised inside a layer's forward gets the innermost layer's repr in front; enclosing layers leave it).
+    """
+
+    def __init__(self, message: str, layer=None):
+        super().__init__(message)
+        self.layer = layer
 
 
 class DTypeError(TypeError):

@@ -8,11 +8,11 @@ import numpy as np
 
 from .. import functional as F
 from ..backend import get_default_dtype
-from ..ops.conv import _tuple, conv_output_size
+from ..ops.conv import _tuple
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
-from .validation import check_input, check_output_size
+from .validation import check_input
 
 
 class _ConvNd(Module):
@@ -67,17 +67,14 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound, rng)
 
     def _check_input(self, x) -> None:
-        """(N, C_in, *spatial) or unbatched (C_in, *spatial), large enough for the kernel.
+        """(N, C_in, *spatial) or unbatched (C_in, *spatial), of the weight's dtype.
 
-        Empty spatial axes are refused, as PyTorch does; an empty batch (N = 0) runs, as in PyTorch.
+        Empty spatial axes are refused, as PyTorch does; an empty batch (N = 0) runs, as in PyTorch. An
+        input too small for the kernel is refused by the op, whose error the layer then names.
         """
         spatial, channels = self._spatial, self.in_channels
         check_input(self, x, ("N", channels, *spatial), (channels, *spatial), dtype=self.weight.dtype,
                     nonempty=spatial)  # fmt: skip
-        if self.padding != "same":  # 'same' pads every non-empty axis to a non-empty output
-            padding = (0,) * len(spatial) if self.padding == "valid" else self.padding
-            sizes = zip(x.shape[-len(spatial) :], self.kernel_size, self.stride, padding, self.dilation)
-            check_output_size(self, x, tuple(conv_output_size(*axis) for axis in sizes))
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

@@ -66,7 +66,7 @@ class Flatten(Module):
         check_axes(self, x, start_dim=self.start_dim, end_dim=self.end_dim)
         ndim = max(x.ndim, 1)
         if self.start_dim % ndim > self.end_dim % ndim:
-            raise ShapeError(f"{self!r} expected start_dim to come before end_dim in the input, got {x.shape}")
+            raise ShapeError(f"{self!r} expected start_dim to come before end_dim in the input, got {x.shape}", self)
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

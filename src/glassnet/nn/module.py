@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..tensor import RemovableHandle, Tensor
 
 
@@ -97,7 +98,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
+        try:
+            out = self.forward(*args, **kwargs)
+        except ShapeError as error:
+            if error.layer is not None:  # already named by this layer's own check or by an inner layer
+                raise
+            raise ShapeError(f"{self!r}: {error}", self) from error  # an op refused it: say in which layer
         for hook in self._forward_hooks.values():
             replaced = hook(self, args, out)
             if replaced is not None:

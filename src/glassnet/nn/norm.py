@@ -67,7 +67,9 @@ class _BatchNorm(Module):
         # without running statistics the batch statistics serve in eval mode too
         use_batch_stats = self.training or self.running_mean is None
         if use_batch_stats and math.prod(x.shape) <= x.shape[1]:
-            raise ShapeError(f"{self!r} expected more than 1 value per channel to take batch statistics, got {x.shape}")
+            raise ShapeError(
+                f"{self!r} expected more than 1 value per channel to take batch statistics, got {x.shape}", self
+            )
         # PyTorch's rule: momentum=None means a cumulative average, factor 1/t at the t-th batch
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:

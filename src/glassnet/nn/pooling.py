@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from .. import functional as F
-from ..ops.pool import _pool_args, pool_output_size
 from ..tensor import Tensor
 from .module import Module
-from .validation import IMAGES, check_input, check_output_size
+from .validation import IMAGES, check_input
 
 
-def _check_windows(layer: Module, x) -> None:
-    """A float (N, C, H, W) or unbatched (C, H, W) input with room for one window of ``layer``.
+def _check_images(layer: Module, x) -> None:
+    """A float (N, C, H, W) or unbatched (C, H, W) input; PyTorch's pools refuse empty axes other than N.
 
-    PyTorch's pools refuse empty axes other than N, and inputs that leave an empty output (its output
-    size, ceil_mode included, is :func:`glassnet.ops.pool.pool_output_size`).
+    An input too small for one window is refused by the op itself, whose error the layer then names.
     """
     check_input(layer, x, *IMAGES, nonempty=("C", "H", "W"))
-    dilation = getattr(layer, "dilation", 1)  # average pooling has none
-    kernel, stride, padding, dilation = _pool_args(type(layer).__name__, x, layer.kernel_size, layer.stride,
-                                                   layer.padding, dilation)  # fmt: skip
-    windows = zip(x.shape[-2:], kernel, stride, padding, dilation)
-    check_output_size(layer, x, tuple(pool_output_size(*axis, layer.ceil_mode) for axis in windows))
 
 
 class _Pool2d(Module):
@@ -49,7 +42,7 @@ class MaxPool2d(_Pool2d):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_windows(self, x)
+        _check_images(self, x)
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
 
@@ -61,7 +54,7 @@ class MinPool2d(_Pool2d):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_windows(self, x)
+        _check_images(self, x)
         return F.min_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
 
@@ -89,7 +82,7 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_windows(self, x)
+        _check_images(self, x)
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
                             self.divisor_override)  # fmt: skip
 

@@ -110,7 +110,7 @@ class RNNBase(Module):
         unbatched = input.ndim == 2
         if unbatched:
             if lengths is not None:
-                raise ShapeError(f"{self!r}: lengths needs a batched input, got input of shape {input.shape}")
+                raise ShapeError(f"{self!r}: lengths needs a batched input, got input of shape {input.shape}", self)
             input = input.unsqueeze(0 if self.batch_first else 1)
         return input, unbatched
 

@@ -80,7 +80,8 @@ def check_axes(layer, x, **axes: int) -> None:
             rank = axis + 1 if axis >= 0 else -axis
             raise ShapeError(
                 f"{layer!r} expected input of shape (*) with at least {rank} axes for {name}={axis}, "
-                f"got {tuple(x.shape)}"
+                f"got {tuple(x.shape)}",
+                layer,
             )
 
 
@@ -90,16 +91,7 @@ def check_shape(layer, x, *patterns: tuple, nonempty: tuple = (), name: str = "i
     for pattern in patterns:
         if _fits(shape, pattern, nonempty):
             return
-    raise ShapeError(f"{layer!r} expected {name} of shape {_describe(patterns, nonempty)}, got {tuple(shape)}")
-
-
-def check_output_size(layer, x, output: tuple) -> None:
-    """Raise ShapeError when the input is too small for the kernel: some output axis would have size 0."""
-    if min(output) < 1:
-        raise ShapeError(
-            f"{layer!r} expected input at least as large as its kernel (after padding), got {tuple(x.shape)}, "
-            f"which leaves an output of spatial size {output}"
-        )
+    raise ShapeError(f"{layer!r} expected {name} of shape {_describe(patterns, nonempty)}, got {tuple(shape)}", layer)
 
 
 def check_input(layer, x, *patterns: tuple, dtype=None, nonempty: tuple = (), name: str = "input") -> None:

@@ -262,13 +262,20 @@ def _check_conv_args(name: str, x_shape: tuple, weight_shape: tuple, bias, group
         raise ValueError(f"{name}: stride and dilation must be positive, got stride={stride}, dilation={dilation}")
 
 
-def _check_output_size(name: str, spatial: tuple, kernel: tuple, stride, padding, dilation) -> None:
-    out = tuple(conv_output_size(*args) for args in zip(spatial, kernel, stride, padding, dilation))
-    if min(out) < 1:
+def check_kernel_fits(name: str, shape: tuple, kernel: tuple, padding, dilation, output: tuple) -> None:
+    """Raise ShapeError when an input (..., *spatial) is too small for the kernel: an output axis would be empty."""
+    if min(output) < 1:
         raise ShapeError(
-            f"{name}: kernel {kernel} with dilation {dilation} is larger than the padded input {spatial} "
-            f"(padding {padding}); the output would have size {out}"
+            f"{name}: input {tuple(shape)} is too small for kernel {kernel}: with dilation {dilation} the kernel is "
+            f"larger than the padded input (padding {padding}), which must be at least as large as its kernel; it "
+            f"would give an output of spatial size {output}"
         )
+
+
+def _check_output_size(name: str, shape: tuple, kernel: tuple, stride, padding, dilation) -> None:
+    spatial = shape[len(shape) - len(kernel) :]  # batched or not: the shape the caller gave
+    output = tuple(conv_output_size(*args) for args in zip(spatial, kernel, stride, padding, dilation))
+    check_kernel_fits(name, shape, kernel, padding, dilation, output)
 
 
 def conv2d(
@@ -292,7 +299,7 @@ def conv2d(
     an odd total puts the extra row/column at the bottom/right). PyTorch accepts 'same' only at
     stride 1, where the two agree.
     """
-    unbatched = input.ndim == 3
+    shape, unbatched = tuple(input.shape), input.ndim == 3
     if input.ndim not in (3, 4) or weight.ndim != 4:
         raise ShapeError(
             f"conv2d expects input (N, C, H, W) or (C, H, W) and weight (O, C/groups, kh, kw), "
@@ -304,7 +311,7 @@ def conv2d(
     _check_conv_args("conv2d", input.shape, weight.shape, bias, groups, stride, dilation)
     kernel = tuple(weight.shape[2:])
     padding = resolve_padding(padding, input.shape[2:], kernel, stride, dilation)
-    _check_output_size("conv2d", input.shape[2:], kernel, stride, padding, dilation)
+    _check_output_size("conv2d", shape, kernel, stride, padding, dilation)
     y = Conv2d.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
     return y.reshape(y.shape[1:]) if unbatched else y
 
@@ -327,7 +334,7 @@ def conv1d(
     (N, O, Lo) with Lo = floor((L + p_left + p_right - d (k - 1) - 1) / s) + 1. ``padding`` as in
     :func:`conv2d` ('same' gives Lo = ceil(L / s)). Runs the 2-D kernel on (N, C, 1, L): views, no copy.
     """
-    unbatched = input.ndim == 2
+    shape, unbatched = tuple(input.shape), input.ndim == 2
     if input.ndim not in (2, 3) or weight.ndim != 3:
         raise ShapeError(
             f"conv1d expects input (N, C, L) or (C, L) and weight (O, C/groups, k), "
@@ -339,7 +346,7 @@ def conv1d(
     _check_conv_args("conv1d", input.shape, weight.shape, bias, groups, stride, dilation)
     kernel = tuple(weight.shape[2:])
     (pad,) = resolve_padding(padding, input.shape[2:], kernel, stride, dilation)
-    _check_output_size("conv1d", input.shape[2:], kernel, stride, (pad,), dilation)
+    _check_output_size("conv1d", shape, kernel, stride, (pad,), dilation)
     n, c, length = input.shape
     y = Conv2d.apply(
         input.reshape(n, c, 1, length),

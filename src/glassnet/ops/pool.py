@@ -24,7 +24,7 @@ from ..autograd import Function, is_grad_enabled
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import Tensor
-from .conv import _tuple
+from .conv import _tuple, check_kernel_fits
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -339,11 +339,7 @@ def _batched(input: Tensor, run) -> Tensor:
 
 def _check_pool_output(name: str, input: Tensor, kernel, stride, padding, dilation, ceil_mode) -> None:
     out = tuple(pool_output_size(*args, ceil_mode) for args in zip(input.shape[-2:], kernel, stride, padding, dilation))
-    if min(out) < 1:
-        raise ShapeError(
-            f"{name}: input {tuple(input.shape)} is too small for kernel {kernel} (dilation {dilation}, "
-            f"padding {padding}): the output would have size {out}"
-        )
+    check_kernel_fits(name, input.shape, kernel, padding, dilation, out)
 
 
 def max_pool2d(

@@ -53,6 +53,8 @@ def test_help_exits_0_and_prints_usage(capsys, command):
         (["lab", "--jobs", "0"], "glassnet lab", "argument --jobs: must be at least 1, got 0"),
         (["lab", "--jobs", "2.5"], "glassnet lab", "argument --jobs: invalid int value: '2.5'"),
         (["lab", "--out"], "glassnet lab", "argument --out: expected one argument"),
+        (["lab", "--replicates", "0"], "glassnet lab", "argument --replicates: must be at least 1, got 0"),
+        (["lab", "--scheduler"], "glassnet lab", "argument --scheduler: expected one argument"),
         (["lab", "q01", "q99"], "glassnet lab", "argument QID: unknown question id 'q99'; see glassnet lab --list"),
         (["demo", "--epochs", "0"], "glassnet demo", "argument --epochs: must be at least 1, got 0"),
         (["demo", "--seed", "1e3"], "glassnet demo", "argument --seed: invalid int value: '1e3'"),
@@ -67,6 +69,15 @@ def test_wrong_arguments_exit_2_with_a_usage_line(capsys, argv, usage, problem):
     assert captured.out == ""
     assert captured.err.startswith(f"usage: {usage} [-h]")
     assert f"{usage}: error: {problem}" in captured.err
+
+
+def test_the_lab_uses_every_core_unless_told(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(glassnet.lab.runner, "run_lab", lambda ids, **kwargs: calls.append(kwargs) or [])
+    main(["lab", "q10", "--out", str(tmp_path / "a")])
+    main(["lab", "q10", "--jobs", "1", "--replicates", "3", "--out", str(tmp_path / "b")])
+    assert calls[0]["jobs"] == glassnet.lab.runner.default_jobs() and calls[0]["replicates"] == 1
+    assert calls[1]["jobs"] == 1 and calls[1]["replicates"] == 3 and calls[1]["scheduler"] is None
 
 
 def test_the_console_script_exits_2_with_a_usage_line():

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from glassnet.lab.report import write_report
-from glassnet.lab.runner import run_experiment
+from glassnet.lab.runner import combine, run_experiment
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -36,7 +36,7 @@ def _browser():
 
 def test_every_figure_loads_in_headless_chromium(tmp_path):
     browser = _browser()
-    paths = write_report([run_experiment("q10", quick=True)], tmp_path / "report")
+    paths = write_report([combine([run_experiment("q10", quick=True)])], tmp_path / "report")
     page = paths["html"].read_text().replace("</body>", PROBE + "</body>")
     probe_page = tmp_path / "probe.html"
     probe_page.write_text(page)

@@ -33,31 +33,39 @@ def _lab(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"glassnet lab: cannot write the report to {out_dir}: {error.strerror or error}", file=sys.stderr)
         return 2
-    from .lab.report import write_report
-    from .lab.runner import run_lab
+    from .lab.report import RunInfo, write_report
+    from .lab.runner import default_jobs, run_lab
 
     ids = args.ids or all_ids()
     start = time.perf_counter()
-    outcomes = run_lab(ids, seed=args.seed, quick=args.quick, jobs=args.jobs, on_done=_progress(len(ids)))
-    paths = write_report(outcomes, out_dir)
-    failed = [o.id for o in outcomes if o.error]
-    print(f"{len(ids)} experiments in {time.perf_counter() - start:.1f} s; report: {paths['html']}")
+    findings = run_lab(
+        ids,
+        seed=args.seed,
+        quick=args.quick,
+        replicates=args.replicates,
+        jobs=args.jobs or default_jobs(),
+        scheduler=args.scheduler,
+        on_done=_progress(len(ids) * args.replicates),
+    )
+    seconds = time.perf_counter() - start
+    command = " ".join(["glassnet", "lab", *args.argv])
+    info = RunInfo(command=command, seed=args.seed, replicates=args.replicates, quick=args.quick, seconds=seconds)
+    paths = write_report(findings, out_dir, info=info)
+    failed = [f.id for f in findings if f.error]
+    print(f"{len(ids)} experiments x {args.replicates} seed block(s) in {seconds:.1f} s; report: {paths['html']}")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
 
 
 def _progress(total: int):
-    """A callback that prints which experiment starts and how long each took, one line each."""
+    """A callback that prints each finished task (experiment and seed block) and its verdicts, one line each."""
     done = []
 
-    def on_done(outcome, exp_id):
-        if outcome is None:
-            print(f"[{len(done) + 1}/{total}] {exp_id} running...", flush=True)
-            return
-        done.append(exp_id)
+    def on_done(outcome):
         from .lab.runner import summary_line
 
+        done.append(outcome.id)
         print(f"[{len(done)}/{total}] {summary_line(outcome)}", flush=True)
 
     return on_done
@@ -136,7 +144,24 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--seed", type=_int_at_least(0), default=0, help="base seed (default 0)")
     lab.add_argument("--out", default="lab-report", help="output folder (default ./lab-report)")
     lab.add_argument(
-        "--jobs", type=_int_at_least(1), default=1, help="experiments run in parallel processes (default 1)"
+        "--replicates",
+        type=_int_at_least(1),
+        default=1,
+        metavar="K",
+        help="run every experiment on K disjoint seed blocks (seed, seed+1, ...) and combine their verdicts: "
+        "the common one, or 'unstable' (default 1)",
+    )
+    lab.add_argument(
+        "--jobs",
+        type=_int_at_least(1),
+        default=None,
+        help="experiments run side by side in local processes (default: the number of cores)",
+    )
+    lab.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="send the experiments to a running dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of "
+        'local processes; needs pip install -e ".[cluster]"',
     )
     lab.set_defaults(run=_lab)
 
@@ -156,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; wrong arguments exit with status 2 and a usage line (argparse's convention)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv[1:]  # what followed the subcommand, for the report's header
     return args.run(args)
 
 

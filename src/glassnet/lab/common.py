@@ -30,7 +30,9 @@ def digits_split(seed: int = 0, n_train: int | None = None):
     """The lab's standard digits split: stratified 1,200 train / 597 test (seed 0), pixels / 16.
 
     ``n_train`` keeps only that many training images (stratified), for small-data experiments.
-    The test set is the same 597 images whatever ``seed`` is; ``seed`` picks the training subset.
+    The test set is the same 597 images whatever ``seed`` is; ``seed`` picks the training subset. Because
+    the test items are fixed, an accuracy's interval must add their sampling error: score per item with
+    :func:`correct` and summarise with ``over_items``.
     """
     from ..data import load_digits, train_test_split
 
@@ -124,6 +126,12 @@ def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def correct(model: nn.Module, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per test item, 1.0 where the model's argmax is ``y``: what :func:`~glassnet.lab.framework.over_items`
+    needs to add test-item sampling error to an accuracy (or to a paired accuracy difference)."""
+    return (predict(model, x).argmax(axis=1) == y).astype(np.float64)
+
+
 def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     """Fraction of ``x`` classified as ``y`` (argmax of the outputs)."""
-    return float((predict(model, x).argmax(axis=1) == y).mean())
+    return float(correct(model, x, y).mean())

@@ -1,9 +1,12 @@
-"""What an experiment is: claims with verdict rules, a context, measured results, statistics.
+"""What an experiment is: claims with gates and verdict rules, a context, measured results.
 
-A verdict is never typed in. Each :class:`Claim` carries a rule; the runner applies the rule to
-the metrics an experiment measured. Rules are small declarative objects, so the report can
-print them and the tests can drive each one to every outcome with synthetic metrics
-(:meth:`Rule.examples`).
+A verdict is never typed in. Each :class:`Claim` carries a rule, and may carry gates; the runner
+applies them to the metrics an experiment measured. Gates come first: when a precondition of the claim
+fails (a positive control did not learn, a manipulation changed nothing) the verdict is
+``inconclusive``, whatever the rule would say. Rules judge 95% intervals, never means alone: a verdict
+other than ``inconclusive`` needs the whole interval on one side of the rule's bar, so one seed (which
+has no interval) can never support or refute a claim. Rules are small declarative objects, so the report
+prints them and the tests drive each one to every outcome with synthetic metrics (:meth:`Rule.examples`).
 """
 
 from __future__ import annotations
@@ -16,151 +19,147 @@ from pathlib import Path
 
 import numpy as np
 
+from .stats import (
+    Estimate,
+    Proportion,
+    estimate,
+    estimate_of,
+    fmt,
+    interval,
+    over_items,
+    paired_difference,
+    proportion,
+    show,
+    value_of,
+)
+
 
 class Verdict(str, Enum):
-    """How the measurements bear on a claim."""
+    """How the measurements bear on a claim; ``inconclusive`` when they cannot tell (with the reason)."""
 
     SUPPORTED = "supported"
     PARTLY = "partly supported"
     NOT_SUPPORTED = "not supported"
     REFUTED = "refuted"
+    INCONCLUSIVE = "inconclusive"
 
 
-# ------------------------------------------------------------------------------ statistics
-# Two-sided 95% Student t quantiles for small samples (df = n - 1), beyond which 1.96 is close.
-_T95 = {
-    1: 12.706,
-    2: 4.303,
-    3: 3.182,
-    4: 2.776,
-    5: 2.571,
-    6: 2.447,
-    7: 2.365,
-    8: 2.306,
-    9: 2.262,
-    10: 2.228,
-    11: 2.201,
-    12: 2.179,
-    13: 2.160,
-    14: 2.145,
-    15: 2.131,
-    19: 2.093,
-    24: 2.064,
-    29: 2.045,
-}
+# The decided verdicts in order, from the claim's worst case to its best: two verdicts two or more
+# steps apart are opposite (supported vs not supported or refuted; partly vs refuted).
+SCALE = (Verdict.REFUTED, Verdict.NOT_SUPPORTED, Verdict.PARTLY, Verdict.SUPPORTED)
 
 
-def _t95(df: int) -> float:
-    if df in _T95:
-        return _T95[df]
-    below = [d for d in _T95 if d < df]
-    return _T95[max(below)] if df < 30 else 1.96
+@dataclass(frozen=True)
+class Judgement:
+    """A verdict and why: the reason is required for ``inconclusive`` and optional otherwise."""
+
+    verdict: Verdict
+    reason: str = ""
 
 
-@dataclass
-class Estimate:
-    """A quantity measured once per seed: its values, their mean, spread and a 95% confidence interval."""
-
-    values: list
-    seeds: list
-
-    @property
-    def n(self) -> int:
-        return len(self.values)
-
-    @property
-    def mean(self) -> float:
-        return float(np.mean(self.values))
-
-    @property
-    def sd(self) -> float:
-        return float(np.std(self.values, ddof=1)) if self.n > 1 else 0.0
-
-    @property
-    def ci(self) -> tuple[float, float]:
-        """Mean ± t(0.975, n-1) sd / sqrt(n); a single value gives a zero-width interval."""
-        if self.n < 2:
-            return self.mean, self.mean
-        half = _t95(self.n - 1) * self.sd / math.sqrt(self.n)
-        return self.mean - half, self.mean + half
-
-    def to_dict(self) -> dict:
-        low, high = self.ci
-        return {
-            "mean": self.mean,
-            "sd": self.sd,
-            "ci95": [low, high],
-            "values": list(self.values),
-            "seeds": list(self.seeds),
-        }
-
-    def __str__(self) -> str:
-        low, high = self.ci
-        return f"{_fmt(self.mean)} (95% CI {_fmt(low)} to {_fmt(high)}, n={self.n})"
+def inconclusive(reason: str) -> Judgement:
+    """The measurements could not tell, for ``reason`` (printed in the report)."""
+    return Judgement(Verdict.INCONCLUSIVE, reason)
 
 
-def estimate(values, seeds) -> Estimate:
-    """Wrap per-seed values as an :class:`Estimate`."""
-    return Estimate([float(v) for v in values], [int(s) for s in seeds])
+def low(metric) -> float:
+    """The lower end of a metric's 95% interval (-inf for one seed): what a rule may rely on from below."""
+    return interval(metric)[0]
 
 
-def estimate_of(*values) -> Estimate:
-    """An Estimate over seeds 0, 1, 2, ...: how rules' examples state made-up per-seed metrics."""
-    return estimate(values, range(len(values)))
+def high(metric) -> float:
+    """The upper end of a metric's 95% interval (+inf for one seed)."""
+    return interval(metric)[1]
 
 
-def paired_difference(a: Estimate, b: Estimate) -> Estimate:
-    """a - b seed by seed (the seeds must match): the paired design cancels seed-to-seed noise."""
-    if a.seeds != b.seeds:
-        raise ValueError(f"paired difference needs the same seeds, got {a.seeds} and {b.seeds}")
-    return Estimate([x - y for x, y in zip(a.values, b.values)], list(a.seeds))
+def _span(name: str, metric) -> str:
+    if isinstance(metric, Estimate) and not metric.bounded:
+        return f"{name}: one seed, no interval"
+    lo, hi = interval(metric)
+    return f"{name}: 95% CI {fmt(lo)} to {fmt(hi)}"
 
 
-def _fmt(x) -> str:
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, (int, np.integer)):
-        return f"{int(x):,}"
-    x = float(x)
-    if x == 0 or 1e-3 <= abs(x) < 1e5:
-        return f"{x:.4g}"
-    return f"{x:.3g}"
-
-
-def value_of(metric):
-    """The number a rule compares: an Estimate's mean, or the value itself."""
-    return metric.mean if isinstance(metric, Estimate) else float(metric)
+def undecided(metrics: dict, *names: str, because: str = "") -> Judgement:
+    """``inconclusive``, naming the intervals that did not decide (and ``because``, when given)."""
+    spans = "; ".join(_span(n, metrics[n]) for n in names)
+    return inconclusive(f"{because}: {spans}" if because else f"the intervals do not decide: {spans}")
 
 
 # ------------------------------------------------------------------------------ rules
 class Rule:
-    """Turns metrics into a verdict, says how in words, and gives a synthetic case for each outcome."""
+    """Turns metrics into a judgement, says how in words, and gives a synthetic case for each outcome."""
 
-    def verdict(self, metrics: dict) -> Verdict:  # pragma: no cover - abstract
+    def judge(self, metrics: dict) -> Judgement:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def verdict(self, metrics: dict) -> Verdict:
+        return self.judge(metrics).verdict
 
     def describe(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def measured(self, metrics: dict) -> str:
-        """The numbers the rule looked at, for the report."""
-        return "; ".join(f"{name} = {_show(metrics[name])}" for name in self.metric_names())
-
     def metric_names(self) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def measured(self, metrics: dict) -> str:
+        """The numbers the rule looked at, for the report."""
+        return "; ".join(f"{name} = {show(metrics[name])}" for name in self.metric_names())
 
     def examples(self) -> dict:
         """Synthetic metrics that drive this rule to each outcome (used by the tests)."""
         raise NotImplementedError  # pragma: no cover - abstract
 
 
-def _show(metric) -> str:
-    return str(metric) if isinstance(metric, Estimate) else _fmt(metric)
+def _one_seed(value: float) -> Estimate:
+    return estimate([value], [0])
+
+
+def lies_above(metric, bar: float) -> bool | None:
+    """Whether the metric's whole 95% interval lies at or above ``bar`` (True), wholly below it (False), or
+    straddles it (None): the three-valued test custom rules are written with."""
+    lo, hi = interval(metric)
+    if lo >= bar:
+        return True
+    if hi < bar:
+        return False
+    return None
+
+
+def lies_below(metric, bar: float) -> bool | None:
+    """Whether the metric's whole 95% interval lies at or below ``bar`` (True), wholly above it (False), or
+    straddles it (None)."""
+    lo, hi = interval(metric)
+    if hi <= bar:
+        return True
+    if lo > bar:
+        return False
+    return None
+
+
+def _banded(name: str, metric, cuts: tuple, sign: int) -> Judgement:
+    """The band that the whole interval of ``sign * metric`` lies in, of those above ``cuts`` (the supported,
+    partly and not-supported cut-offs, best first; below the last is refuted); inconclusive when the
+    interval crosses a cut-off.
+
+    Strict at every cut-off, the supported one included, so that a wider interval (fewer seeds, quick mode)
+    can only keep the verdict of a narrower one or become inconclusive, never move to a neighbouring band.
+    """
+    lo, hi = sorted(sign * x for x in interval(metric))
+    edges = [sign * c for c in cuts]  # descending
+    bands = zip([*edges, -math.inf], [math.inf, *edges], SCALE[::-1])
+    for bottom, top, verdict in bands:
+        if bottom <= lo and hi < top:
+            return Judgement(verdict)
+    crossed = [fmt(c) for c, edge in zip(cuts, edges) if lo < edge <= hi]
+    return inconclusive(f"{_span(name, metric)} crosses {' and '.join(crossed)}" if crossed else _span(name, metric))
 
 
 @dataclass(frozen=True)
 class AtLeast(Rule):
-    """Higher supports the claim: >= supported, >= partly, < refuted_below is refuted, else not supported."""
+    """Higher supports the claim; the whole 95% interval must lie in a band for its verdict.
+
+    Bands: >= ``supported``; >= ``partly``; >= ``refuted_below`` (not supported); below it, refuted.
+    """
 
     metric: str
     supported: float
@@ -172,19 +171,15 @@ class AtLeast(Rule):
         if not self.supported >= self.partly >= self.refuted_below:
             raise ValueError(f"AtLeast({self.metric}): need supported >= partly >= refuted_below")
 
-    def verdict(self, metrics):
-        v = value_of(metrics[self.metric])
-        if v >= self.supported:
-            return Verdict.SUPPORTED
-        if v >= self.partly:
-            return Verdict.PARTLY
-        return Verdict.REFUTED if v < self.refuted_below else Verdict.NOT_SUPPORTED
+    def judge(self, metrics):
+        return _banded(self.metric, metrics[self.metric], (self.supported, self.partly, self.refuted_below), +1)
 
     def describe(self):
         u = self.unit
         return (
-            f"{self.metric}: supported if >= {_fmt(self.supported)}{u}, partly if >= {_fmt(self.partly)}{u}, "
-            f"refuted if < {_fmt(self.refuted_below)}{u}, otherwise not supported"
+            f"{self.metric}, judged by its whole 95% interval: supported if it lies >= {fmt(self.supported)}{u}; "
+            f"partly if >= {fmt(self.partly)}{u}; refuted if below {fmt(self.refuted_below)}{u}; "
+            "not supported if in between; inconclusive if it crosses one of these bars"
         )
 
     def metric_names(self):
@@ -197,12 +192,17 @@ class AtLeast(Rule):
             cases[Verdict.PARTLY] = (self.partly + self.supported) / 2
         if self.refuted_below < self.partly:
             cases[Verdict.NOT_SUPPORTED] = (self.refuted_below + self.partly) / 2
-        return {v: {self.metric: x} for v, x in cases.items()}
+        cases = {v: {self.metric: x} for v, x in cases.items()}
+        cases[Verdict.INCONCLUSIVE] = {self.metric: _one_seed(self.supported + gap)}
+        return cases
 
 
 @dataclass(frozen=True)
 class AtMost(Rule):
-    """Lower supports the claim: <= supported, <= partly, > refuted_above is refuted, else not supported."""
+    """Lower supports the claim; the whole 95% interval must lie in a band for its verdict.
+
+    Bands: <= ``supported``; <= ``partly``; <= ``refuted_above`` (not supported); above it, refuted.
+    """
 
     metric: str
     supported: float
@@ -214,19 +214,15 @@ class AtMost(Rule):
         if not self.supported <= self.partly <= self.refuted_above:
             raise ValueError(f"AtMost({self.metric}): need supported <= partly <= refuted_above")
 
-    def verdict(self, metrics):
-        v = value_of(metrics[self.metric])
-        if v <= self.supported:
-            return Verdict.SUPPORTED
-        if v <= self.partly:
-            return Verdict.PARTLY
-        return Verdict.REFUTED if v > self.refuted_above else Verdict.NOT_SUPPORTED
+    def judge(self, metrics):
+        return _banded(self.metric, metrics[self.metric], (self.supported, self.partly, self.refuted_above), -1)
 
     def describe(self):
         u = self.unit
         return (
-            f"{self.metric}: supported if <= {_fmt(self.supported)}{u}, partly if <= {_fmt(self.partly)}{u}, "
-            f"refuted if > {_fmt(self.refuted_above)}{u}, otherwise not supported"
+            f"{self.metric}, judged by its whole 95% interval: supported if it lies <= {fmt(self.supported)}{u}; "
+            f"partly if <= {fmt(self.partly)}{u}; refuted if above {fmt(self.refuted_above)}{u}; "
+            "not supported if in between; inconclusive if it crosses one of these bars"
         )
 
     def metric_names(self):
@@ -239,68 +235,195 @@ class AtMost(Rule):
             cases[Verdict.PARTLY] = (self.partly + self.supported) / 2
         if self.refuted_above > self.partly:
             cases[Verdict.NOT_SUPPORTED] = (self.refuted_above + self.partly) / 2
-        return {v: {self.metric: x} for v, x in cases.items()}
+        cases = {v: {self.metric: x} for v, x in cases.items()}
+        cases[Verdict.INCONCLUSIVE] = {self.metric: _one_seed(self.supported - gap)}
+        return cases
 
 
 @dataclass(frozen=True)
 class Effect(Rule):
-    """A paired difference predicted to have sign ``sign`` (+1 or -1), judged by its 95% CI.
+    """A difference predicted to have sign ``sign`` (+1 or -1) and size at least ``min_effect``.
 
-    supported: the CI excludes 0 on the predicted side and |mean| >= min_effect;
-    partly: the mean is on the predicted side, but the CI touches 0 or the effect is small;
-    refuted: the CI excludes 0 on the other side; not supported: otherwise.
+    With x = sign * metric and its 95% interval [lo, hi]: supported if lo >= min_effect (the whole interval
+    clears the bar); partly if 0 < lo and hi < min_effect (real, but smaller than the claim needs); refuted
+    if hi < 0 (the effect goes the other way); not supported if the interval spans 0 within ±min_effect (no
+    effect worth the name); otherwise inconclusive: the interval crosses min_effect, or spans 0 and reaches
+    beyond ±min_effect.
     """
 
     metric: str
-    sign: int = 1
-    min_effect: float = 0.0
+    sign: int
+    min_effect: float
     unit: str = ""
 
-    def verdict(self, metrics):
-        e = metrics[self.metric]
-        low, high = e.ci if isinstance(e, Estimate) else (float(e), float(e))
-        mean = value_of(e)
-        s = self.sign
-        low, high, mean = (low, high, mean) if s > 0 else (-high, -low, -mean)
-        if low > 0 and mean >= self.min_effect:
-            return Verdict.SUPPORTED
-        if mean > 0:
-            return Verdict.PARTLY
-        return Verdict.REFUTED if high < 0 else Verdict.NOT_SUPPORTED
+    def __post_init__(self):
+        if self.sign not in (1, -1) or not self.min_effect > 0:
+            raise ValueError(
+                f"Effect({self.metric}): sign must be +1 or -1 and min_effect > 0 (the smallest effect that matters)"
+            )
+
+    def judge(self, metrics):
+        metric, m = metrics[self.metric], self.min_effect
+        lo, hi = (self.sign * x for x in interval(metric))
+        lo, hi = min(lo, hi), max(lo, hi)
+        if lo >= m:
+            return Judgement(Verdict.SUPPORTED)
+        if hi < 0:
+            return Judgement(Verdict.REFUTED)
+        if lo > 0 and hi < m:
+            return Judgement(Verdict.PARTLY, f"{_span(self.metric, metric)}: real, but below {fmt(m)}{self.unit}")
+        if lo > -m and hi < m:
+            return Judgement(Verdict.NOT_SUPPORTED, f"{_span(self.metric, metric)} lies within ±{fmt(m)}{self.unit}")
+        if not math.isfinite(lo):
+            return inconclusive(_span(self.metric, metric))
+        if lo > 0:
+            return inconclusive(
+                f"{_span(self.metric, metric)}: real, but crosses the minimum effect {fmt(m)}{self.unit}"
+            )
+        return inconclusive(f"{_span(self.metric, metric)} spans 0 and reaches beyond ±{fmt(m)}{self.unit}")
 
     def describe(self):
         side = "> 0" if self.sign > 0 else "< 0"
-        small = f" and |mean| >= {_fmt(self.min_effect)}{self.unit}" if self.min_effect else ""
+        u, m = self.unit, fmt(self.min_effect)
+        bar = f"{'>=' if self.sign > 0 else '<='} {'' if self.sign > 0 else '-'}{m}{u}"
         return (
-            f"{self.metric} (paired difference): supported if its 95% CI lies {side}{small}; partly if only "
-            f"the mean does; refuted if the CI lies on the other side; otherwise not supported"
+            f"{self.metric}, predicted {side} by at least {m}{u}, judged by its whole 95% interval: supported if it "
+            f"lies {bar}; partly if it lies between 0 and {'' if self.sign > 0 else '-'}{m}{u} (real but small); "
+            f"refuted if it lies on the other side of 0; not supported if it spans 0 within ±{m}{u}; otherwise "
+            "inconclusive"
         )
 
     def metric_names(self):
         return [self.metric]
 
     def examples(self):
-        s, big = self.sign, max(2 * self.min_effect, 1.0)
-        seeds = [0, 1, 2]
+        s, m = self.sign, self.min_effect
+
+        def case(*values):
+            return {self.metric: estimate_of(*(s * m * v for v in values))}
+
         return {
-            Verdict.SUPPORTED: {self.metric: estimate([s * big, s * big * 1.1, s * big * 0.9], seeds)},
-            Verdict.PARTLY: {self.metric: estimate([s * big, -s * big * 0.5, s * big * 0.4], seeds)},
-            Verdict.NOT_SUPPORTED: {self.metric: estimate([-s * big, s * big * 0.5, -s * big * 0.4], seeds)},
-            Verdict.REFUTED: {self.metric: estimate([-s * big, -s * big * 1.1, -s * big * 0.9], seeds)},
+            Verdict.SUPPORTED: case(2.0, 2.2, 1.8),
+            Verdict.PARTLY: case(0.5, 0.52, 0.48),
+            Verdict.NOT_SUPPORTED: case(0.01, -0.01, 0.0),
+            Verdict.REFUTED: case(-2.0, -2.2, -1.8),
+            Verdict.INCONCLUSIVE: case(2.0, -1.0, 0.8),
+        }
+
+
+# How conjunctions combine: the claim fails if any part fails, cannot tell if any part cannot.
+_WEAKEST = (Verdict.REFUTED, Verdict.NOT_SUPPORTED, Verdict.INCONCLUSIVE, Verdict.PARTLY, Verdict.SUPPORTED)
+
+
+def weakest(*judgements: Judgement) -> Judgement:
+    """The verdict of a claim that needs all of its parts: its weakest part (refuted before not supported
+    before inconclusive before partly), with that part's reason."""
+    return min(judgements, key=lambda j: _WEAKEST.index(j.verdict))
+
+
+@dataclass(frozen=True)
+class AllOf(Rule):
+    """A claim that needs every part to hold: the weakest of its parts' verdicts (see :func:`weakest`)."""
+
+    parts: tuple
+
+    def judge(self, metrics):
+        return weakest(*(part.judge(metrics) for part in self.parts))
+
+    def describe(self):
+        return "all of: " + "; ".join(f"({k}) {p.describe()}" for k, p in enumerate(self.parts, 1))
+
+    def metric_names(self):
+        return list(dict.fromkeys(n for p in self.parts for n in p.metric_names()))
+
+    def examples(self):
+        base = {}
+        for part in self.parts:
+            base.update(part.examples()[Verdict.SUPPORTED])
+        cases = {}
+        for part in self.parts:
+            for verdict, metrics in part.examples().items():
+                cases.setdefault(verdict, {**base, **metrics})
+        return cases
+
+
+_AHEAD = (Verdict.SUPPORTED, Verdict.PARTLY)
+
+
+@dataclass(frozen=True)
+class Corroboration(Rule):
+    """A claim tested several ways, each part a rule: supported if every part is ahead (supported or partly);
+    partly if some are ahead and every other part has decided against; refuted if every part is refuted;
+    not supported if none is ahead and all have decided; otherwise (a part cannot tell) inconclusive.
+
+    Unlike :class:`AllOf`, one test that fails leaves the claim partly true rather than false.
+    """
+
+    parts: tuple
+
+    def judge(self, metrics):
+        judged = [part.judge(metrics) for part in self.parts]
+        verdicts = [j.verdict for j in judged]
+        if all(v in _AHEAD for v in verdicts):
+            return Judgement(Verdict.SUPPORTED)
+        if all(v is Verdict.REFUTED for v in verdicts):
+            return Judgement(Verdict.REFUTED)
+        undecided_parts = [j for j in judged if j.verdict is Verdict.INCONCLUSIVE]
+        if undecided_parts:
+            return inconclusive("; ".join(j.reason for j in undecided_parts))
+        if any(v in _AHEAD for v in verdicts):
+            behind = [p.metric_names()[0] for p, v in zip(self.parts, verdicts) if v not in _AHEAD]
+            return Judgement(Verdict.PARTLY, f"not ahead on {', '.join(behind)}")
+        return Judgement(Verdict.NOT_SUPPORTED)
+
+    def describe(self):
+        tests = "; ".join(f"({k}) {p.describe()}" for k, p in enumerate(self.parts, 1))
+        return (
+            f"tested {len(self.parts)} ways: {tests}. Supported if every test is ahead (supported or partly); partly "
+            "if some are and the others decide against; refuted if all are refuted; not supported if none is "
+            "ahead; inconclusive while a test cannot tell"
+        )
+
+    def metric_names(self):
+        return list(dict.fromkeys(n for p in self.parts for n in p.metric_names()))
+
+    def examples(self):
+        cases = [p.examples() for p in self.parts]
+
+        def merged(*per_part):
+            return {k: v for case in per_part for k, v in case.items()}
+
+        against = [c.get(Verdict.NOT_SUPPORTED, c[Verdict.REFUTED]) for c in cases]
+        return {
+            Verdict.SUPPORTED: merged(*(c[Verdict.SUPPORTED] for c in cases)),
+            Verdict.PARTLY: merged(cases[0][Verdict.SUPPORTED], *against[1:]),
+            Verdict.NOT_SUPPORTED: merged(*against),
+            Verdict.REFUTED: merged(*(c[Verdict.REFUTED] for c in cases)),
+            Verdict.INCONCLUSIVE: merged(cases[0][Verdict.INCONCLUSIVE], *(c[Verdict.SUPPORTED] for c in cases[1:])),
         }
 
 
 @dataclass(frozen=True)
 class Custom(Rule):
-    """A rule written as a function, with its description and one synthetic case per outcome it can give."""
+    """A rule written as a function, with its description and one synthetic case per outcome it can give.
 
-    fn: Callable[[dict], Verdict]
+    ``fn`` returns a :class:`Judgement` (or a bare :class:`Verdict` when no reason is needed). Write it with
+    :func:`low` and :func:`high` of the metrics' intervals, never their means, so that one seed or a wide
+    interval falls through to :func:`undecided`.
+    """
+
+    fn: Callable[[dict], Judgement | Verdict]
     text: str
     metrics_used: tuple
     cases: dict = field(default_factory=dict)
 
-    def verdict(self, metrics):
-        return self.fn(metrics)
+    def judge(self, metrics):
+        result = self.fn(metrics)
+        if isinstance(result, Judgement):
+            return result
+        if result is Verdict.INCONCLUSIVE:
+            return undecided(metrics, *self.metrics_used)
+        return Judgement(Verdict(result))
 
     def describe(self):
         return self.text
@@ -312,14 +435,95 @@ class Custom(Rule):
         return dict(self.cases)
 
 
+# ------------------------------------------------------------------------------ gates
+@dataclass(frozen=True)
+class Gate:
+    """A precondition of a claim's verdict: a positive control worked, a model learned, a manipulation
+    changed what it was meant to change. If it fails, the claim is inconclusive, never refuted.
+
+    The gate reads the metric's mean (``every_seed=True``: its worst seed) against ``at_least`` and/or
+    ``at_most``. ``what`` says in words what passing means ("the LSTM solved the adding problem").
+    """
+
+    metric: str
+    what: str
+    at_least: float | None = None
+    at_most: float | None = None
+    kind: str = "positive control"
+    every_seed: bool = False
+
+    def __post_init__(self):
+        if self.at_least is None and self.at_most is None:
+            raise ValueError(f"Gate({self.metric}): give at_least, at_most or both")
+
+    def failure(self, metrics: dict) -> str | None:
+        """None if the gate passes, else the reason the claim cannot be judged."""
+        metric = metrics[self.metric]
+        values = metric.values if isinstance(metric, Estimate) else [float(metric)]
+        lowest = min(values) if self.every_seed else value_of(metric)
+        highest = max(values) if self.every_seed else value_of(metric)
+        name = f"{self.metric} worst seed" if self.every_seed and len(values) > 1 else self.metric
+        if self.at_least is not None and not lowest >= self.at_least:
+            return f"{self.kind} failed ({self.what}): {name} = {fmt(lowest)}, needs >= {fmt(self.at_least)}"
+        if self.at_most is not None and not highest <= self.at_most:
+            return f"{self.kind} failed ({self.what}): {name} = {fmt(highest)}, needs <= {fmt(self.at_most)}"
+        return None
+
+    def describe(self) -> str:
+        bounds = " and ".join(
+            f"{op} {fmt(x)}" for op, x in ((">=", self.at_least), ("<=", self.at_most)) if x is not None
+        )
+        per = "on every seed" if self.every_seed else "on average"
+        return f"{self.kind}: {self.what} ({self.metric} {bounds} {per})"
+
+    def passing(self) -> dict:
+        """Synthetic metrics that pass this gate (for the rule tests)."""
+        if self.at_least is not None:
+            return {self.metric: self.at_least + (abs(self.at_least) + 1.0 if self.at_most is None else 0.0)}
+        return {self.metric: self.at_most - abs(self.at_most) - 1.0}
+
+    def failing(self) -> dict:
+        """Synthetic metrics that fail this gate."""
+        if self.at_least is not None:
+            return {self.metric: self.at_least - abs(self.at_least) - 1.0}
+        return {self.metric: self.at_most + abs(self.at_most) + 1.0}
+
+
 # ------------------------------------------------------------------------------ experiments
 @dataclass(frozen=True)
 class Claim:
-    """One statement a textbook answer makes, in our words, and the rule that judges it."""
+    """One statement a textbook answer makes, in our words, the rule that judges it and the gates that must
+    pass before the rule may speak."""
 
     key: str
     text: str
     rule: Rule
+    gates: tuple = ()
+
+    def judge(self, metrics: dict) -> Judgement:
+        for gate in self.gates:
+            reason = gate.failure(metrics)
+            if reason:
+                return inconclusive(reason)
+        return self.rule.judge(metrics)
+
+    def describe(self) -> str:
+        if not self.gates:
+            return self.rule.describe()
+        return self.rule.describe() + ". Judged only if: " + "; ".join(g.describe() for g in self.gates)
+
+    def metric_names(self) -> list[str]:
+        return list(dict.fromkeys([*self.rule.metric_names(), *(g.metric for g in self.gates)]))
+
+    def measured(self, metrics: dict) -> str:
+        return "; ".join(f"{name} = {show(metrics[name])}" for name in self.metric_names())
+
+    def examples(self) -> dict:
+        """The rule's examples, with every gate passing (unless the example sets the gate's metric itself)."""
+        passing = {}
+        for gate in self.gates:
+            passing.update(gate.passing())
+        return {verdict: {**passing, **metrics} for verdict, metrics in self.rule.examples().items()}
 
 
 @dataclass
@@ -331,7 +535,7 @@ class Table:
     rows: list = field(default_factory=list)
 
     def add(self, *row) -> None:
-        self.rows.append([_fmt(v) if isinstance(v, (int, float, np.number)) else str(v) for v in row])
+        self.rows.append([fmt(v) if isinstance(v, (int, float, np.number)) else str(v) for v in row])
 
 
 @dataclass
@@ -344,17 +548,28 @@ class Result:
     notes: list = field(default_factory=list)
 
 
+SEED_BLOCK = 1000  # seed block b runs seeds b*1000, b*1000 + 1, ...: blocks never share a seed
+
+
 @dataclass
 class Context:
-    """How an experiment should run: the base seed, quick mode (for CI), where to write files."""
+    """How an experiment should run: its seed block, quick mode, where to write files.
+
+    ``seed`` names a block of seeds, so that replicates (blocks seed, seed + 1, ...) and runs at different
+    ``--seed`` values are disjoint: block 0 is seeds 0-999, block 1 is 1000-1999, ...
+    """
 
     seed: int = 0
     quick: bool = False
     out_dir: Path | None = None
 
     def seeds(self, full: int = 5, quick: int = 2) -> list[int]:
-        """Consecutive seeds starting at the base seed: ``quick`` of them in quick mode, else ``full``."""
-        return list(range(self.seed, self.seed + (quick if self.quick else full)))
+        """The block's first ``full`` seeds (``quick`` of them in quick mode)."""
+        n = quick if self.quick else full
+        if not 0 < n <= SEED_BLOCK:
+            raise ValueError(f"seeds: need 1 to {SEED_BLOCK} seeds per block, got {n}")
+        first = self.seed * SEED_BLOCK
+        return list(range(first, first + n))
 
     def pick(self, full, quick):
         """``quick`` in quick mode, else ``full`` (sizes, epochs, grids)."""
@@ -375,3 +590,39 @@ class Experiment:
     data: str
     references: tuple
     run: Callable[[Context], Result]
+
+
+__all__ = [
+    "SCALE",
+    "SEED_BLOCK",
+    "AllOf",
+    "AtLeast",
+    "AtMost",
+    "Claim",
+    "Context",
+    "Corroboration",
+    "Custom",
+    "Effect",
+    "Estimate",
+    "Experiment",
+    "Gate",
+    "Judgement",
+    "Proportion",
+    "Result",
+    "Rule",
+    "Table",
+    "Verdict",
+    "estimate",
+    "estimate_of",
+    "high",
+    "inconclusive",
+    "lies_above",
+    "lies_below",
+    "low",
+    "over_items",
+    "paired_difference",
+    "proportion",
+    "undecided",
+    "value_of",
+    "weakest",
+]

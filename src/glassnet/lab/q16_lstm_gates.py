@@ -7,12 +7,17 @@ held now"; everywhere else the output must be 0. Three experiments on it:
 1. intervention: in a trained LSTM, replace one gate by its average value (per unit), so that it still
    passes the same amount on average but no longer varies with the input, and measure the damage;
 2. ablation: train LSTMs with one gate fixed at 1 (removed, as in Greff et al. 2017) and compare;
-3. an unsegmented stream 25 times longer than the training windows, never reset, with and without a
+3. an unsegmented stream 25 times longer than the test windows, never reset, with and without a
    forget gate: does the cell state grow (Gers et al. 2000)?
 
 A gate is removed by a bias of 30 and zero weights: sigmoid(30) is exactly 1 in float32, its gradient
 exactly 0, so Adam never moves those rows and the fused kernel runs unchanged. The gates are read by a
 float64 NumPy replay of the trained weights (:func:`lstm_trace`), checked against the kernel.
+
+No gate can show damage in an LSTM that never learned the task, so every verdict waits for the full
+LSTM to have learned it (and for the replay and the removed gates to be what they claim to be). Quick
+mode trains on 20-step windows at a higher rate, which still learns the task in 250 steps. Each seed
+draws its own test windows, so the intervals over seeds include the test items' sampling error.
 """
 
 from __future__ import annotations
@@ -23,12 +28,30 @@ from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .framework import AtLeast, Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate, estimate_of
+from .framework import (
+    AllOf,
+    AtLeast,
+    Claim,
+    Context,
+    Custom,
+    Effect,
+    Experiment,
+    Gate,
+    Judgement,
+    Result,
+    Table,
+    Verdict,
+    estimate,
+    estimate_of,
+    high,
+    low,
+    undecided,
+)
 from .plots import figure
 from .q15_lstm_bilstm import SequenceModel
 
 _HIDDEN = 16
-_WINDOW = 40  # training sequences: 40 steps from a zero state
+_WINDOW = 40  # training and test windows: 40 steps from a zero state (quick mode trains on 20)
 _P_STORE, _P_QUERY = 0.1, 0.1
 _GATES = {"input": 0, "forget": 1, "output": 3}  # row blocks of PyTorch's i, f, g, o layout
 _SHORT = {"input": "i", "forget": "f", "output": "o"}
@@ -46,22 +69,22 @@ def store_recall_stream(n: int, T: int, rng: np.random.Generator):
     value = rng.uniform(-1, 1, (n, T))
     u = rng.random((n, T))
     store, query = u < _P_STORE, (u >= _P_STORE) & (u < _P_STORE + _P_QUERY)
-    held = np.zeros(n)
-    y = np.zeros((n, T))
-    for t in range(T):
-        y[:, t] = np.where(query[:, t], held, 0.0)
-        held = np.where(store[:, t], value[:, t], held)
+    held = _held(value, store)  # after each step; the target reads it one step later
+    before = np.concatenate([np.zeros((n, 1)), held[:, :-1]], axis=1)
+    y = np.where(query, before, 0.0)
     x = np.stack([value, store, query], axis=-1).astype(np.float32)
     return x, y[..., None].astype(np.float32), store, query
 
 
+def _held(value: np.ndarray, store: np.ndarray) -> np.ndarray:
+    """The value at the latest store at or before each step, 0 before the first: (n, T)."""
+    latest = np.maximum.accumulate(np.where(store, np.arange(store.shape[1]), -1), axis=1)
+    return np.where(latest >= 0, np.take_along_axis(value, np.maximum(latest, 0), axis=1), 0.0)
+
+
 def held_value(x: np.ndarray) -> np.ndarray:
     """The value the task asks to hold after each step (n, T)."""
-    held, out = np.zeros(x.shape[0]), np.zeros(x.shape[:2])
-    for t in range(x.shape[1]):
-        held = np.where(x[:, t, 1] > 0, x[:, t, 0], held)
-        out[:, t] = held
-    return out
+    return _held(x[..., 0].astype(np.float64), x[..., 1] > 0)
 
 
 def query_nmse(pred: np.ndarray, y: np.ndarray, query: np.ndarray) -> float:
@@ -114,15 +137,17 @@ def _readout(model: SequenceModel, h: np.ndarray) -> np.ndarray:
     return h @ model.head.weight.data.astype(np.float64).T + model.head.bias.data.astype(np.float64)
 
 
-def train_store_recall(cell: str, seed: int, steps: int, removed: str | None = None) -> SequenceModel:
-    """Adam 1e-2 (gradient norm clipped at 1), batches of 32 windows of 40 steps, MSE at every step."""
+def train_store_recall(
+    cell: str, seed: int, steps: int, removed: str | None = None, lr: float = 1e-2, window: int = _WINDOW
+) -> SequenceModel:
+    """Adam (gradient norm clipped at 1), batches of 32 windows of ``window`` steps, MSE at every step."""
     rng = np.random.default_rng(seed)
     model = SequenceModel(cell, 3, _HIDDEN, 1, rng, per_step=True)
     if removed:
         remove_gate(model.rnn, removed)
-    opt = optim.Adam(model.parameters(), lr=1e-2)
+    opt = optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
-        x, y, _, _ = store_recall_stream(32, _WINDOW, rng)
+        x, y, _, _ = store_recall_stream(32, window, rng)
         opt.zero_grad()
         F.mse_loss(model(Tensor(x)), Tensor(y)).backward()
         optim.clip_grad_norm_(model.parameters(), 1.0)
@@ -130,22 +155,45 @@ def train_store_recall(cell: str, seed: int, steps: int, removed: str | None = N
     return model
 
 
+def store_recall_recipe(ctx: Context) -> dict:
+    """The training budget on this task: 500 Adam steps at 1e-2 on 40-step windows; in quick mode 250 steps at
+    3e-2 on 20-step windows, which still learns the task (answering 0 scores 1, trained LSTMs about 0.03)."""
+    return {"steps": ctx.pick(500, 250), "lr": ctx.pick(1e-2, 3e-2), "window": ctx.pick(_WINDOW, 20)}
+
+
+def test_windows(seed: int, n: int = 300):
+    """The test windows of one seed (a fresh draw per seed, so the seeds' spread includes the test items')."""
+    return store_recall_stream(n, _WINDOW, np.random.default_rng([seed, 7]))
+
+
 # ------------------------------------------------------------------------------ run
 def run(ctx: Context) -> Result:
-    seeds = ctx.seeds(full=5, quick=1)
-    steps = ctx.pick(500, 150)
-    stream_len = ctx.pick(1000, 400)
-    x_test, y_test, store_test, query_test = store_recall_stream(300, _WINDOW, np.random.default_rng(7))
-    x_long, y_long, _, query_long = store_recall_stream(16, stream_len, np.random.default_rng(8))
-    held = held_value(x_test)
+    # The output gate is the one whose removal costs least and varies most from seed to seed (on about one
+    # seed in five it costs nothing): the full LSTM and its no-output-gate ablation get 12 seeds, the input and
+    # forget ablations 5. Quick mode trains the input and output ablations once (a picture, no verdict on
+    # claim 5) and the forget ablation on 3 seeds (claim 4).
+    seeds = ctx.seeds(full=12, quick=3)
+    recipe = store_recall_recipe(ctx)
+    stream_len = 1000
+    variant_seeds = {
+        "full": seeds,
+        "no input gate": seeds[: ctx.pick(5, 1)],
+        "no forget gate": seeds[: ctx.pick(5, 3)],
+        "no output gate": seeds[: ctx.pick(12, 1)],
+    }
 
     window, stream, halves, growth, late_c = {}, {}, {}, {}, {}
     clamp, select, kernel_gap, removed_dev = {}, {}, [], []
-    traces, long_c = {}, {}
+    traces, long_c, tests = {}, {}, {}
     for s in seeds:
+        tests[s] = x_test, y_test, store_test, query_test = test_windows(s)
+        x_long, y_long, _, query_long = store_recall_stream(16, stream_len, np.random.default_rng([s, 8]))
+        held = held_value(x_test)
         for variant in _VARIANTS:
+            if s not in variant_seeds[variant]:
+                continue
             removed = variant.split()[1] if variant != "full" else None
-            model = train_store_recall("lstm", s, steps, removed)
+            model = train_store_recall("lstm", s, removed=removed, **recipe)
             trace = lstm_trace(model.rnn, x_test)
             window[variant, s] = query_nmse(_readout(model, trace["h"]), y_test, query_test)
             long = lstm_trace(model.rnn, x_long)
@@ -156,7 +204,7 @@ def run(ctx: Context) -> Result:
                 query_nmse(pred[:, part], y_long[:, part], query_long[:, part])
                 for part in (slice(0, half), slice(half, None))
             )
-            # largest |c| (over units, mean over streams) late in the stream vs within the training length
+            # largest |c| (over units, mean over streams) late in the stream vs within a test window's length
             size = np.abs(long["c"]).max(axis=2).mean(axis=0)
             growth[variant, s] = float(size[-100:].max() / size[:_WINDOW].max())
             late_c[variant, s] = float(size[-100:].max())
@@ -174,10 +222,11 @@ def run(ctx: Context) -> Result:
             select[s] = _selectivity(trace, held, store_test, query_test)
 
     def est(table, variant):
-        return estimate([table[variant, s] for s in seeds], seeds)
+        return estimate([table[variant, s] for s in variant_seeds[variant]], variant_seeds[variant])
 
     def damage(variant):
-        return estimate([np.log10(window[variant, s] / window["full", s]) for s in seeds], seeds)
+        on = variant_seeds[variant]
+        return estimate([np.log10(window[variant, s] / window["full", s]) for s in on], on)
 
     metrics = {
         "input_clamp_damage": estimate([clamp["input", s] for s in seeds], seeds),
@@ -191,13 +240,17 @@ def run(ctx: Context) -> Result:
         "no_forget_log10_error_ratio": damage("no forget gate"),
         "no_output_log10_error_ratio": damage("no output gate"),
         "full_window_nmse": est(window, "full"),
+        "no_forget_window_nmse": est(window, "no forget gate"),
         "kernel_vs_replay_max_error": max(kernel_gap),
         "removed_gate_max_deviation_from_1": max(removed_dev),
     }
 
+    how = f"Adam {recipe['lr']:g}, {recipe['steps']} steps on {recipe['window']}-step windows"
     variant_table = Table(
-        f"LSTMs (hidden {_HIDDEN}) trained {steps} Adam steps on {_WINDOW}-step windows, {len(seeds)} seeds: error at "
-        f"the query steps (MSE over that of answering 0), and the cell state on a {stream_len:,}-step stream",
+        f"LSTMs (hidden {_HIDDEN}; {how}; seeds: "
+        + ", ".join(f"{v} {len(on)}" for v, on in variant_seeds.items())
+        + f"): error at the query steps of {_WINDOW}-step test windows (MSE over that of answering 0), and "
+        f"the cell state on a {stream_len:,}-step stream",
         [
             "variant",
             f"error, {_WINDOW}-step windows",
@@ -227,10 +280,13 @@ def run(ctx: Context) -> Result:
         memory = np.mean([select[s][gate][1] for s in seeds])
         gate_table.add(gate, after, metrics[f"{gate}_clamp_damage"].mean, events[gate], all_units, memory)
 
+    first = seeds[0]
+    x_first, y_first = tests[first][0], tests[first][1]
     figures = {
-        "gates at work on one sequence": _gates_figure(*traces[seeds[0]], x_test, held, y_test),
-        "interventions, ablations and cell-state growth": _ablation_figure(clamp, window, long_c, seeds),
+        "gates at work on one sequence": _gates_figure(*traces[first], x_first, held_value(x_first), y_first),
+        "interventions, ablations and cell-state growth": _ablation_figure(clamp, window, long_c, variant_seeds),
     }
+    no_forget = variant_seeds["no forget gate"]
     notes = [
         f"The float64 NumPy replay of the gates matches the fused kernel to {max(kernel_gap):.1e}; a removed gate "
         f"stays within {max(removed_dev):.1e} of 1 after training.",
@@ -240,17 +296,25 @@ def run(ctx: Context) -> Result:
         "reacting to the input?",
         "The retrained ablations are compared at the same budget of Adam steps: an ablated LSTM that learns more "
         "slowly counts as worse.",
-        f"Without a forget gate the stream error was {_listed(stream, 'no forget gate', seeds)} "
-        f"(seeds {_seed_list(seeds)}), against {_listed(window, 'no forget gate', seeds)} on 40-step windows: how "
-        "badly the network breaks down "
-        "varies from seed to seed (an error near 1 or above is no better than answering 0), the growth of the cell "
-        f"state does not. First half of the stream vs second half: {_halves(halves, seeds)}.",
-        "Stability: with base seeds 0, 1 and 2 every verdict is the same. The output gate is the one whose removal "
-        "costs least, and its verdict is the fragile one: with base seed 10, and in a calibration run trained 600 "
-        "steps instead of 500, removing it raised the error by less than a factor 2 (CI including no change), "
-        "which makes 'all three gates needed' only partly supported.",
+        f"Without a forget gate the stream error was {_listed(stream, 'no forget gate', no_forget)} "
+        f"(seeds {_seed_list(no_forget)}), against {_listed(window, 'no forget gate', no_forget)} on "
+        f"{_WINDOW}-step windows: how badly the network breaks down varies from seed to seed (an error near 1 or "
+        "above is no better than answering 0), the growth of the cell state does not. First half of the stream "
+        f"vs second half: {_halves(halves, no_forget)}.",
+        _output_note(metrics["no_output_log10_error_ratio"]),
     ]
     return Result(metrics=metrics, figures=figures, tables=[variant_table, gate_table], notes=notes)
+
+
+def _output_note(ratio) -> str:
+    values = np.array(ratio.values)
+    return (
+        "Removing the output gate costs least and varies most from seed to seed: log10 of the error ratio ran "
+        f"from {values.min():.2f} to {values.max():.2f} over {len(values)} seeds (mean {values.mean():.2f}, a factor "
+        f"{10 ** values.mean():.1f}), and on {int((values < 0.1).sum())} of them it cost less than 25%. "
+        "'All three gates needed' therefore rests on the average: the output gate's cost is real but not shown to "
+        "reach a doubling, and a block of seeds can fall short of showing it at all."
+    )
 
 
 def _halves(halves: dict, seeds) -> str:
@@ -322,7 +386,8 @@ def _gates_figure(model, trace, x, held, y):
     return fig
 
 
-def _ablation_figure(clamp, window, long_c, seeds):
+def _ablation_figure(clamp, window, long_c, variant_seeds):
+    seeds = variant_seeds["full"]
     fig, (left, right) = figure(1, 2, width=13, height=4.5)
     labels = [
         "full",
@@ -335,7 +400,7 @@ def _ablation_figure(clamp, window, long_c, seeds):
     ]
     values = [[window["full", s] for s in seeds]]
     values += [[clamp[g, s] + window["full", s] for s in seeds] for g in _GATES]
-    values += [[window[v, s] for s in seeds] for v in _VARIANTS[1:]]
+    values += [[window[v, s] for s in variant_seeds[v]] for v in _VARIANTS[1:]]
     colors = ["#4c72b0"] + ["#999999"] * 3 + [_COLORS[v] for v in _VARIANTS[1:]]
     left.bar(range(len(labels)), [np.mean(v) for v in values], color=colors)
     for i, v in enumerate(values):
@@ -345,7 +410,7 @@ def _ablation_figure(clamp, window, long_c, seeds):
     left.set_ylabel("error at queries (MSE / answering 0)")
     left.set_title("grey: one gate frozen at its mean after training\ncolour: one gate fixed at 1, then trained")
     for variant in _VARIANTS:
-        size = np.mean([long_c[variant, s] for s in seeds], axis=0)
+        size = np.mean([long_c[variant, s] for s in variant_seeds[variant]], axis=0)
         right.plot(np.arange(1, len(size) + 1), size, color=_COLORS[variant], label=variant)
     right.axvline(_WINDOW, color="k", ls=":", lw=1, label="training length")
     right.set_xscale("log")
@@ -358,38 +423,55 @@ def _ablation_figure(clamp, window, long_c, seeds):
 
 
 # ------------------------------------------------------------------------------ verdict rules
-def _grows(m: dict) -> Verdict:
-    no_forget, full = m["no_forget_cell_growth"].mean, m["full_cell_growth"].mean
-    if no_forget >= 10 and full <= 2:
-        return Verdict.SUPPORTED
-    if no_forget >= 3 and no_forget >= 2 * full:
-        return Verdict.PARTLY
-    return Verdict.REFUTED if no_forget <= 2 else Verdict.NOT_SUPPORTED
+_GROWTH = ("no_forget_cell_growth", "full_cell_growth")
 
 
-_ABLATIONS = ("no_input_log10_error_ratio", "no_forget_log10_error_ratio", "no_output_log10_error_ratio")
-_NEEDED = float(np.log10(2.0))  # a gate is needed if removing it at least doubles the error
-
-
-def _all_needed(m: dict) -> Verdict:
-    hurt = sum(m[k].ci[0] > 0 and m[k].mean >= _NEEDED for k in _ABLATIONS)
-    helped = sum(m[k].ci[1] < 0 for k in _ABLATIONS)
-    if hurt == 3:
-        return Verdict.SUPPORTED
-    if hurt >= 1:
-        return Verdict.PARTLY
-    return Verdict.REFUTED if helped >= 1 else Verdict.NOT_SUPPORTED
+def _grows(m: dict) -> Judgement:
+    no_forget, full = m["no_forget_cell_growth"], m["full_cell_growth"]
+    if low(no_forget) >= 10 and high(full) <= 2:
+        return Judgement(Verdict.SUPPORTED)
+    short_of_full = high(no_forget) < 10 or low(full) > 2
+    if low(no_forget) >= 3 and low(no_forget) >= 2 * high(full) and short_of_full:
+        return Judgement(Verdict.PARTLY, "the state grows, but less than 10-fold or also with a forget gate")
+    if high(no_forget) <= 2:
+        return Judgement(Verdict.REFUTED)
+    if high(no_forget) < 3 or high(no_forget) < 2 * low(full):
+        return Judgement(Verdict.NOT_SUPPORTED)
+    return undecided(m, *_GROWTH)
 
 
 def _growth(no_forget, full) -> dict:
     return {"no_forget_cell_growth": estimate_of(*no_forget), "full_cell_growth": estimate_of(*full)}
 
 
-def _needed(a, b, c) -> dict:
-    return dict(zip(_ABLATIONS, (estimate_of(*a), estimate_of(*b), estimate_of(*c))))
+_ABLATIONS = ("no_input_log10_error_ratio", "no_forget_log10_error_ratio", "no_output_log10_error_ratio")
+_DOUBLED = float(np.log10(2.0))  # a gate matters if removing it at least doubles the error
+
+_LEARNED = Gate(
+    "full_window_nmse",
+    "the full LSTM learned the store-and-recall task (query error at most 0.1 of answering 0)",
+    at_most=0.1,
+)
+_REPLAYED = Gate(
+    "kernel_vs_replay_max_error",
+    "the float64 replay in which the gates are read and frozen reproduces the trained LSTM (to 1e-4)",
+    at_most=1e-4,
+    kind="manipulation check",
+)
+_REMOVED = Gate(
+    "removed_gate_max_deviation_from_1",
+    "every removed gate stayed fixed at 1 through training (to 1e-6)",
+    at_most=1e-6,
+    kind="manipulation check",
+)
 
 
-_BIG, _NONE, _BETTER = (1.0, 1.2, 0.9), (0.1, -0.1, 0.0), (-0.5, -0.6, -0.4)
+def _clamp_claim(key: str, text: str, metric: str) -> Claim:
+    """A gate judged by the damage (increase of the query error, over that of answering 0) when it is replaced
+    by its per-unit mean: the whole interval must lie in one band."""
+    rule = AtLeast(metric, supported=0.1, partly=0.03, refuted_below=0.01)
+    return Claim(key, text, rule, gates=(_LEARNED, _REPLAYED))
+
 
 EXPERIMENT = Experiment(
     id="q16",
@@ -402,60 +484,59 @@ EXPERIMENT = Experiment(
         "the hidden state: it decides what the rest of the network sees of the memory at this step. The 1997 "
         "LSTM had only the input and output gates; the forget gate was added in 2000 because, on a stream that "
         "is never reset, a cell that can only add keeps growing. Which gates a network cannot do without depends "
-        "on the task: in a large study (Greff et al., 2017) the forget gate mattered most."
+        "on the task: in a large study (Greff et al., 2017) the forget gate mattered most. So it did here: retrained "
+        "without it, an LSTM made 10 to 20 times the full LSTM's error on this task, without its input gate about 4 "
+        "times, without its output gate about twice on average but no more on some seeds."
     ),
     claims=(
-        Claim(
+        _clamp_claim(
             "input_gate_writes",
             "The input gate decides what new information is written into the cell state.",
-            AtLeast("input_clamp_damage", supported=0.1, partly=0.03, refuted_below=0.01),
+            "input_clamp_damage",
         ),
-        Claim(
-            "forget_gate_erases",
-            "The forget gate decides what the cell state discards.",
-            AtLeast("forget_clamp_damage", supported=0.1, partly=0.03, refuted_below=0.01),
+        _clamp_claim(
+            "forget_gate_erases", "The forget gate decides what the cell state discards.", "forget_clamp_damage"
         ),
-        Claim(
+        _clamp_claim(
             "output_gate_reads",
             "The output gate decides what part of the cell state is passed on as the output (hidden state).",
-            AtLeast("output_clamp_damage", supported=0.1, partly=0.03, refuted_below=0.01),
+            "output_clamp_damage",
         ),
         Claim(
             "state_grows_without_forget_gate",
             "Without a forget gate, the cell state of an LSTM that reads a stream that is never reset keeps growing.",
             Custom(
                 _grows,
-                "growth = largest |c| in the last 100 steps of the stream over that within the first 40 (the "
-                "training length), mean over seeds. Supported if it is >= 10 without a forget gate and <= 2 with one; "
-                "partly if it is >= 3 without one and at least twice the growth with one; refuted if it is <= 2 "
-                "without one; otherwise not supported",
-                ("no_forget_cell_growth", "full_cell_growth"),
+                "growth = largest |c| in the last 100 steps of a 1,000-step stream over that within the first 40 "
+                "(a test window's length), 95% CIs over seeds. Supported if it lies >= 10 without a forget gate and "
+                "<= 2 with one; partly if one of these fails (its CI on the wrong side) but it lies >= 3 without one "
+                "and at least twice the upper end with one; refuted if it lies <= 2 without one; not supported if it "
+                "lies below 3, or below twice the lower end with one; otherwise inconclusive",
+                _GROWTH,
                 {
                     Verdict.SUPPORTED: _growth([50, 40, 60], [1.0, 1.1, 1.0]),
-                    Verdict.PARTLY: _growth([5, 4, 6], [1.0, 1.1, 1.0]),
-                    Verdict.NOT_SUPPORTED: _growth([5, 4, 6], [3.0, 3.1, 3.0]),
+                    Verdict.PARTLY: _growth([5, 5.2, 4.8], [1.0, 1.05, 1.0]),
+                    Verdict.NOT_SUPPORTED: _growth([5, 5.2, 4.8], [3.0, 3.05, 3.0]),
                     Verdict.REFUTED: _growth([1.0, 1.2, 1.1], [1.0, 1.1, 1.0]),
+                    Verdict.INCONCLUSIVE: _growth([30, 2, 12], [1.0, 1.1, 1.0]),
                 },
+            ),
+            gates=(
+                _LEARNED,
+                Gate(
+                    "no_forget_window_nmse",
+                    "the LSTM without a forget gate learned the task on test windows (query error at most 0.5 of "
+                    "answering 0)",
+                    at_most=0.5,
+                ),
+                _REMOVED,
             ),
         ),
         Claim(
             "all_three_gates_needed",
             "An LSTM needs all three gates: without any one of them it does the job worse.",
-            Custom(
-                _all_needed,
-                "LSTMs retrained with one gate fixed at 1, same budget; log10 of the query error over the full "
-                "LSTM's, paired by seed (errors compare by ratio: they span orders of magnitude). A gate counts as "
-                "needed if the 95% CI lies above 0 and removing it at least doubles the error (mean >= log10 2). "
-                "Supported if all three are needed; partly if one or two; refuted if none is and removing one helps "
-                "(CI below 0); otherwise not supported",
-                _ABLATIONS,
-                {
-                    Verdict.SUPPORTED: _needed(_BIG, _BIG, _BIG),
-                    Verdict.PARTLY: _needed(_NONE, _BIG, _NONE),
-                    Verdict.NOT_SUPPORTED: _needed(_NONE, _NONE, _NONE),
-                    Verdict.REFUTED: _needed(_NONE, _BETTER, _NONE),
-                },
-            ),
+            AllOf(tuple(Effect(k, sign=+1, min_effect=_DOUBLED) for k in _ABLATIONS)),
+            gates=(_LEARNED, _REMOVED),
         ),
     ),
     data=(

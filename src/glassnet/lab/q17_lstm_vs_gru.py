@@ -8,6 +8,13 @@ store-and-recall stream, what happens when the reset or the update gate stops re
 The GRU is PyTorch's formulation, in which the reset gate multiplies W_hn h + b_hn *after* the product
 (Keras: ``reset_after=True``); Cho et al. (2014) apply it to h before the product. Both use the same
 three weight blocks.
+
+Speed is CPU time to a target, steps times CPU time per step, with one timing round per seed so that
+timing noise enters the intervals; the digits time ratio varies a lot from seed to seed, so it gets 8
+seeds. Accuracy differences on the fixed digits test set are scored per test image (paired), so their
+intervals include the test items' sampling error. A verdict needs its runs to have worked: every speed
+run reached its target, the LSTM learned digits, the GRU learned the store-and-recall task. Quick mode
+judges only what three seeds can decide (the structure and the GRU's gates) and runs the rest once.
 """
 
 from __future__ import annotations
@@ -19,17 +26,36 @@ from .. import nn, optim
 from ..autograd import no_grad
 from ..data import train_test_split
 from ..tensor import Tensor
-from .common import digits_split
-from .framework import Claim, Context, Custom, Estimate, Experiment, Result, Table, Verdict, estimate, estimate_of
+from .common import correct, digits_split
+from .framework import (
+    Claim,
+    Context,
+    Custom,
+    Estimate,
+    Experiment,
+    Gate,
+    Judgement,
+    Result,
+    Table,
+    Verdict,
+    estimate,
+    estimate_of,
+    high,
+    inconclusive,
+    low,
+    over_items,
+    proportion,
+    undecided,
+)
 from .plots import figure
-from .q15_lstm_bilstm import SequenceModel, cpu_seconds_per_step, n_parameters, train_adding
-from .q16_lstm_gates import query_nmse, store_recall_stream, train_store_recall
+from .q15_lstm_bilstm import SequenceModel, n_parameters, step_time_rounds, train_adding
+from .q16_lstm_gates import query_nmse, test_windows, train_store_recall
 
 _HIDDEN = 32
 _COLORS = {"lstm": "#4c72b0", "gru": "#55a868", "gru_params": "#8c8c3c"}
 _DIGITS_TARGET = 0.9
 _SIZES = {50: 200, 100: 200, 200: 250, 1000: 400}  # training images -> Adam steps (batch 32)
-_SIZES_QUICK = {50: 60, 100: 60, 1000: 80}
+_SIZES_QUICK = {50: 50, 100: 50, 1000: 300}  # one seed: a picture, no verdict (1,000: stops at the target)
 
 
 # ------------------------------------------------------------------------------ structure
@@ -84,9 +110,10 @@ def gru_trace(gru: nn.GRU, x: np.ndarray, clamp: dict | None = None) -> dict:
     return out
 
 
-def _gru_gates(seed: int, steps: int, x, y, store, query) -> dict:
+def _gru_gates(seed: int, recipe: dict) -> dict:
     """Train a GRU on the store-and-recall stream; the damage when r or z is replaced by its per-unit mean."""
-    model = train_store_recall("gru", seed, steps)
+    x, y, store, query = test_windows(seed)
+    model = train_store_recall("gru", seed, **recipe)
     trace = gru_trace(model.rnn, x)
     w, b = model.head.weight.data.astype(np.float64), model.head.bias.data.astype(np.float64)
     intact = query_nmse(trace["h"] @ w.T + b, y, query)
@@ -112,120 +139,138 @@ def _digits_pool():
     return x_pool.reshape(-1, 8, 8), y_pool, x_val.reshape(-1, 8, 8), y_val, x_test.reshape(-1, 8, 8), y_test
 
 
-def _fit_digits(cell: str, hidden: int, x, y, x_val, y_val, x_test, y_test, steps: int, seed: int, every: int):
-    """Adam 1e-2, batch 32; every ``every`` steps the validation accuracy. Returns (test accuracy at the best
-    validation check, [(step, validation accuracy)])."""
+def _fit_digits(
+    cell: str, hidden: int, x, y, x_val, y_val, x_test, y_test, steps: int, seed: int, every: int, stop_at=None
+):
+    """Adam 1e-2, batch 32; every ``every`` steps the validation accuracy (stopping once it reaches ``stop_at``,
+    when given). Returns (per-item test correctness at the best validation check, [(step, validation accuracy)])."""
     rng = np.random.default_rng(seed)
     model = SequenceModel(cell, 8, hidden, 10, rng)
     opt = optim.Adam(model.parameters(), lr=1e-2)
-    best, test_at_best, curve = -1.0, 0.0, []
+    best, test_at_best, curve = -1.0, np.zeros(len(y_test)), []
     for step in range(1, steps + 1):
         pick = rng.integers(0, len(y), 32)
         opt.zero_grad()
         F.cross_entropy(model(Tensor(x[pick])), y[pick]).backward()
         opt.step()
         if step % every == 0:
-            with no_grad():
-                val = float((model(Tensor(x_val)).numpy().argmax(axis=1) == y_val).mean())
-                curve.append((step, val))
-                if val > best:
-                    best = val
-                    test_at_best = float((model(Tensor(x_test)).numpy().argmax(axis=1) == y_test).mean())
+            val = float(correct(model, x_val, y_val).mean())
+            curve.append((step, val))
+            if val > best:
+                best, test_at_best = val, correct(model, x_test, y_test)
+            if stop_at is not None and val >= stop_at:
+                break
     return test_at_best, curve
 
 
-def _steps_to(curve, target: float) -> int:
-    for step, acc in curve:
-        if acc >= target:
-            return step
-    return curve[-1][0] + (curve[1][0] - curve[0][0])
+def _steps_to(curve, target: float) -> int | None:
+    """First step whose accuracy reaches ``target``; None if none does."""
+    return next((step for step, acc in curve if acc >= target), None)
+
+
+def _ratio(a: list, b: list, seeds) -> Estimate:
+    return estimate(np.divide(a, b), seeds)
 
 
 # ------------------------------------------------------------------------------ run
 def run(ctx: Context) -> Result:
-    seeds = ctx.seeds(full=3, quick=1)
-    curve_seeds = ctx.seeds(full=5, quick=1)  # the learning curves are cheap and their differences small
+    # Quick mode judges only what three seeds can decide, the GRU's gates; the speed runs and the learning
+    # curves get one seed there (a picture, no verdict: three seeds cannot pin down the digits time ratio).
+    seeds = ctx.seeds(full=5, quick=3)  # the GRU's gates
+    adding_seeds = ctx.seeds(full=3, quick=1)  # time to solve the adding problem
+    digit_seeds = ctx.seeds(full=8, quick=1)  # the digits time ratio and small-data leads vary a lot between seeds
 
     # 1. Structure and size.
     lstm, gru = _structure("lstm"), _structure("gru")
 
-    # 2. Cost per step (CPU time, one BLAS thread) at three sizes.
+    # 2. Cost per step (CPU time, one BLAS thread) at three sizes, in one timing round per seed that uses it.
+    T = ctx.pick(40, 10)  # quick: a short adding problem, which both cells solve in a few hundred steps
+    adding_name, digits_name, big = f"adding (2 -> 32, T = {T})", "digits (8 -> 32, T = 8)", "16 -> 64, T = 100"
+    configs = {adding_name: (2, T, adding_seeds), digits_name: (8, 8, digit_seeds), big: (16, 100, seeds)}
+    step_s = {}
     rng = np.random.default_rng(0)
-    repeats = ctx.pick(10, 3)
-    T = ctx.pick(40, 20)
-    adding_name = f"adding (2 -> 32, T = {T})"
-    configs = {adding_name: (2, T), "digits (8 -> 32, T = 8)": (8, 8), "16 -> 64, T = 100": (16, 100)}
-    step_ms = {}
-    for name, (inputs, length) in configs.items():
+    for name, (inputs, length, rounds) in configs.items():
         hidden = 64 if inputs == 16 else _HIDDEN
         x = rng.standard_normal((32, length, inputs)).astype(np.float32)
         y = Tensor(np.zeros((32, 1), np.float32))
-        for cell in ("lstm", "gru"):
-            model = SequenceModel(cell, inputs, hidden, 1, np.random.default_rng(0))
-            step_ms[name, cell] = 1e3 * cpu_seconds_per_step(model, F.mse_loss, x, y, repeats)
-    big = "16 -> 64, T = 100"
-    step_ratio = step_ms[big, "gru"] / step_ms[big, "lstm"]
+        models = {cell: SequenceModel(cell, inputs, hidden, 1, np.random.default_rng(0)) for cell in ("lstm", "gru")}
+        repeats = ctx.pick(3, 1) if name == big else ctx.pick(10, 5)
+        times = step_time_rounds(models, F.mse_loss, x, y, len(rounds), repeats)
+        for cell in models:
+            step_s[name, cell] = times[cell]
+    step_ms = {key: 1e3 * float(np.median(times)) for key, times in step_s.items()}
 
     # 3. Time to a target: the adding problem (validation MSE < 3% of the baseline's).
-    adding_steps, adding_curves = {}, {}
+    adding_steps, adding_curves, adding_solved = {}, {}, {}
     for cell in ("lstm", "gru"):
-        for s in seeds:
-            _, curve, steps, _ = train_adding(cell, T, s, max_steps=ctx.pick(900, 200))
-            adding_steps[cell, s], adding_curves[cell, s] = steps, curve
-    adding_count = {cell: estimate([adding_steps[cell, s] for s in seeds], seeds) for cell in ("lstm", "gru")}
+        for s in adding_seeds:
+            _, curve, steps, solved = train_adding(cell, T, s, max_steps=ctx.pick(900, 400))
+            adding_steps[cell, s], adding_curves[cell, s], adding_solved[cell, s] = steps, curve, solved
     adding_time = {
-        cell: estimate([v * step_ms[adding_name, cell] / 1e3 for v in adding_count[cell].values], seeds)
+        cell: [adding_steps[cell, s] * step_s[adding_name, cell][k] for k, s in enumerate(adding_seeds)]
         for cell in ("lstm", "gru")
     }
 
-    # 4. Learning curves on digits; the largest size also gives the time to 90% validation accuracy.
+    # 4. Digits: learning curves over training-set sizes, and the time to 90% validation accuracy with 1,000.
     x_pool, y_pool, x_val, y_val, x_test, y_test = _digits_pool()
     wide = _equal_params_hidden(8, 10)
     models = {"lstm": ("lstm", _HIDDEN), "gru": ("gru", _HIDDEN), "gru_params": ("gru", wide)}
     sizes = ctx.pick(_SIZES, _SIZES_QUICK)
     largest = max(sizes)
-    acc, digit_curves = {}, {}
-    for s in curve_seeds:
+    stop = ctx.pick(None, _DIGITS_TARGET)  # quick: the largest size only times the run to the target
+    scores, digit_curves = {}, {}
+    for s in digit_seeds:
         for n, steps in sizes.items():
             if n < len(y_pool):
                 x, _, y, _ = train_test_split(x_pool, y_pool, test_size=len(y_pool) - n, stratify=y_pool, seed=s)
             else:
                 x, y = x_pool, y_pool
             for key, (cell, hidden) in models.items():
-                every = 20 if n == largest else 50
-                acc[key, n, s], curve = _fit_digits(cell, hidden, x, y, x_val, y_val, x_test, y_test, steps, s, every)
-                if n == largest:
+                every = 10 if n == largest else 50
+                scores[key, n, s], curve = _fit_digits(
+                    cell, hidden, x, y, x_val, y_val, x_test, y_test, steps, s, every, stop if n == largest else None
+                )
+                if n == largest and key != "gru_params":
                     digit_curves[key, s] = curve
-    digits_name = "digits (8 -> 32, T = 8)"
-    digits_count = {
-        cell: estimate([_steps_to(digit_curves[cell, s], _DIGITS_TARGET) for s in curve_seeds], curve_seeds)
-        for cell in ("lstm", "gru")
-    }
+    to_90 = {key: _steps_to(curve, _DIGITS_TARGET) for key, curve in digit_curves.items()}
+    digits_steps = {key: step or digit_curves[key][-1][0] + 10 for key, step in to_90.items()}  # censored
     digits_time = {
-        cell: estimate([v * step_ms[digits_name, cell] / 1e3 for v in digits_count[cell].values], curve_seeds)
+        cell: [digits_steps[cell, s] * step_s[digits_name, cell][k] for k, s in enumerate(digit_seeds)]
         for cell in ("lstm", "gru")
     }
 
+    def gap_items(key, n, s):
+        return scores[key, n, s] - scores["lstm", n, s]
+
     def gap(key, n):
-        return estimate([acc[key, n, s] - acc["lstm", n, s] for s in curve_seeds], curve_seeds)
+        return over_items([gap_items(key, n, s) for s in digit_seeds], digit_seeds)
 
     small = sorted(sizes)[:2]
 
     def shrink(key):
-        return estimate(
-            [
-                (acc[key, small[0], s] - acc["lstm", small[0], s]) - (acc[key, largest, s] - acc["lstm", largest, s])
-                for s in curve_seeds
-            ],
-            curve_seeds,
+        return over_items(
+            [gap_items(key, small[0], s) - gap_items(key, largest, s) for s in digit_seeds],
+            digit_seeds,
         )
 
-    # 5. GRU gates on the store-and-recall stream.
-    x_sr, y_sr, store_sr, query_sr = store_recall_stream(300, 40, np.random.default_rng(7))
-    gates = [_gru_gates(s, ctx.pick(500, 150), x_sr, y_sr, store_sr, query_sr) for s in seeds]
+    def small_gap(key):
+        """The lead at both small sizes together: per test image, the mean of its two paired differences."""
+        n0, n1 = small
+        return over_items(
+            [(gap_items(key, n0, s) + gap_items(key, n1, s)) / 2 for s in digit_seeds],
+            digit_seeds,
+        )
 
-    def ratio(a: Estimate, b: Estimate) -> Estimate:
-        return estimate([x / y for x, y in zip(a.values, b.values)], a.seeds)
+    def accuracy(key, n):
+        return over_items([scores[key, n, s] for s in digit_seeds], digit_seeds)
+
+    # 5. GRU gates on the store-and-recall stream. Quick mode: 20-step windows, but the full run's rate: at q16's
+    # quick rate (3e-2) the GRUs rely far less on their reset gate (removing its timing costs about 0.02 of query
+    # error instead of 0.15), so the reset gate's role depends on how the GRU was trained.
+    recipe = {"steps": ctx.pick(500, 400), "lr": 1e-2, "window": ctx.pick(40, 20)}
+    gates = [_gru_gates(s, recipe) for s in seeds]
+    adding_lstm, adding_gru = ([adding_steps[c, s] for s in adding_seeds] for c in ("lstm", "gru"))
+    digits_lstm, digits_gru = ([digits_steps[c, s] for s in digit_seeds] for c in ("lstm", "gru"))
 
     metrics = {
         "lstm_gates": lstm["gates"],
@@ -233,17 +278,27 @@ def run(ctx: Context) -> Result:
         "lstm_state_tensors": lstm["states"],
         "gru_state_tensors": gru["states"],
         "gru_over_lstm_params": gru["params"] / lstm["params"],
-        "gru_over_lstm_step_time": step_ratio,
-        "adding_gru_over_lstm_steps_to_target": ratio(adding_count["gru"], adding_count["lstm"]),
-        "digits_gru_over_lstm_steps_to_90": ratio(digits_count["gru"], digits_count["lstm"]),
-        "adding_gru_over_lstm_time_to_target": ratio(adding_time["gru"], adding_time["lstm"]),
-        "digits_gru_over_lstm_time_to_90": ratio(digits_time["gru"], digits_time["lstm"]),
+        "gru_over_lstm_step_time": _ratio(step_s[big, "gru"], step_s[big, "lstm"], seeds),
+        "adding_gru_over_lstm_steps_to_target": _ratio(adding_gru, adding_lstm, adding_seeds),
+        "digits_gru_over_lstm_steps_to_90": _ratio(digits_gru, digits_lstm, digit_seeds),
+        "adding_gru_over_lstm_time_to_target": _ratio(adding_time["gru"], adding_time["lstm"], adding_seeds),
+        "digits_gru_over_lstm_time_to_90": _ratio(digits_time["gru"], digits_time["lstm"], digit_seeds),
+        "adding_runs_reaching_target": proportion(
+            [adding_solved["lstm", s] and adding_solved["gru", s] for s in adding_seeds], adding_seeds
+        ),
+        "digits_runs_reaching_90": proportion(
+            [to_90["lstm", s] is not None and to_90["gru", s] is not None for s in digit_seeds], digit_seeds
+        ),
+        "lstm_accuracy_n1000": accuracy("lstm", largest),
         f"gap_equal_width_n{small[0]}": gap("gru", small[0]),
         f"gap_equal_width_n{small[1]}": gap("gru", small[1]),
         f"gap_equal_params_n{small[0]}": gap("gru_params", small[0]),
         f"gap_equal_params_n{small[1]}": gap("gru_params", small[1]),
+        "gap_equal_width_small": small_gap("gru"),
+        "gap_equal_params_small": small_gap("gru_params"),
         "gap_shrink_equal_width": shrink("gru"),
         "gap_shrink_equal_params": shrink("gru_params"),
+        "gru_window_nmse": estimate([g["intact"] for g in gates], seeds),
         "reset_clamp_damage": estimate([g["r"] for g in gates], seeds),
         "update_clamp_damage": estimate([g["z"] for g in gates], seeds),
         "update_drop_at_store": estimate([g["z_drop_at_store"] for g in gates], seeds),
@@ -257,8 +312,8 @@ def run(ctx: Context) -> Result:
     structure.add("LSTM (input, forget, output)", lstm["gates"], lstm["states"], lstm["params"], lstm["gates"] + 1)
     structure.add("GRU (reset, update)", gru["gates"], gru["states"], gru["params"], gru["gates"] + 1)
     speed = Table(
-        f"Speed: CPU ms per Adam step (batch 32, one BLAS thread) and CPU seconds to a target ({len(seeds)} seeds for "
-        f"the adding problem, {len(curve_seeds)} for digits)",
+        f"Speed: CPU ms per Adam step (batch 32, one BLAS thread; median of the timing rounds) and steps and CPU "
+        f"seconds to a target ({len(adding_seeds)} seed(s) for the adding problem, {len(digit_seeds)} for digits)",
         ["setting", "LSTM", "GRU", "GRU / LSTM"],
     )
     for name in configs:
@@ -268,16 +323,18 @@ def run(ctx: Context) -> Result:
             step_ms[name, "gru"],
             step_ms[name, "gru"] / step_ms[name, "lstm"],
         )
-    for label, times in (
-        (f"steps to solve adding, T = {T}", adding_count),
-        ("steps to 90% on digits (validation)", digits_count),
-        (f"CPU s to solve adding, T = {T}", adding_time),
-        ("CPU s to 90% on digits (validation)", digits_time),
+    for label, lstm_values, gru_values in (
+        (f"steps to solve adding, T = {T}", adding_lstm, adding_gru),
+        ("steps to 90% on digits (validation)", digits_lstm, digits_gru),
+        (f"CPU s to solve adding, T = {T}", adding_time["lstm"], adding_time["gru"]),
+        ("CPU s to 90% on digits (validation)", digits_time["lstm"], digits_time["gru"]),
     ):
-        speed.add(label, times["lstm"].mean, times["gru"].mean, times["gru"].mean / times["lstm"].mean)
+        lstm_mean, gru_mean = float(np.mean(lstm_values)), float(np.mean(gru_values))
+        speed.add(label, lstm_mean, gru_mean, gru_mean / lstm_mean)
     curves = Table(
-        f"Digits learning curves: test accuracy at the best validation check, {len(curve_seeds)} seeds "
-        f"(LSTM {_HIDDEN} units, GRU {_HIDDEN} = equal width, GRU {wide} = equal parameters)",
+        f"Digits learning curves: test accuracy at the best validation check, {len(digit_seeds)} seed(s) "
+        f"(LSTM {_HIDDEN} units, GRU {_HIDDEN} = equal width, GRU {wide} = equal parameters; intervals over seeds "
+        "and test images)",
         [
             "training images",
             "LSTM",
@@ -288,7 +345,7 @@ def run(ctx: Context) -> Result:
         ],
     )
     for n in sizes:
-        row = [np.mean([acc[k, n, s] for s in curve_seeds]) for k in models]
+        row = [accuracy(k, n).mean for k in models]
         curves.add(n, *row, _ci(gap("gru", n)), _ci(gap("gru_params", n)))
     gate_table = Table(
         "GRU (hidden 16) on q16's store-and-recall stream: query error (MSE / answering 0) with one gate's timing "
@@ -305,8 +362,10 @@ def run(ctx: Context) -> Result:
         gate_table.add(s, g["intact"], g["r"], g["z"], g["z_drop_at_store"])
 
     figures = {
-        "cost and time to target": _speed_figure(step_ms, configs, adding_curves, digit_curves, seeds, curve_seeds, T),
-        "learning curves over training-set size": _curve_figure(acc, sizes, curve_seeds, wide),
+        "cost and time to target": _speed_figure(
+            step_ms, configs, adding_curves, digit_curves, adding_seeds, digit_seeds, T
+        ),
+        "learning curves over training-set size": _curve_figure(scores, sizes, digit_seeds, wide),
     }
     notes = [
         "Per step a GRU does 3 weight-block products against the LSTM's 4. At small sizes a step's time is mostly "
@@ -318,12 +377,6 @@ def run(ctx: Context) -> Result:
         "(used here) closes the gap between them, and Greff et al. (2017) found that coupling an LSTM's input and "
         "forget gates, as the GRU's update gate does, does not significantly hurt it. We found no study behind the "
         "claim that a GRU needs less data.",
-        "Stability: with base seeds 0, 1 and 2 every verdict is the same. 'GRU is faster' is judged on step "
-        "counts, which a seed fixes, and on a per-step time ratio with a wide margin (about 0.85-0.9 against 1), "
-        "so timing noise cannot flip it; measured CPU times to the targets are in the table. On digits the GRU "
-        "needs about 20% fewer steps on average, but the 95% CI of that ratio reaches about 1.1 in every run. "
-        "'Needs less data' stays partly: the GRU's lead at 50 and 100 images is significant in every run, but the "
-        "shrink of that lead from 50 to 1,000 images is not significant in the equal-width comparison.",
         f"The float64 replay of the GRU matches the fused kernel to {metrics['gru_replay_max_error']:.1e}.",
     ]
     return Result(metrics=metrics, figures=figures, tables=[structure, speed, curves, gate_table], notes=notes)
@@ -335,7 +388,7 @@ def _ci(e: Estimate) -> str:
 
 
 # ------------------------------------------------------------------------------ figures
-def _speed_figure(step_ms, configs, adding_curves, digit_curves, seeds, curve_seeds, T):
+def _speed_figure(step_ms, configs, adding_curves, digit_curves, seeds, digit_seeds, T):
     fig, (left, middle, right) = figure(1, 3, width=15, height=4.2)
     names = list(configs)
     xs = np.arange(len(names))
@@ -350,7 +403,7 @@ def _speed_figure(step_ms, configs, adding_curves, digit_curves, seeds, curve_se
         for i, s in enumerate(seeds):
             steps, vals = zip(*adding_curves[cell, s])
             middle.plot(steps, vals, color=_COLORS[cell], label=cell.upper() if i == 0 else None)
-        for i, s in enumerate(curve_seeds):
+        for i, s in enumerate(digit_seeds):
             steps, vals = zip(*digit_curves[cell, s])
             right.plot(steps, vals, color=_COLORS[cell], alpha=0.7, label=cell.upper() if i == 0 else None)
     middle.axhline(0.03, color="k", ls="--", lw=1, label="target")
@@ -368,7 +421,7 @@ def _speed_figure(step_ms, configs, adding_curves, digit_curves, seeds, curve_se
     return fig
 
 
-def _curve_figure(acc, sizes, seeds, wide):
+def _curve_figure(scores, sizes, seeds, wide):
     fig, (left, right) = figure(1, 2, width=12, height=4.2)
     ns = sorted(sizes)
     labels = {
@@ -377,12 +430,12 @@ def _curve_figure(acc, sizes, seeds, wide):
         "gru_params": f"GRU {wide} (equal parameters)",
     }
     for key, label in labels.items():
-        values = np.array([[acc[key, n, s] for n in ns] for s in seeds])
+        values = np.array([[scores[key, n, s].mean() for n in ns] for s in seeds])
         left.errorbar(
             ns, values.mean(axis=0), yerr=values.std(axis=0), fmt="o-", capsize=3, color=_COLORS[key], label=label
         )
         if key != "lstm":
-            diff = values - np.array([[acc["lstm", n, s] for n in ns] for s in seeds])
+            diff = values - np.array([[scores["lstm", n, s].mean() for n in ns] for s in seeds])
             right.plot(ns, diff.mean(axis=0), "o-", color=_COLORS[key], label=label)
             for row in diff:
                 right.plot(ns, row, ".", color=_COLORS[key], alpha=0.4)
@@ -400,83 +453,126 @@ def _curve_figure(acc, sizes, seeds, wide):
 
 
 # ------------------------------------------------------------------------------ verdict rules
-def _gate_count(m: dict) -> Verdict:
+_COUNTS = ("lstm_gates", "gru_gates", "lstm_state_tensors", "gru_state_tensors")
+
+
+def _gate_count(m: dict) -> Judgement:
+    if any(float(m[k]) != int(m[k]) for k in _COUNTS):
+        return inconclusive("the layers' weight blocks are not whole multiples of their width: no gate count")
     if (m["lstm_gates"], m["gru_gates"]) != (3, 2):
-        return Verdict.REFUTED
-    return Verdict.SUPPORTED if m["lstm_state_tensors"] == m["gru_state_tensors"] else Verdict.PARTLY
+        return Judgement(Verdict.REFUTED)
+    if m["lstm_state_tensors"] == m["gru_state_tensors"]:
+        return Judgement(Verdict.SUPPORTED)
+    return Judgement(Verdict.PARTLY, "the GRU also lacks the LSTM's separate cell state")
 
 
-_STEPS = ("adding_gru_over_lstm_steps_to_target", "digits_gru_over_lstm_steps_to_90")
+_TIMES = ("adding_gru_over_lstm_time_to_target", "digits_gru_over_lstm_time_to_90")
+_SAME_PACE = 1.1  # a time ratio within 1/1.1 to 1.1: neither cell is faster by 10%
 
 
-def _faster(m: dict) -> Verdict:
-    wins = sum(m[k].ci[1] < 1 for k in _STEPS)
-    losses = sum(m[k].ci[0] > 1 for k in _STEPS)
-    cheaper = m["gru_over_lstm_step_time"] < 1
-    if wins == 2 and cheaper:
-        return Verdict.SUPPORTED
-    if wins >= 1 or cheaper:
-        return Verdict.PARTLY
-    return Verdict.REFUTED if losses == 2 else Verdict.NOT_SUPPORTED
+def _pace(metric) -> str:
+    if high(metric) < 1:
+        return "faster"
+    if low(metric) > 1:
+        return "slower"
+    return "same" if low(metric) >= 1 / _SAME_PACE and high(metric) <= _SAME_PACE else "?"
 
 
-_GAPS = ("gap_equal_width_n50", "gap_equal_width_n100", "gap_equal_params_n50", "gap_equal_params_n100")
+def _faster(m: dict) -> Judgement:
+    paces = [_pace(m[k]) for k in _TIMES]
+    if paces == ["faster", "faster"]:
+        return Judgement(Verdict.SUPPORTED)
+    if "?" in paces:
+        return undecided(m, *_TIMES)
+    if "faster" in paces:
+        task = "the adding problem" if paces[0] == "faster" else "digits"
+        return Judgement(Verdict.PARTLY, f"faster on {task} only")
+    if paces == ["slower", "slower"]:
+        return Judgement(Verdict.REFUTED)
+    return Judgement(Verdict.NOT_SUPPORTED)
+
+
+_GAPS = ("gap_equal_width_small", "gap_equal_params_small")
 _SHRINKS = ("gap_shrink_equal_width", "gap_shrink_equal_params")
+_MIN_GAP = 0.02  # two points of test accuracy: a smaller lead does not matter
 
 
-def _less_data(m: dict) -> Verdict:
-    width_win = all(m[k].ci[0] > 0 for k in _GAPS[:2])
-    params_win = all(m[k].ci[0] > 0 for k in _GAPS[2:])
-    specific = all(m[k].ci[0] > 0 for k in _SHRINKS)
-    if width_win and params_win and specific:
-        return Verdict.SUPPORTED
-    if width_win or params_win:
-        return Verdict.PARTLY
-    return Verdict.REFUTED if all(m[k].ci[1] < 0 for k in _GAPS) else Verdict.NOT_SUPPORTED
+def _lead(metric) -> str:
+    if low(metric) > 0:
+        return "gru"
+    if high(metric) < 0:
+        return "lstm"
+    return "none" if -_MIN_GAP < low(metric) and high(metric) < _MIN_GAP else "?"
 
 
-def _reset(m: dict) -> Verdict:
-    reset, update = m["reset_clamp_damage"].mean, m["update_clamp_damage"].mean
-    if reset >= 0.1 and reset >= 0.5 * update:
-        return Verdict.SUPPORTED
-    if reset >= 0.02:
-        return Verdict.PARTLY
-    return Verdict.REFUTED if update >= 0.1 else Verdict.NOT_SUPPORTED
+def _less_data(m: dict) -> Judgement:
+    leads = [_lead(m[k]) for k in _GAPS]
+    if leads == ["gru", "gru"] and all(low(m[k]) >= _MIN_GAP for k in _SHRINKS):
+        return Judgement(Verdict.SUPPORTED)
+    if "gru" in leads and "?" not in leads:
+        return Judgement(
+            Verdict.PARTLY,
+            "the GRU is better with little data, but its lead is not shown to shrink by 0.02 or more with more "
+            "data in both comparisons"
+            if leads == ["gru", "gru"]
+            else "the GRU is better with little data in one comparison only",
+        )
+    if leads == ["lstm", "lstm"]:
+        return Judgement(Verdict.REFUTED)
+    if "?" not in leads and "gru" not in leads:
+        return Judgement(Verdict.NOT_SUPPORTED)
+    return undecided(m, *_GAPS)
 
 
-def _update(m: dict) -> Verdict:
-    damage, drop = m["update_clamp_damage"].mean, m["update_drop_at_store"].mean
-    if damage >= 0.1 and drop >= 0.1:
-        return Verdict.SUPPORTED
-    if damage >= 0.1 or drop >= 0.1:
-        return Verdict.PARTLY
-    return Verdict.REFUTED if damage < 0.01 and drop <= 0 else Verdict.NOT_SUPPORTED
+def _reset(m: dict) -> Judgement:
+    reset, update = m["reset_clamp_damage"], m["update_clamp_damage"]
+    if low(reset) >= 0.1 and low(reset) >= 0.5 * high(update):
+        return Judgement(Verdict.SUPPORTED)
+    if low(reset) >= 0.02 and (high(reset) < 0.1 or high(reset) < 0.5 * low(update)):
+        return Judgement(Verdict.PARTLY, "the reset gate matters, but far less than the update gate")
+    if high(reset) < 0.02:
+        return Judgement(Verdict.REFUTED if low(update) >= 0.1 else Verdict.NOT_SUPPORTED)
+    return undecided(m, "reset_clamp_damage", "update_clamp_damage")
+
+
+_DROP = 0.02  # z elsewhere - z at stores, averaged over all units (memory and other units alike)
+
+
+def _update(m: dict) -> Judgement:
+    damage, drop = m["update_clamp_damage"], m["update_drop_at_store"]
+    needed = True if low(damage) >= 0.1 else False if high(damage) < 0.1 else None
+    opens = True if low(drop) >= _DROP else False if high(drop) < _DROP else None
+    if needed is None or opens is None:
+        return undecided(m, "update_clamp_damage", "update_drop_at_store")
+    if needed and opens:
+        return Judgement(Verdict.SUPPORTED)
+    if needed or opens:
+        return Judgement(
+            Verdict.PARTLY,
+            "it keeps the state but does not open at stores"
+            if needed
+            else "it opens at stores, but the network does not depend on its timing",
+        )
+    if high(damage) < 0.01 and high(drop) <= 0:
+        return Judgement(Verdict.REFUTED)
+    return Judgement(Verdict.NOT_SUPPORTED)
 
 
 def _counts(lstm_gates, gru_gates, lstm_states, gru_states) -> dict:
-    return {
-        "lstm_gates": lstm_gates,
-        "gru_gates": gru_gates,
-        "lstm_state_tensors": lstm_states,
-        "gru_state_tensors": gru_states,
-    }
+    return dict(zip(_COUNTS, (lstm_gates, gru_gates, lstm_states, gru_states)))
 
 
-def _speeds(step, adding, digits) -> dict:
-    return {
-        "gru_over_lstm_step_time": step,
-        "adding_gru_over_lstm_steps_to_target": estimate_of(*adding),
-        "digits_gru_over_lstm_steps_to_90": estimate_of(*digits),
-    }
+def _times(adding, digits) -> dict:
+    return {_TIMES[0]: estimate_of(*adding), _TIMES[1]: estimate_of(*digits)}
 
 
-_FAST, _SLOW, _MIXED = (0.3, 0.35, 0.4), (1.5, 1.6, 1.4), (0.6, 1.4, 1.0)
-_WIN, _LOSS, _TIE = (0.05, 0.06, 0.04), (-0.05, -0.06, -0.04), (0.02, -0.02, 0.0)
+_FAST, _SLOW, _EVEN, _MIXED = (0.3, 0.35, 0.4), (1.5, 1.6, 1.4), (1.0, 1.01, 0.99), (0.6, 1.4, 1.0)
+_WIN, _LOSS, _TIE, _NOISY = (0.05, 0.06, 0.04), (-0.05, -0.06, -0.04), (0.002, -0.002, 0.0), (0.1, -0.1, 0.02)
 
 
 def _data(width, params, shrink) -> dict:
     return {
-        **dict(zip(_GAPS, [estimate_of(*width)] * 2 + [estimate_of(*params)] * 2)),
+        **dict(zip(_GAPS, [estimate_of(*width), estimate_of(*params)])),
         **dict.fromkeys(_SHRINKS, estimate_of(*shrink)),
     }
 
@@ -489,6 +585,19 @@ def _gates(reset, update, drop=(0.2, 0.2, 0.2)) -> dict:
     }
 
 
+_GRU_LEARNED = Gate(
+    "gru_window_nmse",
+    "the GRU learned the store-and-recall task (query error at most 0.1 of answering 0)",
+    at_most=0.1,
+)
+_GRU_REPLAYED = Gate(
+    "gru_replay_max_error",
+    "the float64 replay in which the gates are frozen reproduces the trained GRU (to 1e-4)",
+    at_most=1e-4,
+    kind="manipulation check",
+)
+
+
 EXPERIMENT = Experiment(
     id="q17",
     question="What is the difference between an LSTM and a GRU?",
@@ -499,9 +608,12 @@ EXPERIMENT = Experiment(
         "so one gate does the work of the LSTM's input and forget gates together; the reset gate r decides how much "
         "of the old state enters the new candidate n. There is no output gate: the whole state is the output. At "
         "the same width a GRU has three weight blocks to the LSTM's four, so 3/4 of the parameters and of the "
-        "matrix arithmetic per step; whether that makes it reach a given accuracy sooner depends on the task and the "
-        "implementation. Large comparisons found the two about equal, with no consistent winner; the claim that a "
-        "GRU needs less data has no study behind it, so it is measured here."
+        "matrix arithmetic per step. On the two small tasks here, with one learning rate for both, the GRU reached "
+        "its targets in less CPU time (about a third of the LSTM's on the adding problem, about 60% on digits), "
+        "mostly because it needed fewer steps; large comparisons found the two about equal, with no consistent "
+        "winner, so this is a finding about small tasks, not a rule. The claim that a GRU needs less data has no "
+        "study behind it; here the GRU was a few points more accurate with 50 or 100 training images, and whether "
+        "that lead is specific to small data is not settled."
     ),
     claims=(
         Claim(
@@ -510,14 +622,16 @@ EXPERIMENT = Experiment(
             Custom(
                 _gate_count,
                 "gates = weight blocks minus the candidate, read off the layers; state tensors = what each layer "
-                "returns as its state. Supported if the gates are 3 and 2 and nothing else differs (same number of "
-                "state tensors); partly if the gates are 3 and 2 but the GRU also lacks the LSTM's separate cell "
-                "state; refuted if the gate counts are not 3 and 2",
-                ("lstm_gates", "gru_gates", "lstm_state_tensors", "gru_state_tensors"),
+                "returns as its state (exact counts). Supported if the gates are 3 and 2 and nothing else differs "
+                "(same number of state tensors); partly if the gates are 3 and 2 but the GRU also lacks the LSTM's "
+                "separate cell state; refuted if the gate counts are not 3 and 2; inconclusive if the weight blocks "
+                "cannot be counted",
+                _COUNTS,
                 {
                     Verdict.SUPPORTED: _counts(3, 2, 1, 1),
                     Verdict.PARTLY: _counts(3, 2, 2, 1),
                     Verdict.REFUTED: _counts(3, 3, 2, 1),
+                    Verdict.INCONCLUSIVE: _counts(3, 2.5, 2, 1),
                 },
             ),
         ),
@@ -526,18 +640,32 @@ EXPERIMENT = Experiment(
             "A GRU is faster to train than an LSTM.",
             Custom(
                 _faster,
-                "time to a target = Adam steps to reach it x time per step. Steps: GRU / LSTM, paired by seed, on the "
-                "adding problem (validation MSE < 3% of the baseline's) and on digits (90% validation accuracy); "
-                "time per step: GRU / LSTM CPU time at input 16, hidden 64, T = 100. Supported if both step ratios "
-                "have 95% CIs below 1 and a step is cheaper; partly if one step ratio's CI is below 1 or a step is "
-                "cheaper; refuted if both CIs lie above 1 and a step is not cheaper; otherwise not supported",
-                ("gru_over_lstm_step_time", "adding_gru_over_lstm_steps_to_target", "digits_gru_over_lstm_steps_to_90"),
+                "CPU time to a target = Adam steps to reach it x CPU time per step (one timing round per seed), "
+                "GRU / LSTM paired by seed, on the adding problem (validation MSE < 3% of the baseline's; 3 seeds) "
+                "and on digits with 1,000 images (90% validation accuracy; 8 seeds). A task is faster if the "
+                "ratio's 95% CI lies below 1, slower if above 1, the same pace if within 1/1.1 to 1.1. Supported if "
+                "the GRU is faster on both; partly if on one and the other is decided; refuted if slower on both; "
+                "not supported if faster on neither (and decided); otherwise inconclusive",
+                _TIMES,
                 {
-                    Verdict.SUPPORTED: _speeds(0.8, _FAST, _FAST),
-                    Verdict.PARTLY: _speeds(1.1, _FAST, _MIXED),
-                    Verdict.NOT_SUPPORTED: _speeds(1.1, _MIXED, _MIXED),
-                    Verdict.REFUTED: _speeds(1.1, _SLOW, _SLOW),
+                    Verdict.SUPPORTED: _times(_FAST, _FAST),
+                    Verdict.PARTLY: _times(_FAST, _EVEN),
+                    Verdict.NOT_SUPPORTED: _times(_EVEN, _SLOW),
+                    Verdict.REFUTED: _times(_SLOW, _SLOW),
+                    Verdict.INCONCLUSIVE: _times(_FAST, _MIXED),
                 },
+            ),
+            gates=(
+                Gate(
+                    "adding_runs_reaching_target",
+                    "both cells solved the adding problem within the step budget, on every seed",
+                    at_least=1.0,
+                ),
+                Gate(
+                    "digits_runs_reaching_90",
+                    "both cells reached 90% validation accuracy on digits within the step budget, on every seed",
+                    at_least=1.0,
+                ),
             ),
         ),
         Claim(
@@ -545,19 +673,29 @@ EXPERIMENT = Experiment(
             "A GRU needs less training data than an LSTM to generalise.",
             Custom(
                 _less_data,
-                "digits learning curves; GRU - LSTM test accuracy paired by seed at the two smallest training sets "
-                "(50 and 100 images), with the GRU at equal width and at equal parameter count; and the shrink of "
-                "that gap from 50 to 1,000 images. Supported if the GRU is better (95% CI > 0) at both small sizes "
-                "in both comparisons and its advantage shrinks with more data (CI > 0) in both; partly if it is "
-                "better at both small sizes in one comparison; refuted if the LSTM is better (CI < 0) at both small "
-                "sizes in both; otherwise not supported",
+                "digits learning curves (8 seeds; quick mode one, no verdict); the GRU's lead = GRU - LSTM test "
+                "accuracy, paired by seed and test image, averaged over the two smallest training sets (50 and 100 "
+                "images), with the GRU at equal width and at equal parameter count; and the shrink of that lead from "
+                "50 to 1,000 images. In a comparison the GRU leads if the lead's 95% CI lies above 0, the LSTM if it "
+                "lies below 0, neither if it lies within ±0.02. Supported if the GRU leads in both comparisons and "
+                "its lead shrinks with more data by at least 0.02 (CI >= 0.02) in both; partly if it leads in one or "
+                "both, without that shrink shown in both; refuted if the LSTM leads in both; not supported if the "
+                "GRU leads in neither (and each is decided); otherwise inconclusive",
                 _GAPS + _SHRINKS,
                 {
                     Verdict.SUPPORTED: _data(_WIN, _WIN, _WIN),
                     Verdict.PARTLY: _data(_WIN, _TIE, _TIE),
                     Verdict.NOT_SUPPORTED: _data(_TIE, _TIE, _TIE),
                     Verdict.REFUTED: _data(_LOSS, _LOSS, _TIE),
+                    Verdict.INCONCLUSIVE: _data(_NOISY, _WIN, _TIE),
                 },
+            ),
+            gates=(
+                Gate(
+                    "lstm_accuracy_n1000",
+                    "the LSTM learned digits (test accuracy >= 0.85 with 1,000 training images)",
+                    at_least=0.85,
+                ),
             ),
         ),
         Claim(
@@ -566,35 +704,41 @@ EXPERIMENT = Experiment(
             Custom(
                 _reset,
                 "GRU trained on the store-and-recall stream; increase of the query error when the reset gate (r) or "
-                "the update gate (z) is replaced by its per-unit mean. Supported if removing r's timing costs >= 0.1 "
-                "and at least half what removing z's costs; partly if it costs >= 0.02; refuted if it costs < 0.02 "
-                "while removing z's costs >= 0.1; otherwise not supported",
+                "the update gate (z) is replaced by its per-unit mean, 95% CIs over seeds. Supported if removing r's "
+                "timing costs >= 0.1 and at least half what removing z's costs; partly if it costs >= 0.02 but less "
+                "than 0.1 or less than half of z's; refuted if it costs < 0.02 while removing z's costs >= 0.1; not "
+                "supported if it costs < 0.02 otherwise; otherwise inconclusive",
                 ("reset_clamp_damage", "update_clamp_damage"),
                 {
-                    Verdict.SUPPORTED: _gates((0.5, 0.6, 0.4), (0.6, 0.7, 0.5)),
-                    Verdict.PARTLY: _gates((0.05, 0.1, 0.08), (0.9, 0.95, 0.97)),
+                    Verdict.SUPPORTED: _gates((0.5, 0.52, 0.48), (0.6, 0.62, 0.58)),
+                    Verdict.PARTLY: _gates((0.05, 0.06, 0.07), (0.9, 0.95, 0.97)),
                     Verdict.NOT_SUPPORTED: _gates((0.0, 0.01, 0.0), (0.05, 0.04, 0.06)),
                     Verdict.REFUTED: _gates((0.0, 0.01, 0.0), (0.9, 0.95, 0.97)),
+                    Verdict.INCONCLUSIVE: _gates((0.0, 0.3, 0.1), (0.9, 0.95, 0.97)),
                 },
             ),
+            gates=(_GRU_LEARNED, _GRU_REPLAYED),
         ),
         Claim(
             "update_gate_is_input_and_forget",
             "The GRU's update gate does the job of the LSTM's input and forget gates together.",
             Custom(
                 _update,
-                "same GRUs: the update gate must both keep the held value and replace it at a store. Supported if "
-                "removing its timing costs >= 0.1 of query error and z falls at store steps (z elsewhere - z at "
-                "stores >= 0.1, averaged over units); partly if one holds; refuted if the cost is < 0.01 and z does "
-                "not fall at stores; otherwise not supported",
+                "same GRUs: the update gate must both keep the held value and replace it at a store. It keeps it if "
+                "removing its timing costs >= 0.1 of query error (95% CI), and it opens at stores if z falls there "
+                "(z elsewhere - z at stores >= 0.02, averaged over all units, 95% CI). Supported if both; partly if "
+                "one holds and the other is decidedly absent; refuted if the cost lies below 0.01 and z does not "
+                "fall at stores (CI <= 0); not supported if neither holds; otherwise inconclusive",
                 ("update_clamp_damage", "update_drop_at_store"),
                 {
                     Verdict.SUPPORTED: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.2, 0.18, 0.17)),
-                    Verdict.PARTLY: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.0, 0.01, 0.02)),
-                    Verdict.NOT_SUPPORTED: _gates((0.1,) * 3, (0.05, 0.04, 0.06), (0.0, 0.01, 0.02)),
+                    Verdict.PARTLY: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.0, 0.01, 0.005)),
+                    Verdict.NOT_SUPPORTED: _gates((0.1,) * 3, (0.05, 0.04, 0.06), (0.0, 0.01, 0.005)),
                     Verdict.REFUTED: _gates((0.1,) * 3, (0.0, 0.001, 0.002), (-0.1, -0.05, -0.08)),
+                    Verdict.INCONCLUSIVE: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.3, -0.1, 0.05)),
                 },
             ),
+            gates=(_GRU_LEARNED, _GRU_REPLAYED),
         ),
     ),
     data=(

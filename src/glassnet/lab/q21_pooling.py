@@ -16,12 +16,17 @@ from .framework import (
     Context,
     Custom,
     Experiment,
+    Gate,
+    Judgement,
     Result,
     Table,
     Verdict,
     estimate,
     estimate_of,
-    paired_difference,
+    high,
+    low,
+    over_items,
+    undecided,
 )
 from .plots import figure
 from .q18_cnn import train_cnn
@@ -78,40 +83,50 @@ def _zero_fraction(model: nn.Sequential, x: np.ndarray, layers: tuple) -> float:
     return float(np.mean(np.concatenate([v.ravel() for v in taps.values()]) == 0))
 
 
-def _accuracy(model, x, y) -> float:
-    return float((_outputs(model, x)[0].argmax(axis=1) == y).mean())
+def _correct(model, x, y) -> np.ndarray:
+    """Per image, 1.0 where the model's top class is ``y``."""
+    return (_outputs(model, x)[0].argmax(axis=1) == y).astype(np.float64)
 
 
-def _median_seconds(fn, repeats: int) -> float:
-    fn()
+def _fastest(fn, repeats: int = 5) -> float:
+    """The shortest of ``repeats`` timings of ``fn``: the least disturbed by other work on the machine."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return min(times)
 
 
-def _next_layer_timing(rng: np.random.Generator, repeats: int) -> tuple[float, float]:
-    """Seconds of the second convolution (8 -> 16 maps, 3x3) on 28x28 maps and on 2x2-pooled 14x14 maps."""
+def _next_layer_timing(seed: int) -> tuple[float, float]:
+    """Seconds of the second convolution (8 -> 16 maps, 3x3) on 28x28 maps and on 2x2-pooled 14x14 maps: one
+    timing round, with a layer and maps drawn from ``seed`` (the two alternate, so that a slow spell of the
+    machine hits both)."""
+    rng = np.random.default_rng(seed)
     conv = nn.Conv2d(8, 16, 3, padding="same", rng=rng)
     maps = Tensor(rng.standard_normal((64, 8, 28, 28)).astype(np.float32))
     pooled = nn.MaxPool2d(2)(maps)
     with no_grad():
-        return _median_seconds(lambda: conv(maps), repeats), _median_seconds(lambda: conv(pooled), repeats)
+        conv(maps), conv(pooled)  # warm-up
+        return _fastest(lambda: conv(maps)), _fastest(lambda: conv(pooled))
 
 
 def run(ctx: Context) -> Result:
     x_train, x_test, y_train, y_test = mnist_subset_split()
-    n_train, n_eval = ctx.pick(len(y_train), 1000), ctx.pick(500, 300)
+    # Quick mode trains one network per kind on 500 images: enough to show the kinds side by side, not to
+    # judge them (one seed has no interval, and the gates ask for trained networks). Intervals that can
+    # decide between kinds need the full lab's five seeds on 4,000 images.
+    n_train, n_eval = ctx.pick(len(y_train), 500), ctx.pick(500, 300)
     x_train, y_train = x_train[:n_train], y_train[:n_train]
     # the transformed copies use the first n_eval test images (the first 500 of a stratified split: ~50 per class)
     x_eval, y_eval = x_test[:n_eval], y_test[:n_eval]
     seeds = ctx.seeds(full=5, quick=1)
-    epochs = ctx.pick(3, 2)
+    epochs, lr, batch = ctx.pick(3, 6), ctx.pick(1e-2, 6e-3), ctx.pick(64, 32)
 
     # 1. Size and cost: the layer after a 2x2 pool sees a quarter of the positions.
-    full_time, pooled_time = _next_layer_timing(ctx.rng(1), ctx.pick(15, 5))
+    timing_seeds = ctx.seeds(full=15, quick=10)  # one timing round per seed
+    full_times, pooled_times = np.array([_next_layer_timing(s) for s in timing_seeds]).T
+    full_time, pooled_time = float(np.median(full_times)), float(np.median(pooled_times))
 
     # 2. Pooling kinds, and pooled vs unpooled networks under shifts and rotations of the test images.
     tests = {"original": x_eval}
@@ -125,7 +140,8 @@ def run(ctx: Context) -> Result:
     groups |= {f"rotate {a} deg": [f"rotate {a:+d} deg", f"rotate {-a:+d} deg"] for a in _ANGLES}
 
     transformed = ("max", "average", "none")  # min pooling is judged on the untransformed test set only
-    acc = {kind: {g: [] for g in ("test set", "original", *groups)} for kind in _KINDS}
+    # per kind and test set: (seed, image) 1.0 where the network is right
+    scores = {kind: {name: [] for name in ("test set", *tests)} for kind in _KINDS}
     zero_fraction, zero_fraction_init, params, kept = {}, {}, {}, {}
     for kind, pool in _KINDS.items():
         zeros, zeros_init = [], []
@@ -134,41 +150,53 @@ def run(ctx: Context) -> Result:
             pool_layers = tuple(i for i, m in enumerate(model) if isinstance(m, _POOL_LAYERS))
             if pool_layers:
                 zeros_init.append(_zero_fraction(model, x_eval, pool_layers))
-            train_cnn(model, x_train, y_train, epochs, lr=1e-2, seed=s)
-            acc[kind]["test set"].append(_accuracy(model, x_test, y_test))
+            train_cnn(model, x_train, y_train, epochs, lr=lr, seed=s, batch_size=batch)
+            scores[kind]["test set"].append(_correct(model, x_test, y_test))
             if kind in transformed:
-                per_test = {name: _accuracy(model, images, y_eval) for name, images in tests.items()}
-                acc[kind]["original"].append(per_test["original"])
-                for g, names in groups.items():
-                    acc[kind][g].append(float(np.mean([per_test[n] for n in names])))
+                for name, images in tests.items():
+                    scores[kind][name].append(_correct(model, images, y_eval))
             if pool_layers:
                 zeros.append(_zero_fraction(model, x_eval, pool_layers))
         params[kind] = count_parameters(model)
         kept[kind] = model
         if zeros:
             zero_fraction[kind], zero_fraction_init[kind] = estimate(zeros, seeds), estimate(zeros_init, seeds)
-    acc = {kind: {g: estimate(v, seeds) for g, v in by_group.items() if v} for kind, by_group in acc.items()}
-    drop = {kind: {g: paired_difference(acc[kind]["original"], acc[kind][g]) for g in groups} for kind in transformed}
-    mean_drop = {
+    scores = {kind: {name: np.array(v) for name, v in by_test.items() if v} for kind, by_test in scores.items()}
+
+    def group_score(kind: str, names) -> np.ndarray:  # (seed, image): the mean over the test sets ``names``
+        return np.mean([scores[kind][n] for n in names], axis=0)
+
+    acc = {}  # kind -> test set or group of transformed copies -> accuracy
+    for kind, by_test in scores.items():
+        acc[kind] = {"test set": over_items(by_test["test set"], seeds)}
+        if kind in transformed:
+            for g, names in {"original": ["original"], **groups}.items():
+                acc[kind][g] = over_items(group_score(kind, names), seeds)
+    # Per image: accuracy on the original minus the mean over the shifted (or rotated) copies.
+    drop = {
         kind: {
-            what: estimate(np.mean([drop[kind][g].values for g in groups if g.startswith(what)], axis=0), seeds)
+            what: scores[kind]["original"] - group_score(kind, [n for n in tests if n.startswith(what)])
             for what in ("shift", "rotate")
         }
         for kind in transformed
     }
+    test_set = {kind: by_test["test set"] for kind, by_test in scores.items()}
 
     metrics = {
-        "next_layer_speedup": full_time / pooled_time,
+        "next_layer_speedup": estimate(full_times / pooled_times, timing_seeds),
+        "max_pool_accuracy": acc["max"]["test set"],
         "min_pool_zero_fraction": zero_fraction["min"],
-        "min_minus_max_accuracy": paired_difference(acc["min"]["test set"], acc["max"]["test set"]),
-        "min_minus_avg_accuracy": paired_difference(acc["min"]["test set"], acc["average"]["test set"]),
-        "avg_minus_max_accuracy": paired_difference(acc["average"]["test set"], acc["max"]["test set"]),
-        "shift_drop_pooled": mean_drop["max"]["shift"],
-        "shift_drop_unpooled": mean_drop["none"]["shift"],
-        "shift_advantage_of_pooling": paired_difference(mean_drop["none"]["shift"], mean_drop["max"]["shift"]),
-        "rotation_drop_pooled": mean_drop["max"]["rotate"],
-        "rotation_drop_unpooled": mean_drop["none"]["rotate"],
-        "rotation_advantage_of_pooling": paired_difference(mean_drop["none"]["rotate"], mean_drop["max"]["rotate"]),
+        "min_minus_max_accuracy": over_items(test_set["min"] - test_set["max"], seeds),
+        "min_minus_avg_accuracy": over_items(test_set["min"] - test_set["average"], seeds),
+        "avg_minus_max_accuracy": over_items(test_set["average"] - test_set["max"], seeds),
+        "pooled_original_accuracy": acc["max"]["original"],
+        "unpooled_original_accuracy": acc["none"]["original"],
+        "shift_drop_pooled": over_items(drop["max"]["shift"], seeds),
+        "shift_drop_unpooled": over_items(drop["none"]["shift"], seeds),
+        "shift_advantage_of_pooling": over_items(drop["none"]["shift"] - drop["max"]["shift"], seeds),
+        "rotation_drop_pooled": over_items(drop["max"]["rotate"], seeds),
+        "rotation_drop_unpooled": over_items(drop["none"]["rotate"], seeds),
+        "rotation_advantage_of_pooling": over_items(drop["none"]["rotate"] - drop["max"]["rotate"], seeds),
     }
 
     stages = Table(
@@ -186,19 +214,23 @@ def run(ctx: Context) -> Result:
                 count_parameters(layer),
             )
     cost = Table(
-        "Cost of the next layer: Conv2d(8, 16, 3) on a batch of 64 feature maps, median time",
+        f"Cost of the next layer: Conv2d(8, 16, 3) on a batch of 64 feature maps, median over {len(timing_seeds)} "
+        "rounds (a fresh layer and maps each) of the fastest of 5 runs",
         ["input maps", "positions per map", "multiply-adds", "time (ms)"],
     )
     cost.add("28 x 28 (no pooling)", 784, 64 * 784 * 16 * 8 * 9, full_time * 1e3)
     cost.add("14 x 14 (after a 2x2 pool)", 196, 64 * 196 * 16 * 8 * 9, pooled_time * 1e3)
     cache_note = (
-        f"The measured speed-up ({full_time / pooled_time:.1f}x) can exceed the 4x ratio of multiply-adds: the "
-        "smaller maps' patch matrix (im2col) fits in the processor's cache, the larger one may not."
+        f"The measured speed-up ({full_time / pooled_time:.1f}x, ratio of the medians) can exceed the 4x ratio of "
+        "multiply-adds: the smaller maps' patch matrix (im2col) fits in the processor's cache, the larger one may "
+        "not. It also moves with the machine's load (from under 4x to about 18x in our runs), which is why the "
+        "claim asks for 2x, half the ratio of multiply-adds, rather than the 4x itself."
     )
     kinds = Table(
         f"MNIST subset ({n_train:,} train images), conv 3x3 (8) -> ReLU -> pool -> conv 3x3 (16) -> ReLU -> pool "
-        f"-> FC 10, Adam with cosine decay, {epochs} epochs, {len(seeds)} seed(s): mean test accuracy on the "
-        f"{len(y_test):,} test images, then on the first {n_eval} as they are, shifted and rotated",
+        f"-> FC 10, Adam (batch {batch}, lr {lr:g}) with cosine decay, {epochs} epochs, {len(seeds)} seed(s): mean "
+        f"test accuracy on the {len(y_test):,} test images, then on the first {n_eval} as they are, shifted and "
+        "rotated",
         ["pooling", "parameters", "test set", "first " + str(n_eval), *groups, "pooled outputs exactly 0"],
     )
     for kind in _KINDS:
@@ -224,8 +256,8 @@ def run(ctx: Context) -> Result:
         "'none' keeps every map at 28 x 28 (no pooling, no stride): its classifier reads 16 x 28 x 28 = 12,544 "
         "values instead of 784, hence its parameter count.",
         "Shifted images move by whole pixels with zero fill; rotated ones are rotated about the centre with linear "
-        "interpolation. Drops are paired over seeds: accuracy on the original test images minus on the transformed "
-        "ones, for the same network.",
+        "interpolation. Drops are paired image by image: accuracy on the original test images minus on the "
+        "transformed ones, for the same network; their intervals add the sampling error of the test images.",
     ]
     return Result(metrics=metrics, figures=figures, tables=[stages, cost, kinds], notes=notes)
 
@@ -239,8 +271,8 @@ def _kinds_figure(acc: dict, zero_fraction: dict, zero_init: dict):
     left.bar(kinds, [acc[k]["test set"].mean for k in kinds], color=[_COLORS[k] for k in kinds])
     for i, k in enumerate(kinds):
         left.plot([i] * acc[k]["test set"].n, acc[k]["test set"].values, "k.", ms=5)
-    low = min(min(acc[k]["test set"].values) for k in kinds)
-    left.set_ylim(max(0.0, low - 0.05), 1.0)
+    bottom = min(min(acc[k]["test set"].values) for k in kinds)
+    left.set_ylim(max(0.0, bottom - 0.05), 1.0)
     left.set_ylabel("test accuracy (bars: mean, dots: seeds)")
     left.set_title("pooling kind (none: no downsampling)")
     pooled = list(zero_fraction)
@@ -315,19 +347,33 @@ def _min_pool_figure(kept: dict, image: np.ndarray):
 
 
 # ------------------------------------------------------------------------------ verdict rules
-def _max_and_min(m: dict) -> Verdict:
-    low, high = m["min_minus_max_accuracy"].ci
-    if low > -0.01:
-        return Verdict.SUPPORTED
-    return Verdict.REFUTED if high < -0.01 else Verdict.PARTLY
+_PEER = 0.01  # a pooling kind within one point of max pooling's accuracy is a peer of it
+_HELPS_BY = 0.01  # the smallest reduction of the accuracy drop that counts as pooling helping
+
+
+def _max_and_min(m: dict) -> Judgement:
+    gap = m["min_minus_max_accuracy"]
+    if low(gap) > -_PEER:
+        return Judgement(Verdict.SUPPORTED)
+    if high(gap) < -_PEER:
+        return Judgement(Verdict.REFUTED)
+    return undecided(m, "min_minus_max_accuracy", because="the interval spans -0.01 (one point worse than max)")
 
 
 def _invariance(drop_key: str, advantage_key: str, tolerance: float):
-    def rule(m: dict) -> Verdict:
-        drop, advantage = m[drop_key].mean, m[advantage_key].ci
-        if advantage[0] > 0:
-            return Verdict.SUPPORTED if drop <= tolerance else Verdict.PARTLY
-        return Verdict.REFUTED if advantage[1] < 0 else Verdict.NOT_SUPPORTED
+    def rule(m: dict) -> Judgement:
+        drop, advantage = m[drop_key], m[advantage_key]
+        if low(advantage) > 0:
+            if high(drop) <= tolerance:
+                return Judgement(Verdict.SUPPORTED)
+            if low(drop) > tolerance:
+                return Judgement(Verdict.PARTLY, "pooling lowers the drop, but the pooled network still loses more")
+            return Judgement(Verdict.PARTLY, "pooling lowers the drop; whether the rest is small is unclear")
+        if high(advantage) < 0:
+            return Judgement(Verdict.REFUTED)
+        if high(advantage) < _HELPS_BY:
+            return Judgement(Verdict.NOT_SUPPORTED)
+        return undecided(m, advantage_key)
 
     return rule
 
@@ -336,32 +382,36 @@ def _kind_case(*vs_max) -> dict:
     return {"min_minus_max_accuracy": estimate_of(*vs_max)}
 
 
-def _invariance_claim(key: str, text: str, what: str, drop_key: str, advantage_key: str, tolerance: float) -> Claim:
+def _invariance_claim(
+    key: str, text: str, what: str, drop_key: str, advantage_key: str, unpooled_key: str, tolerance: float
+) -> Claim:
+    e = estimate_of
     return Claim(
         key,
         text,
         Custom(
             _invariance(drop_key, advantage_key, tolerance),
-            f"test-accuracy drop under {what}, paired over seeds: supported if pooling lowers the drop (95% CI of "
-            f"unpooled drop minus pooled drop above 0) and the pooled network loses <= {tolerance * 100:.0f} points; "
-            "partly if pooling lowers the drop but the pooled network still loses more; refuted if pooling raises "
-            "the drop (CI below 0); otherwise not supported",
+            f"test-accuracy drop under {what}, paired over seeds and test images: supported if pooling lowers the "
+            f"drop (95% CI of unpooled drop minus pooled drop above 0) and the pooled network's drop lies <= "
+            f"{tolerance * 100:.0f} points; partly if pooling lowers the drop but the pooled network's drop does not "
+            f"lie <= {tolerance * 100:.0f} points; refuted if pooling raises the drop (CI below 0); not supported if "
+            "the CI lies below "
+            f"{_HELPS_BY * 100:.0f} point (no help worth the name); otherwise inconclusive",
             (drop_key, advantage_key),
             {
-                Verdict.SUPPORTED: {
-                    drop_key: estimate_of(0.01, 0.02, 0.015),
-                    advantage_key: estimate_of(0.1, 0.12, 0.11),
-                },
-                Verdict.PARTLY: {drop_key: estimate_of(0.3, 0.32, 0.31), advantage_key: estimate_of(0.05, 0.06, 0.055)},
-                Verdict.NOT_SUPPORTED: {
-                    drop_key: estimate_of(0.3, 0.32, 0.31),
-                    advantage_key: estimate_of(0.05, -0.06, 0.0),
-                },
-                Verdict.REFUTED: {
-                    drop_key: estimate_of(0.3, 0.32, 0.31),
-                    advantage_key: estimate_of(-0.05, -0.06, -0.055),
-                },
+                Verdict.SUPPORTED: {drop_key: e(0.01, 0.02, 0.015), advantage_key: e(0.1, 0.12, 0.11)},
+                Verdict.PARTLY: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.05, 0.06, 0.055)},
+                Verdict.NOT_SUPPORTED: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.002, -0.002, 0.0)},
+                Verdict.REFUTED: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(-0.05, -0.06, -0.055)},
+                Verdict.INCONCLUSIVE: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.05, -0.06, 0.0)},
             },
+        ),
+        gates=(
+            Gate("pooled_original_accuracy", "the max-pooled network learned the digits", at_least=0.9),
+            Gate("unpooled_original_accuracy", "the unpooled network learned the digits", at_least=0.9),
+            Gate(
+                unpooled_key, f"{what} lower the unpooled network's accuracy", at_least=0.02, kind="manipulation check"
+            ),
         ),
     )
 
@@ -378,34 +428,43 @@ EXPERIMENT = Experiment(
         "window is erased, and any window holding a single zero gives zero; here it costs three to four points of "
         "accuracy against max pooling. Because a small move of the input often leaves the largest value "
         "of a window unchanged, pooling makes a network more tolerant of shifts of a pixel or two, though far from "
-        "invariant: a two-pixel shift still costs over ten points of accuracy here. It helps a little with small "
-        "rotations too, since locally a slight rotation moves strokes by about a pixel, but a 30-degree rotation "
-        "costs around thirty points with or without pooling; invariance to rotation needs rotated "
-        "training examples or filters built for it. Stride-2 convolutions can "
-        "replace pooling as the downsampling step. Flattening, finally, has no parameters: it reshapes the C x H "
-        "x W stack of maps into one vector of C H W values for the fully connected layers."
+        "invariant: a two-pixel shift still costs over ten points of accuracy here. It may help a little with "
+        "small rotations too, since locally a slight rotation moves strokes by about a pixel: here pooling lowers "
+        "the drop under rotation by three to four points, an effect so small that in one block of five seeds its "
+        "interval reaches 0. A 30-degree rotation costs around thirty points with or without pooling; invariance "
+        "to rotation needs rotated training examples or filters built for it. Stride-2 convolutions can replace "
+        "pooling as the downsampling step. Flattening, finally, has no parameters: it reshapes the C x H x W stack "
+        "of maps into one vector of C H W values for the fully connected layers."
     ),
     claims=(
         Claim(
             "reduces_size",
             "Pooling reduces the size of the feature maps, and so the computation in the layers after it.",
-            AtLeast("next_layer_speedup", supported=3.0, partly=1.5, refuted_below=1.0, unit="x"),
+            AtLeast("next_layer_speedup", supported=2.0, partly=1.2, refuted_below=1.0, unit="x"),
         ),
         Claim(
             "max_and_min",
             "The kinds of pooling are max pooling and min pooling.",
             Custom(
                 _max_and_min,
-                "test accuracy of min pooling minus max pooling (after ReLU, same network), paired over seeds: "
-                "supported if min pooling is no more than 1 point worse (95% CI lower end > -0.01); refuted if it "
-                "is more than 1 point worse (CI upper end < -0.01), so it is not a peer of max pooling; otherwise "
-                "partly supported",
+                "test accuracy of min pooling minus max pooling (after ReLU, same network), paired over seeds and "
+                "test images: supported if min pooling is no more than 1 point worse (95% CI lower end > -0.01); "
+                "refuted if it is more than 1 point worse (CI upper end < -0.01), so it is not a peer of max "
+                "pooling; otherwise inconclusive",
                 ("min_minus_max_accuracy",),
                 {
                     Verdict.SUPPORTED: _kind_case(0.0, 0.002, -0.001),
-                    Verdict.PARTLY: _kind_case(-0.03, 0.0, -0.02),
                     Verdict.REFUTED: _kind_case(-0.05, -0.06, -0.055),
+                    Verdict.INCONCLUSIVE: _kind_case(-0.03, 0.0, -0.02),
                 },
+            ),
+            gates=(
+                Gate(
+                    "max_pool_accuracy",
+                    "the max-pooled network was trained to the full-data regime (>= 93% test accuracy) in which "
+                    "pooling kinds differ",
+                    at_least=0.93,
+                ),
             ),
         ),
         _invariance_claim(
@@ -414,6 +473,7 @@ EXPERIMENT = Experiment(
             "shifts of 1 and 2 pixels (mean of both)",
             "shift_drop_pooled",
             "shift_advantage_of_pooling",
+            "shift_drop_unpooled",
             0.05,
         ),
         _invariance_claim(
@@ -422,6 +482,7 @@ EXPERIMENT = Experiment(
             "rotations of 15 and 30 degrees (mean of both)",
             "rotation_drop_pooled",
             "rotation_advantage_of_pooling",
+            "rotation_drop_unpooled",
             0.05,
         ),
     ),

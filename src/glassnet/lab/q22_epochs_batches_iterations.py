@@ -14,7 +14,22 @@ from .. import nn, optim
 from ..tensor import Tensor
 from ..train import Callback, evaluate, fit
 from .common import digits_split
-from .framework import Claim, Context, Custom, Experiment, Result, Table, Verdict, estimate
+from .framework import (
+    Claim,
+    Context,
+    Custom,
+    Experiment,
+    Gate,
+    Judgement,
+    Result,
+    Table,
+    Verdict,
+    estimate,
+    estimate_of,
+    high,
+    low,
+    undecided,
+)
 from .plots import figure
 
 # (samples N, batch size B, drop_last, epochs): the textbook case, a remainder, no batching, one sample per step
@@ -29,6 +44,8 @@ COUNT_CASES = (
 )
 MEMORY_BATCHES = (32, 128, 512, 1024, 2048)
 MEMORY_SIZES = (64, 512, 512, 10)
+# float32 parameter gradients of that MLP: memory that any forward + backward must hold, whatever the batch
+PARAMETER_MIB = 4 * sum(a * b + b for a, b in zip(MEMORY_SIZES[:-1], MEMORY_SIZES[1:])) / 2**20
 TRADE_OFF_BATCHES = (1, 8, 32, 128, None)  # None: the whole training set in one batch
 
 
@@ -166,7 +183,7 @@ def run(ctx: Context) -> Result:
     epochs = ctx.pick(8, 2)
     counted = [(case, _count(*case, rng=rng)) for case in cases]
     peaks = [_peak_bytes(b, np.random.default_rng(ctx.seed)) for b in MEMORY_BATCHES]
-    seeds = ctx.seeds(full=5, quick=1)
+    seeds = ctx.seeds(full=5, quick=2)
     trade = _trade_off(seeds, epochs=epochs, n_train=ctx.pick(None, 300))
 
     # ------------------------------------------------------------------ counts
@@ -186,7 +203,7 @@ def run(ctx: Context) -> Result:
             "per epoch: samples used once / skipped / repeated",
         ],
     )
-    mismatches = coverage_errors = 0
+    mismatches = coverage_errors = silent = 0
     passes_per_epoch = {}
     for (n, batch, drop_last, n_epochs), c in counted:
         h = c["history"]
@@ -194,6 +211,7 @@ def run(ctx: Context) -> Result:
         wrong = [h.iterations != n_epochs * steps, h.samples_seen != n_epochs * samples, h.epochs != n_epochs]
         wrong += [c["forward"] != h.iterations, c["backward"] != h.iterations]
         mismatches += sum(wrong)
+        silent += int(min(c["forward"], c["backward"], sum(c["once"]) + sum(c["twice"])) == 0)
         if not drop_last:
             coverage_errors += sum(n - once for once in c["once"])
         passes_per_epoch[(n, batch, drop_last)] = c["forward"] / n_epochs
@@ -220,7 +238,6 @@ def run(ctx: Context) -> Result:
     slope, intercept = np.polyfit(batches, mib, 1)
     r2 = 1 - np.sum((mib - (slope * batches + intercept)) ** 2) / np.sum((mib - mib.mean()) ** 2)
     activations = 4 * (2 * sum(MEMORY_SIZES[1:-1]) + MEMORY_SIZES[-1])  # float32 pre- and post-ReLU, logits
-    params = 4 * sum(a * b + b for a, b in zip(MEMORY_SIZES[:-1], MEMORY_SIZES[1:]))
     memory = Table(
         f"Peak NumPy memory of one forward + backward pass, MLP {'-'.join(map(str, MEMORY_SIZES))} (tracemalloc)",
         ["batch size", "peak (MiB)", "linear fit (MiB)"],
@@ -232,7 +249,7 @@ def run(ctx: Context) -> Result:
         f"{slope * 2**20 / 1024:.1f} KiB per sample",
         f"forward activations alone: {activations / 1024:.1f} KiB",
     )
-    memory.add("intercept", f"{intercept:.2f} MiB", f"parameter gradients: {params / 2**20:.2f} MiB")
+    memory.add("intercept", f"{intercept:.2f} MiB", f"parameter gradients: {PARAMETER_MIB:.2f} MiB")
 
     # ------------------------------------------------------------------ trade-off
     n_trade = ctx.pick(1200, 300)
@@ -300,12 +317,14 @@ def run(ctx: Context) -> Result:
     metrics = {
         "iterations_per_epoch_1000_200": textbook.iterations / textbook.epochs,
         "count_mismatches": float(mismatches),
+        "cases_the_hooks_missed": float(silent),
         "epoch_coverage_errors": float(coverage_errors),
         "passes_per_epoch_full_batch": float(np.mean(full_batch)),
         "passes_per_epoch_mini_batch_min": float(np.min(mini_batch)),
         "memory_slope_kib_per_sample": float(slope * 1024),
         "memory_linear_r2": float(r2),
         "memory_ratio_2048_vs_32": float(peaks[-1] / peaks[0]),
+        "memory_peak_mib_batch_32": float(mib[0]),
         "seconds_per_epoch_batch1_vs_full": estimate(
             [a / b for a, b in zip(trade[1]["seconds"], trade[None]["seconds"])], seeds
         ),
@@ -316,7 +335,12 @@ def run(ctx: Context) -> Result:
         f"Memory: each extra sample adds its activations (and their gradients) to the graph; the intercept "
         f"({intercept:.2f} MiB) is what does not depend on the batch, mostly the parameter gradients. Peak memory "
         f"at batch 2048 is {peaks[-1] / peaks[0]:.0f}x that at batch 32.",
-        "Wall times are medians over epochs and seeds on a shared machine: read the ratios, not the absolute numbers.",
+        "Wall times are medians over epochs on a shared machine: read the ratios, not the absolute numbers. "
+        f"An epoch at batch 1 took {metrics['seconds_per_epoch_batch1_vs_full']} times as long as one full-batch "
+        "epoch.",
+        "Counts and memory are exact (the same on every run), so those claims are judged on the numbers "
+        "themselves; they are judged only if the instruments worked: the hooks saw every counting run, and "
+        "tracemalloc saw at least the parameter gradients at the smallest batch.",
         "The trade-off runs use one learning rate for every batch size, so that an epoch differs only in its number "
         "of steps; tuning the rate per batch size (larger for larger batches) narrows the loss gap after a fixed "
         "number of epochs but not the difference in steps.",
@@ -330,30 +354,67 @@ def run(ctx: Context) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------- rules
-def _epoch_is_one_pass(m: dict) -> Verdict:
-    return Verdict.SUPPORTED if m["epoch_coverage_errors"] == 0 else Verdict.REFUTED
+def _epoch_is_one_pass(m: dict) -> Judgement:
+    errors = m["epoch_coverage_errors"]
+    if high(errors) <= 0:
+        return Judgement(Verdict.SUPPORTED)
+    if low(errors) > 0:
+        return Judgement(Verdict.REFUTED)
+    return undecided(m, "epoch_coverage_errors")
 
 
-def _iteration_counts(m: dict) -> Verdict:
-    textbook = m["iterations_per_epoch_1000_200"] == 5
-    if textbook and m["count_mismatches"] == 0:
-        return Verdict.SUPPORTED
-    return Verdict.PARTLY if textbook else Verdict.REFUTED
+def _iteration_counts(m: dict) -> Judgement:
+    steps, mismatches = m["iterations_per_epoch_1000_200"], m["count_mismatches"]
+    if low(steps) > 5 or high(steps) < 5:
+        return Judgement(Verdict.REFUTED)
+    if not low(steps) == high(steps) == 5:
+        return undecided(m, "iterations_per_epoch_1000_200")
+    if high(mismatches) <= 0:
+        return Judgement(Verdict.SUPPORTED)
+    if low(mismatches) > 0:
+        return Judgement(Verdict.PARTLY, "the 1,000 / 200 case holds, but some other case does not")
+    return undecided(m, "count_mismatches")
 
 
-def _one_pass_per_epoch(m: dict) -> Verdict:
+def _one_pass_per_epoch(m: dict) -> Judgement:
     full, mini = m["passes_per_epoch_full_batch"], m["passes_per_epoch_mini_batch_min"]
-    if full == 1 and mini == 1:
-        return Verdict.SUPPORTED
-    if full == 1:
-        return Verdict.PARTLY
-    return Verdict.REFUTED
+    if low(full) > 1 or high(full) < 1:
+        return Judgement(Verdict.REFUTED)
+    if not low(full) == high(full) == 1:
+        return undecided(m, "passes_per_epoch_full_batch")
+    if low(mini) == high(mini) == 1:
+        return Judgement(Verdict.SUPPORTED)
+    if low(mini) > 1:
+        return Judgement(Verdict.PARTLY, "only full-batch training makes one pass per epoch")
+    return undecided(m, "passes_per_epoch_mini_batch_min")
 
 
-def _memory_grows(m: dict) -> Verdict:
-    if m["memory_slope_kib_per_sample"] <= 0 or m["memory_ratio_2048_vs_32"] < 1.1:
-        return Verdict.REFUTED
-    return Verdict.SUPPORTED if m["memory_linear_r2"] >= 0.99 else Verdict.PARTLY
+def _memory_grows(m: dict) -> Judgement:
+    slope, ratio, r2 = m["memory_slope_kib_per_sample"], m["memory_ratio_2048_vs_32"], m["memory_linear_r2"]
+    if high(slope) <= 0 or high(ratio) < 1.1:
+        return Judgement(Verdict.REFUTED)
+    if not (low(slope) > 0 and low(ratio) >= 1.1):
+        return undecided(m, "memory_slope_kib_per_sample", "memory_ratio_2048_vs_32")
+    if low(r2) >= 0.99:
+        return Judgement(Verdict.SUPPORTED)
+    if high(r2) < 0.99:
+        return Judgement(Verdict.PARTLY, "memory grows with the batch, but not linearly")
+    return undecided(m, "memory_linear_r2")
+
+
+_HOOKS = Gate(
+    "cases_the_hooks_missed",
+    "the hooks and the sample log recorded every counting run",
+    at_most=0,
+    kind="measurement check",
+)
+_EXACT = "; these numbers are exact (counts; tracemalloc's bytes), so only an interval across a bar is inconclusive"
+_MEMORY = ("memory_slope_kib_per_sample", "memory_linear_r2", "memory_ratio_2048_vs_32")
+
+
+def _one_seed(value: float):
+    """A made-up single measurement: no interval, so a rule cannot decide on it (for the rules' examples)."""
+    return estimate_of(value)
 
 
 EXPERIMENT = Experiment(
@@ -376,10 +437,15 @@ EXPERIMENT = Experiment(
             Custom(
                 _epoch_is_one_pass,
                 "supported if, without drop_last, every sample goes through exactly one forward pass in every "
-                "epoch (count of samples used zero or several times = 0); refuted otherwise",
+                "epoch (count of samples used zero or several times = 0); refuted if that count is above 0" + _EXACT,
                 ("epoch_coverage_errors",),
-                {Verdict.SUPPORTED: {"epoch_coverage_errors": 0.0}, Verdict.REFUTED: {"epoch_coverage_errors": 3.0}},
+                {
+                    Verdict.SUPPORTED: {"epoch_coverage_errors": 0.0},
+                    Verdict.REFUTED: {"epoch_coverage_errors": 3.0},
+                    Verdict.INCONCLUSIVE: {"epoch_coverage_errors": _one_seed(0.0)},
+                },
             ),
+            gates=(_HOOKS,),
         ),
         Claim(
             "iteration_is_one_batch_step",
@@ -389,14 +455,16 @@ EXPERIMENT = Experiment(
                 _iteration_counts,
                 "supported if fit() takes 5 steps per epoch for N = 1,000, B = 200 and every case's iterations, "
                 "samples seen, forward and backward passes equal the formula ceil(N / B) (floor with drop_last); "
-                "partly if only the 1,000 / 200 case holds; refuted if it does not",
+                "partly if only the 1,000 / 200 case holds; refuted if it does not" + _EXACT,
                 ("iterations_per_epoch_1000_200", "count_mismatches"),
                 {
                     Verdict.SUPPORTED: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": 0.0},
                     Verdict.PARTLY: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": 2.0},
                     Verdict.REFUTED: {"iterations_per_epoch_1000_200": 4.0, "count_mismatches": 2.0},
+                    Verdict.INCONCLUSIVE: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": _one_seed(0.0)},
                 },
             ),
+            gates=(_HOOKS,),
         ),
         Claim(
             "epoch_is_one_forward_backward",
@@ -404,14 +472,19 @@ EXPERIMENT = Experiment(
             Custom(
                 _one_pass_per_epoch,
                 "supported if every run makes exactly one forward pass per epoch; partly if only full-batch "
-                "training does (mini-batch training makes ceil(N / B)); refuted if not even full-batch does",
+                "training does (mini-batch training makes ceil(N / B)); refuted if not even full-batch does" + _EXACT,
                 ("passes_per_epoch_full_batch", "passes_per_epoch_mini_batch_min"),
                 {
                     Verdict.SUPPORTED: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 1.0},
                     Verdict.PARTLY: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 5.0},
                     Verdict.REFUTED: {"passes_per_epoch_full_batch": 2.0, "passes_per_epoch_mini_batch_min": 5.0},
+                    Verdict.INCONCLUSIVE: {
+                        "passes_per_epoch_full_batch": 1.0,
+                        "passes_per_epoch_mini_batch_min": _one_seed(5.0),
+                    },
                 },
             ),
+            gates=(_HOOKS,),
         ),
         Claim(
             "larger_batch_more_memory",
@@ -420,25 +493,22 @@ EXPERIMENT = Experiment(
                 _memory_grows,
                 "peak memory of forward + backward against batch size: supported if it grows (positive slope, "
                 "peak at 2,048 >= 1.1x the peak at 32) linearly (R² >= 0.99); partly if it grows but not "
-                "linearly; refuted if it does not grow",
-                ("memory_slope_kib_per_sample", "memory_linear_r2", "memory_ratio_2048_vs_32"),
+                "linearly; refuted if it does not grow" + _EXACT,
+                _MEMORY,
                 {
-                    Verdict.SUPPORTED: {
-                        "memory_slope_kib_per_sample": 20.0,
-                        "memory_linear_r2": 0.999,
-                        "memory_ratio_2048_vs_32": 30.0,
-                    },
-                    Verdict.PARTLY: {
-                        "memory_slope_kib_per_sample": 20.0,
-                        "memory_linear_r2": 0.8,
-                        "memory_ratio_2048_vs_32": 30.0,
-                    },
-                    Verdict.REFUTED: {
-                        "memory_slope_kib_per_sample": 0.0,
-                        "memory_linear_r2": 0.1,
-                        "memory_ratio_2048_vs_32": 1.0,
-                    },
+                    Verdict.SUPPORTED: dict(zip(_MEMORY, (20.0, 0.999, 30.0))),
+                    Verdict.PARTLY: dict(zip(_MEMORY, (20.0, 0.8, 30.0))),
+                    Verdict.REFUTED: dict(zip(_MEMORY, (0.0, 0.1, 1.0))),
+                    Verdict.INCONCLUSIVE: dict(zip(_MEMORY, (_one_seed(20.0), 0.999, 30.0))),
                 },
+            ),
+            gates=(
+                Gate(
+                    "memory_peak_mib_batch_32",
+                    f"tracemalloc saw at least the parameter gradients ({PARAMETER_MIB:.2f} MiB) at batch 32",
+                    at_least=round(PARAMETER_MIB, 2),
+                    kind="measurement check",
+                ),
             ),
         ),
     ),

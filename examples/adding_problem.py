@@ -41,7 +41,11 @@ class Adder(nn.Module):
 
     def __init__(self, kind: str, hidden: int, T: int, rng: np.random.Generator):
         super().__init__()
-        self.rnn = nn.LSTM(2, hidden, rng=rng) if kind == "lstm" else nn.RNN(2, hidden, rng=rng)
+        self.rnn = (
+            nn.LSTM(2, hidden, rng=rng, batch_first=True)
+            if kind == "lstm"
+            else nn.RNN(2, hidden, rng=rng, batch_first=True)
+        )
         if kind == "lstm":
             chrono_init_(self.rnn, T, rng)
         self.head = nn.Linear(hidden, 1, rng=rng)

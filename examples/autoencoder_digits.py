@@ -38,7 +38,7 @@ from glassnet.models.autoencoder import (
     plot_reconstructions,
     reconstruction_mse,
 )
-from glassnet.optim.schedule import CosineAnnealingLR
+from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.train import LRSchedule, fit
 
 

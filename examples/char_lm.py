@@ -35,7 +35,7 @@ class CharLM(nn.Module):
     def __init__(self, vocab_size: int, embed: int, hidden: int, rng: np.random.Generator):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed, rng=rng)
-        self.lstm = nn.LSTM(embed, hidden, rng=rng)
+        self.lstm = nn.LSTM(embed, hidden, rng=rng, batch_first=True)
         self.head = nn.Linear(hidden, vocab_size, rng=rng)
 
     def forward(self, ids, state=None):

@@ -21,7 +21,7 @@ import glassnet as gn
 from glassnet import nn
 from glassnet.data import load_digits
 from glassnet.optim import SGD
-from glassnet.optim.schedule import StepLR
+from glassnet.optim.lr_scheduler import StepLR
 from glassnet.train import Checkpoint, LRSchedule, fit, read_checkpoint
 
 

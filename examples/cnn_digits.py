@@ -23,7 +23,7 @@ from glassnet.autograd import no_grad
 from glassnet.data import load_digits, train_test_split
 from glassnet.models.cnn import budget_mlp, count_parameters, small_cnn
 from glassnet.optim import Adam
-from glassnet.optim.schedule import CosineAnnealingLR
+from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.tensor import Tensor
 from glassnet.train import LRSchedule, fit
 

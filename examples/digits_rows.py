@@ -21,7 +21,7 @@ from glassnet import nn, optim
 from glassnet.autograd import no_grad
 from glassnet.data import train_test_split
 from glassnet.data.sequences import digits_as_sequences
-from glassnet.optim.schedule import CosineAnnealingLR
+from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.tensor import Tensor
 
 
@@ -30,7 +30,7 @@ class RowReader(nn.Module):
 
     def __init__(self, hidden: int, rng: np.random.Generator):
         super().__init__()
-        self.lstm = nn.LSTM(8, hidden, bidirectional=True, rng=rng)
+        self.lstm = nn.LSTM(8, hidden, bidirectional=True, rng=rng, batch_first=True)
         self.head = nn.Linear(2 * hidden, 10, rng=rng)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -44,7 +44,7 @@ from glassnet.autograd import no_grad
 from glassnet.data import DataLoader, load_mnist_idx
 from glassnet.models.cnn import budget_mlp, count_parameters, lenet5, mnist_subset_split, random_shift, small_cnn
 from glassnet.optim import Adam
-from glassnet.optim.schedule import CosineAnnealingLR
+from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.tensor import Tensor
 from glassnet.train import LRSchedule, fit
 

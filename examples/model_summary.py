@@ -30,8 +30,8 @@ def main() -> None:
     summary(model, (32, 64))
 
     print("\nparameters (learned):")
-    for name, array in model.state_dict().items():
-        print(f"  {name:<10} {str(array.shape):<10} {array.size:>6,} values")
+    for name, tensor in model.state_dict().items():
+        print(f"  {name:<10} {str(tuple(tensor.shape)):<10} {tensor.numel():>6,} values")
 
     X, y = load_digits()
     X = (X / 16).astype(np.float32)

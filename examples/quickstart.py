@@ -24,5 +24,5 @@ history = fit(
 
 print(history.iterations, history["val_acc"][-1])
 loss = gn.F.cross_entropy(model(gn.tensor(x_test[:4])), y_test[:4])
-loss.backward()  # model[0].weight.grad is now a NumPy array
+loss.backward()  # model[0].weight.grad is now a Tensor
 assert history["val_acc"][-1] >= 0.97

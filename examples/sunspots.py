@@ -56,7 +56,7 @@ class Forecaster(nn.Module):
 
     def __init__(self, hidden: int, rng: np.random.Generator):
         super().__init__()
-        self.rnn = nn.RNN(1, hidden, dtype=np.float64, rng=rng)
+        self.rnn = nn.RNN(1, hidden, dtype=np.float64, rng=rng, batch_first=True)
         self.head = nn.Linear(hidden, 1, dtype=np.float64, rng=rng)
 
     def forward(self, series: np.ndarray) -> Tensor:
@@ -81,7 +81,7 @@ def rnn_forecasts(z: np.ndarray, epochs: int, seed: int, hidden: int = 16, check
                 held_out = model(inputs).numpy()[N_FIT - 1 :]
             error = rmse(held_out, z[N_FIT:N_TRAIN])
             if error < best:
-                best, best_state = error, {k: v.copy() for k, v in model.state_dict().items()}
+                best, best_state = error, {k: v.clone() for k, v in model.state_dict().items()}
     model.load_state_dict(best_state)
     with no_grad():
         return model(z[:-1]).numpy()

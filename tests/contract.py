@@ -41,7 +41,7 @@ def standard_normal_inputs(*shapes: Shape) -> Callable[[np.random.Generator, typ
 
 
 def _parameters(layer: nn.Module) -> dict[str, np.ndarray]:
-    return {name: np.array(p.data) for name, p in layer.named_parameters()}
+    return {name: np.array(p.numpy()) for name, p in layer.named_parameters()}
 
 
 def _to_glassnet(arrays: Sequence[np.ndarray], grad_inputs: Sequence[int]) -> list:
@@ -69,7 +69,7 @@ def _check_forward_backward(layer, call, arrays, grad_inputs, expected_output_sh
     assert isinstance(out, glassnet.Tensor), f"{type(layer).__name__} returned {type(out).__name__}, not a Tensor"
     assert out.shape == tuple(expected_output_shape), f"output shape {out.shape}, expected {expected_output_shape}"
     assert out.dtype == dtype, f"output dtype {out.dtype}, expected {dtype}"
-    assert np.all(np.isfinite(out.data)), "output has non-finite entries"
+    assert np.all(np.isfinite(out.numpy())), "output has non-finite entries"
     layer.zero_grad()
     if out.requires_grad:
         out.sum().backward()
@@ -77,7 +77,7 @@ def _check_forward_backward(layer, call, arrays, grad_inputs, expected_output_sh
         _check_finite_grad(f"parameter {name}", p.grad, p.shape, dtype)
     for i in grad_inputs:
         _check_finite_grad(f"input {i}", inputs[i].grad, inputs[i].shape, dtype)
-    return np.array(out.data)
+    return np.array(out.numpy())
 
 
 def _check_modes(layer: nn.Module) -> None:
@@ -100,7 +100,7 @@ def _check_seeding(make_layer, call, arrays, grad_inputs, seed: int, random_forw
             glassnet.manual_seed(rng_seed)
             layer = make_layer(None)
         _, out = _run(layer, call, arrays, grad_inputs)
-        return _parameters(layer), np.array(out.data)
+        return _parameters(layer), np.array(out.numpy())
 
     for explicit in (False, True):
         how = "rng=default_rng(seed)" if explicit else "manual_seed(seed)"
@@ -130,7 +130,7 @@ def _check_against_torch(layer, torch_layer, call, arrays, grad_inputs, rtol: fl
     inputs, out = _run(layer, call, arrays, grad_inputs)
     torch_inputs = [torch.tensor(a, requires_grad=i in grad_inputs) for i, a in enumerate(arrays)]
     torch_out = call(reference, *torch_inputs)
-    np.testing.assert_allclose(out.data, torch_out.detach().numpy(), rtol=rtol, atol=atol, err_msg="output")
+    np.testing.assert_allclose(out.detach().numpy(), torch_out.detach().numpy(), rtol=rtol, atol=atol, err_msg="output")
     if not torch_out.requires_grad:
         return
     layer.zero_grad()

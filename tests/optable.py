@@ -134,7 +134,7 @@ def shape_label(shape: tuple) -> str:
 
 
 def reduction_cases(op: str, torch_op: Callable, shape: tuple, axes: list, tag: str = "", **options) -> list:
-    """``x.op(axis, keepdims)`` against ``torch_op(x, dim, keepdim)`` for each axis, with and without keepdims."""
+    """``x.op(dim, keepdim)`` against ``torch_op(x, dim, keepdim)`` for each axis, with and without keepdim."""
     rows = []
     for axis in axes:
         dims = tuple(range(len(shape))) if axis is None else axis
@@ -143,7 +143,7 @@ def reduction_cases(op: str, torch_op: Callable, shape: tuple, axes: list, tag: 
             rows.append(
                 OpCase(
                     f"{op}{tag}_{shape_label(shape)}_axis{axis_name}_keep{keepdims}",
-                    lambda x, a=axis, k=keepdims: getattr(x, op)(axis=a, keepdims=k),
+                    lambda x, a=axis, k=keepdims: getattr(x, op)(dim=a, keepdim=k),
                     lambda x, d=dims, k=keepdims: torch_op(x, dim=d, keepdim=k),
                     [shape],
                     **options,
@@ -201,6 +201,92 @@ OPS: list[OpCase] = [
     # ------------------------------------------------------------------ elementwise functions
     OpCase("exp", lambda x: x.exp(), None, [(3, 4)]),
     OpCase("exp_0d", lambda x: x.exp(), None, [()]),
+    OpCase("sin", lambda x: x.sin(), None, [(3, 4)], domain=(-4, 4)),
+    OpCase("cos", lambda x: x.cos(), None, [(3, 4)], domain=(-4, 4)),
+    OpCase("square", lambda x: x.square(), None, [(3, 4)]),
+    OpCase("rsqrt", lambda x: x.rsqrt(), None, [(3, 4)], domain=(0.2, 3)),
+    OpCase("clone", lambda x: x.clone() * 2, None, [(3, 4)]),
+    OpCase("t", lambda x: x.t(), None, [(3, 4)]),
+    OpCase("narrow", lambda x: x.narrow(1, 1, 2), None, [(3, 4)]),
+    OpCase("repeat", lambda x: x.repeat(2, 1, 3), None, [(3, 4)]),
+    OpCase("masked_fill", lambda x: x.masked_fill(x > 0.5, -1.0), None, [(3, 4)], domain=away_from(0.5)),
+    OpCase("view_as", lambda x, y: x.view_as(y) * y, None, [(3, 4), (2, 6)]),
+    OpCase("unbind", lambda x: x.unbind(1), None, [(3, 4)]),
+    OpCase("add_alpha", lambda x, y: x.add(y, alpha=0.5), None, [(3, 4), (4,)]),
+    # ------------------------------------------------------------------ by index (gather is the primitive)
+    OpCase(
+        "gather_repeats", lambda x, i: x.gather(1, i), None, [(3, 4)], extras=lambda rng: rng.integers(0, 4, (3, 5))
+    ),
+    OpCase(
+        "gather_dim0_smaller",
+        lambda x, i: x.gather(0, i),
+        None,
+        [(3, 4)],
+        extras=lambda rng: rng.integers(0, 3, (2, 3)),
+    ),  # fmt: skip
+    OpCase(
+        "scatter",
+        lambda x, s, i: x.scatter(1, i, s),
+        None,
+        [(3, 4), (3, 2)],
+        extras=lambda rng: np.argsort(rng.random((3, 4)), 1)[:, :2],
+    ),  # fmt: skip
+    OpCase(
+        "scatter_add",
+        lambda x, s, i: x.scatter_add(0, i, s),
+        None,
+        [(3, 4), (5, 4)],
+        extras=lambda rng: rng.integers(0, 3, (5, 4)),
+    ),  # fmt: skip
+    OpCase("cumsum_dim1", lambda x: x.cumsum(1), None, [(3, 4)]),
+    OpCase("cumsum_dim0_3d", lambda x: x.cumsum(dim=0), None, [(3, 2, 4)]),
+    OpCase("sort", lambda x: x.sort(1), None, [(3, 4)]),
+    OpCase("sort_descending", lambda x: x.sort(dim=0, descending=True), None, [(3, 4)]),
+    OpCase("topk", lambda x: x.topk(2), None, [(3, 5)]),
+    OpCase("topk_smallest_dim0", lambda x: x.topk(2, dim=0, largest=False), None, [(4, 3)]),
+    OpCase("argsort_times", lambda x: x * x.argsort(1), None, [(3, 4)]),
+    OpCase(
+        "einsum_matmul",
+        lambda a, b: gn.einsum("ij,jk->ik", a, b),
+        lambda a, b: torch.einsum("ij,jk->ik", a, b),
+        [(3, 4), (4, 5)],
+    ),  # fmt: skip
+    OpCase(
+        "einsum_batched",
+        lambda a, b: gn.einsum("bij,bjk->bik", a, b),
+        lambda a, b: torch.einsum("bij,bjk->bik", a, b),
+        [(2, 3, 4), (2, 4, 5)],
+    ),  # fmt: skip
+    OpCase(
+        "einsum_outer",
+        lambda a, b: gn.einsum("i,j->ij", a, b),
+        lambda a, b: torch.einsum("i,j->ij", a, b),
+        [(3,), (4,)],
+    ),  # fmt: skip
+    OpCase("einsum_sum", lambda a: gn.einsum("ij->j", a), lambda a: torch.einsum("ij->j", a), [(3, 4)]),
+    OpCase(
+        "einsum_implicit",
+        lambda a, b: gn.einsum("ij,jk", a, b),
+        lambda a, b: torch.einsum("ij,jk", a, b),
+        [(3, 4), (4, 2)],
+    ),  # fmt: skip
+    OpCase(
+        "einsum_three",
+        lambda a, b, c: gn.einsum("ij,jk,kl->il", a, b, c),
+        lambda a, b, c: torch.einsum("ij,jk,kl->il", a, b, c),
+        [(2, 3), (3, 4), (4, 2)],
+    ),  # fmt: skip
+    OpCase(
+        "einsum_lonely_label",
+        lambda a, b: gn.einsum("ij,k->i", a, b),
+        lambda a, b: torch.einsum("ij,k->i", a, b),
+        [(2, 3), (4,)],
+    ),  # fmt: skip
+    OpCase("norm_fro", lambda x: x.norm(), None, [(3, 4)]),
+    OpCase("norm_l1_dim", lambda x: x.norm(1, 1, True), None, [(3, 4)], domain=SIGNED),
+    OpCase("norm_l2_dim", lambda x: x.norm(2, dim=0), None, [(3, 4)]),
+    OpCase("norm_l3", lambda x: x.norm(3), None, [(3, 4)], domain=SIGNED),
+    OpCase("norm_inf", lambda x: x.norm(float("inf"), dim=1), None, [(3, 4)]),
     OpCase("log", lambda x: x.log(), None, [(3, 4)], domain=(0.1, 3)),
     OpCase("log_0d", lambda x: x.log(), None, [()], domain=(0.1, 3)),
     OpCase("sqrt", lambda x: x.sqrt(), None, [(3, 4)], domain=(0.1, 3)),
@@ -255,14 +341,26 @@ OPS: list[OpCase] = [
     *reduction_cases("sum", torch.sum, (2, 3, 4), [None, 1, -1, (0, 2)]),
     *reduction_cases("mean", torch.mean, (2, 3, 4), [None, 0, -2, (0, -1)]),
     *reduction_cases("var", torch.var, (2, 3, 4), [None, 1, -1, (0, 2)]),
-    *reduction_cases("max", torch.amax, (2, 3, 4), [None, 1, -1, (0, 2)]),
-    *reduction_cases("min", torch.amin, (2, 3, 4), [None, 0, -2, (1, 2)]),
+    *reduction_cases("amax", torch.amax, (2, 3, 4), [None, 1, -1, (0, 2)]),
+    *reduction_cases("amin", torch.amin, (2, 3, 4), [None, 0, -2, (1, 2)]),
     # ties: the tied extremes share the gradient equally, like torch.amax/amin
-    *reduction_cases("max", torch.amax, (3, 4), [None, 1, (0, 1)], "_ties", domain=integers(0, 2), gradcheck=False),
-    *reduction_cases("min", torch.amin, (3, 4), [None, 0, -1], "_ties", domain=integers(0, 2), gradcheck=False),
+    *reduction_cases("amax", torch.amax, (3, 4), [None, 1, (0, 1)], "_ties", domain=integers(0, 2), gradcheck=False),
+    *reduction_cases("amin", torch.amin, (3, 4), [None, 0, -1], "_ties", domain=integers(0, 2), gradcheck=False),
     OpCase("sum_0d", lambda x: x.sum(), None, [()]),
     OpCase("mean_0d", lambda x: x.mean(), None, [()]),
     OpCase("max_0d", lambda x: x.max(), torch.amax, [()]),
+    OpCase("max_all", lambda x: x.max(), None, [(3, 4)]),
+    OpCase("min_all_ties", lambda x: x.min(), None, [(3, 4)], domain=integers(0, 2), gradcheck=False),
+    # max/min along a dim: (values, indices); the gradient goes to the index picked (the first of ties)
+    OpCase("max_dim", lambda x: x.max(1), None, [(3, 4)]),
+    OpCase("max_dim_keepdim", lambda x: x.max(dim=-1, keepdim=True), None, [(2, 3, 4)]),
+    OpCase("min_dim", lambda x: x.min(0), None, [(3, 4)]),
+    OpCase("max_dim_ties", lambda x: x.max(1), None, [(3, 4)], domain=integers(0, 2), gradcheck=False),
+    OpCase("min_dim_ties", lambda x: x.min(dim=0), None, [(3, 4)], domain=integers(0, 2), gradcheck=False),
+    OpCase("max_0d_dim", lambda x: x.max(0), None, [()]),
+    OpCase("std", lambda x: x.std(1), None, [(3, 5)]),
+    OpCase("std_unbiased_false", lambda x: x.std(0, False, True), None, [(3, 5)]),
+    OpCase("var_unbiased_false", lambda x: x.var(1, unbiased=False), None, [(3, 5)]),
     OpCase("var_correction0", lambda x: x.var(axis=1, correction=0), lambda x: torch.var(x, 1, correction=0), [(3, 5)]),
     OpCase("var_correction2", lambda x: x.var(correction=2), lambda x: torch.var(x, correction=2), [(3, 5)]),
     OpCase("var_default_all", lambda x: x.var(), lambda x: torch.var(x), [(4, 5)]),

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from glassnet import tensor
 from glassnet.nn import Parameter
 from glassnet.optim.adam import Adam
 
@@ -16,11 +17,11 @@ def test_two_adam_steps_by_hand():
     # so the first step is lr * g / (|g| + eps): lr in size, whatever the gradient's scale.
     # p0: 1 - 0.1 * 0.5 / (0.5 + 1e-8) = 1 - 0.1 * (1 - 2e-8) = 0.900000002
     # p1: -2 + 0.1 * 0.1 / (0.1 + 1e-8) = -2 + 0.1 * (1 - 1e-7) = -1.90000001
-    p.grad = np.array([0.5, -0.1])
+    p.grad = tensor(np.array([0.5, -0.1]))
     opt.step()
     np.testing.assert_allclose(opt.state[p]["exp_avg"], [0.05, -0.01], rtol=1e-14)
     np.testing.assert_allclose(opt.state[p]["exp_avg_sq"], [0.00025, 0.00001], rtol=1e-14)
-    np.testing.assert_allclose(p.data, [0.900000002, -1.90000001], rtol=1e-14)
+    np.testing.assert_allclose(p.numpy(), [0.900000002, -1.90000001], rtol=1e-14)
 
     # Step 2, g = (0.5, 0.3).
     # m = 0.9 * (0.05, -0.01) + 0.1 * (0.5, 0.3) = (0.095, 0.021)
@@ -31,9 +32,9 @@ def test_two_adam_steps_by_hand():
     # p1: m_hat = 0.021 / 0.19 = 0.1105263158, v_hat = 0.00009999 / 0.001999 = 0.0500200100, sqrt = 0.2236515370
     #     step 0.1 * 0.1105263158 / (0.2236515370 + 1e-8) = 0.0494189811 (the gradient flipped sign, so the
     #     average is small against its RMS and the step shrinks), p1 = -1.90000001 - 0.0494189811 = -1.9494189911
-    p.grad = np.array([0.5, 0.3])
+    p.grad = tensor(np.array([0.5, 0.3]))
     opt.step()
     assert opt.state[p]["step"] == 2
     np.testing.assert_allclose(opt.state[p]["exp_avg"], [0.095, 0.021], rtol=1e-14)
     np.testing.assert_allclose(opt.state[p]["exp_avg_sq"], [0.00049975, 0.00009999], rtol=1e-13)
-    np.testing.assert_allclose(p.data, [0.800000004, -1.9494189911], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(p.numpy(), [0.800000004, -1.9494189911], rtol=0, atol=1e-10)

@@ -95,7 +95,7 @@ def test_outside_the_mode_non_finite_values_pass_silently_to_numpy():
     with np.errstate(divide="ignore"):
         y = x.log()
         y.sum().backward()
-    assert np.isneginf(y.data[0]) and np.isinf(x.grad[0])
+    assert np.isneginf(y.numpy()[0]) and np.isinf(x.grad[0])
 
 
 # ----------------------------------------------------------------------------- no false alarm
@@ -119,7 +119,7 @@ def test_no_false_alarm_over_training_steps_and_same_numbers():
         optimizer = gn.optim.Adam(model.parameters(), lr=0.01)
         with gn.detect_anomaly() if anomaly else contextlib.nullcontext():
             losses = [training_step(model, optimizer, x, y) for _ in range(5)]
-        runs.append((losses, [p.data.copy() for p in model.parameters()]))
+        runs.append((losses, [p.numpy().copy() for p in model.parameters()]))
     (losses_off, weights_off), (losses_on, weights_on) = runs
     assert losses_on == losses_off and losses_on[-1] < losses_on[0]
     for off, on in zip(weights_off, weights_on):

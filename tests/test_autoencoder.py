@@ -26,7 +26,7 @@ from glassnet.models.autoencoder import (
     probe_accuracy,
     reconstruction_mse,
 )
-from glassnet.optim.schedule import CosineAnnealingLR
+from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.train import LRSchedule, fit
 
 
@@ -65,7 +65,9 @@ def test_dense_autoencoder_layers_names_and_pytorch_forward():
         torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 32)),
         torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 784), torch.nn.Sigmoid()),
     )
-    t_model.load_state_dict({k: torch.from_numpy(v) for k, v in zip(t_model.state_dict(), model.state_dict().values())})
+    t_model.load_state_dict(
+        {k: torch.from_numpy(v.numpy()) for k, v in zip(t_model.state_dict(), model.state_dict().values())}
+    )
     x = np.random.default_rng(0).random((5, 784), dtype=np.float32)
     loss = gn.F.mse_loss(model(gn.tensor(x)), x)
     t_loss = torch.nn.functional.mse_loss(t_model(torch.from_numpy(x)), torch.from_numpy(x))
@@ -85,7 +87,7 @@ def test_conv_autoencoder_shapes_and_gradients():
     x = gn.tensor(np.random.default_rng(1).random((3, 1, 8, 8), dtype=np.float32))
     out = model(x)
     assert out.shape == (3, 1, 8, 8) and model.last_code.shape == (3, 6)
-    assert np.all((out.data > 0) & (out.data < 1))
+    assert np.all((out.numpy() > 0) & (out.numpy() < 1))
     assert model.encode(x).shape == (3, 6) and model.decode(model.encode(x)).shape == (3, 1, 8, 8)
     gn.F.mse_loss(out, x).backward()
     assert all(p.grad is not None and np.all(np.isfinite(p.grad)) and np.any(p.grad) for p in model.parameters())
@@ -97,13 +99,14 @@ def test_conv_autoencoder_shapes_and_gradients():
 def test_upsample_and_unflatten():
     x = gn.tensor(np.arange(8.0).reshape(1, 2, 2, 2), requires_grad=True)
     y = Upsample(2)(x)
-    np.testing.assert_array_equal(y.data[0, 1], np.kron(x.data[0, 1], np.ones((2, 2))))
+    np.testing.assert_array_equal(y.numpy()[0, 1], np.kron(x.numpy()[0, 1], np.ones((2, 2))))
     weights = np.random.default_rng(0).random(y.shape)
     (y * weights).sum().backward()
     # each input pixel gets the sum of the gradient over its 2x2 block
     np.testing.assert_allclose(x.grad, weights.reshape(1, 2, 2, 2, 2, 2).sum(axis=(3, 5)))
     assert torch.equal(
-        torch.nn.Upsample(scale_factor=2, mode="nearest")(torch.from_numpy(x.data)), torch.from_numpy(y.data)
+        torch.nn.Upsample(scale_factor=2, mode="nearest")(torch.from_numpy(x.detach().numpy())),
+        torch.from_numpy(y.detach().numpy()),
     )
     assert Unflatten(1, (2, 3))(gn.zeros(4, 6)).shape == (4, 2, 3)
 
@@ -112,15 +115,15 @@ def test_upsample_and_unflatten():
 def test_corruption_only_in_training():
     x = gn.tensor(np.ones((200, 50), np.float32))
     masked = MaskingNoise(0.3, rng=np.random.default_rng(0))(x)
-    assert set(np.unique(masked.data)) == {0.0, 1.0}
-    assert (masked.data == 0).mean() == pytest.approx(0.3, abs=0.01)
+    assert set(np.unique(masked.numpy())) == {0.0, 1.0}
+    assert (masked.numpy() == 0).mean() == pytest.approx(0.3, abs=0.01)
     noisy = GaussianNoise(0.5, rng=np.random.default_rng(0))(x)
-    assert (noisy.data - 1).std() == pytest.approx(0.5, rel=0.02) and noisy.dtype == np.float32
+    assert (noisy.numpy() - 1).std() == pytest.approx(0.5, rel=0.02) and noisy.dtype == np.float32
     model = dense_autoencoder(50, 4, corruption=GaussianNoise(1.0, rng=np.random.default_rng(0)))
-    assert not np.allclose(model(x).data, model(x).data)  # fresh noise each training forward
+    assert not np.allclose(model(x).numpy(), model(x).numpy())  # fresh noise each training forward
     model.eval()
     clean = Autoencoder(model.encoder, model.decoder)
-    np.testing.assert_array_equal(model(x).data, clean(x).data)
+    np.testing.assert_array_equal(model(x).numpy(), clean(x).numpy())
     model.train()
     np.testing.assert_array_equal(model.reconstruct(x), clean.reconstruct(x))  # reconstruct() runs in eval mode
     assert model.training and model.corruption.training  # and restores the mode
@@ -130,8 +133,8 @@ def test_sparse_loss_is_reconstruction_plus_l1_on_the_code():
     model = dense_autoencoder(6, 4, code_activation="relu", sparsity=0.1, rng=np.random.default_rng(0))
     x = np.random.default_rng(1).random((5, 6), dtype=np.float32)
     output = model(gn.tensor(x))
-    code = model.encoder(gn.tensor(x)).data
-    expected = ((output.data - x) ** 2).mean() + 0.1 * np.abs(code).mean()
+    code = model.encoder(gn.tensor(x)).numpy()
+    expected = ((output.numpy() - x) ** 2).mean() + 0.1 * np.abs(code).mean()
     loss = AutoencoderLoss(model)(output, x)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
     loss.backward()  # the penalty's gradient reaches the encoder
@@ -166,7 +169,7 @@ def test_linear_autoencoder_matches_pca(digits):
     from sklearn.decomposition import PCA
 
     components = PCA(4).fit(X_train).components_.T
-    angles = np.degrees(subspace_angles(model.decoder[0].weight.data.astype(np.float64), components))
+    angles = np.degrees(subspace_angles(model.decoder[0].weight.numpy().astype(np.float64), components))
     assert angles.max() < 5
 
 

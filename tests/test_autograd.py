@@ -14,16 +14,16 @@ def leaf(values, dtype=np.float64):
 def test_gradients_accumulate_across_backward_calls():
     x = leaf([1.0, -2.0, 3.0])
     (x * x).sum().backward()
-    first = x.grad.copy()
+    first = x.grad.numpy().copy()
     (x * 3.0).sum().backward()
-    np.testing.assert_allclose(first, 2 * x.data)
-    np.testing.assert_allclose(x.grad, 2 * x.data + 3.0)
+    np.testing.assert_allclose(first, 2 * x.numpy())
+    np.testing.assert_allclose(x.grad, 2 * x.numpy() + 3.0)
 
 
 def test_tensor_used_twice_in_one_op():
     x = leaf([1.5, -0.5])
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad, 2 * x.data)
+    np.testing.assert_allclose(x.grad, 2 * x.numpy())
 
 
 def test_diamond_graph_sums_both_paths():
@@ -31,8 +31,8 @@ def test_diamond_graph_sums_both_paths():
     x = leaf([0.3, -1.2, 2.0])
     a, b = x.exp(), x**2
     (a * b).sum().backward()
-    e = np.exp(x.data)
-    np.testing.assert_allclose(x.grad, e * x.data**2 + e * 2 * x.data, rtol=1e-12)
+    e = np.exp(x.numpy())
+    np.testing.assert_allclose(x.grad, e * x.numpy() ** 2 + e * 2 * x.numpy(), rtol=1e-12)
 
 
 def test_shared_intermediate_feeds_many_consumers():
@@ -40,8 +40,8 @@ def test_shared_intermediate_feeds_many_consumers():
     x = leaf([0.2, -0.7])
     h = x.tanh()
     (h * 2.0 + h * h + h.exp()).sum().backward()
-    dh = 2.0 + 2 * h.data + np.exp(h.data)
-    np.testing.assert_allclose(x.grad, dh * (1 - h.data**2), rtol=1e-12)
+    dh = 2.0 + 2 * h.numpy() + np.exp(h.numpy())
+    np.testing.assert_allclose(x.grad, dh * (1 - h.numpy() ** 2), rtol=1e-12)
 
 
 def test_leaf_gradients_never_alias_each_other():
@@ -106,7 +106,7 @@ def test_detach_cuts_the_graph_and_shares_data():
     assert not d.requires_grad and d.grad_fn is None
     y = (x * d).sum()
     y.backward()
-    np.testing.assert_allclose(x.grad, d.data)  # d counted as a constant, not 3x
+    np.testing.assert_allclose(x.grad, d.numpy())  # d counted as a constant, not 3x
 
 
 def test_requires_grad_on_integer_tensor_raises():
@@ -132,7 +132,7 @@ def test_backward_twice_with_retain_graph_accumulates():
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(x.grad, 2 * np.exp(x.data) * (1 + x.data), rtol=1e-12)
+    np.testing.assert_allclose(x.grad, 2 * np.exp(x.numpy()) * (1 + x.numpy()), rtol=1e-12)
 
 
 def test_backward_on_non_scalar_without_grad_names_the_shape():
@@ -145,7 +145,7 @@ def test_backward_with_explicit_gradient():
     x = leaf([[1.0, 2.0], [3.0, 4.0]])
     g = np.array([[1.0, -1.0], [0.5, 2.0]])
     (x * x).backward(g)
-    np.testing.assert_allclose(x.grad, 2 * x.data * g)
+    np.testing.assert_allclose(x.grad, 2 * x.numpy() * g)
 
 
 def test_backward_with_wrongly_shaped_gradient_raises():
@@ -160,7 +160,7 @@ def test_retain_grad_keeps_intermediate_gradient():
     h.retain_grad()
     y = h * h
     y.sum().backward()
-    np.testing.assert_allclose(h.grad, 2 * h.data)
+    np.testing.assert_allclose(h.grad, 2 * h.numpy())
     np.testing.assert_allclose(x.grad, 2 * h.grad)
     assert (x * 5).grad is None
 
@@ -169,7 +169,7 @@ def test_hook_that_doubles_the_gradient():
     x = leaf([1.0, -1.0])
     h = x * 3
     seen = []
-    h.register_hook(lambda g: seen.append(g.copy()) or g * 2)
+    h.register_hook(lambda g: seen.append(g.clone()) or g * 2)
     h.sum().backward()
     np.testing.assert_array_equal(seen[0], [1.0, 1.0])
     np.testing.assert_allclose(x.grad, [6.0, 6.0])
@@ -179,7 +179,7 @@ def test_hook_on_a_leaf():
     x = leaf([1.0, 2.0])
     x.register_hook(lambda g: g * 2)
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad, 4 * x.data)
+    np.testing.assert_allclose(x.grad, 4 * x.numpy())
 
 
 # ----------------------------------------------------------------------------- dtypes
@@ -250,7 +250,7 @@ def test_tensor_from_float64_array_stays_float64_and_copies():
     t = gn.tensor(source)
     assert t.dtype == np.float64
     source[0] = 9.0
-    assert t.data[0] == 1.0
+    assert t.numpy()[0] == 1.0
 
 
 # ----------------------------------------------------------------------------- depth and seeds
@@ -269,7 +269,7 @@ def test_manual_seed_makes_randn_reproducible():
     a, b = gn.randn(3, 4), gn.rand(2)
     gn.manual_seed(123)
     c, d = gn.randn(3, 4), gn.rand(2)
-    np.testing.assert_array_equal(a.data, c.data)
-    np.testing.assert_array_equal(b.data, d.data)
+    np.testing.assert_array_equal(a.numpy(), c.numpy())
+    np.testing.assert_array_equal(b.numpy(), d.numpy())
     assert a.dtype == np.float32 and a.shape == (3, 4)
-    assert not np.array_equal(gn.randn(3, 4).data, a.data)
+    assert not np.array_equal(gn.randn(3, 4).numpy(), a.numpy())

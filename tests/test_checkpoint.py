@@ -16,7 +16,7 @@ from glassnet import backend, nn
 from glassnet.data import DataLoader
 from glassnet.optim import SGD
 from glassnet.optim.adam import Adam
-from glassnet.optim.schedule import StepLR
+from glassnet.optim.lr_scheduler import StepLR
 from glassnet.train import (
     Checkpoint,
     CheckpointError,
@@ -57,7 +57,7 @@ def take_steps(model, optimizer, steps=3):
 
 
 def weights(model):
-    return {k: v.copy() for k, v in model.state_dict().items()}
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
 def assert_same_weights(a: dict, b: dict):

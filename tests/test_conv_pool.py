@@ -173,7 +173,7 @@ def test_random_conv_and_pool_shapes_match_torch(n, c, h, w, k, s, d, p, o, ceil
     x = rng.standard_normal((n, c, h, w))
     weight = rng.standard_normal((o, c, k, k))
     if (h + 2 * p - d * (k - 1) - 1) >= 0 and (w + 2 * p - d * (k - 1) - 1) >= 0:
-        ours = F.conv2d(gn.tensor(x), gn.tensor(weight), stride=s, padding=p, dilation=d).data
+        ours = F.conv2d(gn.tensor(x), gn.tensor(weight), stride=s, padding=p, dilation=d).numpy()
         theirs = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight), stride=s, padding=p, dilation=d)
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-10, atol=1e-12)
     if p <= k // 2 and min(h, w) + 2 * p >= d * (k - 1) + 1:
@@ -184,7 +184,7 @@ def test_random_conv_and_pool_shapes_match_torch(n, c, h, w, k, s, d, p, o, ceil
             extra = {} if dil is None else {"dilation": dil}
             if dil is None and min(h, w) + 2 * p < k:
                 continue
-            ours = ours_fn(gn.tensor(x), k, s, p, ceil_mode=ceil_mode, **extra).data
+            ours = ours_fn(gn.tensor(x), k, s, p, ceil_mode=ceil_mode, **extra).numpy()
             theirs = theirs_fn(torch.tensor(x), k, s, p, ceil_mode=ceil_mode, **extra)
             np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-12)
 
@@ -204,7 +204,7 @@ def test_conv2d_worked_example():
     w = gn.tensor([[[[1.0, 0.0], [0.0, -1.0]]]], requires_grad=True)
     b = gn.tensor([10.0], requires_grad=True)
     y = F.conv2d(x, w, b)
-    np.testing.assert_array_equal(y.data, np.full((1, 1, 2, 2), 6.0))
+    np.testing.assert_array_equal(y.numpy(), np.full((1, 1, 2, 2), 6.0))
     y.sum().backward()
     # dx: +1 where x is a window's top-left (rows/cols 0-1), -1 where bottom-right (rows/cols 1-2)
     np.testing.assert_array_equal(x.grad[0, 0], [[1, 1, 0], [1, 0, -1], [0, -1, -1]])
@@ -229,8 +229,8 @@ def test_avg_pool_divisors_worked_example():
     # n=3, k=2, s=2, p=1, ceil_mode: windows [-1, 1) and [1, 3); count_include_pad counts the pad: 2 and 2,
     # without it: 1 and 2. With x = 1 everywhere the outputs are 1*real/divisor.
     x = gn.ones(1, 1, 3, 3)
-    include = F.avg_pool2d(x, 2, 2, 1, ceil_mode=True).data[0, 0]
-    exclude = F.avg_pool2d(x, 2, 2, 1, ceil_mode=True, count_include_pad=False).data[0, 0]
+    include = F.avg_pool2d(x, 2, 2, 1, ceil_mode=True).numpy()[0, 0]
+    exclude = F.avg_pool2d(x, 2, 2, 1, ceil_mode=True, count_include_pad=False).numpy()[0, 0]
     np.testing.assert_allclose(include, [[1 / 4, 2 / 4], [2 / 4, 4 / 4]])
     np.testing.assert_allclose(exclude, np.ones((2, 2)))
 
@@ -239,9 +239,9 @@ def test_adaptive_windows_worked_example():
     # n=5 onto 3 cells: [floor(0*5/3), ceil(5/3)) = [0, 2), [1, 4), [3, 5): overlapping by one
     x = gn.tensor(np.array([0.0, 3.0, 6.0, 9.0, 12.0]).reshape(1, 1, 1, 5), requires_grad=True)
     y = F.adaptive_avg_pool2d(x, (1, 3))
-    np.testing.assert_allclose(y.data.ravel(), [1.5, 6.0, 10.5])
+    np.testing.assert_allclose(y.numpy().ravel(), [1.5, 6.0, 10.5])
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.ravel(), [1 / 2, 1 / 2 + 1 / 3, 1 / 3, 1 / 3 + 1 / 2, 1 / 2])
+    np.testing.assert_allclose(x.grad.numpy().ravel(), [1 / 2, 1 / 2 + 1 / 3, 1 / 3, 1 / 3 + 1 / 2, 1 / 2])
 
 
 # ----------------------------------------------------------------------------- memory layouts and buffers
@@ -250,8 +250,8 @@ def test_conv_output_is_a_batch_innermost_view_of_nchw_shape():
     x, w = gn.tensor(rng.standard_normal((4, 2, 6, 6))), gn.tensor(rng.standard_normal((3, 2, 3, 3)))
     y = F.conv2d(x, w)
     assert y.shape == (4, 3, 4, 4)
-    assert y.data.transpose(1, 2, 3, 0).flags.c_contiguous  # (C, H, W, N) in memory
-    np.testing.assert_allclose(y.data, F.conv2d(x, w).data)
+    assert y.numpy().transpose(1, 2, 3, 0).flags.c_contiguous  # (C, H, W, N) in memory
+    np.testing.assert_allclose(y.numpy(), F.conv2d(x, w).numpy())
 
 
 @pytest.mark.parametrize("view", ["transposed", "flipped", "sliced"])
@@ -288,9 +288,9 @@ def test_outputs_never_share_the_scratch_buffer():
         w = gn.tensor(rng.standard_normal((4, 2, 3, 3)).astype(dtype), requires_grad=True)
         y = F.conv2d(x, w, padding="same")
         y.backward(np.ones(y.shape, dtype))
-        results.append((y, x, w, y.data.copy(), x.grad.copy(), w.grad.copy()))
+        results.append((y, x, w, y.numpy().copy(), x.grad.numpy().copy(), w.grad.numpy().copy()))
     for y, x, w, y_data, x_grad, w_grad in results:
-        np.testing.assert_array_equal(y.data, y_data)
+        np.testing.assert_array_equal(y.numpy(), y_data)
         np.testing.assert_array_equal(x.grad, x_grad)
         np.testing.assert_array_equal(w.grad, w_grad)
         assert y.dtype == x.grad.dtype == w.grad.dtype == x.dtype
@@ -302,7 +302,7 @@ def test_retained_graph_backward_twice_doubles_the_gradients():
     w = gn.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
     loss = F.max_pool2d(F.conv2d(x, w, padding=1), 2).sum()
     loss.backward(retain_graph=True)
-    once = x.grad.copy(), w.grad.copy()
+    once = x.grad.numpy().copy(), w.grad.numpy().copy()
     loss.backward()
     np.testing.assert_allclose(x.grad, 2 * once[0])
     np.testing.assert_allclose(w.grad, 2 * once[1])
@@ -320,14 +320,14 @@ def test_no_grad_forward_matches():
     with gn.no_grad():
         y = net(gn.tensor(x, requires_grad=True), gn.tensor(w, requires_grad=True))
     assert not y.requires_grad
-    np.testing.assert_array_equal(y.data, net(gn.tensor(x, requires_grad=True), gn.tensor(w)).data)
+    np.testing.assert_array_equal(y.numpy(), net(gn.tensor(x, requires_grad=True), gn.tensor(w)).numpy())
 
 
 # ----------------------------------------------------------------------------- Dropout2d
 def test_dropout2d_zeroes_whole_channels_and_scales_the_rest():
     x = gn.tensor(np.random.default_rng(6).uniform(1, 2, (50, 20, 3, 3)), requires_grad=True)
     y = F.dropout2d(x, 0.25, rng=np.random.default_rng(7))
-    ratio = y.data / x.data
+    ratio = y.numpy() / x.numpy()
     per_channel = ratio.reshape(50, 20, 9)
     np.testing.assert_allclose(per_channel, per_channel[:, :, :1].repeat(9, axis=2))  # one factor per map
     assert set(np.unique(np.round(ratio, 12))) == {0.0, round(1 / 0.75, 12)}
@@ -339,9 +339,9 @@ def test_dropout2d_zeroes_whole_channels_and_scales_the_rest():
 def test_dropout2d_edge_probabilities_and_unbatched_input():
     x = gn.tensor(np.ones((2, 3, 2, 2)))
     assert F.dropout2d(x, 0.0) is x and F.dropout2d(x, 0.7, training=False) is x
-    np.testing.assert_array_equal(F.dropout2d(x, 1.0).data, 0.0)
+    np.testing.assert_array_equal(F.dropout2d(x, 1.0).numpy(), 0.0)
     y = F.dropout2d(gn.ones(5, 4, 4), 0.5, rng=np.random.default_rng(0))  # (C, H, W): one draw per channel
-    assert y.shape == (5, 4, 4) and all(len(np.unique(y.data[c])) == 1 for c in range(5))
+    assert y.shape == (5, 4, 4) and all(len(np.unique(y.numpy()[c])) == 1 for c in range(5))
 
 
 # ----------------------------------------------------------------------------- errors

@@ -37,7 +37,7 @@ import glassnet as gn
 from glassnet import nn
 from glassnet.data import load_npz
 from glassnet.optim import SGD
-from glassnet.optim.schedule import StepLR
+from glassnet.optim.lr_scheduler import StepLR
 from glassnet.train import Callback, Checkpoint, LRSchedule, fit, save_weights
 
 data, checkpoint, weights_out, history_out, init_seed, mode, pace = sys.argv[1:]

@@ -38,7 +38,7 @@ def indexed_data(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def epoch_order(loader: DataLoader) -> np.ndarray:
-    return np.concatenate([x.data[:, 0] for x, _ in loader]).astype(np.int64)
+    return np.concatenate([x.numpy()[:, 0] for x, _ in loader]).astype(np.int64)
 
 
 # ----------------------------------------------------------------------------- DataLoader
@@ -70,7 +70,7 @@ def test_batch_counts_match_pytorch(n, batch_size, drop_last, batches, last):
 def test_every_sample_seen_once_per_epoch_with_fields_aligned(batch_size):
     loader = DataLoader(indexed_data(50), batch_size=batch_size, shuffle=True, rng=0)
     for _ in range(2):
-        xs, ys = zip(*[(x.data[:, 0], y.data) for x, y in loader])
+        xs, ys = zip(*[(x.numpy()[:, 0], y.numpy()) for x, y in loader])
         xs, ys = np.concatenate(xs), np.concatenate(ys)
         np.testing.assert_array_equal(np.sort(xs), np.arange(50))
         np.testing.assert_array_equal(ys, 2 * xs.astype(np.int64))
@@ -137,10 +137,10 @@ def test_transform_gets_the_first_array_and_the_loader_generator():
     X, y = indexed_data(12)
     runs = [list(DataLoader((X, y), batch_size=5, shuffle=True, rng=2, transform=jitter)) for _ in range(2)]
     for (xa, ya), (xb, yb) in zip(*runs):
-        np.testing.assert_array_equal(xa.data, xb.data)
-        np.testing.assert_array_equal(ya.data, yb.data)
+        np.testing.assert_array_equal(xa.numpy(), xb.numpy())
+        np.testing.assert_array_equal(ya.numpy(), yb.numpy())
         assert xa.dtype == np.float32
-        noise = xa.data[:, 0] - ya.data / 2  # the labels were left alone, so they locate each sample
+        noise = xa.numpy()[:, 0] - ya.numpy() / 2  # the labels were left alone, so they locate each sample
         assert np.all(noise != 0) and np.all(np.abs(noise) < 6)
 
 
@@ -171,8 +171,8 @@ class SquaresDataset(Dataset):
 def test_generic_dataset_items_are_stacked():
     batches = list(DataLoader(SquaresDataset(), batch_size=4, shuffle=True, rng=0))
     assert len(batches) == 3 and batches[0][0].shape == (4, 3)
-    xs = np.concatenate([x.data[:, 0] for x, _ in batches])
-    ys = np.concatenate([y.data for _, y in batches])
+    xs = np.concatenate([x.numpy()[:, 0] for x, _ in batches])
+    ys = np.concatenate([y.numpy() for _, y in batches])
     np.testing.assert_array_equal(np.sort(xs), np.arange(9))
     np.testing.assert_array_equal(ys, xs.astype(np.int64) ** 2)
 

@@ -125,7 +125,7 @@ def test_gradient_flow_records_each_step_even_when_grads_accumulate():
     x1, y1 = batch(1)
     x2, y2 = batch(2)
     loss_fn(model(x1), y1).backward()
-    first = {name: p.grad.copy() for name, p in model.named_parameters()}
+    first = {name: p.grad.numpy().copy() for name, p in model.named_parameters()}
     loss_fn(model(x2), y2).backward()  # no zero_grad: .grad now holds the sum of both steps
     for name, param in model.named_parameters():
         expected = [np.linalg.norm(first[name]), np.linalg.norm(param.grad - first[name])]
@@ -173,27 +173,27 @@ def test_gradient_flow_on_a_bare_layer_with_one_parameter_name_and_one_output_ty
         (out**2).sum().backward()
     assert list(flow.norms) == ["bias"] and list(flow.output_norms) == [""]
     np.testing.assert_allclose(flow.norms["bias"], [np.linalg.norm(layer.bias.grad)], rtol=1e-6)
-    np.testing.assert_allclose(flow.output_norms[""], [np.linalg.norm(2 * out.data)], rtol=1e-6)
+    np.testing.assert_allclose(flow.output_norms[""], [np.linalg.norm(2 * out.numpy())], rtol=1e-6)
 
 
 def test_gradient_flow_removes_every_hook_and_changes_nothing():
     model, (x, y) = small_mlp(), batch()
     loss_fn = nn.CrossEntropyLoss()
     before = hook_counts(model)
-    out_plain = model(x).data.copy()
+    out_plain = model(x).numpy().copy()
     loss_fn(model(x), y).backward()
-    grads_plain = [p.grad.copy() for p in model.parameters()]
+    grads_plain = [p.grad.numpy().copy() for p in model.parameters()]
     for _ in range(3):  # attach and detach repeatedly: nothing piles up
         model.zero_grad()
         with GradientFlow(model, param_names=None, track_outputs=True) as flow, ActivationStats(model):
             assert hook_counts(model) != before
             out = model(x)
-            np.testing.assert_array_equal(out.data, out_plain)
+            np.testing.assert_array_equal(out.numpy(), out_plain)
             loss_fn(out, y).backward()
         for p, g in zip(model.parameters(), grads_plain):
             np.testing.assert_array_equal(p.grad, g)
         assert hook_counts(model) == before
-    np.testing.assert_array_equal(model(x).data, out_plain)
+    np.testing.assert_array_equal(model(x).numpy(), out_plain)
     assert "attached=False" in repr(flow)
 
 
@@ -241,7 +241,7 @@ def test_activation_mean_and_std_equal_numpy_on_the_recorded_outputs():
     model = small_mlp()
     captured = {"1": [], "3": []}
     handles = [
-        model[i].register_forward_hook(lambda m, i, o, k=str(i): captured[k].append(o.data.copy())) for i in (1, 3)
+        model[i].register_forward_hook(lambda m, i, o, k=str(i): captured[k].append(o.numpy().copy())) for i in (1, 3)
     ]
     with ActivationStats(model) as stats:
         for seed in (1, 2, 3):
@@ -266,7 +266,7 @@ def test_linear_with_very_negative_biases_has_exactly_those_units_dead():
             out = model(gn.tensor(rng.uniform(-3, 3, (32, 8)).astype(np.float32)))
     assert stats.dead_fraction() == {"1": 0.4}
     assert dead_relu_fraction(out) == 0.4
-    assert dead_relu_fraction(out.data) == 0.4
+    assert dead_relu_fraction(out.numpy()) == 0.4
 
 
 def test_a_unit_active_in_any_batch_is_not_dead():
@@ -331,7 +331,7 @@ def test_deep_relu_mlp_dead_units_and_sigmoid_saturation_on_digits(digits):
     # cross-check each layer's dead fraction against a forward by hand, layer by layer
     h = X[:256]
     for i, module in enumerate(relu):
-        h = module(gn.tensor(h)).data
+        h = module(gn.tensor(h)).numpy()
         if str(i) in dead:
             assert dead[str(i)] == float((h.max(axis=0) <= 0).mean())
     assert set(sigmoid_stats.saturation_fraction()) == set(dead)

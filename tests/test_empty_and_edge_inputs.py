@@ -80,7 +80,7 @@ def test_recurrent_layers_run_an_empty_batch_as_torch(kind, layers, bidirectiona
 
 def test_recurrent_kernel_takes_empty_lengths_for_an_empty_batch():
     """lengths of shape (0,) is the right size for N = 0: nothing is masked, nothing fails on min() of nothing."""
-    lstm = nn.LSTM(3, 4, rng=np.random.default_rng(0))
+    lstm = nn.LSTM(3, 4, rng=np.random.default_rng(0), batch_first=True)
     x = gn.tensor(np.zeros((0, 5, 3), np.float32), requires_grad=True)
     y, (h, c) = lstm(x, lengths=np.zeros(0, np.int64))
     assert y.shape == (0, 5, 4) and h.shape == c.shape == (1, 0, 4)
@@ -129,7 +129,7 @@ def test_functional_conv2d_of_an_empty_batch_then_a_full_one_matches_torch():
         x = rng.standard_normal((batch, 2, 6, 5))
         ours = F.conv2d(gn.tensor(x), gn.tensor(weight), gn.tensor(bias), padding=1)
         theirs = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight), torch.tensor(bias), padding=1)
-        np.testing.assert_allclose(ours.data, theirs.numpy(), **TOLERANCE[np.float64])
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), **TOLERANCE[np.float64])
 
 
 # ----------------------------------------------------------------------------- zero-width Linear
@@ -145,7 +145,7 @@ def test_linear_with_zero_features_matches_torch(in_features, out_features, lead
     x = np.random.default_rng(2).standard_normal(lead + (in_features,)).astype(dtype)
     xo, xt = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, yt = ours(xo), theirs(xt)
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), **TOLERANCE[dtype])
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **TOLERANCE[dtype])
     probe = np.random.default_rng(3).standard_normal(y.shape).astype(dtype)
     y.backward(probe)
     yt.backward(torch.from_numpy(probe))
@@ -174,7 +174,7 @@ def adaptive_pair(x: np.ndarray, output_size, upstream: np.ndarray | None = None
     upstream = np.random.default_rng(4).standard_normal(ours.shape).astype(x.dtype) if upstream is None else upstream
     ours.backward(upstream)
     theirs.backward(torch.from_numpy(upstream))
-    return (ours.data, theirs.detach().numpy()), (ours_x.grad, theirs_x.grad.numpy())
+    return (ours.detach().numpy(), theirs.detach().numpy()), (ours_x.grad, theirs_x.grad.numpy())
 
 
 def test_adaptive_avg_pool_keeps_an_inf_in_its_own_windows():
@@ -243,7 +243,7 @@ def test_softmax_of_infinities_matches_torch_silently(name, row):
     x = np.array([row, [0.5] * len(row)])  # the second row is ordinary: it must not be touched by the first
     ours_x, theirs_x = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ours, theirs = getattr(F, name)(ours_x, dim=1), getattr(torch, name)(theirs_x, dim=1)
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **TOLERANCE[np.float64])
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), **TOLERANCE[np.float64])
     upstream = np.array([[0.3, -0.7, 0.2][: len(row)]] * 2)
     ours.backward(upstream)
     theirs.backward(torch.from_numpy(upstream))
@@ -278,9 +278,18 @@ SHAPE_ERRORS = [
     ),
     (lambda: F.batch_norm(gn.zeros(3), None, None, training=True), r"batch_norm expects input of shape \(N, C, \*\)"),
     (lambda: F.batch_norm(gn.zeros(1, 3), None, None, training=True), r"batch_norm expects more than 1 value per"),
-    (lambda: nn.LSTM(3, 4)(gn.zeros(2, 5, 3), lengths=np.array([5])), r"lstm_sequence: lengths must be 2 integers"),
-    (lambda: nn.GRU(3, 4)(gn.zeros(2, 5, 3), lengths=np.array([5.0, 4.0])), r"gru_sequence: lengths must be 2 integ"),
-    (lambda: nn.RNN(3, 4)(gn.zeros(2, 5, 3), lengths=np.array([6, 4])), r"rnn_sequence: lengths must lie in 1..5"),
+    (
+        lambda: nn.LSTM(3, 4, batch_first=True)(gn.zeros(2, 5, 3), lengths=np.array([5])),
+        r"lstm_sequence: lengths must be 2 integers",
+    ),
+    (
+        lambda: nn.GRU(3, 4, batch_first=True)(gn.zeros(2, 5, 3), lengths=np.array([5.0, 4.0])),
+        r"gru_sequence: lengths must be 2 integ",
+    ),
+    (
+        lambda: nn.RNN(3, 4, batch_first=True)(gn.zeros(2, 5, 3), lengths=np.array([6, 4])),
+        r"rnn_sequence: lengths must lie in 1..5",
+    ),
 ]
 
 

@@ -213,7 +213,7 @@ def run(name: str, example: Example) -> None:
         exact_out = _flat(example.call(reference, *exact_in))
     for i, (o, t, r) in enumerate(zip(ours_out, theirs_out, exact_out, strict=True)):
         floor = TOLERANCE[np.dtype(dtype)] if example.saturating else 0.0
-        assert_close(f"output {i}", o.data, t.detach().numpy(), dtype, r.detach().numpy(), floor)
+        assert_close(f"output {i}", o.numpy(), t.detach().numpy(), dtype, r.detach().numpy(), floor)
     for key, value in example.theirs.state_dict().items():
         assert_close(key, example.ours.state_dict()[key], value.numpy(), dtype, reference.state_dict()[key].numpy())
     chosen = [i for i, t in enumerate(theirs_out) if t.requires_grad]
@@ -328,6 +328,20 @@ def flatten(data):
     return Example(nn.Flatten(start, end), torch.nn.Flatten(start, end), [x])
 
 
+def layer_norm(data):
+    shape = data.draw(st.sampled_from([(4,), (3, 4)]), label="normalized_shape")
+    dtype = layer_dtype(data)
+    ours, theirs = built(nn.LayerNorm(shape, dtype=dtype), torch.nn.LayerNorm(shape), dtype)
+    x = draw_input(data, dtype, [SIZES, *shape], [*shape], [SIZES, SIZES, *shape])
+    return Example(ours, theirs, [x])
+
+
+def unflatten(data):
+    dim, sizes = data.draw(st.sampled_from([(1, (2, 3)), (-1, (3, 2)), (0, (2, 3))]))
+    x = draw_input(data, layer_dtype(data), [SIZES, 6], [6, SIZES], [SIZES, 6, SIZES])
+    return Example(nn.Unflatten(dim, sizes), torch.nn.Unflatten(dim, sizes), [x])
+
+
 def dropout(two_d: bool):
     """Deterministic settings only (eval, or p in {0, 1}): the masks of two libraries cannot agree."""
 
@@ -409,7 +423,7 @@ def bidirectional(data):
     mode = data.draw(st.sampled_from(["concat", "sum", "mean", "mul"]))
     kind = data.draw(st.sampled_from(["RNN", "LSTM", "GRU"]))
     ours_cls, theirs_cls = RECURRENT[kind]
-    ours = nn.Bidirectional(ours_cls(3, 2, bidirectional=True, dtype=dtype), mode)
+    ours = nn.Bidirectional(ours_cls(3, 2, bidirectional=True, dtype=dtype, batch_first=True), mode)
     ours, theirs = built(ours, TorchMerge(theirs_cls(3, 2, bidirectional=True, batch_first=True), mode), dtype)
     x = draw_input(data, dtype, [SIZES, [1, 2], 3], [[1, 2], 3], special=False)
     return Example(ours, theirs, [x], saturating=True)
@@ -527,6 +541,8 @@ LAYERS = {
     "AvgPool2d": pool("avg"),
     "AdaptiveAvgPool2d": adaptive_pool,
     "Flatten": flatten,
+    "LayerNorm": layer_norm,
+    "Unflatten": unflatten,
     "Dropout": dropout(two_d=False),
     "Dropout2d": dropout(two_d=True),
     "BatchNorm1d": batch_norm(1),
@@ -562,4 +578,4 @@ def test_layer_matches_pytorch_or_raises_a_documented_error(name):
 
 def test_every_public_layer_is_fuzzed():
     public = {name for name in nn.__all__ if isinstance(getattr(nn, name), type)}
-    assert public - set(LAYERS) == {"Module", "Sequential", "ModuleList", "Parameter", "RNNBase"}
+    assert public - set(LAYERS) == {"Module", "Sequential", "ModuleList", "ModuleDict", "Parameter", "RNNBase"}

@@ -58,7 +58,7 @@ def to_torch(module):
         else:
             layers.append({nn.ReLU: torch.nn.ReLU, nn.Tanh: torch.nn.Tanh}[type(m)]())
     net = torch.nn.Sequential(*layers)
-    net.load_state_dict({k: torch.from_numpy(v.astype(np.float64)) for k, v in module.state_dict().items()})
+    net.load_state_dict({k: torch.from_numpy(v.numpy().astype(np.float64)) for k, v in module.state_dict().items()})
     return net
 
 
@@ -117,7 +117,7 @@ def test_d_step_and_g_step_match_pytorch():
     gan.rng = np.random.default_rng(43)
     z = np.random.default_rng(43).standard_normal((8, 4))
     d_before = gan.discriminator.state_dict()
-    d_grads = [p.grad.copy() for p in gan.discriminator.parameters()]
+    d_grads = [p.grad.numpy().copy() for p in gan.discriminator.parameters()]
     g_opt = gn.optim.SGD(gan.generator.parameters(), lr=0.1)
     g_loss = gan.g_step(8, g_opt)
     t_g_loss = bce(t_disc(t_gen(torch.from_numpy(z))), torch.ones(8, 1, dtype=torch.float64))

@@ -199,8 +199,8 @@ def test_loss_contract(make_loss, functional, torch_loss, output_shape, make_inp
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_loss_module_equals_functional_and_torch(make_loss, functional, torch_loss, make_inputs, dtype):
     x, y = make_inputs(np.random.default_rng(7), dtype)
-    module_value = make_loss()(glassnet.tensor(x), y).data
-    functional_value = functional(glassnet.tensor(x), y).data
+    module_value = make_loss()(glassnet.tensor(x), y).numpy()
+    functional_value = functional(glassnet.tensor(x), y).numpy()
     np.testing.assert_array_equal(module_value, functional_value)
     target = torch.from_numpy(y)
     reference = torch_loss().to(torch.float64 if dtype == np.float64 else torch.float32)
@@ -281,7 +281,7 @@ def test_shared_parameter_is_listed_once():
     # The gradient of a shared weight is the sum of both uses.
     x = glassnet.randn(5, 3)
     model(x).sum().backward()
-    grad = first.weight.grad.copy()
+    grad = first.weight.grad.numpy().copy()
     first.weight.grad = None
     h = first(x).tanh()
     second(h).sum().backward()
@@ -304,7 +304,7 @@ def test_register_buffer_is_saved_but_not_learned():
     block.double()
     assert block.running_mean.dtype == np.float64
     block.load_state_dict({**block.state_dict(), "running_mean": np.arange(4.0)})
-    np.testing.assert_array_equal(block.running_mean.data, np.arange(4.0))
+    np.testing.assert_array_equal(block.running_mean.numpy(), np.arange(4.0))
 
 
 def test_reassigning_an_attribute_replaces_the_registry_entry():
@@ -361,7 +361,7 @@ def test_sequential_and_module_list_indexing():
     seq.append(nn.Sigmoid())
     assert len(seq) == 4 and "(3): Sigmoid()" in repr(seq)
     x = glassnet.randn(5, 3)
-    np.testing.assert_allclose(seq(x).data, F.sigmoid(layers[2](F.relu(layers[0](x)))).data, rtol=1e-6)
+    np.testing.assert_allclose(seq(x).numpy(), F.sigmoid(layers[2](F.relu(layers[0](x)))).numpy(), rtol=1e-6)
 
     mlist = nn.ModuleList(layers[:1]).extend(layers[1:])
     assert len(mlist) == 3 and mlist[2] is layers[2]
@@ -370,38 +370,39 @@ def test_sequential_and_module_list_indexing():
 
 
 # ----------------------------------------------------------------------------- state_dict
-def test_state_dict_returns_copies():
-    layer = nn.Linear(3, 2)
-    state = layer.state_dict()
-    state["weight"][...] = 7.0
-    assert not np.any(layer.weight.data == 7.0)
-    assert all(isinstance(v, np.ndarray) for v in state.values())
+def test_state_dict_holds_detached_tensors_sharing_storage_as_pytorch():
+    for lib in (glassnet, torch):
+        layer = lib.nn.Linear(3, 2)
+        state = layer.state_dict()
+        assert all(isinstance(v, lib.Tensor) and not v.requires_grad for v in state.values())
+        state["weight"][...] = 7.0  # a write through the state_dict reaches the parameter
+        assert (layer.weight.detach().numpy() == 7.0).all()
 
 
 def test_state_dict_round_trip():
     source, target = Net(np.random.default_rng(0)), Net(np.random.default_rng(1))
     x = glassnet.randn(5, 3)
-    assert not np.allclose(source(x).data, target(x).data)
+    assert not np.allclose(source(x).numpy(), target(x).numpy())
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (name, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items()):
         np.testing.assert_array_equal(a, b, err_msg=name)
-    np.testing.assert_array_equal(source(x).data, target(x).data)
+    np.testing.assert_array_equal(source(x).numpy(), target(x).numpy())
     # Loading copies: later changes to the source do not reach the target.
     source.encoder.fc.weight.data[...] = 0
-    assert np.any(target.encoder.fc.weight.data != 0)
+    assert np.any(target.encoder.fc.weight.numpy() != 0)
 
 
 def test_load_state_dict_accepts_tensors_and_torch_tensors():
     layer = nn.Linear(3, 2)
     weights = np.arange(6, dtype=np.float32).reshape(2, 3)
     layer.load_state_dict({"weight": glassnet.tensor(weights), "bias": torch.tensor([1.0, 2.0])})
-    np.testing.assert_array_equal(layer.weight.data, weights)
-    np.testing.assert_array_equal(layer.bias.data, [1.0, 2.0])
+    np.testing.assert_array_equal(layer.weight.numpy(), weights)
+    np.testing.assert_array_equal(layer.bias.numpy(), [1.0, 2.0])
 
 
 def _snapshot(module):
-    return {k: v.copy() for k, v in module.state_dict().items()}
+    return {k: v.numpy().copy() for k, v in module.state_dict().items()}
 
 
 def _assert_unchanged(module, before):
@@ -432,11 +433,11 @@ def test_strict_load_names_unexpected_key_and_changes_nothing():
 
 def test_non_strict_load_reports_keys_and_loads_the_rest():
     layer = nn.Linear(3, 2)
-    bias = layer.bias.data.copy()
+    bias = layer.bias.numpy().copy()
     result = layer.load_state_dict({"weight": np.ones((2, 3)), "extra": np.zeros(1)}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
-    np.testing.assert_array_equal(layer.weight.data, np.ones((2, 3)))
-    np.testing.assert_array_equal(layer.bias.data, bias)
+    np.testing.assert_array_equal(layer.weight.numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(layer.bias.numpy(), bias)
 
 
 def test_shape_mismatch_names_key_and_both_shapes_and_changes_nothing():
@@ -471,13 +472,13 @@ def test_forward_hook_is_called_can_replace_output_and_is_removable():
     assert module is layer and inputs[0] is x and output is out
 
     replace = layer.register_forward_hook(lambda module, inputs, output: output * 0 + 5)
-    np.testing.assert_array_equal(layer(x).data, np.full((4, 2), 5.0))
+    np.testing.assert_array_equal(layer(x).numpy(), np.full((4, 2), 5.0))
     assert len(calls) == 2
 
     replace.remove()
     handle.remove()
     replace.remove()  # removing twice is harmless
-    np.testing.assert_array_equal(layer(x).data, out.data)
+    np.testing.assert_array_equal(layer(x).numpy(), out.numpy())
     assert len(calls) == 2
 
 
@@ -504,7 +505,7 @@ def test_gradients_accumulate_until_zero_grad():
     layer = nn.Linear(3, 2)
     x = glassnet.randn(5, 3)
     layer(x).sum().backward()
-    once = layer.weight.grad.copy()
+    once = layer.weight.grad.numpy().copy()
     layer(x).sum().backward()
     np.testing.assert_allclose(layer.weight.grad, 2 * once, rtol=1e-6)
     layer.zero_grad()
@@ -557,7 +558,7 @@ def test_parameter_repr_and_requires_grad():
     assert repr(p).startswith("Parameter containing:")
     frozen = nn.Parameter(glassnet.tensor([1.0, 2.0]), requires_grad=False)
     assert not frozen.requires_grad
-    np.testing.assert_array_equal(frozen.data, [1.0, 2.0])
+    np.testing.assert_array_equal(frozen.numpy(), [1.0, 2.0])
 
 
 def test_repr_of_configured_modules():

@@ -19,7 +19,7 @@ def _model(seed=0, dtype=np.float64):
 def test_values_and_gradients():
     model = _model()
     params = list(model.parameters())
-    arrays = [p.data.copy() for p in params]
+    arrays = [p.numpy().copy() for p in params]
     l1, l2 = l1_penalty(params, 0.3), l2_penalty(params, 0.3)
     assert isinstance(l1, Tensor) and l1.shape == () and l2.shape == ()
     assert l1.item() == pytest.approx(0.3 * sum(np.abs(a).sum() for a in arrays), rel=1e-14)
@@ -40,7 +40,7 @@ def test_skip_1d_leaves_biases_out():
     model = _model()
     weights = [p for p in model.parameters() if p.ndim == 2]
     penalty = l2_penalty(model.parameters(), 0.1, skip_1d=True)
-    assert penalty.item() == pytest.approx(0.05 * sum((w.data**2).sum() for w in weights), rel=1e-14)
+    assert penalty.item() == pytest.approx(0.05 * sum((w.numpy() ** 2).sum() for w in weights), rel=1e-14)
     penalty.backward()
     for name, p in model.named_parameters():
         assert (p.grad is None) == name.endswith("bias")
@@ -71,7 +71,7 @@ def _train(optimizer_cls, kwargs, penalty_weight, steps=20):
             loss = loss + l2_penalty(model.parameters(), penalty_weight)
         loss.backward()
         opt.step()
-    return [p.data for p in model.parameters()]
+    return [p.numpy() for p in model.parameters()]
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,7 @@ def test_kernel_equals_unrolled_cells(kind, directions, lengths):
                 leaf.grad = None
         output, h_n, c_n = run(kind, x, h0, c0, params, lengths)
         weighted_loss(output, h_n, c_n, np.random.default_rng(1)).backward()
-        values = [output.data, h_n.data] + ([] if c_n is None else [c_n.data])
+        values = [output.numpy(), h_n.numpy()] + ([] if c_n is None else [c_n.numpy()])
         results.append((values, gradients(leaves)))
     (values_k, grads_k), (values_u, grads_u) = results
     for a, b in zip(values_k, values_u):
@@ -167,7 +167,7 @@ def test_cells_and_embedding_gradcheck():
 def test_padding_never_leaks(layer):
     """Whatever the padding holds (here NaN and huge values), outputs, states and gradients are unchanged."""
     rng = np.random.default_rng(4)
-    model = layer(3, 4, num_layers=2, bidirectional=True, dtype=np.float64)
+    model = layer(3, 4, num_layers=2, bidirectional=True, dtype=np.float64, batch_first=True)
     lengths = np.array([5, 2, 4])
     clean = rng.standard_normal((3, 5, 3))
     padding = np.arange(5)[None, :] >= lengths[:, None]
@@ -180,7 +180,7 @@ def test_padding_never_leaks(layer):
         output, state = model(x, lengths=lengths)
         h_n = state[0] if isinstance(state, tuple) else state
         ((output * output).sum() + h_n.sum()).backward()
-        results.append([output.data, h_n.data, x.grad] + [p.grad for p in model.parameters()])
+        results.append([output.numpy(), h_n.numpy(), x.grad] + [p.grad for p in model.parameters()])
     for other in results[1:]:
         for a, b in zip(results[0], other):
             np.testing.assert_array_equal(a, b)
@@ -190,22 +190,22 @@ def test_padding_never_leaks(layer):
 
 
 def test_lengths_are_checked():
-    lstm = nn.LSTM(3, 4)
+    lstm = nn.LSTM(3, 4, batch_first=True)
     x = glassnet.randn(2, 5, 3)
     for bad in ([0, 5], [6, 1], [1, 2, 3], [1.5, 2.0]):
         with pytest.raises(ValueError, match="lengths"):
             lstm(x, lengths=np.array(bad))
     full, _ = lstm(x, lengths=[5, 5])  # all full: the same as no lengths
-    np.testing.assert_array_equal(full.data, lstm(x)[0].data)
+    np.testing.assert_array_equal(full.numpy(), lstm(x)[0].numpy())
 
 
 # --------------------------------------------------------------------------------------- the layers
 
 
 LAYER_CASES = [
-    ("RNN", lambda rng: nn.RNN(3, 4, num_layers=2, bidirectional=True, rng=rng), torch.nn.RNN),
-    ("LSTM", lambda rng: nn.LSTM(3, 4, num_layers=2, bidirectional=True, rng=rng), torch.nn.LSTM),
-    ("GRU", lambda rng: nn.GRU(3, 4, num_layers=2, bidirectional=True, rng=rng), torch.nn.GRU),
+    ("RNN", lambda rng: nn.RNN(3, 4, num_layers=2, bidirectional=True, rng=rng, batch_first=True), torch.nn.RNN),
+    ("LSTM", lambda rng: nn.LSTM(3, 4, num_layers=2, bidirectional=True, rng=rng, batch_first=True), torch.nn.LSTM),
+    ("GRU", lambda rng: nn.GRU(3, 4, num_layers=2, bidirectional=True, rng=rng, batch_first=True), torch.nn.GRU),
 ]
 
 
@@ -240,34 +240,38 @@ def test_embedding_contract():
 
 
 def test_embedding_feeds_a_sequence_layer():
-    emb, lstm = nn.Embedding(20, 6, padding_idx=0), nn.LSTM(6, 5)
+    emb, lstm = nn.Embedding(20, 6, padding_idx=0), nn.LSTM(6, 5, batch_first=True)
     tokens = np.array([[3, 7, 1, 0], [4, 0, 0, 0]])
     output, (h_n, _) = lstm(emb(tokens), lengths=(tokens != 0).sum(1))
     h_n.sum().backward()
     assert output.shape == (2, 4, 5) and emb.weight.grad.shape == (20, 6)
     assert not emb.weight.grad[0].any() and emb.weight.grad[3].any()
     assert not emb.weight.grad[[2, 5, 6]].any()  # rows never looked up
-    assert nn.Embedding.from_pretrained(emb.weight.data).weight.requires_grad is False
+    assert nn.Embedding.from_pretrained(emb.weight.numpy()).weight.requires_grad is False
     with pytest.raises(IndexError):
         emb(np.array([20]))
 
 
 def test_unbatched_input_equals_a_batch_of_one():
-    for layer in (nn.LSTM(3, 4, num_layers=2, bidirectional=True), nn.GRU(3, 4), nn.RNN(3, 4, batch_first=False)):
+    for layer in (
+        nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True),
+        nn.GRU(3, 4, batch_first=True),
+        nn.RNN(3, 4, batch_first=False),
+    ):
         x = glassnet.randn(5, 3)
         out, state = layer(x)
         out_b, state_b = layer(x.unsqueeze(0 if layer.batch_first else 1))
-        np.testing.assert_array_equal(out.data, out_b.data.squeeze(0 if layer.batch_first else 1))
+        np.testing.assert_array_equal(out.numpy(), out_b.numpy().squeeze(0 if layer.batch_first else 1))
         h, h_b = (state[0], state_b[0]) if isinstance(state, tuple) else (state, state_b)
         assert h.shape == (h_b.shape[0], 4)
-        np.testing.assert_array_equal(h.data, h_b.data[:, 0])
+        np.testing.assert_array_equal(h.numpy(), h_b.numpy()[:, 0])
     cell = nn.GRUCell(3, 4)
     x = glassnet.randn(3)
-    np.testing.assert_array_equal(cell(x).data, cell(x.unsqueeze(0)).data[0])
+    np.testing.assert_array_equal(cell(x).numpy(), cell(x.unsqueeze(0)).numpy()[0])
 
 
 def test_shapes_are_checked():
-    lstm = nn.LSTM(3, 4, num_layers=2)
+    lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True)
     with pytest.raises(ValueError, match=r"shape \(N, T, 3\) or \(T, 3\) with T > 0, got \(2, 5, 4\)"):
         lstm(glassnet.randn(2, 5, 4))
     with pytest.raises(ValueError, match=r"expected h_0 of shape \(2, 2, 4\), got \(1, 2, 4\)"):
@@ -275,15 +279,15 @@ def test_shapes_are_checked():
     with pytest.raises(TypeError, match="dtype float64"):
         lstm(glassnet.randn(2, 5, 3, dtype=np.float64))
     with pytest.raises(ValueError, match="nonlinearity"):
-        nn.RNN(3, 4, nonlinearity="sigmoid")
+        nn.RNN(3, 4, nonlinearity="sigmoid", batch_first=True)
     with pytest.raises(ValueError, match="bidirectional"):
-        nn.Bidirectional(nn.GRU(3, 4))
+        nn.Bidirectional(nn.GRU(3, 4, batch_first=True))
 
 
 def test_dropout_between_layers():
     """Training draws one mask per layer boundary from the generator; eval and dropout=0 draw nothing."""
     x = glassnet.randn(4, 6, 3, dtype=np.float64)
-    lstm = nn.LSTM(3, 5, num_layers=3, dropout=0.5, dtype=np.float64)
+    lstm = nn.LSTM(3, 5, num_layers=3, dropout=0.5, dtype=np.float64, batch_first=True)
     glassnet.manual_seed(7)
     out, _ = lstm(x)
     glassnet.manual_seed(7)
@@ -292,24 +296,24 @@ def test_dropout_between_layers():
         layer_input, _, _ = lstm_sequence(layer_input, None, None, lstm._layer_params(layer))
         if layer < 2:
             layer_input = F.dropout(layer_input, 0.5, True)
-    np.testing.assert_array_equal(out.data, layer_input.data)
+    np.testing.assert_array_equal(out.numpy(), layer_input.numpy())
     lstm.eval()
     eval_out, _ = lstm(x)
-    assert not np.allclose(eval_out.data, out.data)
-    np.testing.assert_array_equal(eval_out.data, lstm(x)[0].data)
+    assert not np.allclose(eval_out.numpy(), out.numpy())
+    np.testing.assert_array_equal(eval_out.numpy(), lstm(x)[0].numpy())
 
 
 @pytest.mark.parametrize("mode", ["concat", "sum", "mean", "mul"])
 def test_bidirectional_merge_modes(mode):
-    gru = nn.GRU(3, 4, bidirectional=True, dtype=np.float64)
+    gru = nn.GRU(3, 4, bidirectional=True, dtype=np.float64, batch_first=True)
     x = glassnet.randn(2, 5, 3, dtype=np.float64, requires_grad=True)
     merged, h_n = nn.Bidirectional(gru, merge_mode=mode)(x)
     full, h_ref = gru(x)
-    forward, backward = full.data[..., :4], full.data[..., 4:]
-    expected = {"concat": full.data, "sum": forward + backward, "mean": (forward + backward) / 2,
+    forward, backward = full.numpy()[..., :4], full.numpy()[..., 4:]
+    expected = {"concat": full.numpy(), "sum": forward + backward, "mean": (forward + backward) / 2,
                 "mul": forward * backward}[mode]  # fmt: skip
-    np.testing.assert_allclose(merged.data, expected, rtol=1e-14)
-    np.testing.assert_array_equal(h_n.data, h_ref.data)
+    np.testing.assert_allclose(merged.numpy(), expected, rtol=1e-14)
+    np.testing.assert_array_equal(h_n.numpy(), h_ref.numpy())
     merged.sum().backward()
     assert x.grad.shape == x.shape and np.isfinite(x.grad).all()
 
@@ -337,14 +341,14 @@ def test_final_states_alone_drive_the_backward():
 
 def test_workspace_reuses_memory_but_never_what_is_in_use():
     recurrent.release_buffers()
-    lstm = nn.LSTM(8, 64, dtype=np.float64)
+    lstm = nn.LSTM(8, 64, dtype=np.float64, batch_first=True)
     x = glassnet.randn(16, 40, 8, dtype=np.float64)
     _, (h_first, _) = lstm(x)
-    kept = np.array(h_first.data)
+    kept = np.array(h_first.numpy())
     for _ in range(3):
         output, (h_n, _) = lstm(x * 0.5)
         h_n.sum().backward()
-    np.testing.assert_array_equal(h_first.data, kept)  # still held by h_first: never handed out again
+    np.testing.assert_array_equal(h_first.numpy(), kept)  # still held by h_first: never handed out again
     held = recurrent._WORKSPACE.held
     for _ in range(3):
         output, (h_n, _) = lstm(x * 0.5)
@@ -362,7 +366,7 @@ class Tagger(nn.Module):
 
     def __init__(self, rng):
         super().__init__()
-        self.lstm = nn.LSTM(2, 5, dtype=np.float64, rng=rng)
+        self.lstm = nn.LSTM(2, 5, dtype=np.float64, rng=rng, batch_first=True)
         self.head = nn.Linear(5, 1, dtype=np.float64, rng=rng)
 
     def forward(self, x, state=None):
@@ -390,7 +394,7 @@ def test_tbptt_with_k_equal_to_the_length_is_full_bptt(update_every_chunk):
     ref_optimizer.step()
     assert result.steps == 1 and result.chunk_losses == [loss.item()] and result.loss == loss.item()
     for (name, p), q in zip(model.named_parameters(), reference.parameters()):
-        np.testing.assert_array_equal(p.data, q.data, err_msg=name)
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy(), err_msg=name)
 
 
 def test_tbptt_cuts_the_gradient_at_chunk_boundaries():
@@ -407,7 +411,7 @@ def test_tbptt_cuts_the_gradient_at_chunk_boundaries():
     model.zero_grad()
     lstm, head = model.lstm, model.head
     w_ih, w_hh, b_ih, b_hh = lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0
-    h, c = Tensor(h0.data[0]), Tensor(np.zeros((3, 5)))
+    h, c = Tensor(h0.numpy()[0]), Tensor(np.zeros((3, 5)))
     total = 0
     for start in range(0, steps, k):
         h, c = h.detach(), c.detach()
@@ -423,7 +427,7 @@ def test_tbptt_cuts_the_gradient_at_chunk_boundaries():
         np.testing.assert_allclose(g, p.grad, rtol=1e-10, atol=1e-13, err_msg=name)
 
     # and the path is really cut: the first chunk's inputs get gradient from the first chunk's loss only
-    start_state = (Tensor(h0.data), None)
+    start_state = (Tensor(h0.numpy()), None)
     first = Tensor(x, requires_grad=True)
     (F.mse_loss(model(first[:, :k], start_state)[0], y[:, :k]) * (k / steps)).backward()
     np.testing.assert_allclose(inputs.grad[:, :k], first.grad[:, :k], rtol=1e-10, atol=1e-14)

@@ -18,7 +18,7 @@ from glassnet import nn
 from glassnet.diagnostics import ActivationStats, GradientFlow
 from glassnet.optim import SGD
 from glassnet.optim.adam import Adam
-from glassnet.optim.schedule import CosineAnnealingLR
+from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.train import Callback, LRSchedule, NanGuard, fit, tbptt_step
 
 MiB = 2**20
@@ -108,7 +108,7 @@ class SequenceRegressor(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.lstm = nn.LSTM(4, 64)
+        self.lstm = nn.LSTM(4, 64, batch_first=True)
         self.head = nn.Linear(64, 1)
 
     def forward(self, x, state=None):

@@ -107,14 +107,14 @@ def test_forward_and_gradient_are_finite_and_equal_to_torch(name, dtype):
     out, theirs = ours_fn(x), torch_fn(tx)
     backward_with_probes([out], [theirs], dtype)
     assert out.shape == tuple(theirs.shape)
-    assert_finite_and_equal(name, [out.data, x.grad], [theirs, tx.grad], dtype)
+    assert_finite_and_equal(name, [out.detach().numpy(), x.grad], [theirs, tx.grad], dtype)
 
 
 def test_softmax_of_huge_logits_is_exactly_one_hot_and_ties_share():
     """Worked values: a gap of 1e4 makes e**-1e4 = 0 exactly; a tie at the top splits 1/2, 1/2."""
-    out = F.softmax(gn.tensor(EXTREME[[0, 2]]), -1).data
+    out = F.softmax(gn.tensor(EXTREME[[0, 2]]), -1).numpy()
     np.testing.assert_array_equal(out, [[1.0, 0.0, 0.0, 0.0], [0.5, 0.5, 0.0, 0.0]])
-    lse = F.logsumexp(gn.tensor(EXTREME[[2, 3]].astype(np.float64)), -1).data
+    lse = F.logsumexp(gn.tensor(EXTREME[[2, 3]].astype(np.float64)), -1).numpy()
     np.testing.assert_allclose(lse, [1e4 + np.log(2), -1e4 + np.log(4)], rtol=1e-15)
 
 
@@ -131,7 +131,7 @@ def test_fused_recurrent_gates_saturate_without_overflow(kind, dtype):
     ours_class, torch_class = LAYERS[kind]
     torch.manual_seed(0)
     theirs = torch_class(INPUTS, HIDDEN, batch_first=True).double()
-    ours = ours_class(INPUTS, HIDDEN, dtype=dtype)
+    ours = ours_class(INPUTS, HIDDEN, dtype=dtype, batch_first=True)
     ours.load_state_dict({k: v.detach().numpy().astype(dtype) for k, v in theirs.state_dict().items()})
     values = extreme_values((BATCH, STEPS, INPUTS), seed=1).astype(dtype)
     x, tx = gn.tensor(values, requires_grad=True), torch.tensor(values.astype(np.float64), requires_grad=True)
@@ -141,7 +141,7 @@ def test_fused_recurrent_gates_saturate_without_overflow(kind, dtype):
     their_params = dict(theirs.named_parameters())
     assert_finite_and_equal(
         kind,
-        [out.data, x.grad] + [p.grad for p in ours.parameters()],
+        [out.numpy(), x.grad] + [p.grad for p in ours.parameters()],
         [their_out, tx.grad] + [their_params[name].grad for name in names],
         dtype,
     )
@@ -171,7 +171,7 @@ def test_composite_cells_saturate_without_overflow(kind, dtype):
     their_outs = as_list(torch.func.functional_call(cell, dict(zip(names, their_weights)), (tx, their_state)))
     backward_with_probes(outs, their_outs, dtype)
     assert_finite_and_equal(
-        kind, [o.data for o in outs] + [t.grad for t in ours], their_outs + [t.grad for t in theirs], dtype
+        kind, [o.detach().numpy() for o in outs] + [t.grad for t in ours], their_outs + [t.grad for t in theirs], dtype
     )
 
 

@@ -16,7 +16,7 @@ from glassnet.data import ArrayDataset, DataLoader
 from glassnet.nn.norm import BatchNorm1d
 from glassnet.optim import SGD
 from glassnet.optim.adam import Adam
-from glassnet.optim.schedule import ReduceLROnPlateau, StepLR
+from glassnet.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from glassnet.train import (
     Callback,
     Checkpoint,
@@ -60,7 +60,7 @@ class Recorder(Callback):
         self.weights = []
 
     def on_epoch_end(self, state):
-        self.weights.append(state.model.state_dict())
+        self.weights.append({k: v.clone() for k, v in state.model.state_dict().items()})
 
 
 def targets_seen(loss_fn, log):

@@ -52,7 +52,7 @@ def trained(seed):
 
 
 def snapshot(model, optimizer):
-    arrays = {f"model.{k}": v.copy() for k, v in model.state_dict().items()}
+    arrays = {f"model.{k}": v.numpy().copy() for k, v in model.state_dict().items()}
     for index, state in optimizer.state_dict()["state"].items():
         arrays.update({f"optim.{index}.{k}": np.array(v) for k, v in state.items()})
     return arrays, backend.get_rng_state()
@@ -225,7 +225,7 @@ def test_tensors_that_do_not_fit_the_model_are_refused_and_change_nothing(genuin
 
 def test_a_bare_weights_file_with_odd_names_is_refused(tmp_path):
     model = mlp(3)
-    before = {k: v.copy() for k, v in model.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     tensors = {k: v + 1 for k, v in before.items()}
     tensors["../../etc/x"] = np.zeros(1, np.float32)
     path = tmp_path / "weights.safetensors"
@@ -269,7 +269,7 @@ def test_resuming_from_a_checkpoint_with_damaged_progress_changes_nothing(tmp_pa
         path = tmp_path / f"no_{damage}.safetensors"
         path.write_bytes(signed(tensors, {**metadata, "extra": json.dumps(crafted)}))
         model = mlp(5)
-        before = {k: v.copy() for k, v in model.state_dict().items()}
+        before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
         with pytest.raises(CheckpointError, match=f"{path.name}: malformed training progress"):
             run(model, resume_from=path)
         assert all(np.array_equal(model.state_dict()[k], v) for k, v in before.items()), damage

@@ -1,7 +1,7 @@
-"""Reverse-mode automatic differentiation: Function, Context, the backward walk, no_grad.
+"""Reverse-mode automatic differentiation: Primitive, Context, the backward walk, no_grad, and PyTorch's Function.
 
-A primitive op is a :class:`Function` subclass with ``forward(ctx, *arrays)`` and
-``backward(ctx, grad)`` side by side. ``Function.apply`` runs the forward on raw arrays and,
+A primitive op is a :class:`Primitive` subclass with ``forward(ctx, *arrays)`` and
+``backward(ctx, grad)`` side by side. ``Primitive.apply`` runs the forward on raw arrays and,
 when a gradient is wanted, records a :class:`Context` on the output. :func:`backward` walks
 the recorded graph once, in reverse creation order (a reverse topological order), without recursion.
 
@@ -24,7 +24,6 @@ import numpy as np
 
 from .backend import xp_of
 from .errors import AnomalyError, ShapeError
-from .tensor import Tensor
 
 _grad_enabled = True
 _anomaly_enabled = False
@@ -48,7 +47,7 @@ class Context:
         self.saved = arrays
 
 
-class Function:
+class Primitive:
     """A differentiable primitive. Subclasses write ``forward`` and ``backward`` only.
 
     ``forward(ctx, *arrays, **kwargs)`` receives raw arrays (and Python scalars) and returns
@@ -77,7 +76,7 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **kwargs) -> Tensor:
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
         ctx = Context()
         ctx.saved = ()
@@ -117,41 +116,55 @@ def unbroadcast(grad, shape: tuple):
     return grad.reshape(shape)
 
 
-def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient."""
+def backward(root: Tensor, grad=None, retain_graph: bool = False, captured: dict | None = None) -> None:
+    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient.
+
+    With ``captured`` (``{id(tensor): None}``), the gradients of those tensors are written there instead
+    and no ``.grad`` changes: :func:`grad`'s way.
+    """
+    if isinstance(root, (tuple, list)):  # torch.autograd.backward(tensors, grad_tensors)
+        for r, g in zip(root, grad if grad is not None else [None] * len(root)):
+            backward(r, g, retain_graph, captured)
+        return
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad and has no graph")
-    xp = xp_of(root.data)
+    xp = xp_of(root._data)
     if grad is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient needs a scalar output; got shape {root.shape}. "
                 "Pass grad= with the output's shape, or reduce the output first (e.g. .sum())."
             )
-        grad = xp.ones_like(root.data)
+        grad = xp.ones_like(root._data)
     else:
         # a copy: the caller's array must not become (or be aliased by) some leaf's .grad
-        grad = xp.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+        grad = xp.array(grad._data if isinstance(grad, Tensor) else grad, dtype=root._data.dtype)
         if grad.shape != root.shape:
             raise RuntimeError(f"backward(): grad has shape {grad.shape}, output has shape {root.shape}")
 
+    owned = set()  # memory already stored in some leaf's .grad: never shared by two leaves
+    if captured is None:
+        deliver = lambda leaf, g: _accumulate_leaf(leaf, g, owned)  # noqa: E731
+    else:
+        deliver = lambda leaf, g: _capture(captured, leaf, g)  # noqa: E731
     if root._ctx is None:
-        _accumulate_leaf(root, grad, set())
+        deliver(root, grad)
         return
     # Every op's inputs were created before it, so popping nodes latest-created first visits each
     # node after all the nodes that consume it: its gradient is complete when it is popped.
     check_anomaly = _anomaly_enabled
     grads = {id(root): grad}
     pending = [(-root._ctx.seq, root)]
-    owned = set()  # memory already stored in some leaf's .grad: never shared by two leaves
     while pending:
         node = heapq.heappop(pending)[1]
         g = grads.pop(id(node))
-        for hook in (node._hooks or {}).values():
-            if (r := hook(g)) is not None:
-                g = r
-        if node._retain_grad:
-            node.grad = g if node.grad is None else node.grad + g
+        if node._hooks:
+            g = _run_hooks(node, g)
+        if captured is not None:
+            if id(node) in captured:
+                _capture(captured, node, g)
+        elif node._retain_grad:
+            node._grad = Tensor._wrap(g if node._grad is None else node._grad._data + g)
         ctx = node._ctx
         if ctx.saved is _FREED:
             raise RuntimeError(
@@ -164,11 +177,16 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
         for parent, need, gi in zip(ctx.inputs, ctx.needs_input_grad, input_grads):
             if not need or gi is None:
                 continue
-            if gi.shape != parent.data.shape:
-                gi = unbroadcast(gi, parent.data.shape)
+            if gi.shape != parent._data.shape:
+                gi = unbroadcast(gi, parent._data.shape)
             if parent._ctx is None:
-                _accumulate_leaf(parent, gi, owned)
+                deliver(parent, gi)
                 continue
+            if parent._ctx.seq > ctx.seq:
+                raise RuntimeError(
+                    f"{ctx.fn.__name__} read a tensor that an in-place op changed afterwards, so its gradient "
+                    "would be wrong; make the in-place change out of place (x = x + y instead of x += y)"
+                )
             key = id(parent)
             if key in grads:
                 grads[key] = grads[key] + gi
@@ -184,31 +202,75 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
 
 
 def _accumulate_leaf(leaf: Tensor, g, owned: set) -> None:
-    """Add ``g`` to ``leaf.grad``, which is always a writable array that no other leaf shares.
+    """Add ``g`` to ``leaf.grad``, a Tensor whose array is writable and shared with no other leaf.
 
     Optimizers and clipping update ``.grad`` in place, so a first gradient that is a NumPy
     scalar, a read-only broadcast view, or memory already given to another leaf is copied.
     """
-    for hook in (leaf._hooks or {}).values():
-        if (r := hook(g)) is not None:
-            g = r
-    data = leaf.data
-    if leaf.grad is not None:
-        g = leaf.grad + g  # out of place: ``g`` may still be pending for another node
-    elif type(g) is type(data) and g.dtype == data.dtype and g.flags.writeable:
+    if leaf._hooks:
+        g = _run_hooks(leaf, g)
+    data = leaf._data
+    if leaf._grad is not None:
+        leaf._grad = Tensor._wrap(leaf._grad._data + g)  # out of place: ``g`` may still be pending for another node
+        return
+    if type(g) is type(data) and g.dtype == data.dtype and g.flags.writeable:
         memory = id(g if g.base is None else g.base)
         if memory in owned:
             g = g.copy()
         owned.add(memory)
-        leaf.grad = g
-        return
-    leaf.grad = xp_of(data).array(g, dtype=data.dtype)
+    else:
+        g = xp_of(data).array(g, dtype=data.dtype)
+    leaf._grad = Tensor._wrap(g)
+
+
+def _capture(captured: dict, tensor: Tensor, g) -> None:
+    """Add ``g`` to ``captured[id(tensor)]`` when the tensor is one asked for; other leaves are left alone."""
+    key = id(tensor)
+    if key in captured:
+        captured[key] = g if captured[key] is None else captured[key] + g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False, allow_unused=None):
+    """d(outputs)/d(inputs) as a tuple of Tensors, without touching any ``.grad`` (``torch.autograd.grad``).
+
+    An input the outputs do not depend on raises, unless ``allow_unused`` (then its gradient is None).
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "autograd.grad(create_graph=True): glassnet's backward passes are not recorded, so there are no "
+            "gradients of gradients"
+        )
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,) * len(outputs)
+    captured = {id(x): None for x in inputs}
+    backward(list(outputs), list(grad_outputs), bool(retain_graph), captured)
+    results = []
+    for i, x in enumerate(inputs):
+        g = captured[id(x)]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"autograd.grad: input {i} (shape {x.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        results.append(None if g is None else Tensor._wrap(np.array(g, dtype=x._data.dtype)))
+    return tuple(results)
+
+
+def _run_hooks(tensor: Tensor, g):
+    """Pass the gradient ``g`` (an array) through ``tensor``'s hooks, which see and may return Tensors."""
+    for hook in tensor._hooks.values():
+        if (r := hook(Tensor._wrap(g))) is not None:
+            g = r._data if isinstance(r, Tensor) else r
+    return g
 
 
 class _GlobalSwitch:
     """Context manager and decorator that sets the module flag named ``_flag`` to ``_value``, restored on exit.
 
-    A module global rather than an attribute: ``Function.apply`` reads it once per op, the cheapest read there is.
+    A module global rather than an attribute: ``Primitive.apply`` reads it once per op, the cheapest read there is.
     """
 
     _flag: str
@@ -243,6 +305,31 @@ class enable_grad(no_grad):
     _value = True
 
 
+class set_grad_enabled:
+    """Turn recording on or off: at once when called, and back to the previous state when used with ``with``.
+
+    As ``torch.set_grad_enabled``: ``set_grad_enabled(False)`` alone switches it off for good.
+    """
+
+    def __init__(self, mode: bool):
+        global _grad_enabled
+        self._previous, _grad_enabled = _grad_enabled, bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+
+class inference_mode(no_grad):
+    """``torch.inference_mode``: here the same as ``no_grad`` (``inference_mode(False)`` records)."""
+
+    def __init__(self, mode: bool = True):
+        self._value = not mode
+
+
 def is_grad_enabled() -> bool:
     return _grad_enabled
 
@@ -269,7 +356,7 @@ def is_anomaly_enabled() -> bool:
 
 def _creation_site() -> str:
     """Where user code created the op: the first frame outside glassnet (else the caller of ``apply``)."""
-    frame = first = sys._getframe(3)  # the caller of Function.apply
+    frame = first = sys._getframe(3)  # the caller of Primitive.apply
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     frame = frame or first
@@ -307,3 +394,81 @@ def _raise_if_not_finite(array, phase: str, what: str, fn, ctx: Context, inputs)
         f"{fn.__name__} {phase}: {what} holds {nan} NaN and {inf} inf of {xp.size(array)} values; "
         f"op created at {site}; input shapes: {describe_shapes(inputs)}"
     )
+
+
+# ----------------------------------------------------------------------------- PyTorch's custom Function
+class FunctionCtx:
+    """The ``ctx`` a custom :class:`Function` sees: what its forward keeps for its backward."""
+
+    def save_for_backward(self, *tensors) -> None:
+        self.saved_tensors = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Accepted for PyTorch programs; glassnet's Functions have one output, whose gradient is used."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for PyTorch programs: the gradient passed to backward is always a tensor here."""
+
+
+class _FunctionNode:
+    """The graph node of one custom Function call: the engine passes arrays, the user's backward sees Tensors."""
+
+    __slots__ = ("__name__", "user")
+
+    def __init__(self, user: type):
+        self.user, self.__name__ = user, user.__name__ + "Backward"
+
+    def backward(self, ctx: Context, grad):
+        with no_grad():
+            grads = self.user.backward(ctx.user_ctx, Tensor._wrap(grad))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) != len(ctx.inputs):
+            raise RuntimeError(
+                f"{self.user.__name__}.backward returned {len(grads)} gradients for {len(ctx.inputs)} forward inputs"
+            )
+        return tuple(g._data if isinstance(g, Tensor) else g for g in grads)
+
+
+class Function:
+    """PyTorch's ``torch.autograd.Function``: write ``forward(ctx, *inputs)`` and ``backward(ctx, grad_output)``
+    as static methods on Tensors, then call ``YourFunction.apply(*inputs)``.
+
+    ``forward`` runs without recording (as in PyTorch); ``backward`` returns one gradient (or None) per forward
+    input. Several outputs are not supported: a forward returning a tuple raises NotImplementedError.
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grad_outputs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        user_ctx = FunctionCtx()
+        user_ctx.saved_tensors = ()
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        user_ctx.needs_input_grad = needs
+        with no_grad():
+            out = cls.forward(user_ctx, *args)
+        if not (_grad_enabled and any(needs)):
+            return out
+        if not isinstance(out, Tensor):
+            raise NotImplementedError(
+                f"{cls.__name__}.forward returned {type(out).__name__}: glassnet's custom Functions have one Tensor "
+                "output; split a Function with several outputs into several"
+            )
+        ctx = Context()
+        ctx.fn, ctx.inputs, ctx.saved, ctx.needs_input_grad = _node_for(cls), args, (), needs
+        ctx.user_ctx, ctx.seq = user_ctx, next(_creation_order)
+        return Tensor._wrap(out._data, ctx)
+
+
+@functools.cache
+def _node_for(cls: type) -> _FunctionNode:
+    return _FunctionNode(cls)
+
+
+from .tensor import Tensor  # noqa: E402  (last: tensor imports this module and ops, which need Primitive)

@@ -56,3 +56,37 @@ def get_rng_state() -> dict:
 def set_rng_state(state: dict) -> None:
     """Restore the global generator's state saved by :func:`get_rng_state`."""
     _rng.bit_generator.state = state
+
+
+class Generator:
+    """PyTorch's ``Generator``: a seedable source of random numbers (a NumPy Generator inside).
+
+    ``Generator().manual_seed(s)`` gives the same stream on every run, independent of the global seed.
+    """
+
+    def __init__(self, device: str = "cpu"):
+        if str(device).split(":")[0] != "cpu":
+            raise NotImplementedError(f"Generator(device={device!r}): glassnet runs on the CPU only")
+        self._seed = 0
+        self.rng = np.random.default_rng(0)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed, self.rng = int(seed), np.random.default_rng(int(seed))
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> Generator:
+        self.rng.bit_generator.state = state
+        return self
+
+
+def random_generator(generator=None) -> np.random.Generator:
+    """The NumPy generator behind ``generator=``: a glassnet Generator, a NumPy one, or None for the global one."""
+    if generator is None:
+        return _rng
+    return generator.rng if isinstance(generator, Generator) else generator

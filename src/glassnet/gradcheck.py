@@ -19,7 +19,7 @@ class GradcheckError(AssertionError):
 
 def numerical_grad(fn, inputs: list, index: int, eps: float = 1e-6) -> np.ndarray:
     """d sum(fn(*inputs) * probe)/d inputs[index] by central differences, one element at a time."""
-    x = inputs[index].data
+    x = inputs[index]._data
     grad = np.zeros_like(x)
     for k in np.ndindex(x.shape):  # write through the array itself: a reshape of a non-contiguous one copies
         saved = x[k]
@@ -33,7 +33,7 @@ def numerical_grad(fn, inputs: list, index: int, eps: float = 1e-6) -> np.ndarra
 
 
 def _scalar(out) -> float:
-    return float(np.sum(out.data if isinstance(out, Tensor) else out))
+    return float(np.sum(out._data if isinstance(out, Tensor) else out))
 
 
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4, name: str | None = None) -> bool:
@@ -52,7 +52,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     out = fn(*inputs)
     out.sum().backward() if out.ndim else out.backward()
     for i in checked:
-        analytic = inputs[i].grad if inputs[i].grad is not None else np.zeros_like(inputs[i].data)
+        analytic = inputs[i].grad._data if inputs[i].grad is not None else np.zeros_like(inputs[i]._data)
         numeric = numerical_grad(fn, inputs, i, eps)
         bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
         if bad.any():

@@ -1,24 +1,25 @@
 """Tensor: an array, its gradient, and the op that made it.
 
 Every method here is one line that calls an op in :mod:`glassnet.ops`; derivatives live there.
-Reductions and shape methods take NumPy's ``axis``/``keepdims``; :mod:`glassnet.functional`
-keeps ``torch.nn.functional``'s names and ``dim`` where PyTorch users expect them.
+Methods follow PyTorch's names and semantics (``dim``/``keepdim``, ``max(dim)`` -> values and indices,
+in-place ``_`` methods that keep the storage); NumPy's ``axis``/``keepdims`` are accepted too.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from .backend import get_default_dtype
+from .backend import get_default_dtype, random_generator
 from .errors import ShapeError
 
 
 def _as_array(data, dtype=None):
     """Convert user data to an array: Python floats become the default dtype, NumPy arrays keep theirs."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         return np.array(data, dtype=dtype)
     if isinstance(data, np.ndarray):
@@ -99,18 +100,18 @@ def binary_operands(a, b, divide: bool = False) -> tuple:
     for every arithmetic operator.
     """
     if type(b) in _SCALARS:
-        if isinstance(a, Tensor) and a.data.dtype in _FLOATING:
+        if isinstance(a, Tensor) and a._data.dtype in _FLOATING:
             return a, b
     elif type(a) in _SCALARS:
-        if isinstance(b, Tensor) and b.data.dtype in _FLOATING:
+        if isinstance(b, Tensor) and b._data.dtype in _FLOATING:
             return a, b
-    elif isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
-        if not divide or a.data.dtype in _FLOATING:
+    elif isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype:
+        if not divide or a._data.dtype in _FLOATING:
             return a, b
     a, b = (
         _as_array(x) if isinstance(x, (list, tuple)) else x.item() if isinstance(x, np.generic) else x for x in (a, b)
     )
-    dtype = result_dtype([x.data if isinstance(x, Tensor) else x for x in (a, b)], divide)
+    dtype = result_dtype([x._data if isinstance(x, Tensor) else x for x in (a, b)], divide)
     a, b = _cast(a, dtype), _cast(b, dtype)
     if not isinstance(a, (Tensor, np.ndarray)) and not isinstance(b, (Tensor, np.ndarray)):
         a = np.asarray(a, dtype)  # two Python numbers: one must carry the dtype
@@ -120,7 +121,7 @@ def binary_operands(a, b, divide: bool = False) -> tuple:
 def _cast(x, dtype: np.dtype):
     """``x`` in ``dtype`` (a differentiable cast for tensors); Python numbers adapt to the array they meet."""
     if isinstance(x, Tensor):
-        return x if x.data.dtype == dtype else x.to(dtype)
+        return x if x._data.dtype == dtype else x.to(dtype)
     if isinstance(x, np.ndarray):
         return x if x.dtype == dtype else x.astype(dtype)
     return x
@@ -140,21 +141,45 @@ class RemovableHandle:
         self.hooks.pop(self.id, None)
 
 
+class MinMax(NamedTuple):
+    """What ``max(dim)``/``min(dim)`` return, as PyTorch's ``torch.return_types.max``: values and their indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def reduce_args(dim, keepdim, axis, keepdims) -> tuple:
+    """PyTorch's ``dim``/``keepdim`` or NumPy's ``axis``/``keepdims`` (PyTorch accepts both) as one pair."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("pass dim or axis, not both")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return (tuple(dim) if isinstance(dim, list) else dim), bool(keepdim)
+
+
+def _size(shape: tuple) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` as one shape tuple."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it when it requires a gradient.
 
-    Attributes:
-        data: the NumPy array.
-        grad: an array of ``data``'s shape after ``backward()``, else None.
+    Attributes, as in PyTorch:
+        data: the same storage as a Tensor without history (changes through it bypass autograd).
+        grad: a Tensor of this tensor's shape after ``backward()``, else None.
         requires_grad: whether ops on this tensor are recorded.
+    ``numpy()`` is the NumPy array itself (no copy); ops read it as ``_data``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_hooks", "_retain_grad", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "_ctx", "_hooks", "_retain_grad", "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor call Tensor.__radd__
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
-        self.data = _as_array(data, dtype)
-        self.grad = None
+        self._data = _as_array(data, dtype)
+        self._grad = None
         self._ctx = None
         self._hooks = None
         self._retain_grad = False
@@ -166,8 +191,8 @@ class Tensor:
     def _wrap(cls, data, ctx=None) -> Tensor:
         """Fast path for op outputs: no conversion, no checks."""
         t = cls.__new__(cls)
-        t.data = data if type(data) is np.ndarray else np.asarray(data)
-        t.grad = None
+        t._data = data if type(data) is np.ndarray else np.asarray(data)
+        t._grad = None
         t._ctx = ctx
         t._hooks = None
         t._retain_grad = False
@@ -176,16 +201,38 @@ class Tensor:
 
     # ----------------------------------------------------------------- properties
     @property
+    def data(self) -> Tensor:
+        """This tensor's storage as a tensor with no history, as PyTorch's ``.data``."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else _as_array(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {value.shape}, the tensor has shape {self.shape}")
+        self._grad = value
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def T(self) -> Tensor:
@@ -195,40 +242,61 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self._ctx is None
 
+    @property
+    def device(self) -> device:
+        return device("cpu")
+
+    is_cuda = False
+
     def size(self, dim: int | None = None):
         """The shape (``dim=None``) or one axis's length, as in PyTorch."""
-        return self.data.shape if dim is None else self.data.shape[axis_index(dim, self.ndim, "size")]
+        return self._data.shape if dim is None else self._data.shape[axis_index(dim, self.ndim, "size")]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
+
+    nelement = numel
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return self._data.flags.c_contiguous
 
     def __len__(self) -> int:
-        return len(self.data)
+        if not self._data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
 
     # ----------------------------------------------------------------- autograd
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
         """Accumulate the gradient of this tensor into every leaf that requires one."""
-        autograd.backward(self, grad, retain_graph)
+        autograd.backward(self, gradient, retain_graph)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self.data.dtype.kind != "f":
-            raise RuntimeError(f"only floating tensors can require gradients, got dtype {self.data.dtype}")
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(f"only floating tensors can require gradients, got dtype {self._data.dtype}")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_(False) on a tensor inside the graph: use detach()")
         self.requires_grad = requires_grad
         return self
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        """The same storage, cut from the graph."""
+        return Tensor._wrap(self._data)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
         self._retain_grad = True
 
     def register_hook(self, hook) -> RemovableHandle:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned array replaces it.
+        """Call ``hook(grad)`` with the gradient (a Tensor) when it is computed; a returned tensor replaces it.
 
         For a leaf, ``grad`` is one backward contribution before it is added to ``.grad``.
         Returns a handle whose ``remove()`` takes the hook off again.
@@ -245,22 +313,43 @@ class Tensor:
 
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
-        return self.data
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
-    def to(self, dtype) -> Tensor:
-        """A copy in ``dtype``: differentiable between floating dtypes, cut from the graph otherwise (as in PyTorch)."""
+    def to(self, *args, **kwargs) -> Tensor:
+        """PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` and ``to(other)``: devices other than
+        the CPU raise; a dtype change copies (differentiably between floating dtypes), the same dtype returns self."""
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("copy", None)
+        for arg in (*args, kwargs.pop("device", None)):
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, device)):
+                device(arg)  # raises for anything but the CPU
+            elif arg is not None:
+                dtype = arg
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            return Tensor._wrap(self.data.astype(dtype))
+            return Tensor._wrap(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
+
+    def type(self, dtype=None):
+        return str(self._data.dtype) if dtype is None else self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -268,31 +357,57 @@ class Tensor:
     def double(self) -> Tensor:
         return self.to(np.float64)
 
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
     def long(self) -> Tensor:
         return self.to(np.int64)
 
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise NotImplementedError("cuda(): glassnet runs on the CPU only (NumPy)")
+
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extras = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extras += f", dtype={self._data.dtype}"
         if self._ctx is not None:
             extras += f", grad_fn=<{self._ctx.fn.__name__}>"
         elif self.requires_grad:
             extras += ", requires_grad=True"
         return f"tensor({body}{extras})"
 
+    def __format__(self, spec: str) -> str:
+        """A one-element tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch."""
+        if spec and self._data.size == 1 and not self._data.ndim:
+            return format(self._data.item(), spec)
+        return format(repr(self), spec)
+
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self._data)
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._data)
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data)
 
     __hash__ = object.__hash__
 
@@ -340,7 +455,31 @@ class Tensor:
         return ops.Abs.apply(self)
 
     def __getitem__(self, index):
-        return ops.GetItem.apply(self, index=ops.as_index(index, self.data.shape))
+        return ops.GetItem.apply(self, index=ops.as_index(index, self._data.shape))
+
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self**exponent
+
+    def neg(self):
+        return -self
+
+    def matmul(self, other):
+        return self @ other
+
+    mm = matmul
+    bmm = matmul
 
     # comparisons: no gradient, boolean result
     def __lt__(self, other):
@@ -361,6 +500,152 @@ class Tensor:
     def __ne__(self, other):
         return ops.compare(np.not_equal, self, other)
 
+    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
+
+    # logical and bitwise: no gradient
+    def __and__(self, other):
+        return ops.compare(np.bitwise_and, self, other)
+
+    def __or__(self, other):
+        return ops.compare(np.bitwise_or, self, other)
+
+    def __xor__(self, other):
+        return ops.compare(np.bitwise_xor, self, other)
+
+    def __invert__(self):
+        return Tensor._wrap(~self._data)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def any(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None, out=None):
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        return Tensor._wrap(np.any(self._data, axis=dim, keepdims=keepdim))
+
+    def all(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None, out=None):
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        return Tensor._wrap(np.all(self._data, axis=dim, keepdims=keepdim))
+
+    def equal(self, other) -> bool:
+        """True when both have the same shape and values (``torch.equal``)."""
+        other = other._data if isinstance(other, Tensor) else np.asarray(other)
+        return self._data.shape == other.shape and bool((self._data == other).all())
+
+    def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        other = other._data if isinstance(other, Tensor) else other
+        return bool(np.allclose(self._data, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    # ----------------------------------------------------------------- in place
+    def _write(self, name: str, result) -> Tensor:
+        """Make ``result`` (this tensor changed by ``name``) this tensor's value, as PyTorch's in-place ops do.
+
+        Outside the graph the values go into this tensor's storage, so views and ``.data`` see them. Inside it,
+        this tensor becomes the op's output (new storage); autograd refuses to backward through an op that
+        read the old value (see ``autograd.backward``). A leaf that requires grad may change only under
+        ``no_grad()``: its old value is an input of the graph.
+        """
+        result = result if isinstance(result, Tensor) else Tensor(result)
+        recorded = autograd.is_grad_enabled() and (self.requires_grad or result.requires_grad)
+        if recorded and self.requires_grad and self._ctx is None:
+            raise RuntimeError(
+                f"{name}: a leaf tensor that requires grad cannot be changed in place outside no_grad(); "
+                "wrap the update in `with glassnet.no_grad():`"
+            )
+        if result.shape != self.shape:
+            raise ShapeError(
+                f"{name}: the result's shape {result.shape} does not match the tensor's shape {self.shape}"
+            )
+        if _category(result._data.dtype) > _category(self._data.dtype):
+            raise RuntimeError(f"{name}: result type {result._data.dtype} can't be cast to {self._data.dtype} in place")
+        if recorded:
+            if result._data.dtype != self._data.dtype:
+                result = result.to(self._data.dtype)
+            self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
+        else:
+            self._data[...] = result._data
+        return self
+
+    def _operand(self):
+        """This tensor as an op input for an in-place update: its old value when it is inside the graph."""
+        if self.requires_grad and self._ctx is not None and autograd.is_grad_enabled():
+            return Tensor._wrap(self._data, self._ctx)
+        return self.detach() if not autograd.is_grad_enabled() else self
+
+    def add_(self, other, alpha=1) -> Tensor:
+        return self._write("add_", self._operand().add(other, alpha))
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        return self._write("sub_", self._operand().sub(other, alpha))
+
+    def mul_(self, other) -> Tensor:
+        return self._write("mul_", self._operand() * other)
+
+    def div_(self, other) -> Tensor:
+        return self._write("div_", self._operand() / other)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._write("pow_", self._operand() ** exponent)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._write("clamp_", self._operand().clamp(min, max))
+
+    def neg_(self) -> Tensor:
+        return self._write("neg_", -self._operand())
+
+    def exp_(self) -> Tensor:
+        return self._write("exp_", self._operand().exp())
+
+    def relu_(self) -> Tensor:
+        return self._write("relu_", self._operand().relu())
+
+    def copy_(self, src) -> Tensor:
+        src = src if isinstance(src, Tensor) else Tensor(src)
+        return self._write("copy_", src.to(self._data.dtype).expand(self.shape))
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        return self._write("fill_", Tensor._wrap(np.full(self.shape, value, self._data.dtype)))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+        sample = random_generator(generator).normal(mean, std, self.shape)
+        return self._write("normal_", Tensor._wrap(sample.astype(self._data.dtype)))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+        sample = random_generator(generator).uniform(a, b, self.shape)
+        return self._write("uniform_", Tensor._wrap(sample.astype(self._data.dtype)))
+
+    def bernoulli_(self, p: float = 0.5, generator=None) -> Tensor:
+        sample = random_generator(generator).random(self.shape) < p
+        return self._write("bernoulli_", Tensor._wrap(sample.astype(self._data.dtype)))
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._write("masked_fill_", self._operand().masked_fill(mask, value))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __setitem__(self, index, value) -> None:
+        """``x[index] = value`` in place: into the storage outside the graph, as a recorded op inside it."""
+        index = ops.as_index(index, self._data.shape)
+        if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+            value = value.to(self._data.dtype)
+        elif not isinstance(value, Tensor):
+            value = np.asarray(value, self._data.dtype)
+        self._write("__setitem__", ops.SetItem.apply(self._operand(), value, index=index))
+
     # ----------------------------------------------------------------- elementwise
     def exp(self):
         return ops.Exp.apply(self)
@@ -374,10 +659,31 @@ class Tensor:
     def abs(self):
         return ops.Abs.apply(self)
 
-    def clip(self, min=None, max=None):
+    def sin(self):
+        return ops.Sin.apply(self)
+
+    def cos(self):
+        return ops.Cos.apply(self)
+
+    def square(self):
+        return self * self
+
+    def rsqrt(self):
+        return 1 / self.sqrt()
+
+    def sign(self):
+        return Tensor._wrap(np.sign(self._data))
+
+    def floor(self):
+        return Tensor._wrap(np.floor(self._data))
+
+    def round(self, decimals: int = 0):
+        return Tensor._wrap(np.round(self._data, decimals))
+
+    def clamp(self, min=None, max=None):
         return ops.Clip.apply(self, low=min, high=max)
 
-    clamp = clip
+    clip = clamp
 
     def maximum(self, other):
         return ops.Maximum.apply(*binary_operands(self, other))
@@ -394,47 +700,149 @@ class Tensor:
     def relu(self):
         return ops.Relu.apply(self)
 
+    def masked_fill(self, mask, value) -> Tensor:
+        """``value`` where ``mask`` is True, this tensor elsewhere; the gradient flows only where kept."""
+        mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        return ops.Where.apply(mask.astype(bool, copy=False), *binary_operands(value, self))
+
+    # ----------------------------------------------------------------- by index
+    def gather(self, dim: int, index) -> Tensor:
+        return ops.gather(self, dim, index)
+
+    def scatter(self, dim: int, index, src=None, value=None) -> Tensor:
+        return ops.scatter(self, dim, index, src, value)
+
+    def scatter_add(self, dim: int, index, src) -> Tensor:
+        return ops.scatter_add(self, dim, index, src)
+
+    def scatter_(self, dim: int, index, src=None, value=None) -> Tensor:
+        return self._write("scatter_", ops.scatter(self._operand(), dim, index, src, value))
+
+    def scatter_add_(self, dim: int, index, src) -> Tensor:
+        return self._write("scatter_add_", ops.scatter_add(self._operand(), dim, index, src))
+
+    def cumsum(self, dim: int) -> Tensor:
+        return ops.cumsum(self, dim)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+        return ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        return ops.topk(self, k, dim, largest, sorted)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False) -> Tensor:
+        return ops.vector_norm(self, p, dim, keepdim)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, generator=None) -> Tensor:
+        return ops.multinomial(self, num_samples, replacement, generator)
+
+    def bernoulli(self, p=None, generator=None) -> Tensor:
+        return ops.bernoulli(self, p, generator)
+
     # ----------------------------------------------------------------- reductions
-    def sum(self, axis=None, keepdims: bool = False):
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    def sum(self, dim=None, keepdim: bool = False, dtype=None, *, axis=None, keepdims=None):
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        return ops.Sum.apply(self if dtype is None else self.to(dtype), axis=dim, keepdims=keepdim)
 
-    def mean(self, axis=None, keepdims: bool = False):
-        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+    def mean(self, dim=None, keepdim: bool = False, dtype=None, *, axis=None, keepdims=None):
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        return ops.Mean.apply(self if dtype is None else self.to(dtype), axis=dim, keepdims=keepdim)
 
-    def max(self, axis=None, keepdims: bool = False):
-        """Largest value over ``axis``; ties share the gradient equally (like ``torch.amax``)."""
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+    def amax(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """Largest value over ``dim``; ties share the gradient equally (``torch.amax``)."""
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        return ops.Max.apply(self, axis=dim, keepdims=keepdim)
 
-    def min(self, axis=None, keepdims: bool = False):
-        """Smallest value over ``axis``; ties share the gradient equally (like ``torch.amin``)."""
-        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
+    def amin(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """Smallest value over ``dim``; ties share the gradient equally (``torch.amin``)."""
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        return ops.Min.apply(self, axis=dim, keepdims=keepdim)
 
-    def var(self, axis=None, keepdims: bool = False, correction: int = 1):
-        """Variance over ``axis`` with ``correction`` (1 = unbiased, PyTorch's default)."""
-        return ops.Var.apply(self, axis=axis, keepdims=keepdims, correction=correction)
+    def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """PyTorch's three ``max``: of all values; ``(values, indices)`` along ``dim``; elementwise with a tensor."""
+        return self._extreme("max", dim, keepdim, axis, keepdims)
 
-    def argmax(self, axis=None):
-        return self._arg_extreme("argmax", axis)
+    def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """PyTorch's three ``min``: of all values; ``(values, indices)`` along ``dim``; elementwise with a tensor."""
+        return self._extreme("min", dim, keepdim, axis, keepdims)
 
-    def argmin(self, axis=None):
-        return self._arg_extreme("argmin", axis)
+    def _extreme(self, name: str, dim, keepdim, axis, keepdims):
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if name == "max" else self.minimum(dim)
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        if dim is None:  # all values; ties share the gradient, as PyTorch's max() without dim
+            return self.amax(None, keepdim) if name == "max" else self.amin(None, keepdim)
+        if isinstance(dim, tuple):
+            raise TypeError(f"{name}(dim) takes one dim; use amax/amin for several")
+        indices = self._arg_extreme("arg" + name, dim, keepdim=True)
+        values = ops.gather(self, dim, indices) if self.ndim else self
+        if not keepdim and self.ndim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return MinMax(values, indices)
 
-    def _arg_extreme(self, name: str, axis) -> Tensor:
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None, keepdims=None):
+        """Variance over ``dim``: ``correction`` 1 (``unbiased=True``, PyTorch's default) or 0."""
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        if isinstance(unbiased, bool):
+            correction = int(unbiased) if correction is None else correction
+        return ops.Var.apply(self, axis=dim, keepdims=keepdim, correction=1 if correction is None else correction)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None, keepdims=None):
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+
+    def argmax(self, dim=None, keepdim: bool = False, *, axis=None):
+        return self._arg_extreme("argmax", dim if axis is None else axis, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False, *, axis=None):
+        return self._arg_extreme("argmin", dim if axis is None else axis, keepdim)
+
+    def _arg_extreme(self, name: str, axis, keepdim: bool = False) -> Tensor:
         """Index of the largest or smallest value; over no values it is undefined (PyTorch raises too)."""
         if axis is not None:
             axis = axis_index(axis, max(self.ndim, 1), name)
             axis = axis if self.ndim else None  # a 0-d tensor takes axis 0 or -1, as in PyTorch
         try:
-            return Tensor._wrap(getattr(self.data, name)(axis=axis))
+            found = getattr(self._data, name)(axis=axis, keepdims=keepdim and axis is not None)
         except ValueError as error:
             raise ShapeError(f"{name}: {error} (input shape {self.shape}, axis {axis})") from error
+        return Tensor._wrap(np.asarray(found, np.int64))
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return ops.Reshape.apply(self, shape=tuple(shape))
+        return ops.Reshape.apply(self, shape=_size(shape))
 
-    view = reshape
+    def view(self, *shape):
+        """A view with another shape; like PyTorch, refuses a layout that only a copy could give (use reshape)."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+            raise NotImplementedError("view(dtype): reinterpreting the bytes of a tensor is not supported")
+        shape = _size(shape)
+        probe = self._data.view()
+        try:
+            probe.shape = shape
+        except AttributeError as error:
+            raise RuntimeError(
+                f"view({shape}): the tensor of shape {self.shape} is not contiguous in a way this view needs; "
+                "use .reshape(...) or .contiguous().view(...)"
+            ) from error
+        except ValueError as error:
+            raise ShapeError(f"view: shape {shape} is invalid for a tensor of shape {self.shape}: {error}") from error
+        return ops.Reshape.apply(self, shape=shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.view(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def contiguous(self) -> Tensor:
+        return self if self._data.flags.c_contiguous else self.clone()
+
+    def clone(self) -> Tensor:
+        """A copy with its own storage; the gradient flows back to this tensor."""
+        return ops.Copy.apply(self)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         shape = self.shape
@@ -444,24 +852,24 @@ class Tensor:
             raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
         return self.reshape(shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :])
 
-    def squeeze(self, axis=None):
-        """Drop the axes of size 1: all, or those among ``axis`` (an int or a tuple); others stay, as in PyTorch."""
+    def squeeze(self, dim=None, *, axis=None):
+        """Drop the axes of size 1: all, or those among ``dim`` (an int or a tuple); others stay, as in PyTorch."""
+        dim = dim if axis is None else axis
         shape = self.shape
-        if axis is None:
+        if dim is None:
             chosen = range(len(shape))
         else:
-            axes = axis if isinstance(axis, tuple) else (axis,)
+            axes = dim if isinstance(dim, (tuple, list)) else (dim,)
             chosen = {axis_index(a, max(self.ndim, 1), "squeeze") for a in axes}
         return self.reshape(tuple(n for i, n in enumerate(shape) if n != 1 or i not in chosen))
 
-    def unsqueeze(self, axis: int):
+    def unsqueeze(self, dim: int):
         shape = self.shape
-        axis = axis_index(axis, self.ndim + 1, "unsqueeze")
-        return self.reshape(shape[:axis] + (1,) + shape[axis:])
+        dim = axis_index(dim, self.ndim + 1, "unsqueeze")
+        return self.reshape(shape[:dim] + (1,) + shape[dim:])
 
-    def permute(self, *axes):
-        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        return ops.Permute.apply(self, axes=tuple(axes))
+    def permute(self, *dims):
+        return ops.Permute.apply(self, axes=_size(dims))
 
     def transpose(self, dim0: int = -2, dim1: int = -1):
         """Swap two axes (PyTorch's ``transpose(dim0, dim1)``)."""
@@ -472,20 +880,85 @@ class Tensor:
             axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return self.permute(axes)
 
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a tensor of at most 2 dimensions, as ``torch.t``)."""
+        if self.ndim > 2:
+            raise ShapeError(f"t() expects a tensor of at most 2 dimensions, got shape {self.shape}; use transpose")
+        return self.transpose(0, -1) if self.ndim == 2 else self
+
     def expand(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return ops.Expand.apply(self, shape=tuple(shape))
+        return ops.Expand.apply(self, shape=_size(shape))
 
-    def split(self, split_size_or_sections, axis: int = 0):
-        """Pieces of ``split_size`` along ``axis`` (an int), or of the given sizes (a list)."""
-        return ops.split(self, split_size_or_sections, axis)
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
 
-    def chunk(self, chunks: int, axis: int = 0):
-        """``chunks`` near-equal pieces along ``axis`` (fewer when the axis is shorter, as in PyTorch)."""
+    def repeat(self, *sizes) -> Tensor:
+        """Tile the tensor ``sizes`` times along each axis (``torch.Tensor.repeat``)."""
+        sizes = _size(sizes)
+        if len(sizes) < self.ndim:
+            raise ShapeError(f"repeat: {len(sizes)} sizes for a tensor of {self.ndim} dimensions")
+        shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        tiled = self.reshape(tuple(x for n in shape for x in (1, n)))
+        tiled = tiled.expand(tuple(x for r, n in zip(sizes, shape) for x in (r, n)))
+        return tiled.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        dim = axis_index(dim, self.ndim, "narrow")
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
+
+    def split(self, split_size_or_sections, dim: int = 0, *, axis=None):
+        """Pieces of ``split_size`` along ``dim`` (an int), or of the given sizes (a list)."""
+        return ops.split(self, split_size_or_sections, dim if axis is None else axis)
+
+    def chunk(self, chunks: int, dim: int = 0, *, axis=None):
+        """``chunks`` near-equal pieces along ``dim`` (fewer when the axis is shorter, as in PyTorch)."""
+        dim = dim if axis is None else axis
         if chunks <= 0:
             raise ShapeError(f"chunk: chunks must be positive, got {chunks}")
-        length = self.shape[axis_index(axis, self.ndim, "chunk")]
-        return ops.split(self, -(-length // chunks) if length else [0] * chunks, axis)
+        length = self.shape[axis_index(dim, self.ndim, "chunk")]
+        return ops.split(self, -(-length // chunks) if length else [0] * chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        return tuple(piece.squeeze(dim) for piece in self.split(1, dim))
+
+    # ----------------------------------------------------------------- new tensors like this one
+    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> Tensor:
+        return Tensor(np.array(_as_array(data), dtype=dtype or self._data.dtype), requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+        return Tensor(np.full(_size((size,)), fill_value, dtype or self._data.dtype), requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return self.new_full(_size(size), 0, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return self.new_full(_size(size), 1, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return self.new_full(_size(size), 0, dtype, requires_grad)
+
+
+class device:
+    """PyTorch's ``device``: glassnet computes on the CPU, so any other device type raises."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index: int | None = None):
+        name = type.type if isinstance(type, device) else str(type)
+        if name.split(":")[0] != "cpu":
+            raise NotImplementedError(f"device {name!r}: glassnet runs on the CPU only (NumPy); use 'cpu'")
+        self.type, self.index = "cpu", index
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
+
+    __hash__ = object.__hash__
+
+    def __str__(self) -> str:
+        return "cpu"
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
 
 
 from . import autograd, ops  # noqa: E402  (ops need Tensor defined first)

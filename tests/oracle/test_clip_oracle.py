@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+import glassnet
 import glassnet.nn.utils
 from glassnet.nn import Parameter
 from glassnet.optim.clip import clip_grad_norm_, clip_grad_value_
@@ -20,7 +21,7 @@ def _pair(dtype=np.float64, scale=1.0, seed=0):
         data, grad = rng.standard_normal(shape).astype(dtype), (scale * rng.standard_normal(shape)).astype(dtype)
         p, q = Parameter(data), torch.nn.Parameter(torch.from_numpy(data.copy()))
         if i != 2:
-            p.grad, q.grad = np.array(grad), torch.from_numpy(np.array(grad))
+            p.grad, q.grad = glassnet.tensor(np.array(grad)), torch.from_numpy(np.array(grad))
         ours.append(p)
         theirs.append(q)
     return ours, theirs
@@ -39,16 +40,17 @@ def _assert_grads_equal(ours, theirs, rtol):
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-6)], ids=["float64", "float32"])
 def test_clip_grad_norm_matches_torch(norm_type, max_norm, dtype, rtol):
     ours, theirs = _pair(dtype)
-    before = [None if p.grad is None else p.grad.copy() for p in ours]
+    before = [None if p.grad is None else p.grad.numpy().copy() for p in ours]
     total = clip_grad_norm_(ours, max_norm, norm_type=norm_type)
     expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
-    assert isinstance(total, float)
+    assert isinstance(total, glassnet.Tensor) and total.shape == () and total.dtype == dtype  # as PyTorch's
+    total = total.item()
     assert total == pytest.approx(expected.item(), rel=rtol)
     _assert_grads_equal(ours, theirs, rtol)
     # the total is the norm of every gradient joined into one vector (the parameter without grad left out)
     joined = np.concatenate([g.ravel() for g in before if g is not None]).astype(np.float64)
     assert total == pytest.approx(np.linalg.norm(joined, ord=norm_type), rel=rtol)
-    clipped = np.concatenate([p.grad.ravel() for p in ours if p.grad is not None]).astype(np.float64)
+    clipped = np.concatenate([p.grad.numpy().ravel() for p in ours if p.grad is not None]).astype(np.float64)
     assert np.linalg.norm(clipped, ord=norm_type) == pytest.approx(min(total, max_norm), rel=max(rtol, 1e-5))
 
 
@@ -61,7 +63,7 @@ def test_clip_grad_norm_is_in_place():
 
 def test_clip_grad_norm_of_a_single_tensor_and_of_no_gradients():
     p, q = Parameter(np.array([3.0, 4.0])), torch.nn.Parameter(torch.tensor([3.0, 4.0], dtype=torch.float64))
-    p.grad, q.grad = np.array([3.0, 4.0]), torch.tensor([3.0, 4.0], dtype=torch.float64)
+    p.grad, q.grad = glassnet.tensor(np.array([3.0, 4.0])), torch.tensor([3.0, 4.0], dtype=torch.float64)
     assert clip_grad_norm_(p, 1.0) == torch.nn.utils.clip_grad_norm_(q, 1.0).item() == 5.0
     np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-15)
     np.testing.assert_allclose(p.grad, [0.6, 0.8], rtol=1e-6)  # 5 * 1 / (5 + 1e-6)
@@ -84,7 +86,7 @@ def test_clip_grad_norm_nonfinite():
         torch.nn.utils.clip_grad_norm_(theirs, 1.0, error_if_nonfinite=True)
     # without the check, PyTorch scales by the nan factor; so do we
     total = clip_grad_norm_(ours, 1.0)
-    assert np.isnan(total) and np.isnan(torch.nn.utils.clip_grad_norm_(theirs, 1.0).item())
+    assert np.isnan(total.item()) and np.isnan(torch.nn.utils.clip_grad_norm_(theirs, 1.0).item())
     _assert_grads_equal(ours, theirs, 0)
 
 
@@ -92,7 +94,7 @@ def test_clip_grad_norm_on_grads_left_by_backward():
     """After w.sum().backward() the gradient is a read-only broadcast view; clipping still works."""
     w = Parameter(np.ones((2, 3)))
     w.sum().backward()
-    assert clip_grad_norm_([w], 1.0) == pytest.approx(np.sqrt(6))
+    assert clip_grad_norm_([w], 1.0).item() == pytest.approx(np.sqrt(6))
     np.testing.assert_allclose(w.grad, np.full((2, 3), 1 / (np.sqrt(6) + 1e-6)))
 
 
@@ -114,7 +116,7 @@ def test_clip_grad_value_on_a_single_tensor_and_a_read_only_grad():
     clip_grad_value_(w, 1.0)
     np.testing.assert_array_equal(w.grad, [[1.0, -1.0], [0.5, 1.0]])
     v = Parameter(np.ones(3))
-    v.grad = np.broadcast_to(np.array(2.0), (3,))  # a read-only view, as some backward passes leave
+    v.grad = glassnet.Tensor(np.broadcast_to(np.array(2.0), (3,)))  # a read-only view, as some backward passes leave
     clip_grad_value_([v], 1.5)
     np.testing.assert_array_equal(v.grad, [1.5, 1.5, 1.5])
 

@@ -54,7 +54,7 @@ def run_both(ours, theirs, arrays: list, dtype, grad_inputs=None) -> list:
     probe = np.random.default_rng(99).standard_normal(out.shape).astype(dtype)
     (out * gn.tensor(probe)).sum().backward()
     (expected * torch.from_numpy(probe)).sum().backward()
-    pairs = [("output", out.data, expected.detach().numpy())]
+    pairs = [("output", out.numpy(), expected.detach().numpy())]
     for i in grad_inputs:
         if arrays[i] is not None:
             assert ours_in[i].grad is not None and ours_in[i].grad.dtype == dtype, f"gradient of input {i}"
@@ -293,9 +293,9 @@ def test_conv_default_init_matches_torch_bounds():
     """U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, fan_in = C/groups * kh * kw, as in PyTorch."""
     layer = nn.Conv2d(8, 64, (3, 5), groups=2, rng=np.random.default_rng(0))
     bound = 1 / np.sqrt(4 * 3 * 5)
-    for p in (layer.weight.data, layer.bias.data):
+    for p in (layer.weight.numpy(), layer.bias.numpy()):
         assert np.abs(p).max() <= bound and np.abs(p).max() > 0.9 * bound
-    assert abs(layer.weight.data.std() - bound / np.sqrt(3)) < 0.01 * bound / np.sqrt(3) * 10
+    assert abs(layer.weight.numpy().std() - bound / np.sqrt(3)) < 0.01 * bound / np.sqrt(3) * 10
 
 
 # ----------------------------------------------------------------------------- BatchNorm2d
@@ -331,7 +331,9 @@ def test_batchnorm2d_train_then_eval_matches_torch(affine, momentum, dtype):
         ours.zero_grad()
         theirs.zero_grad()
     for name in ("running_mean", "running_var"):
-        np.testing.assert_allclose(getattr(ours, name).data, getattr(theirs, name).numpy(), **TOLERANCES[dtype])
+        np.testing.assert_allclose(
+            getattr(ours, name).detach().numpy(), getattr(theirs, name).numpy(), **TOLERANCES[dtype]
+        )
     assert ours.num_batches_tracked.item() == theirs.num_batches_tracked.item() == 4
     ours.eval()
     theirs.eval()
@@ -372,20 +374,20 @@ def test_dropout2d_equals_torch_with_the_same_channel_mask(p):
     xt = torch.tensor(x, requires_grad=True)
     yt = xt * torch.from_numpy(keep) / (1 - p)
     yt.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(xg.grad, xt.grad.numpy(), rtol=1e-12)
 
 
 def test_dropout2d_eval_is_identity_as_in_torch():
     x = np.random.default_rng(14).standard_normal((3, 4, 5, 5)).astype(np.float32)
     ours, theirs = nn.Dropout2d(0.3).eval(), torch.nn.Dropout2d(0.3).eval()
-    np.testing.assert_array_equal(ours(gn.tensor(x)).data, theirs(torch.from_numpy(x)).numpy())
+    np.testing.assert_array_equal(ours(gn.tensor(x)).detach().numpy(), theirs(torch.from_numpy(x)).numpy())
 
 
 def test_dropout2d_statistics_match_torch():
     """Whole channels dropped at rate p, survivors scaled by 1/(1-p), in both libraries."""
     p, shape = 0.3, (200, 50, 2, 2)
-    ours = F.dropout2d(gn.ones(*shape), p, rng=np.random.default_rng(15)).data
+    ours = F.dropout2d(gn.ones(*shape), p, rng=np.random.default_rng(15)).numpy()
     torch.manual_seed(0)
     theirs = TF.dropout2d(torch.ones(shape), p).numpy()
     for y in (ours, theirs):

@@ -32,7 +32,7 @@ def torch_to_numpy(module: torch.nn.Module) -> dict:
 
 
 def glassnet_to_torch(module: nn.Module) -> dict:
-    return {k: torch.from_numpy(v) for k, v in module.state_dict().items()}
+    return {k: torch.from_numpy(v.numpy()) for k, v in module.state_dict().items()}
 
 
 def compare_models(ours, theirs, x: np.ndarray, upstream: np.ndarray, dtype, loss=None, target=None):
@@ -41,13 +41,13 @@ def compare_models(ours, theirs, x: np.ndarray, upstream: np.ndarray, dtype, los
     x_theirs = torch.tensor(x, requires_grad=True)
     out_ours, out_theirs = ours(x_ours), theirs(x_theirs)
     assert out_ours.dtype == dtype
-    assert_close("output", out_ours.data, out_theirs.detach(), dtype)
+    assert_close("output", out_ours.detach().numpy(), out_theirs.detach(), dtype)
     if loss is None:
         (out_ours * glassnet.Tensor(upstream)).sum().backward()
         (out_theirs * torch.from_numpy(upstream)).sum().backward()
     else:
         loss_ours, loss_theirs = loss(out_ours, target, glassnet), loss(out_theirs, target, torch)
-        assert_close("loss", loss_ours.data, loss_theirs.detach(), dtype)
+        assert_close("loss", loss_ours.detach().numpy(), loss_theirs.detach(), dtype)
         loss_ours.backward()
         loss_theirs.backward()
     assert_close("input gradient", x_ours.grad, x_theirs.grad, dtype)
@@ -161,4 +161,4 @@ def test_eval_mode_and_no_grad_inference_match(dtype, torch_dtype):
     assert not out.requires_grad
     with torch.no_grad():
         expected = theirs(torch.from_numpy(x))
-    assert_close("eval output", out.data, expected, dtype)
+    assert_close("eval output", out.numpy(), expected, dtype)

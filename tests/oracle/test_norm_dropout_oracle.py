@@ -55,7 +55,7 @@ def _step(ours, theirs, x, g, tol):
     xt = torch.tensor(x, requires_grad=True)
     yt = theirs(xt)
     yt.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), **tol, err_msg="output")
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **tol, err_msg="output")
     np.testing.assert_allclose(xg.grad, xt.grad.numpy(), **tol, err_msg="input gradient")
     for name, p in theirs.named_parameters():
         np.testing.assert_allclose(getattr(ours, name).grad, p.grad.numpy(), **tol, err_msg=f"{name} gradient")
@@ -73,16 +73,18 @@ def test_batchnorm1d_train_then_eval_matches_torch(layout, affine, momentum, dty
     for _ in range(5):
         _step(ours, theirs, *_batch(SHAPES[layout], dtype, rng), tol)
     for name in ("running_mean", "running_var"):
-        np.testing.assert_allclose(getattr(ours, name).data, getattr(theirs, name).numpy(), **tol, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(ours, name).detach().numpy(), getattr(theirs, name).numpy(), **tol, err_msg=name
+        )
         assert getattr(ours, name).dtype == dtype
     assert ours.num_batches_tracked.item() == theirs.num_batches_tracked.item() == 5
     assert ours.num_batches_tracked.dtype == np.int64
 
     ours.eval()
     theirs.eval()
-    running = ours.running_mean.data.copy()
+    running = ours.running_mean.numpy().copy()
     _step(ours, theirs, *_batch(SHAPES[layout], dtype, rng), tol)
-    np.testing.assert_array_equal(ours.running_mean.data, running)  # eval never updates
+    np.testing.assert_array_equal(ours.running_mean.numpy(), running)  # eval never updates
     assert ours.num_batches_tracked.item() == 5
 
 
@@ -117,10 +119,12 @@ def test_torch_state_dict_loads_and_round_trips():
     ours.eval()
     theirs.eval()
     x = _batch((8, 4), np.float64, rng)[0]
-    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        ours(Tensor(x)).detach().numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12
+    )
 
     back = torch.nn.BatchNorm1d(4, dtype=torch.float64)
-    back.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    back.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     for key, value in back.state_dict().items():
         np.testing.assert_array_equal(value.numpy(), state[key].numpy(), err_msg=key)
 
@@ -139,7 +143,7 @@ def test_functional_batch_norm_matches_torch(training):
     torch_mean, torch_var = torch.tensor(mean), torch.tensor(var)
     yt = torch.nn.functional.batch_norm(xt, torch_mean, torch_var, wt, bt, training=training, momentum=0.2, eps=1e-3)
     yt.backward(torch.from_numpy(g))
-    for ours, theirs in [(y.data, yt), (xg.grad, xt.grad), (wg.grad, wt.grad), (bg.grad, bt.grad),
+    for ours, theirs in [(y.detach().numpy(), yt), (xg.grad, xt.grad), (wg.grad, wt.grad), (bg.grad, bt.grad),
                          (ours_mean, torch_mean), (ours_var, torch_var)]:  # fmt: skip
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
 
@@ -186,16 +190,17 @@ def test_dropout_equals_torch_with_the_same_mask(p):
     xt = torch.tensor(x, requires_grad=True)
     yt = xt * torch.from_numpy(keep) / (1 - p)
     yt.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-6, atol=0)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-6, atol=0)
     np.testing.assert_allclose(xg.grad, xt.grad.numpy(), rtol=1e-6, atol=0)
 
 
 def test_dropout_eval_is_identity_as_in_torch():
     x = np.random.default_rng(8).standard_normal((10, 7)).astype(np.float32)
     ours, theirs = Dropout(0.3).eval(), torch.nn.Dropout(0.3).eval()
-    np.testing.assert_array_equal(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).numpy())
+    np.testing.assert_array_equal(ours(Tensor(x)).detach().numpy(), theirs(torch.from_numpy(x)).numpy())
     np.testing.assert_array_equal(
-        dropout(Tensor(x), 0.3, training=False).data, torch.nn.functional.dropout(torch.from_numpy(x), 0.3, False)
+        dropout(Tensor(x), 0.3, training=False).detach().numpy(),
+        torch.nn.functional.dropout(torch.from_numpy(x), 0.3, False),
     )
 
 
@@ -203,8 +208,8 @@ def test_dropout_edge_probabilities_as_in_torch():
     x = np.random.default_rng(9).standard_normal((6, 5))
     theirs_zero = torch.nn.functional.dropout(torch.from_numpy(x), 1.0, training=True).numpy()
     theirs_same = torch.nn.functional.dropout(torch.from_numpy(x), 0.0, training=True).numpy()
-    np.testing.assert_array_equal(dropout(Tensor(x), 1.0).data, theirs_zero)
-    np.testing.assert_array_equal(dropout(Tensor(x), 0.0).data, theirs_same)
+    np.testing.assert_array_equal(dropout(Tensor(x), 1.0).detach().numpy(), theirs_zero)
+    np.testing.assert_array_equal(dropout(Tensor(x), 0.0).detach().numpy(), theirs_same)
 
 
 def test_dropout_op_gradcheck():

@@ -51,9 +51,9 @@ def test_matches_torch(case, dtype):
     tol = TOLERANCES[dtype]
     assert len(our_out) == len(their_out), f"{case.name}: {len(our_out)} outputs, torch gives {len(their_out)}"
     for k, (o, t) in enumerate(zip(our_out, their_out)):
-        assert o.dtype == dtype, f"{case.name}: output {k} is {o.dtype} for {np.dtype(dtype)} inputs"
+        assert o.dtype == t.detach().numpy().dtype, f"{case.name}: output {k} is {o.dtype}, torch {t.dtype}"
         assert o.shape == tuple(t.shape), f"{case.name}: output {k} has shape {o.shape}, torch {tuple(t.shape)}"
-        np.testing.assert_allclose(o.data, t.detach().numpy(), **tol, err_msg=f"{case.name}: output {k}")
+        np.testing.assert_allclose(o.numpy(), t.detach().numpy(), **tol, err_msg=f"{case.name}: output {k}")
     for i, (x, tx) in enumerate(zip(ours, theirs)):
         assert tx.grad is not None, f"{case.name}: torch gives no gradient for input {i}"
         assert x.grad is not None, f"{case.name}: no gradient for input {i}"
@@ -183,7 +183,7 @@ def test_stable_at_huge_logits(name, ours, theirs, target, dtype):
     probe = np.random.default_rng(4).standard_normal(out.shape).astype(dtype)
     (out * gn.tensor(probe)).sum().backward()
     (expected * torch.from_numpy(probe)).sum().backward()
-    assert np.isfinite(out.data).all() and np.isfinite(x.grad).all(), name
+    assert np.isfinite(out.numpy()).all() and np.isfinite(x.grad).all(), name
     assert out.dtype == dtype and x.grad.dtype == dtype
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), **TOLERANCES[dtype])
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), **TOLERANCES[dtype])
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), **TOLERANCES[dtype])

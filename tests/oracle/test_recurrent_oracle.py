@@ -84,9 +84,9 @@ def compare(kind, ours, theirs, dtype, batch_first=True, with_states=False, seed
     (out_o, fin_o, x_o, s_o), (out_t, fin_t, x_t, s_t) = run_both(
         kind, ours, theirs, x, states if with_states else [], upstream
     )
-    worst = assert_close("output", out_o.data, out_t, dtype)
+    worst = assert_close("output", out_o.detach().numpy(), out_t, dtype)
     for name, f_o, f_t in zip(["h_n", "c_n"], fin_o, fin_t):
-        worst = max(worst, assert_close(name, f_o.data, f_t, dtype))
+        worst = max(worst, assert_close(name, f_o.detach().numpy(), f_t, dtype))
     worst = max(worst, assert_close("input gradient", x_o.grad, x_t.grad, dtype))
     for name, a, b in zip(["h_0 gradient", "c_0 gradient"], s_o, s_t):
         worst = max(worst, assert_close(name, a.grad, b.grad, dtype))
@@ -168,10 +168,10 @@ def test_lengths_match_packed_sequences(kind, layers, bidirectional, batch_first
     h_n_o = fin_o[0] if kind == "LSTM" else fin_o
     ((out_o * glassnet.Tensor(upstream)).sum() + (h_n_o * glassnet.Tensor(up_h)).sum()).backward()
 
-    assert_close("output", out_o.data, out_t, dtype)
-    assert_close("h_n", h_n_o.data, h_n_t, dtype)
+    assert_close("output", out_o.detach().numpy(), out_t, dtype)
+    assert_close("h_n", h_n_o.detach().numpy(), h_n_t, dtype)
     if kind == "LSTM":
-        assert_close("c_n", fin_o[1].data, fin_t[1], dtype)
+        assert_close("c_n", fin_o[1].detach().numpy(), fin_t[1], dtype)
     assert_close("input gradient", x_o.grad, x_t.grad, dtype)
     assert_close("h_0 gradient", h0_o.grad, h0_t.grad, dtype)
     torch_params = dict(theirs.named_parameters())
@@ -208,7 +208,7 @@ def test_cells_match_pytorch(kind, dtype):
     sum((o * glassnet.Tensor(w)).sum() for o, w in zip(out_o, weights)).backward()
     sum((o * torch.from_numpy(w)).sum() for o, w in zip(out_t, weights)).backward()
     for name, o, t in zip(["h'", "c'"], out_o, out_t):
-        assert_close(name, o.data, t, dtype)
+        assert_close(name, o.numpy(), t, dtype)
     assert_close("input gradient", x_o.grad, x_t.grad, dtype)
     for o, t in zip(s_o, s_t):
         assert_close("state gradient", o.grad, t.grad, dtype)
@@ -231,7 +231,26 @@ def test_embedding_matches_pytorch(padding_idx):
     out_o, out_t = ours(tokens), theirs(torch.from_numpy(tokens))
     (out_o * glassnet.Tensor(upstream)).sum().backward()
     (out_t * torch.from_numpy(upstream)).sum().backward()
-    assert_close("output", out_o.data, out_t, np.float64)
+    assert_close("output", out_o.detach().numpy(), out_t, np.float64)
     np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-14, atol=1e-14)
     if padding_idx is not None:
         assert not ours.weight.grad[padding_idx].any()
+
+
+@pytest.mark.parametrize("kind", sorted(LAYERS))
+def test_default_layout_is_time_first_as_in_pytorch(kind):
+    """A PyTorch program's (T, B, F) input at default settings: the same output, never a silent transpose."""
+    ours_cls, theirs_cls = LAYERS[kind]
+    torch.manual_seed(0)
+    theirs = theirs_cls(INPUTS, HIDDEN).double()
+    ours = ours_cls(INPUTS, HIDDEN, dtype=np.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    assert ours.batch_first is False
+    x = np.random.default_rng(0).standard_normal((STEPS, BATCH, INPUTS))  # (T, B, F)
+    out, state = ours(glassnet.tensor(x))
+    out_t, state_t = theirs(torch.from_numpy(x))
+    assert_close("output", out.numpy(), out_t, np.float64)
+    for name, a, b in zip(
+        ("h_n", "c_n"), state if kind == "LSTM" else (state,), state_t if kind == "LSTM" else (state_t,)
+    ):
+        assert_close(name, a.numpy(), b, np.float64)

@@ -9,7 +9,7 @@ from torch.optim import lr_scheduler as tsched
 
 from glassnet.nn import Parameter
 from glassnet.optim import SGD
-from glassnet.optim.schedule import (
+from glassnet.optim.lr_scheduler import (
     CosineAnnealingLR,
     ExponentialLR,
     LinearLR,
@@ -96,7 +96,7 @@ SEQUENCES = [
 
 @pytest.mark.parametrize("sequence", SEQUENCES, ids=["warmup-cosine", "warmup-step-exp", "one"])
 def test_sequential_matches_torch(sequence):
-    import glassnet.optim.schedule as ours_module
+    import glassnet.optim.lr_scheduler as ours_module
 
     ours, theirs = _optimizers()
     sched, tsch = _sequential(ours_module, ours, sequence), _sequential(tsched, theirs, sequence)
@@ -179,7 +179,7 @@ def test_state_dict_round_trip_mid_run(cls, kwargs):
 
 
 def test_sequential_state_dict_round_trip():
-    import glassnet.optim.schedule as ours_module
+    import glassnet.optim.lr_scheduler as ours_module
 
     opt, _ = _optimizers()
     sched = _sequential(ours_module, opt, SEQUENCES[1])

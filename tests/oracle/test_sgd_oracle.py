@@ -66,7 +66,7 @@ def assert_same_parameters(ours, theirs, dtype, step):
     torch_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
         assert p.dtype == dtype, f"step {step}: {name} changed dtype to {p.dtype}"
-        error = rel_error(p.data, torch_params[name].detach())
+        error = rel_error(p.detach().numpy(), torch_params[name].detach())
         assert error < TOLERANCE[dtype], f"step {step}: {name} relative error {error:.3g}"
 
 
@@ -76,7 +76,7 @@ def test_sgd_matches_torch_for_20_steps(settings, dtype, torch_dtype):
     ours, theirs = make_models(dtype, torch_dtype)
     optimizer = optim.SGD(ours.parameters(), **settings)
     reference = torch.optim.SGD(theirs.parameters(), **settings)
-    start = {k: v.copy() for k, v in ours.state_dict().items()}
+    start = {k: v.numpy().copy() for k, v in ours.state_dict().items()}
     for step, (x, y) in enumerate(batches(dtype), start=1):
         step_ours(ours, optimizer, x, y)
         step_theirs(theirs, reference, x, y)
@@ -112,13 +112,13 @@ def test_one_step_by_hand():
     # step 2: g = 0.25 + 0.1 * 0.94 = 0.344; b = 0.9 * 0.6 + 0.5 * 0.344 = 0.712; p = 0.94 - 0.0712 = 0.8688
     p = nn.Parameter(np.array([1.0]))
     optimizer = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.5, weight_decay=0.1)
-    p.grad = np.array([0.5])
+    p.grad = glassnet.tensor(np.array([0.5]))
     optimizer.step()
-    np.testing.assert_allclose(p.data, [0.94], rtol=1e-15)
-    p.grad = np.array([0.25])
+    np.testing.assert_allclose(p.numpy(), [0.94], rtol=1e-15)
+    p.grad = glassnet.tensor(np.array([0.25]))
     optimizer.step()
     np.testing.assert_allclose(optimizer.state[p]["momentum_buffer"], [0.712], rtol=1e-15)
-    np.testing.assert_allclose(p.data, [0.8688], rtol=1e-15)
+    np.testing.assert_allclose(p.numpy(), [0.8688], rtol=1e-15)
 
 
 @pytest.mark.parametrize("dtype, torch_dtype", DTYPES)
@@ -156,7 +156,7 @@ def test_state_dict_round_trip_continues_identically(dtype, torch_dtype):
         step_ours(restored_model, restored, x, y)
         step_theirs(theirs, reference, x, y)
         for (name, a), (_, b) in zip(ours.named_parameters(), restored_model.named_parameters()):
-            np.testing.assert_array_equal(a.data, b.data, err_msg=f"step {step}: {name}")
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=f"step {step}: {name}")
         assert_same_parameters(restored_model, theirs, dtype, step)
     for index, state in frozen["state"].items():
         np.testing.assert_array_equal(saved_optimizer["state"][index]["momentum_buffer"], state["momentum_buffer"])
@@ -196,18 +196,18 @@ def test_load_state_dict_rejects_a_different_layout():
 def test_parameters_without_gradient_are_left_alone():
     ours, _ = make_models(np.float64, torch.float64)
     ours[0].requires_grad_(False)
-    frozen = ours[0].weight.data.copy()
+    frozen = ours[0].weight.numpy().copy()
     optimizer = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
     x, y = next(batches(np.float64))
     step_ours(ours, optimizer, x, y)
-    np.testing.assert_array_equal(ours[0].weight.data, frozen)
+    np.testing.assert_array_equal(ours[0].weight.numpy(), frozen)
     assert ours[0].weight not in optimizer.state and ours[2].weight in optimizer.state
 
 
 def test_step_updates_in_place_and_returns_the_closure_loss():
     ours, _ = make_models(np.float64, torch.float64)
     weight = ours[0].weight
-    array = weight.data
+    array = weight.numpy()
     optimizer = optim.SGD(ours.parameters(), lr=0.1)
     x, y = next(batches(np.float64))
 
@@ -220,7 +220,7 @@ def test_step_updates_in_place_and_returns_the_closure_loss():
     before = array.copy()
     loss = optimizer.step(closure)
     assert isinstance(loss, glassnet.Tensor) and loss.item() > 0
-    assert ours[0].weight is weight and weight.data is array, "the update is in place"
+    assert ours[0].weight is weight and weight.numpy() is array, "the update is in place"
     assert not np.array_equal(array, before)
     optimizer.zero_grad()
     assert all(p.grad is None for p in ours.parameters())

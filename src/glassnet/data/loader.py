@@ -21,7 +21,7 @@ def _as_arrays(arrays: tuple) -> tuple[np.ndarray, ...]:
     """NumPy views of ``arrays`` (Tensors unwrapped, lists converted), checked to share their first dimension."""
     if not arrays:
         raise ValueError("expected at least one array")
-    converted = tuple(Tensor(a).data for a in arrays)
+    converted = tuple(Tensor(a)._data for a in arrays)
     if any(a.ndim == 0 for a in converted):
         raise ValueError("expected arrays with a sample axis, got a 0-d array")
     lengths = [len(a) for a in converted]
@@ -234,7 +234,7 @@ def train_test_split(*arrays, test_size: float | int = 0.25, stratify=None, seed
         order = rng.permutation(n)
         test_idx, train_idx = order[:n_test], order[n_test:]
     else:
-        labels = Tensor(stratify).data
+        labels = Tensor(stratify)._data
         if labels.shape != (n,):
             raise ValueError(f"stratify must hold one label per sample, shape ({n},), got {labels.shape}")
         is_test = _stratified_test_mask(labels, n_test, rng)
@@ -258,7 +258,7 @@ class Standardizer:
 
     def fit(self, X) -> Standardizer:
         """Compute the mean and scale of every feature over the samples (axis 0) of X."""
-        X = Tensor(X).data
+        X = Tensor(X)._data
         if len(X) == 0:
             raise ValueError("cannot fit a Standardizer on 0 samples")
         X64 = X.astype(np.float64)
@@ -271,7 +271,7 @@ class Standardizer:
     def _checked(self, X) -> tuple[np.ndarray, np.dtype]:
         if self.mean_ is None:
             raise RuntimeError("this Standardizer is not fitted yet: call fit(X) first")
-        X = Tensor(X).data
+        X = Tensor(X)._data
         if X.shape[1:] != self.mean_.shape:
             raise ValueError(f"expected samples of shape {self.mean_.shape}, got {X.shape[1:]}")
         return X, X.dtype if X.dtype.kind == "f" else get_default_dtype()

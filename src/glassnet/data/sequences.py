@@ -1,6 +1,6 @@
 """Sequence data: the adding problem, yearly sunspots, digits read row by row, and English text for a character model.
 
-Sequences are batch first, (N, T, features), as everywhere in glassnet. Nothing here downloads:
+Sequences are batch first, (N, T, features): give the recurrent layers `batch_first=True`. Nothing here downloads:
 sunspots ship with statsmodels (imported only when asked for), the digits with scikit-learn, and
 the text with Python itself (``pydoc_data``, the help topics behind ``help("topics")``).
 """

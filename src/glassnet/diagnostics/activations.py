@@ -31,7 +31,7 @@ DEFAULT_LAYER_TYPES = (ReLU, LeakyReLU, ELU, Softplus, Sigmoid, Tanh)
 
 
 def _array(x) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _check_eps(eps: float) -> None:
@@ -133,7 +133,7 @@ class ActivationStats:
 
         def hook(module: Module, inputs: tuple, output) -> None:
             for tensor in output_tensors(output):
-                self._record(name, kind, tensor.data)
+                self._record(name, kind, tensor._data)
 
         return hook
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..nn.module import Module
+from ..tensor import Tensor
 from ._text import table
 from .hooks import register_output_grad_hook
 
@@ -84,16 +85,17 @@ class GradientFlow:
 
     # ------------------------------------------------------------------ hooks
     def _param_hook(self, name: str):
-        def hook(grad: np.ndarray) -> None:
+        def hook(grad: Tensor) -> None:
+            grad = grad.numpy()
             pending = self._pending.get(name)
             # a copy: the array passed here may become param.grad, which zero_grad or an optimizer may overwrite
             self._pending[name] = grad.astype(np.float64) if pending is None else pending + grad
 
         return hook
 
-    def _output_hook(self, module: Module, grad: np.ndarray) -> None:
+    def _output_hook(self, module: Module, grad: Tensor) -> None:
         name = self._module_names[id(module)]
-        g = grad.astype(np.float64).ravel()  # square in float64: float32 under- or overflows
+        g = grad.numpy().astype(np.float64).ravel()  # square in float64: float32 under- or overflows
         self._pending_outputs[name] = self._pending_outputs.get(name, 0.0) + float(np.dot(g, g))
 
     def _end_step(self, module: Module, inputs: tuple, output) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import numpy as np
-
 from ..nn.module import Module
 from ..tensor import Tensor
 
@@ -43,7 +41,7 @@ class OutputGradHookHandle:
                 # the hook, so the hook must not own the graph.
                 tensor.register_hook(lambda grad, module=module: self._on_backward(module, grad))
 
-    def _on_backward(self, module: Module, grad: np.ndarray):
+    def _on_backward(self, module: Module, grad: Tensor):
         return self.hook(module, grad) if self.active else None
 
     def remove(self) -> None:
@@ -51,9 +49,7 @@ class OutputGradHookHandle:
         self._forward_handle.remove()
 
 
-def register_output_grad_hook(
-    module: Module, hook: Callable[[Module, np.ndarray], np.ndarray | None]
-) -> OutputGradHookHandle:
+def register_output_grad_hook(module: Module, hook: Callable[[Module, Tensor], Tensor | None]) -> OutputGradHookHandle:
     """Call ``hook(module, grad)`` with dL/d(output) for each output tensor of ``module`` during ``backward()``.
 
     Installed as a forward hook that registers a gradient hook on every output tensor that

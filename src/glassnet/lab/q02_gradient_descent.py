@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
+from ..nn import functional as F
 from ..tensor import Tensor
 from .common import digits_split
 from .framework import (
@@ -54,7 +54,7 @@ def _logistic_model() -> nn.Linear:
 
 def _cost(model: nn.Linear, x: Tensor, y: np.ndarray) -> float:
     """The full training cost: mean cross-entropy + (L2 / 2) ||theta||^2 (what SGD's weight_decay adds)."""
-    penalty = sum(float((p.data**2).sum()) for p in model.parameters())
+    penalty = sum(float((p.numpy() ** 2).sum()) for p in model.parameters())
     return F.cross_entropy(model(x), y).item() + 0.5 * L2 * penalty
 
 
@@ -101,7 +101,7 @@ def _full_batch_gd(x: np.ndarray, y: np.ndarray, lr: float, steps: int) -> np.nd
     costs = []
     for _ in range(steps):
         loss = F.cross_entropy(model(xt), y)
-        costs.append(loss.item() + 0.5 * L2 * sum(float((p.data**2).sum()) for p in model.parameters()))
+        costs.append(loss.item() + 0.5 * L2 * sum(float((p.numpy() ** 2).sum()) for p in model.parameters()))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -142,14 +142,14 @@ def _gradient_noise(x: np.ndarray, y: np.ndarray, draws: int, seed: int) -> tupl
     def grad_of(idx) -> np.ndarray:
         model.zero_grad()
         F.cross_entropy(model(Tensor(x[idx])), y[idx]).backward()
-        return np.concatenate([model.weight.grad.ravel(), model.bias.grad])
+        return np.concatenate([model.weight.grad.numpy().ravel(), model.bias.grad.numpy()])
 
     full = grad_of(np.arange(n))
     measured = []
     for b in BATCH_SIZES:
         count = 1 if b == n else draws  # the full batch has one possible draw
         measured.append(np.mean([((grad_of(rng.choice(n, b, replace=False)) - full) ** 2).sum() for _ in range(count)]))
-    z = model.weight.data @ x.T + model.bias.data[:, None]  # (10, n) logits
+    z = model.weight.numpy() @ x.T + model.bias.numpy()[:, None]  # (10, n) logits
     p = np.exp(z - z.max(axis=0))
     p /= p.sum(axis=0)
     p[y, np.arange(n)] -= 1  # dCE/dz per example
@@ -175,14 +175,14 @@ def _descend(f, start: np.ndarray, lr: float, steps: int, record: bool = False):
     """Gradient descent on a sum of independent copies of ``f`` (one per start), gradients by autograd."""
     point = Tensor(np.array(start, dtype=np.float64), requires_grad=True)
     opt = optim.SGD([point], lr=lr)
-    path = [point.data.copy()]
+    path = [point.numpy().copy()]
     for _ in range(steps):
         opt.zero_grad()
         f(point).sum().backward()
         opt.step()
         if record:
-            path.append(point.data.copy())
-    return (point.data, np.array(path)) if record else point.data
+            path.append(point.numpy().copy())
+    return (point.numpy(), np.array(path)) if record else point.numpy()
 
 
 def _quartic_points() -> dict:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn
 from ..autograd import no_grad
+from ..nn import functional as F
 from ..tensor import Tensor
 from .common import accuracy, mlp, predict, train
 from .framework import (
@@ -48,7 +48,7 @@ def _output_ranges(x: np.ndarray) -> dict[str, tuple[float, float]]:
     ranges = {}
     with no_grad():
         for name, fn in _FUNCTIONS.items():
-            y = fn(Tensor(x)).data
+            y = fn(Tensor(x)).numpy()
             ranges[name] = (float(y.min()), float(y.max()))
     return ranges
 
@@ -61,13 +61,13 @@ def _collapse_error(layers: list[nn.Linear], x: np.ndarray) -> float:
     """max |stack(x) - (x A^T + c)| where A = W3 W2 W1 and c = W3 (W2 b1 + b2) + b3: composed affine maps."""
     a, c = np.eye(x.shape[1]), np.zeros(x.shape[1])
     for layer in layers:
-        w, b = layer.weight.data, layer.bias.data
+        w, b = layer.weight.numpy(), layer.bias.numpy()
         a, c = w @ a, w @ c + b
     with no_grad():
         out = Tensor(x)
         for layer in layers:
             out = layer(out)
-    return float(np.abs(out.data - (x @ a.T + c)).max())
+    return float(np.abs(out.numpy() - (x @ a.T + c)).max())
 
 
 def _affine_misfit(inputs: np.ndarray, outputs: np.ndarray) -> float:
@@ -172,7 +172,7 @@ def _range_figure(ranges: dict):
     left.axhspan(-1.0, 1.0, color="#eeeeee", label="[-1, 1]")
     with no_grad():
         for (name, fn), style in zip(_FUNCTIONS.items(), ["-", "-", "-", ":", "--", "-."]):
-            left.plot(x, fn(Tensor(x)).data, style, lw=2 if name == "relu" else 1.5, label=name)
+            left.plot(x, fn(Tensor(x)).numpy(), style, lw=2 if name == "relu" else 1.5, label=name)
     left.set_ylim(-2.0, 4.0)
     left.set_xlabel("input x")
     left.set_ylabel("activation(x)")

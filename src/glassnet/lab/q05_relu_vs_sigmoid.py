@@ -114,7 +114,7 @@ def _hidden(model: nn.Sequential, x: np.ndarray) -> list[np.ndarray]:
         for module in model:
             h = module(h)
             if not _is_linear(module):
-                out.append(h.data)
+                out.append(h.numpy())
     return out
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn
-from ..autograd import Function, no_grad
+from ..autograd import Primitive, no_grad
 from ..backend import xp_of
 from ..diagnostics import GradientFlow
+from ..nn import functional as F
 from ..tensor import Tensor
 from .common import correct, digits_split, train
 from .framework import (
@@ -44,7 +44,7 @@ LEARNED = 0.9  # test accuracy the ReLU network must reach before its training r
 SAME_LOSS = 1e-12  # loss curves closer than this at every step are the same run
 
 
-class _ReluWithSlopeAtZero(Function):
+class _ReluWithSlopeAtZero(Primitive):
     """y = max(x, 0); dy/dx = 1 for x > 0, 0 for x < 0, and ``at_zero`` at exactly x = 0."""
 
     @staticmethod
@@ -69,9 +69,9 @@ class _CountingReLU(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if self.training:
-            self.zeros += int(np.count_nonzero(x.data == 0))
-            self.negatives += int(np.count_nonzero(x.data < 0))
-            self.seen += x.data.size
+            self.zeros += int(np.count_nonzero(x.numpy() == 0))
+            self.negatives += int(np.count_nonzero(x.numpy() < 0))
+            self.seen += x.numpy().size
         return _ReluWithSlopeAtZero.apply(x, at_zero=self.at_zero)
 
     def extra_repr(self) -> str:
@@ -103,7 +103,7 @@ def _train_conventions(seed: int, epochs: int, data, dtype=np.float64, conventio
         relus = [m for m in model if isinstance(m, _CountingReLU)]
         out[c] = {
             "losses": np.asarray(history.iteration_loss),
-            "weights": np.concatenate([p.data.ravel() for p in model.parameters()]),
+            "weights": np.concatenate([p.numpy().ravel() for p in model.parameters()]),
             "zeros": sum(r.zeros for r in relus),
             "negatives": sum(r.negatives for r in relus),
             "seen": sum(r.seen for r in relus),
@@ -115,14 +115,14 @@ def _train_conventions(seed: int, epochs: int, data, dtype=np.float64, conventio
 def _one_sided(fn, x0: float = 0.0, h: float = 1e-6) -> tuple[float, float]:
     """Left and right difference quotients of ``fn`` at ``x0`` (float64)."""
     with no_grad():
-        f = lambda v: float(fn(Tensor(np.array([v], np.float64))).data[0])  # noqa: E731
+        f = lambda v: float(fn(Tensor(np.array([v], np.float64))).numpy()[0])  # noqa: E731
         return (f(x0) - f(x0 - h)) / h, (f(x0 + h) - f(x0)) / h
 
 
 def _autograd_at(fn, x0: float = 0.0) -> float:
     x = Tensor(np.array([x0], np.float64), requires_grad=True)
     fn(x).sum().backward()
-    return float(x.grad[0])
+    return float(x.grad.numpy()[0])
 
 
 def _scaled_deep_net(gain: float, rng: np.random.Generator, act: str) -> nn.Sequential:
@@ -185,7 +185,7 @@ def run(ctx: Context) -> Result:
     at_zero = {name: _autograd_at(fn) for name, fn in smooth_and_kinked.items()}
     negative_x = -np.logspace(-6, 3, 1_000)
     with no_grad():
-        leaky_out = F.leaky_relu(Tensor(negative_x), 0.01).data
+        leaky_out = F.leaky_relu(Tensor(negative_x), 0.01).numpy()
     left, right = sides["leaky_relu (0.01)"]
 
     # 4. Exploding gradients in a deep ReLU net as the weight scale moves away from He's.
@@ -269,8 +269,8 @@ def _kink_figure(first: dict, sides: dict):
     fig, (a, b, c) = figure(1, 3, width=15, height=4)
     x = np.linspace(-1.0, 1.0, 401)
     with no_grad():
-        a.plot(x, F.leaky_relu(Tensor(x), 0.1).data, color="#4c72b0", label="leaky ReLU, slope 0.1")
-        a.plot(x, F.relu(Tensor(x)).data, "--", color="#8c8c8c", label="ReLU")
+        a.plot(x, F.leaky_relu(Tensor(x), 0.1).numpy(), color="#4c72b0", label="leaky ReLU, slope 0.1")
+        a.plot(x, F.relu(Tensor(x)).numpy(), "--", color="#8c8c8c", label="ReLU")
     a.axhline(0, color="k", lw=0.5)
     a.set_xlabel("x")
     a.set_ylabel("f(x)")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn
 from ..autograd import no_grad
 from ..diagnostics import dead_relu_fraction
+from ..nn import functional as F
 from ..tensor import Tensor
 from .common import correct, digits_split, mlp, train
 from .framework import (
@@ -56,7 +56,7 @@ def _hidden_outputs(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
         for layer in model:
             h = layer(h)
             if isinstance(layer, (nn.ReLU, nn.LeakyReLU)):
-                outputs.append(h.data)
+                outputs.append(h.numpy())
     return outputs
 
 
@@ -80,7 +80,7 @@ def _unit_gradients(model: nn.Module, x: np.ndarray, y: np.ndarray) -> list[np.n
     model.zero_grad()
     F.cross_entropy(model(Tensor(x)), y).backward()
     linears = [m for m in model if isinstance(m, nn.Linear)][:-1]
-    return [np.maximum(np.abs(m.weight.grad).max(axis=1), np.abs(m.bias.grad)) for m in linears]
+    return [np.maximum(np.abs(m.weight.grad.numpy()).max(axis=1), np.abs(m.bias.grad.numpy())) for m in linears]
 
 
 def _shock_then_recover(kind: str, seed: int, data, recovery_epochs: int) -> dict:
@@ -91,15 +91,15 @@ def _shock_then_recover(kind: str, seed: int, data, recovery_epochs: int) -> dic
     after_shock = _stuck(model, x_train)
     gradients = _unit_gradients(model, x_train, y_train)
     first = [m for m in model if isinstance(m, nn.Linear)][0]
-    weights_after_shock = first.weight.data.copy()
-    bias = first.bias.data
+    weights_after_shock = first.weight.numpy().copy()
+    bias = first.bias.numpy()
     curve = [[m.mean() for m in after_shock]]
     for epoch in range(recovery_epochs):
         finite &= _fit(model, data, BASE_LR, 1, 1000 * seed + epoch + 1)
         curve.append([m.mean() for m in _stuck(model, x_train)])
     at_end = _stuck(model, x_train)
     frozen_rows = after_shock[0] & at_end[0]
-    changed = int(np.count_nonzero(first.weight.data[frozen_rows] != weights_after_shock[frozen_rows]))
+    changed = int(np.count_nonzero(first.weight.numpy()[frozen_rows] != weights_after_shock[frozen_rows]))
     test_active = [(a > 0).any(axis=0) for a in _hidden_outputs(model, x_test)]
     return {
         "curve": np.array(curve),  # (epochs + 1, layers): share of stuck units
@@ -134,7 +134,7 @@ def _leaky_shape() -> dict:
     x = Tensor(np.array([-3.0, -1.0, -0.5, 0.5, 1.0]), requires_grad=True)
     y = F.leaky_relu(x, SLOPE)
     y.sum().backward()
-    return {"x": x.data, "y": y.data, "dydx": x.grad}
+    return {"x": x.numpy(), "y": y.numpy(), "dydx": x.grad.numpy()}
 
 
 def run(ctx: Context) -> Result:

@@ -7,11 +7,11 @@ import math
 import numpy as np
 from matplotlib.ticker import NullFormatter
 
-from .. import functional as F
 from .. import nn
 from ..autograd import no_grad
 from ..data import Standardizer
 from ..diagnostics import GradientFlow
+from ..nn import functional as F
 from ..tensor import Tensor
 from ..train import Callback, fit
 from .common import accuracy, digits_split, make_optimizer, mlp
@@ -101,9 +101,9 @@ def _hidden(model: nn.Module, x: np.ndarray) -> tuple[list[np.ndarray], list[np.
         for layer in model:
             h = layer(h)
             if isinstance(layer, nn.Linear):
-                pre.append(h.data)
+                pre.append(h.numpy())
             elif not isinstance(layer, nn.Identity):
-                post.append(h.data)
+                post.append(h.numpy())
     return pre[: len(post)], post
 
 
@@ -115,7 +115,7 @@ def _identity() -> dict:
     sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
     identity = float(np.max(np.abs(tanh - (2 * sig(2 * x) - 1))))
     xt = Tensor(x)
-    library = float(np.max(np.abs(F.tanh(xt).data - (2 * F.sigmoid(2 * xt).data - 1))))
+    library = float(np.max(np.abs(F.tanh(xt).numpy() - (2 * F.sigmoid(2 * xt).numpy() - 1))))
     # Best shift of both axes: for a shift c of x, the best shift d of the output is the midrange of
     # tanh - sigmoid(x + c), leaving half its range as the error. The sigmoid's range is 1 wide and tanh's 2,
     # so no shift gets below 1/2; the best is about 0.59.

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
 from ..nn import Parameter
+from ..nn import functional as F
 from ..tensor import Tensor
 from ..train import fit
 from .common import digits_split, make_optimizer, mlp
@@ -84,7 +84,7 @@ def _train_bank(x, y, masks: np.ndarray, lams: np.ndarray, seed: int, steps: int
 def _per_model_loss(bank: SoftmaxBank, x, y) -> tuple[np.ndarray, np.ndarray]:
     """Per sample and model: cross-entropy (n, G) and correctness (n, G)."""
     with no_grad():
-        logp = F.log_softmax(bank(Tensor(x)), -1).data
+        logp = F.log_softmax(bank(Tensor(x)), -1).numpy()
     return -logp[np.arange(len(y)), :, y], logp.argmax(-1) == y[:, None]
 
 
@@ -130,7 +130,7 @@ def _parameters_vs_hyperparameters(seed: int, epochs: int) -> dict:
     def trained(xs, ys):
         model = mlp((64, 32, 10), "relu", "he", rng=np.random.default_rng([seed, 4]))
         optimizer = make_optimizer(model, "sgd", lr=0.1, momentum=0.9, weight_decay=1e-4)
-        before = model.state_dict()
+        before = {k: v.clone() for k, v in model.state_dict().items()}
         settings = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
         history = fit(
             model,

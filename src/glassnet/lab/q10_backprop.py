@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
 from ..gradcheck import numerical_grad
+from ..nn import functional as F
 from ..tensor import Tensor
 from .framework import (
     AtMost,
@@ -45,7 +45,7 @@ def _gradient_errors(model: nn.Module, x: np.ndarray, y: np.ndarray) -> dict:
     errors = {}
     for name, p in params:
         numeric = numerical_grad(loss_of, [p], 0)
-        errors[name] = float(np.linalg.norm(p.grad - numeric) / np.linalg.norm(numeric))
+        errors[name] = float(np.linalg.norm(p.grad.numpy() - numeric) / np.linalg.norm(numeric))
     return errors
 
 
@@ -79,11 +79,11 @@ def _one_model(seed: int, x: np.ndarray, y: np.ndarray, repeats: int, check: boo
 
     # Backprop computes gradients; it does not move the weights. The optimizer does.
     batch = rng.choice(len(x), 256, replace=False)
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.numpy().copy() for p in model.parameters()]
     model.zero_grad()
     loss = F.cross_entropy(model(Tensor(x[batch])), y[batch])
     loss.backward()
-    changed = sum(int(np.any(p.data != b)) for p, b in zip(model.parameters(), before))
+    changed = sum(int(np.any(p.numpy() != b)) for p, b in zip(model.parameters(), before))
     optim.SGD(model.parameters(), lr=0.5).step()
     drop = loss.item() - F.cross_entropy(model(Tensor(x[batch])), y[batch]).item()
     forward, both, ratio = _cost_ratio(model, x[batch], y[batch], repeats)

@@ -7,9 +7,9 @@ import math
 import numpy as np
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
-from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
+from ..nn import functional as F
 from ..tensor import Tensor
 from ..train import NanGuard, fit
 from .common import accuracy, correct, digits_split, predict, train
@@ -103,7 +103,7 @@ def _layer_io(model: nn.Sequential, layer: nn.Module, x: np.ndarray, training: b
     def hook(module, inputs, output):
         seen["in"], seen["out"] = inputs[0].numpy().copy(), output.numpy().copy()
 
-    buffers = [b.data.copy() for b in model.buffers()]  # a training-mode pass would move BN's running statistics
+    buffers = [b.numpy().copy() for b in model.buffers()]  # a training-mode pass would move BN's running statistics
     handle = layer.register_forward_hook(hook)
     was_training = model.training
     model.train(training)

@@ -18,11 +18,11 @@ import tracemalloc
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
 from ..data.sequences import load_sunspots, sliding_windows
 from ..gradcheck import numerical_grad
+from ..nn import functional as F
 from ..ops.recurrent import release_buffers
 from ..tensor import Tensor
 from ..train.tbptt import tbptt_step
@@ -84,7 +84,7 @@ class Forecaster(nn.Module):
 
     def __init__(self, hidden: int, rng: np.random.Generator, nonlinearity: str = "tanh"):
         super().__init__()
-        self.rnn = nn.RNN(1, hidden, nonlinearity=nonlinearity, dtype=np.float64, rng=rng)
+        self.rnn = nn.RNN(1, hidden, nonlinearity=nonlinearity, dtype=np.float64, rng=rng, batch_first=True)
         self.head = nn.Linear(hidden, 1, dtype=np.float64, rng=rng)
 
     def forward(self, x, state=None):
@@ -122,7 +122,7 @@ def _train_forecaster(z: np.ndarray, seed: int, epochs: int, memory: bool, check
             with no_grad():
                 error = rmse(forecasts(train).numpy()[N_FIT - 1 :], train[N_FIT:])
             if error < best:
-                best, best_state = error, {k: v.copy() for k, v in model.state_dict().items()}
+                best, best_state = error, {k: v.clone() for k, v in model.state_dict().items()}
     model.load_state_dict(best_state)
     with no_grad():
         return forecasts(z).numpy()
@@ -165,28 +165,28 @@ def _gradient_check(rng: np.random.Generator) -> tuple[dict, dict]:
     unrolled_errors = {}
     batch, steps, features, hidden = 3, 25, 2, 6
     for kind, layer in layers.items():
-        module = layer(features, hidden, dtype=np.float64, rng=rng)
+        module = layer(features, hidden, dtype=np.float64, rng=rng, batch_first=True)
         x_data, weights = rng.standard_normal((batch, steps, features)), rng.standard_normal((batch, steps, hidden))
         x = Tensor(x_data, requires_grad=True)
         (module(x)[0] * Tensor(weights)).sum().backward()
-        fused = [p.grad.copy() for p in module.parameters()] + [x.grad.copy()]
+        fused = [p.grad.numpy().copy() for p in module.parameters()] + [x.grad.numpy().copy()]
         module.zero_grad()
         x_ref = Tensor(x_data, requires_grad=True)
         _unrolled(kind, list(module.parameters()), x_ref, weights).backward()
-        reference = [p.grad for p in module.parameters()] + [x_ref.grad]
+        reference = [p.grad.numpy() for p in module.parameters()] + [x_ref.grad.numpy()]
         names = [n for n, _ in module.named_parameters()] + ["input x"]
         for name, got, want in zip(names, fused, reference):
             unrolled_errors[f"{kind}.{name}"] = float(np.linalg.norm(got - want) / np.linalg.norm(want))
 
     finite_errors = {}
-    module = nn.RNN(1, 4, dtype=np.float64, rng=rng)
+    module = nn.RNN(1, 4, dtype=np.float64, rng=rng, batch_first=True)
     x_data, weights = rng.standard_normal((2, 12, 1)), rng.standard_normal((2, 12, 4))
     loss_of = lambda *_: (module(Tensor(x_data))[0] * Tensor(weights)).sum()  # reads perturbed weights in place
     module.zero_grad()
     loss_of().backward()
     for name, p in module.named_parameters():
         numeric = numerical_grad(loss_of, [p], 0)
-        finite_errors[f"rnn.{name}"] = float(np.linalg.norm(p.grad - numeric) / np.linalg.norm(numeric))
+        finite_errors[f"rnn.{name}"] = float(np.linalg.norm(p.grad.numpy() - numeric) / np.linalg.norm(numeric))
     return unrolled_errors, finite_errors
 
 

@@ -17,10 +17,10 @@ import copy
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
 from ..data.sequences import ADDING_BASELINE_MSE, adding_problem
+from ..nn import functional as F
 from ..tensor import Tensor
 from .common import accuracy, digits_split, mlp, train
 from .framework import (
@@ -80,8 +80,8 @@ class _Adder(nn.Module):
         super().__init__()
         H = _HIDDEN
         if layer == "lstm":
-            self.rnn = nn.LSTM(2, H, dtype=dtype, rng=rng)
-            b_ih, b_hh = self.rnn.bias_ih_l0.data, self.rnn.bias_hh_l0.data
+            self.rnn = nn.LSTM(2, H, dtype=dtype, rng=rng, batch_first=True)
+            b_ih, b_hh = self.rnn.bias_ih_l0.numpy(), self.rnn.bias_hh_l0.numpy()
             if start == "forget1":  # Gers, Schmidhuber & Cummins (2000); Jozefowicz et al. (2015)
                 b_ih[H : 2 * H], b_hh[H : 2 * H] = 1.0, 0.0
             elif start == "chrono":  # Tallec & Ollivier (2018): forget bias log U(1, T-1), input bias its negative
@@ -89,7 +89,7 @@ class _Adder(nn.Module):
                 b_ih[H : 2 * H], b_hh[H : 2 * H] = b_f, 0.0
                 b_ih[:H], b_hh[:H] = -b_f, 0.0
         else:
-            self.rnn = nn.RNN(2, H, nonlinearity=layer, dtype=dtype, rng=rng)
+            self.rnn = nn.RNN(2, H, nonlinearity=layer, dtype=dtype, rng=rng, batch_first=True)
             if start == "orthogonal":  # Saxe, McClelland & Ganguli (2014)
                 self.rnn.weight_hh_l0.data[...] = _orthogonal(rng, H)
             elif start == "identity":  # Le, Jaitly & Hinton (2015): W_hh = I, biases 0, small input weights
@@ -109,7 +109,7 @@ def _lag_profile(model: nn.Module, x: np.ndarray) -> np.ndarray:
     probe = copy.deepcopy(model).double()
     xt = Tensor(x.astype(np.float64), requires_grad=True)
     probe(xt).sum().backward()
-    norms = np.linalg.norm(xt.grad, axis=-1).mean(axis=0)[::-1]
+    norms = np.linalg.norm(xt.grad.numpy(), axis=-1).mean(axis=0)[::-1]
     return np.log10(np.maximum(norms, 1e-300))
 
 
@@ -137,7 +137,7 @@ def _bn_ratio(act: str, depth: int, bn: bool, seed: int, x: np.ndarray, y: np.nd
     model = mlp((64,) + (64,) * depth + (10,), act, init=_BN_NETS[act], rng=rng, batch_norm=bn).double()
     pick = rng.choice(len(x), 256, replace=False)
     nn.CrossEntropyLoss()(model(Tensor(x[pick].astype(np.float64))), y[pick]).backward()
-    weights = [m.weight.grad for m in model if isinstance(m, nn.Linear)]
+    weights = [m.weight.grad.numpy() for m in model if isinstance(m, nn.Linear)]
     return float(np.log10(np.linalg.norm(weights[0]) / np.linalg.norm(weights[-1])))
 
 
@@ -243,7 +243,7 @@ def run(ctx: Context) -> Result:
         "batch normalisation": _bn_figure(bn, bn_accuracy),
     }
     radius = np.mean(
-        [np.abs(np.linalg.eigvals(nn.RNN(2, _HIDDEN, rng=np.random.default_rng(s)).weight_hh_l0.data)).max()
+        [np.abs(np.linalg.eigvals(nn.RNN(2, _HIDDEN, rng=np.random.default_rng(s)).weight_hh_l0.numpy())).max()
          for s in probe_seeds]
     )  # fmt: skip
     notes = [

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
 from ..data.sequences import adding_problem
+from ..nn import functional as F
 from ..tensor import Tensor
 from ..train.tbptt import tbptt_step
 from .framework import (
@@ -91,7 +91,7 @@ def _truncated_backward(model: Forecaster, x: np.ndarray, y: np.ndarray, k: int)
     with no_grad():
         states, _ = model.rnn(Tensor(x))
     h0 = np.zeros((1, len(starts), _HIDDEN))
-    h0[0, 1:] = states.data[0, starts[1:] - 1]
+    h0[0, 1:] = states.numpy()[0, starts[1:] - 1]
     chunks, targets, mask = (np.zeros((len(starts), k, 1)) for _ in range(3))
     for row, (start, n) in enumerate(zip(starts, lengths)):
         chunks[row, :n], targets[row, :n], mask[row, :n] = x[0, start : start + n], y[0, start : start + n], 1.0
@@ -122,14 +122,14 @@ def _train(rho: float, remedy: str, seed: int, epochs: int, z: np.ndarray) -> di
             total = data_loss + optim.l2_penalty([model.rnn.weight_hh_l0], _L2) if remedy == "l2" else data_loss
             total.backward()
         limit = {"clip": _CLIP, "tight_clip": _TIGHT_CLIP}.get(remedy, np.inf)
-        norms.append(nn.utils.clip_grad_norm_(model.parameters(), limit))
+        norms.append(nn.utils.clip_grad_norm_(model.parameters(), limit).item())
         losses.append(loss)
         if not (np.isfinite(loss) and np.isfinite(norms[-1])):
             break
         optimizer.step()
     with no_grad():
         forecast = model(z[None, :-1, None])[0].numpy()[0, :, 0]
-    radius = float(np.abs(np.linalg.eigvals(model.rnn.weight_hh_l0.data)).max())
+    radius = float(np.abs(np.linalg.eigvals(model.rnn.weight_hh_l0.numpy())).max())
     return {"losses": losses, "norms": norms, "forecast": forecast, "radius": radius}
 
 
@@ -140,7 +140,7 @@ def _gradient_by_length(rho: float, seed: int, z: np.ndarray) -> np.ndarray:
     for T in _LENGTHS:
         model.zero_grad()
         F.mse_loss(model(z[None, :T, None])[0], z[None, 1 : T + 1, None]).backward()
-        out.append(np.log10(np.linalg.norm(model.rnn.weight_hh_l0.grad)))
+        out.append(np.log10(np.linalg.norm(model.rnn.weight_hh_l0.grad.numpy())))
     return np.array(out)
 
 
@@ -149,7 +149,7 @@ def _input_gradient_at_lag(rho: float, seed: int, z: np.ndarray, lag: int) -> fl
     model = _forecaster(rho, seed)
     x = Tensor(z[None, : N_TRAIN - 1, None].copy(), requires_grad=True)
     model(x)[0][0, -1, 0].backward()
-    g = np.abs(x.grad[0, ::-1, 0])
+    g = np.abs(x.grad.numpy()[0, ::-1, 0])
     return float(np.log10(max(g[lag], 1e-300)) - np.log10(g[0]))
 
 
@@ -172,7 +172,7 @@ class _Recaller(nn.Module):
     def __init__(self, T: int, rng: np.random.Generator):
         super().__init__()
         H = 32
-        self.lstm = nn.LSTM(2, H, rng=rng)
+        self.lstm = nn.LSTM(2, H, rng=rng, batch_first=True)
         b_f = np.log(rng.uniform(1, T - 1, H))  # Tallec & Ollivier (2018)
         self.lstm.bias_ih_l0.data[:H], self.lstm.bias_hh_l0.data[:H] = -b_f, 0.0
         self.lstm.bias_ih_l0.data[H : 2 * H], self.lstm.bias_hh_l0.data[H : 2 * H] = b_f, 0.0
@@ -263,11 +263,12 @@ def run(ctx: Context) -> Result:
     model = _forecaster(2.0, seeds[0])
     x, y = z[None, : N_TRAIN - 1, None], z[None, 1:N_TRAIN, None]
     _truncated_backward(model, x, y, _K)
-    batched = [p.grad.copy() for p in model.parameters()]
+    batched = [p.grad.numpy().copy() for p in model.parameters()]
     model.zero_grad()
     tbptt_step(model, F.mse_loss, None, x, y, _K, update_every_chunk=False)
     tbptt_error = max(
-        float(np.linalg.norm(a - p.grad) / np.linalg.norm(p.grad)) for a, p in zip(batched, model.parameters())
+        float(np.linalg.norm(a - p.grad.numpy()) / np.linalg.norm(p.grad.numpy()))
+        for a, p in zip(batched, model.parameters())
     )
 
     metrics = {

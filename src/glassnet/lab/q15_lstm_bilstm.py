@@ -24,10 +24,10 @@ import time
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
 from ..data.sequences import ADDING_BASELINE_MSE, adding_problem
+from ..nn import functional as F
 from ..tensor import Tensor
 from .common import digits_split
 from .framework import (
@@ -98,7 +98,7 @@ class SequenceModel(nn.Module):
         if bidirectional and not per_step:
             raise ValueError("a bidirectional SequenceModel reads out every step: pass per_step=True")
         self.cell, self.per_step = cell, per_step
-        self.rnn = _CELLS[cell](input_size, hidden_size, bidirectional=bidirectional, rng=rng)
+        self.rnn = _CELLS[cell](input_size, hidden_size, bidirectional=bidirectional, rng=rng, batch_first=True)
         if cell == "lstm" and forget_bias is not None:
             set_forget_bias(self.rnn, forget_bias)
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), outputs, rng=rng)
@@ -207,7 +207,7 @@ def _gradient_profile(model: nn.Module, x: np.ndarray) -> np.ndarray:
     probe = copy.deepcopy(model).double()
     xt = Tensor(x.astype(np.float64), requires_grad=True)
     probe(xt).sum().backward()
-    norms = np.linalg.norm(xt.grad, axis=-1).mean(axis=0)
+    norms = np.linalg.norm(xt.grad.numpy(), axis=-1).mean(axis=0)
     return np.log10(np.maximum(norms, 1e-300))
 
 

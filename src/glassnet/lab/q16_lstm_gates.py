@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
+from ..nn import functional as F
 from ..tensor import Tensor
 from .framework import (
     AllOf,
@@ -112,7 +112,7 @@ def lstm_trace(lstm: nn.LSTM, x: np.ndarray, clamp: dict | None = None) -> dict:
     ``clamp`` maps a gate name ("i", "f", "o") to a fixed (H,) vector used at every step instead of the gate.
     """
     W, U, b_ih, b_hh = (
-        p.data.astype(np.float64) for p in (lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0)
+        p.numpy().astype(np.float64) for p in (lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0)
     )
     H = lstm.hidden_size
     n, T, _ = x.shape
@@ -134,7 +134,7 @@ def lstm_trace(lstm: nn.LSTM, x: np.ndarray, clamp: dict | None = None) -> dict:
 
 
 def _readout(model: SequenceModel, h: np.ndarray) -> np.ndarray:
-    return h @ model.head.weight.data.astype(np.float64).T + model.head.bias.data.astype(np.float64)
+    return h @ model.head.weight.numpy().astype(np.float64).T + model.head.bias.numpy().astype(np.float64)
 
 
 def train_store_recall(

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
 from ..autograd import no_grad
 from ..data import train_test_split
+from ..nn import functional as F
 from ..tensor import Tensor
 from .common import correct, digits_split
 from .framework import (
@@ -61,7 +61,7 @@ _SIZES_QUICK = {50: 50, 100: 50, 1000: 300}  # one seed: a picture, no verdict (
 # ------------------------------------------------------------------------------ structure
 def _structure(cell: str, input_size: int = 8, hidden: int = _HIDDEN) -> dict:
     """Gates (weight blocks minus the candidate), state tensors returned, parameters of the layer."""
-    layer = {"lstm": nn.LSTM, "gru": nn.GRU}[cell](input_size, hidden, rng=np.random.default_rng(0))
+    layer = {"lstm": nn.LSTM, "gru": nn.GRU}[cell](input_size, hidden, rng=np.random.default_rng(0), batch_first=True)
     _, state = layer(Tensor(np.zeros((1, 2, input_size), np.float32)))
     return {
         "gates": layer.weight_ih_l0.shape[0] // hidden - 1,
@@ -89,7 +89,7 @@ def gru_trace(gru: nn.GRU, x: np.ndarray, clamp: dict | None = None) -> dict:
     ``clamp`` maps "r" or "z" to a fixed (H,) vector used at every step instead of that gate.
     """
     W, U, b_ih, b_hh = (
-        p.data.astype(np.float64) for p in (gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+        p.numpy().astype(np.float64) for p in (gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
     )
     H = gru.hidden_size
     n, T, _ = x.shape
@@ -115,7 +115,7 @@ def _gru_gates(seed: int, recipe: dict) -> dict:
     x, y, store, query = test_windows(seed)
     model = train_store_recall("gru", seed, **recipe)
     trace = gru_trace(model.rnn, x)
-    w, b = model.head.weight.data.astype(np.float64), model.head.bias.data.astype(np.float64)
+    w, b = model.head.weight.numpy().astype(np.float64), model.head.bias.numpy().astype(np.float64)
     intact = query_nmse(trace["h"] @ w.T + b, y, query)
     with no_grad():
         gap = float(np.abs(model.rnn(Tensor(x))[0].numpy() - trace["h"]).max())

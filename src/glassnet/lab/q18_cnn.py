@@ -9,7 +9,7 @@ from .. import nn
 from ..autograd import no_grad
 from ..models.cnn import budget_mlp, count_parameters, mnist_subset_split, small_cnn
 from ..optim import Adam
-from ..optim.schedule import CosineAnnealingLR
+from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tensor import Tensor
 from ..train import LRSchedule, fit
 from .common import correct, predict, train
@@ -67,7 +67,7 @@ def _stages(model: nn.Sequential, image: np.ndarray) -> list[tuple[str, np.ndarr
         h = Tensor(image[None])
         for layer in model:
             h = layer(h)
-            out.append((type(layer).__name__, h.data[0], count_parameters(layer)))
+            out.append((type(layer).__name__, h.numpy()[0], count_parameters(layer)))
     return out
 
 

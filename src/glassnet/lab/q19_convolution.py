@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn
 from ..models.cnn import mnist_subset_split
+from ..nn import functional as F
 from ..tensor import Tensor
 from .common import correct, train
 from .framework import (
@@ -164,9 +164,9 @@ def run(ctx: Context) -> Result:
     before, after, scores, kept = [], [], [], None
     for s in seeds:
         model = _first_layer_net(np.random.default_rng(s))
-        initial = model[0].weight.data[:, 0].copy()
+        initial = model[0].weight.numpy()[:, 0].copy()
         train(model, x_train[:n_train], y_train[:n_train], epochs, batch_size=batch, lr=lr, optimizer="adam", seed=s)
-        learned = model[0].weight.data[:, 0].copy()
+        learned = model[0].weight.numpy()[:, 0].copy()
         before.append(float(np.mean(_edge_match(initial, bank))))
         after.append(float(np.mean(_edge_match(learned, bank))))
         scores.append(correct(model, x_test, y_test))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn
 from ..models.cnn import count_parameters
+from ..nn import functional as F
 from ..ops.conv import same_padding
 from ..tensor import Tensor
 from .common import correct, digits_split
@@ -41,7 +41,7 @@ def _coverage(n: int, k: int, stride: int, padding) -> np.ndarray:
     """
     x = Tensor(np.zeros((1, 1, n, n)), requires_grad=True)
     F.conv2d(x, Tensor(np.ones((1, 1, k, k))), stride=stride, padding=padding).sum().backward()
-    return x.grad[0, 0]
+    return x.grad.numpy()[0, 0]
 
 
 def _out_size(n: int, k: int, stride: int, padding) -> int:

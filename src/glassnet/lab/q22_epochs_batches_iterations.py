@@ -9,8 +9,8 @@ import tracemalloc
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn, optim
+from ..nn import functional as F
 from ..tensor import Tensor
 from ..train import Callback, evaluate, fit
 from .common import digits_split
@@ -57,7 +57,7 @@ class _SampleLog(nn.Module):
         self.batches: list[np.ndarray] = []
 
     def forward(self, x: Tensor) -> Tensor:
-        self.batches.append(x.data[:, 0].astype(np.int64))
+        self.batches.append(x.numpy()[:, 0].astype(np.int64))
         return x[:, 1:]
 
 

@@ -30,7 +30,7 @@ from ..models.autoencoder import (
 from ..models.cnn import count_parameters
 from ..models.gan import tile_images
 from ..optim import Adam
-from ..optim.schedule import CosineAnnealingLR
+from ..optim.lr_scheduler import CosineAnnealingLR
 from ..train import LRSchedule, fit
 from .common import digits_split
 from .framework import (
@@ -91,7 +91,7 @@ def _principal_angles_deg(model: Autoencoder, components: np.ndarray) -> np.ndar
     """Angles between the span of a linear decoder's columns (64, k) and the top-k principal directions."""
     from scipy.linalg import subspace_angles
 
-    return np.degrees(subspace_angles(model.decoder[0].weight.data.astype(np.float64), components.T))
+    return np.degrees(subspace_angles(model.decoder[0].weight.numpy().astype(np.float64), components.T))
 
 
 def _codes(model: Autoencoder, *arrays: np.ndarray) -> tuple:

@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn
 from ..models.gan import (
     GAN,
@@ -33,6 +32,7 @@ from ..models.gan import (
     tile_images,
     train_gan,
 )
+from ..nn import functional as F
 from ..ops.elementwise import stable_sigmoid
 from ..optim import Adam
 from ..tensor import Tensor

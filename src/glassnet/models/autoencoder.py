@@ -181,12 +181,12 @@ class Autoencoder(Module):
         return self.last_code.abs().mean() * self.sparsity
 
     def _apply_numpy(self, fn, X, batch_size: int) -> np.ndarray:
-        X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=get_default_dtype())
+        X = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=get_default_dtype())
         modes = [(m, m.training) for m in self.modules()]
         self.eval()
         try:
             with no_grad():
-                parts = [fn(Tensor(X[i : i + batch_size])).data for i in range(0, len(X), batch_size)]
+                parts = [fn(Tensor(X[i : i + batch_size]))._data for i in range(0, len(X), batch_size)]
         finally:
             for module, mode in modes:
                 object.__setattr__(module, "training", mode)

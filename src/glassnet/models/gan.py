@@ -31,9 +31,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import functional as F
 from ..autograd import no_grad
 from ..backend import default_rng, get_default_dtype, manual_seed
+from ..nn import functional as F
 from ..nn.module import Module
 from ..ops.elementwise import stable_sigmoid
 from ..optim.adam import Adam
@@ -122,7 +122,7 @@ class GAN(Module):
         self.generator.eval()
         try:
             with no_grad():
-                return self.generator(z).data
+                return self.generator(z)._data
         finally:
             for module, mode in modes:
                 object.__setattr__(module, "training", mode)
@@ -166,7 +166,7 @@ class GAN(Module):
 
 def _mean_probability(logits: Tensor) -> float:
     """Mean of sigmoid(logits), computed on the array (no graph)."""
-    return float(stable_sigmoid(logits.data.astype(np.float64)).mean())
+    return float(stable_sigmoid(logits._data.astype(np.float64)).mean())
 
 
 # ----------------------------------------------------------------------------------------------- training
@@ -259,7 +259,7 @@ def train_gan(
     # separate streams: taking snapshots does not change the batches and noise of training
     train_sequence, snapshot_sequence = sequence.spawn(2)
     rng = np.random.default_rng(train_sequence)
-    data = np.asarray(data.data if isinstance(data, Tensor) else data, dtype=get_default_dtype())
+    data = np.asarray(data._data if isinstance(data, Tensor) else data, dtype=get_default_dtype())
     batches = _BatchCycle(data, batch_size, rng)
     d_optimizer = d_optimizer or Adam(gan.discriminator.parameters(), lr=lr, betas=betas)
     g_optimizer = g_optimizer or Adam(gan.generator.parameters(), lr=lr, betas=betas)
@@ -409,12 +409,12 @@ def extract_features(model: Module, X, batch_size: int = 1024) -> np.ndarray:
 
     For a Sequential classifier, ``extract_features(classifier[:-1], X)`` gives the last hidden layer.
     """
-    X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=get_default_dtype())
+    X = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=get_default_dtype())
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
         with no_grad():
-            parts = [model(Tensor(X[i : i + batch_size])).data for i in range(0, len(X), batch_size)]
+            parts = [model(Tensor(X[i : i + batch_size]))._data for i in range(0, len(X), batch_size)]
     finally:
         for module, mode in modes:
             object.__setattr__(module, "training", mode)

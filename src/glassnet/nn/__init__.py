@@ -1,18 +1,22 @@
 """Layers, losses and initialisers with PyTorch's names."""
 
-from . import init, utils
+from . import functional, init, utils
 from .activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
-from .linear import Flatten, Identity, Linear
+from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
-from .module import Module, ModuleList, Parameter, Sequential
-from .norm import BatchNorm1d, BatchNorm2d
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, MinPool2d
 from .recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, RNNBase, RNNCell
 
 __all__ = [
+    "LayerNorm",
+    "ModuleDict",
+    "Unflatten",
+    "functional",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
     "BCELoss",

@@ -5,48 +5,58 @@ Any shape. Float32 or float64 input; ReLU, Sigmoid and Tanh also take integers, 
 
 from __future__ import annotations
 
-from .. import functional as F
 from ..tensor import Tensor
+from . import functional as F
 from .module import Module
 from .validation import check_axes, check_dtype
 
 
 class ReLU(Module):
-    """max(x, 0): gradient 1 for x > 0, else 0, so units can 'die' (see ``glassnet.diagnostics``)."""
+    """max(x, 0): gradient 1 for x > 0, else 0, so units can 'die' (see ``glassnet.diagnostics``).
+
+    ``inplace=True`` writes the result into the input tensor, as PyTorch does.
+    """
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
         check_dtype(self, x, integers=True)
-        return F.relu(x)
+        return F.relu(x, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
     """x for x > 0, else negative_slope * x: a small gradient keeps negative units alive."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x: Tensor) -> Tensor:
         check_dtype(self, x)
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class ELU(Module):
     """x for x > 0, else alpha (e**x - 1): smooth, negative outputs push mean activations toward 0."""
 
-    def __init__(self, alpha: float = 1.0):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x: Tensor) -> Tensor:
         check_dtype(self, x)
-        return F.elu(x, self.alpha)
+        return F.elu(x, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class Softplus(Module):

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from .. import functional as F
 from ..backend import get_default_dtype
 from ..ops.conv import _tuple
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 from .validation import check_input

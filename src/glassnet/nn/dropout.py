@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from ..tensor import Tensor
+from . import functional as F
 from .module import Module
 from .validation import IMAGES, check_dtype, check_input
 
@@ -20,14 +20,16 @@ class Dropout(Module):
     Shapes: any input; output of the same shape.
     """
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None):
+    def __init__(self, p: float = 0.5, inplace: bool = False, rng: np.random.Generator | None = None):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-        self.p, self.rng = p, rng
+        self.p, self.inplace, self.rng = p, inplace, rng
 
     def forward(self, x: Tensor) -> Tensor:
         check_dtype(self, x)
+        if self.inplace and self.training:
+            return F.in_place(x, "Dropout(inplace=True)", lambda v: F.dropout(v, self.p, True, self.rng))
         return F.dropout(x, self.p, self.training, self.rng)
 
     def extra_repr(self) -> str:

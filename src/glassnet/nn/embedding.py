@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from ..backend import get_default_dtype
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 from .validation import check_indices
@@ -45,16 +45,16 @@ class Embedding(Module):
     def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
         init.normal_(self.weight, 0.0, 1.0, rng)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None) -> Embedding:
         """An Embedding holding a copy of ``embeddings`` (num_embeddings, dim); frozen unless ``freeze=False``."""
-        table = np.array(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+        table = np.array(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
         if table.ndim != 2:
             raise ValueError(f"embeddings must be 2-D (num_embeddings, dim), got shape {table.shape}")
         layer = cls(table.shape[0], table.shape[1], padding_idx=padding_idx, dtype=table.dtype)
-        layer.weight.data[...] = table
+        layer.weight._data[...] = table
         layer.weight.requires_grad_(not freeze)
         return layer
 

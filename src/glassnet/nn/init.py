@@ -16,7 +16,7 @@ from ..tensor import Tensor
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 
@@ -109,7 +109,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
     """A (semi-)orthogonal matrix from the QR of a Gaussian one (Saxe et al., 2014), times ``gain``."""
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tensor.shape}")
-    rows, cols = tensor.shape[0], tensor.data.size // tensor.shape[0]
+    rows, cols = tensor.shape[0], tensor._data.size // tensor.shape[0]
     flat = (rng or default_rng()).standard_normal((rows, cols))
     q, r = np.linalg.qr(flat.T if rows < cols else flat)
     q = q * np.sign(np.diag(r))  # make the decomposition unique, hence the distribution uniform

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from .. import functional as F
 from ..backend import get_default_dtype
 from ..errors import ShapeError
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 from .validation import check_axes, check_input
@@ -71,3 +71,23 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size``: (N, 784) -> (N, 1, 28, 28), the inverse of Flatten."""
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_axes(self, x, dim=self.dim)
+        dim = self.dim % max(x.ndim, 1)
+        if math.prod(self.unflattened_size) != x.shape[dim]:
+            raise ShapeError(
+                f"{self!r}: sizes {self.unflattened_size} do not multiply to {x.shape[dim]} (input {x.shape})"
+            )
+        return x.reshape(x.shape[:dim] + self.unflattened_size + x.shape[dim + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -23,7 +23,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad: bool = True):
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -173,10 +173,10 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for param in self.parameters():
-            if set_to_none or param.grad is None:
-                param.grad = None
+            if set_to_none or param._grad is None:
+                param._grad = None
             else:
-                param.grad[...] = 0
+                param._grad._data[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for param in self.parameters():
@@ -187,8 +187,8 @@ class Module:
         """Cast every floating parameter and buffer to ``dtype`` in place (e.g. float64 for gradchecks)."""
         dtype = np.dtype(dtype)
         for tensor in list(self.parameters()) + list(self.buffers()):
-            if tensor.data.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype)
+            if tensor._data.dtype.kind == "f":
+                tensor._data = tensor._data.astype(dtype)
                 tensor.grad = None
         return self
 
@@ -200,20 +200,23 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> OrderedDict:
-        """Parameters and buffers by PyTorch's dotted names, as NumPy copies."""
+        """Parameters and buffers by PyTorch's dotted names: detached Tensors sharing their storage, as PyTorch's.
+
+        A snapshot that must not follow later training is ``{k: v.clone() for k, v in state_dict().items()}``.
+        """
         state = OrderedDict()
         for prefix, module in self.named_modules():
             dot = f"{prefix}." if prefix else ""
             for name, value in list(module._parameters.items()) + list(module._buffers.items()):
                 if value is not None:
-                    state[dot + name] = np.array(value.data)
+                    state[dot + name] = Tensor._wrap(value._data)
         return state
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy arrays into the parameters and buffers, all or nothing.
 
         Every key and shape is checked before anything is written, so a failed load leaves the
-        module unchanged. Values may be NumPy arrays or anything ``np.asarray`` accepts.
+        module unchanged. Values may be Tensors, NumPy arrays or anything ``np.asarray`` accepts.
         """
         own = OrderedDict()
         for prefix, module in self.named_modules():
@@ -230,7 +233,7 @@ class Module:
         arrays = {}
         for key in own.keys() & state_dict.keys():
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            array = np.asarray(value._data if isinstance(value, Tensor) else value)
             if array.shape != own[key].shape:
                 raise ValueError(
                     f"load_state_dict into {type(self).__name__}: '{key}' has shape {array.shape} "
@@ -238,7 +241,7 @@ class Module:
                 )
             arrays[key] = array
         for key, array in arrays.items():
-            own[key].data[...] = array
+            own[key]._data[...] = array
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
@@ -315,3 +318,43 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered, in insertion order (PyTorch's ``nn.ModuleDict``)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def update(self, modules) -> None:
+        for key, module in modules.items() if hasattr(modules, "items") else modules:
+            self[key] = module

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from .. import functional as F
 from ..backend import get_default_dtype
 from ..errors import ShapeError
 from ..tensor import Tensor
+from . import functional as F
 from .module import Module, Parameter
-from .validation import check_input
+from .validation import check_dtype, check_input
 
 
 class _BatchNorm(Module):
@@ -51,15 +51,15 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
         if self.affine:
-            self.weight.data[...] = 1
-            self.bias.data[...] = 0
+            self.weight._data[...] = 1
+            self.bias._data[...] = 0
 
     def forward(self, x: Tensor) -> Tensor:
         reference = self.weight if self.weight is not None else self.running_mean
@@ -73,9 +73,9 @@ class _BatchNorm(Module):
         # PyTorch's rule: momentum=None means a cumulative average, factor 1/t at the t-th batch
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         update = not self.training or self.track_running_stats
         return F.batch_norm(
             x,
@@ -132,3 +132,30 @@ class BatchNorm2d(_BatchNorm):
 
     def _input_shapes(self) -> tuple:
         return (("N", self.num_features, "H", "W"),)
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last axes (``normalized_shape``), then scale and shift: PyTorch's LayerNorm.
+
+    Parameters ``weight`` (ones) and ``bias`` (zeros) of ``normalized_shape`` when ``elementwise_affine``.
+    """
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 dtype=None):  # fmt: skip
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        dtype = dtype or get_default_dtype()
+        self.weight = Parameter(np.ones(shape, dtype)) if elementwise_affine else None
+        self.bias = Parameter(np.zeros(shape, dtype)) if elementwise_affine and bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x, None if self.weight is None else self.weight.dtype)
+        if tuple(x.shape[x.ndim - len(self.normalized_shape) :]) != self.normalized_shape:
+            raise ShapeError(
+                f"{self!r} expected input (..., {', '.join(map(str, self.normalized_shape))}), got {x.shape}"
+            )
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

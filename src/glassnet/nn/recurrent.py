@@ -4,8 +4,7 @@ The sequence layers run one fused kernel per layer (:mod:`glassnet.ops.recurrent
 the cells are composites (:func:`glassnet.functional.lstm_cell`, ...) that autograd differentiates.
 Both give the same numbers; the tests check one against the other.
 
-Unlike PyTorch, ``batch_first=True`` is the default here: sequences are (N, T, features), like every
-other batched input in glassnet. Pass ``batch_first=False`` for PyTorch's (T, N, features).
+As in PyTorch, sequences are (T, N, features) by default; ``batch_first=True`` takes (N, T, features).
 """
 
 from __future__ import annotations
@@ -14,12 +13,12 @@ import math
 
 import numpy as np
 
-from .. import functional as F
 from ..backend import get_default_dtype
 from ..errors import DTypeError, ShapeError
 from ..ops import Cat
 from ..ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 from .validation import check_input
@@ -43,7 +42,7 @@ class RNNBase(Module):
         hidden_size: int,
         num_layers: int = 1,
         bias: bool = True,
-        batch_first: bool = True,
+        batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
         dtype=None,
@@ -196,16 +195,16 @@ class RNN(RNNBase):
     directions' outputs (forward first); :class:`Bidirectional` offers sum, mean and mul instead.
 
     Args (PyTorch's, in its order): input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-    batch_first=True (**glassnet's default; PyTorch's is False**), dropout=0.0, bidirectional=False; plus
+    batch_first=False, dropout=0.0, bidirectional=False; plus
     dtype and rng (a ``numpy.random.Generator`` for the initial weights and the dropout masks).
 
     Call: ``rnn(input, hx=None, lengths=None) -> (output, h_n)``
 
-    - input (B, T, I) with batch_first, else (T, B, I); or (T, I) unbatched.
+    - input (T, B, I), or (B, T, I) with batch_first; or (T, I) unbatched.
     - hx (L*D, B, H), the initial states, layer-major, direction-minor (zeros when None).
     - lengths: B integers in 1..T; rows are padded after their length. Padding does not touch the
       states, its outputs are zero and it gets no gradient (PyTorch's packed sequences).
-    - output (B, T, D*H) (or (T, B, D*H)): the last layer's states at every step.
+    - output (T, B, D*H) (or (B, T, D*H) with batch_first): the last layer's states at every step.
     - h_n (L*D, B, H): every layer's state after its last valid step.
 
     Reference: Elman, "Finding structure in time", Cognitive Science, 1990.
@@ -218,7 +217,7 @@ class RNN(RNNBase):
         num_layers: int = 1,
         nonlinearity: str = "tanh",
         bias: bool = True,
-        batch_first: bool = True,
+        batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
         dtype=None,
@@ -242,7 +241,7 @@ class LSTM(RNNBase):
         c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g)
         h_t = sigmoid(o) * tanh(c_t)
 
-    Args as :class:`RNN` (without nonlinearity); batch_first=True by default here.
+    Args as :class:`RNN` (without nonlinearity).
 
     Call: ``lstm(input, hx=None, lengths=None) -> (output, (h_n, c_n))`` with hx = (h_0, c_0), each
     (L*D, B, H); shapes and ``lengths`` as for :class:`RNN`; c_n like h_n.
@@ -257,7 +256,7 @@ class LSTM(RNNBase):
         hidden_size: int,
         num_layers: int = 1,
         bias: bool = True,
-        batch_first: bool = True,
+        batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
         dtype=None,
@@ -287,7 +286,7 @@ class GRU(RNNBase):
         n = tanh(x_t W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn))
         h_t = (1 - z) * n + z * h_{t-1}
 
-    Args, call and shapes as :class:`RNN` (without nonlinearity); batch_first=True by default here.
+    Args, call and shapes as :class:`RNN` (without nonlinearity).
 
     Reference: Cho et al., "Learning phrase representations using RNN encoder-decoder for statistical
     machine translation", EMNLP 2014.
@@ -299,7 +298,7 @@ class GRU(RNNBase):
         hidden_size: int,
         num_layers: int = 1,
         bias: bool = True,
-        batch_first: bool = True,
+        batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
         dtype=None,
@@ -342,9 +341,9 @@ class Bidirectional(Module):
         H = self.module.hidden_size
         halves = output.reshape(*output.shape[:-1], 2, H)
         if self.merge_mode == "sum":
-            return halves.sum(axis=-2), state
+            return halves.sum(dim=-2), state
         if self.merge_mode == "mean":
-            return halves.mean(axis=-2), state
+            return halves.mean(dim=-2), state
         forward, backward = output[..., :H], output[..., H:]
         return forward * backward, state
 

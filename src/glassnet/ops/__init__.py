@@ -7,6 +7,7 @@ from .elementwise import (
     Add,
     Cast,
     Clip,
+    Cos,
     Div,
     Elu,
     Exp,
@@ -19,6 +20,7 @@ from .elementwise import (
     Pow,
     Relu,
     Sigmoid,
+    Sin,
     Softplus,
     Sqrt,
     Sub,
@@ -28,15 +30,41 @@ from .elementwise import (
     stable_sigmoid,
 )
 from .embedding import Embedding
+from .indexing import (
+    SortResult,
+    argsort,
+    bernoulli,
+    cumsum,
+    einsum,
+    gather,
+    multinomial,
+    scatter,
+    scatter_add,
+    sort,
+    topk,
+    vector_norm,
+)
 from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, SoftmaxCrossEntropy
-from .movement import Cat, Expand, GetItem, Pad, Permute, Reshape, Stack, as_index, split
+from .movement import Cat, Copy, Expand, GetItem, Pad, Permute, Reshape, SetItem, Stack, as_index, split
 from .norm import BatchNorm
 from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .recurrent import FinalState, GRUSequence, LSTMSequence, RNNSequence, gru_sequence, lstm_sequence, rnn_sequence
 from .reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var
 
 __all__ = [
+    "SortResult",
+    "argsort",
+    "bernoulli",
+    "cumsum",
+    "einsum",
+    "gather",
+    "multinomial",
+    "vector_norm",
+    "scatter",
+    "scatter_add",
+    "sort",
+    "topk",
     "Abs",
     "AdaptiveAvgPool2d",
     "Add",
@@ -45,7 +73,9 @@ __all__ = [
     "BinaryCrossEntropy",
     "Cast",
     "Cat",
+    "Copy",
     "Clip",
+    "Cos",
     "Conv2d",
     "Div",
     "Dropout",
@@ -72,7 +102,9 @@ __all__ = [
     "Pow",
     "Relu",
     "Reshape",
+    "SetItem",
     "Sigmoid",
+    "Sin",
     "Softmax",
     "SoftmaxCrossEntropy",
     "Softplus",

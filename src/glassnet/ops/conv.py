@@ -48,7 +48,7 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..autograd import Function
+from ..autograd import Primitive
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import Tensor
@@ -156,7 +156,7 @@ def _im2col(xp, source, kernel, stride, dilation, out_size, groups: int):
 
 
 # ----------------------------------------------------------------------------- the fused op
-class Conv2d(Function):
+class Conv2d(Primitive):
     """y = conv2d(x, w) + b as im2col and a (grouped, row-batched) GEMM; dw, db, dx by GEMMs and kh*kw slice adds.
 
     Shapes: x (N, C, H, W), weight (O, C / groups, kh, kw), bias (O,) or None; y (N, O, Ho, Wo) with

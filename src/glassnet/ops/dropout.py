@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Primitive
 from ..backend import default_rng, xp_of
 from ..tensor import Tensor
 
 
-class Dropout(Function):
+class Dropout(Primitive):
     """y = x * mask with mask = keep / (1 - p), keep ~ Bernoulli(1 - p); dy/dx = mask.
 
     Scaling the kept units by 1 / (1 - p) keeps E[y] = x, so the network needs no rescaling in

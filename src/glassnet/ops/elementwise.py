@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, describe_shapes
+from ..autograd import Primitive, describe_shapes
 from ..backend import get_default_dtype, xp_of
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
@@ -27,7 +27,7 @@ def _broadcastable(arrays: list) -> bool:
     return True
 
 
-class Broadcasting(Function):
+class Broadcasting(Primitive):
     """An elementwise op whose inputs broadcast against each other, NumPy's (and PyTorch's) rule."""
 
     @classmethod
@@ -96,7 +96,7 @@ class Div(Broadcasting):
         return grad_a, (-grad * y / b if need_b else None)
 
 
-class Neg(Function):
+class Neg(Primitive):
     """y = -x; dy/dx = -1."""
 
     @staticmethod
@@ -145,7 +145,7 @@ class Pow(Broadcasting):
         return super().input_error(error, arrays)
 
 
-class Exp(Function):
+class Exp(Primitive):
     """y = e**x; dy/dx = y."""
 
     @staticmethod
@@ -161,7 +161,7 @@ class Exp(Function):
         return grad * y
 
 
-class Log(Function):
+class Log(Primitive):
     """y = ln x; dy/dx = 1/x."""
 
     @staticmethod
@@ -176,7 +176,7 @@ class Log(Function):
         return grad / x
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     """y = sqrt(x); dy/dx = 1 / (2 y)."""
 
     @staticmethod
@@ -192,7 +192,37 @@ class Sqrt(Function):
         return grad / (2 * y)
 
 
-class Abs(Function):
+class Sin(Primitive):
+    """y = sin x; dy/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return xp_of(x).sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * xp_of(x).cos(x)
+
+
+class Cos(Primitive):
+    """y = cos x; dy/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return xp_of(x).cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return -grad * xp_of(x).sin(x)
+
+
+class Abs(Primitive):
     """y = |x|; dy/dx = sign(x), 0 at 0 (PyTorch's choice)."""
 
     @staticmethod
@@ -258,7 +288,7 @@ class Where(Broadcasting):
         return None, grad_a, grad_b
 
 
-class Clip(Function):
+class Clip(Primitive):
     """y = min(max(x, low), high); gradient 1 inside [low, high] (bounds included), else 0."""
 
     @staticmethod
@@ -280,7 +310,7 @@ class Clip(Function):
         return grad * inside
 
 
-class Cast(Function):
+class Cast(Primitive):
     """y = x in another dtype; the gradient is cast back."""
 
     @staticmethod
@@ -293,10 +323,18 @@ class Cast(Function):
         return grad.astype(ctx.dtype)
 
 
+_COMPARABLE = (Tensor, np.ndarray, np.generic, int, float, bool, list, tuple)
+
+
 def compare(ufunc, a, b) -> Tensor:
-    """Elementwise comparison: a boolean tensor outside the graph."""
-    a = a.data if isinstance(a, Tensor) else a
-    b = b.data if isinstance(b, Tensor) else b
+    """Elementwise comparison: a boolean tensor outside the graph.
+
+    NotImplemented for other kinds of object, so that theirs decides (``x == pytest.approx(1.0)``).
+    """
+    if not isinstance(b, _COMPARABLE):
+        return NotImplemented
+    a = a._data if isinstance(a, Tensor) else a
+    b = b._data if isinstance(b, Tensor) else b
     return Tensor._wrap(ufunc(a, b))
 
 
@@ -317,7 +355,7 @@ def stable_sigmoid(x):
     return y
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     """y = 1 / (1 + e**-x), computed without overflow; dy/dx = y (1 - y)."""
 
     @staticmethod
@@ -332,7 +370,7 @@ class Sigmoid(Function):
         return grad * y * (1 - y)
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """y = tanh(x); dy/dx = 1 - y**2 (computed from the output)."""
 
     @staticmethod
@@ -348,7 +386,7 @@ class Tanh(Function):
         return grad * (1 - y * y)
 
 
-class Relu(Function):
+class Relu(Primitive):
     """y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)."""
 
     @staticmethod
@@ -363,7 +401,7 @@ class Relu(Function):
         return grad * (y > 0)
 
 
-class LeakyRelu(Function):
+class LeakyRelu(Primitive):
     """y = x for x > 0, else slope * x; dy/dx = 1 or slope (slope at x = 0, as in PyTorch)."""
 
     @staticmethod
@@ -380,7 +418,7 @@ class LeakyRelu(Function):
         return xp_of(grad).where(positive, grad, grad * ctx.slope)
 
 
-class Elu(Function):
+class Elu(Primitive):
     """y = x for x > 0, else alpha (e**x - 1); dy/dx = 1 or y + alpha."""
 
     @staticmethod
@@ -399,7 +437,7 @@ class Elu(Function):
         return xp_of(grad).where(positive, grad, grad * (y + ctx.alpha))
 
 
-class Softplus(Function):
+class Softplus(Primitive):
     """y = log(1 + e**(beta x)) / beta, linear above ``threshold``; dy/dx = sigmoid(beta x)."""
 
     @staticmethod

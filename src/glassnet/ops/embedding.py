@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..autograd import Function
+from ..autograd import Primitive
 from ..backend import xp_of
 
 
-class Embedding(Function):
+class Embedding(Primitive):
     """y[..., :] = W[idx[...], :] for integer indices idx of any shape; W is (num_embeddings, dim).
 
     dW[j] = sum of dy over the positions where idx == j (a scatter-add: repeated indices accumulate).

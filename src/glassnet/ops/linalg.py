@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from ..autograd import Function
+from ..autograd import Primitive
 
 
-class MatMul(Function):
+class MatMul(Primitive):
     """y = a @ b (batched, broadcasting); da = dy @ b^T, db = a^T @ dy.
 
     1-D operands are promoted to matrices as NumPy does and the promotion is undone on the way back.
@@ -41,7 +41,7 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
-class Linear(Function):
+class Linear(Primitive):
     """y = x W^T + b with W of shape (out, in), PyTorch's layout; one GEMM each way.
 
     dx = dy W, dW = dy^T x (leading axes of x folded into the batch), db = sum of dy over the batch.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Primitive
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import Tensor, axis_index
 
 
-class Reshape(Function):
+class Reshape(Primitive):
     """y = x viewed with a new shape; the gradient is reshaped back."""
 
     @staticmethod
@@ -23,7 +23,7 @@ class Reshape(Function):
         return grad.reshape(ctx.shape)
 
 
-class Permute(Function):
+class Permute(Primitive):
     """y = x with its axes reordered; the gradient goes through the inverse order."""
 
     @staticmethod
@@ -38,7 +38,7 @@ class Permute(Function):
         return grad.transpose(ctx.inverse)
 
 
-class Expand(Function):
+class Expand(Primitive):
     """y = x broadcast to ``shape`` (-1 keeps an axis); autograd sums the gradient back."""
 
     @staticmethod
@@ -64,7 +64,7 @@ def as_index(index, shape: tuple) -> tuple:
     A mask must have the shape of the axes it covers; once it is integer arrays a wrong size would go unnoticed,
     so NumPy checks the index first, on a zero-strided stand-in (no copy of the data), and raises IndexError.
     """
-    parts = [i.data if isinstance(i, Tensor) else np.asarray(i) if isinstance(i, list) else i for i in _entries(index)]
+    parts = [i._data if isinstance(i, Tensor) else np.asarray(i) if isinstance(i, list) else i for i in _entries(index)]
     if not any(isinstance(i, np.ndarray) and i.dtype == bool for i in parts):
         return tuple(parts)
     np.broadcast_to(np.int8(0), shape)[tuple(parts)]  # raises IndexError for a mask of the wrong shape
@@ -75,7 +75,7 @@ def _entries(index) -> tuple:
     return index if isinstance(index, tuple) else (index,)
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     """y = x[index]; the gradient is scattered back with add (repeated indices accumulate)."""
 
     @staticmethod
@@ -93,7 +93,42 @@ class GetItem(Function):
         return out
 
 
-class Cat(Function):
+class SetItem(Primitive):
+    """y = x with y[index] = value: ``x[index] = value`` recorded out of place.
+
+    The gradient reaches x where it was kept and value through the written places (summed back to value's
+    shape by the backward walk). Repeated indices keep the last write, as NumPy and PyTorch on the CPU do.
+    """
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index = index
+        y = x.copy()
+        y[index] = value
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad.copy()
+            grad_x[ctx.index] = 0
+        return grad_x, grad[ctx.index] if ctx.needs_input_grad[1] else None
+
+
+class Copy(Primitive):
+    """y = a copy of x in its own contiguous storage (``clone``); the gradient passes unchanged."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Cat(Primitive):
     """y = the inputs joined along ``axis``; the gradient is cut at the same places."""
 
     @staticmethod
@@ -113,7 +148,7 @@ class Cat(Function):
         return tuple(xp_of(grad).split(grad, ctx.cuts, axis=ctx.axis))
 
 
-class Stack(Function):
+class Stack(Primitive):
     """y = the inputs stacked along a new ``axis``; each input gets its slice of the gradient."""
 
     @staticmethod
@@ -128,7 +163,7 @@ class Stack(Function):
         return tuple(xp_of(grad).moveaxis(grad, ctx.axis, 0))
 
 
-class Pad(Function):
+class Pad(Primitive):
     """y = x with constant borders, ``widths`` as NumPy's ((before, after), ...) per axis."""
 
     @staticmethod

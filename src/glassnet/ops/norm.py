@@ -6,13 +6,13 @@ with axes (0, 2, 3): every statistic is kept with ``keepdims`` so it broadcasts 
 
 from __future__ import annotations
 
-from ..autograd import Function
+from ..autograd import Primitive
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import Tensor
 
 
-class BatchNorm(Function):
+class BatchNorm(Primitive):
     """Training-mode batch norm: y = w x_hat + b with x_hat = (x - mean) / sqrt(var + eps).
 
     mean and the biased var are taken over ``axes`` (m elements per channel). With
@@ -76,7 +76,7 @@ class BatchNorm(Function):
 
 
 def _array(t):
-    return t.data if isinstance(t, Tensor) else t
+    return t._data if isinstance(t, Tensor) else t
 
 
 def batch_norm(
@@ -119,7 +119,7 @@ def batch_norm(
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm with training=False needs running_mean and running_var")
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
-    inv_std = 1 / xp_of(input.data).sqrt(_array(running_var) + eps)
+    inv_std = 1 / xp_of(input._data).sqrt(_array(running_var) + eps)
     mean = _array(running_mean)
     scale = inv_std if weight is None else weight * inv_std
     shift = -mean * scale if bias is None else bias - mean * scale

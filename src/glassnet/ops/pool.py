@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Primitive, is_grad_enabled
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import Tensor
@@ -113,7 +113,7 @@ def _disjoint(x_shape: tuple, kernel, stride, dilation, pads, out) -> tuple[bool
 
 
 # ----------------------------------------------------------------------------- max and min
-class MaxPool2d(Function):
+class MaxPool2d(Primitive):
     """y = max (``largest=True``) or min (``largest=False``) of each window; dy goes to one element per window.
 
     Min pooling is max pooling in the other direction, min(x) = -max(-x), so both share this kernel.
@@ -186,7 +186,7 @@ def _divisors(size: int, kernel: int, stride: int, padding: int, out: int, count
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Primitive):
     """y = (sum of each window) / divisor; dx gets dy / divisor at every element of each window.
 
     The divisor is kh*kw (padding counted, ``count_include_pad=True``), the number of real input
@@ -284,7 +284,7 @@ def _covering(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.searchsorted(ends, positions, side="right"), np.searchsorted(starts, positions, side="right")
 
 
-class AdaptiveAvgPool2d(Function):
+class AdaptiveAvgPool2d(Primitive):
     """y = sum of each window / its size: average pooling onto a fixed (Ho, Wo) grid, PyTorch's windows.
 
     Output cell i along an axis of length n averages [floor(i n / o), ceil((i + 1) n / o)), so the

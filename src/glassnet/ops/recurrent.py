@@ -1,6 +1,6 @@
 """Whole-sequence RNN, LSTM and GRU kernels whose backward is backpropagation through time, written out.
 
-One Function per cell type runs every time step of one layer, both directions at once. Its forward is
+One Primitive per cell type runs every time step of one layer, both directions at once. Its forward is
 the recurrence; its backward is the BPTT loop: the steps in reverse, each applying the chain rule of the
 recurrence written above it. Shapes and layouts are PyTorch's, with D = 2 for a bidirectional layer
 (direction 0 reads the sequence forward, direction 1 in reverse):
@@ -29,7 +29,7 @@ Arrays are kept in *step order*: index k of a direction is its k-th step, time t
 t = T-1-k in reverse, so both directions advance through their arrays together. Per direction the
 arrays are contiguous over (T, B), which is what turns the sums over steps into single GEMMs.
 
-Autograd records one output per Function: a kernel returns the output sequence, and h_n (and c_n) are
+Autograd records one output per Primitive: a kernel returns the output sequence, and h_n (and c_n) are
 read through :class:`FinalState` nodes that hand their gradients back to the kernel.
 
 Variable lengths (``lengths``, one per batch row, each in 1..T) follow PyTorch's packed sequences: a
@@ -48,7 +48,7 @@ import threading
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Primitive
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import Tensor
@@ -333,10 +333,10 @@ def _running_grad(final_grad, shape, dtype, xp):
     return xp.zeros(shape, dtype=dtype) if final_grad is None else xp.array(final_grad, dtype=dtype)
 
 
-class FinalState(Function):
+class FinalState(Primitive):
     """h_n or c_n of a sequence kernel, read through a node of its own.
 
-    Autograd records one output per Function, so a kernel returns its output sequence and leaves its final
+    Autograd records one output per Primitive, so a kernel returns its output sequence and leaves its final
     states in ``finals``. This node returns one of them; its backward hands the state's gradient to the
     kernel's context and returns a zero gradient for the sequence (a broadcast view: no memory, no work),
     so that the kernel's backward runs even when only the final states are used, as in a classifier on h_n.
@@ -405,7 +405,7 @@ def _weight_and_input_grads(ctx, da, z, weights, dh0, dc0=None, order=None):
 # ----------------------------------------------------------------------------------------------- RNN
 
 
-class RNNSequence(Function):
+class RNNSequence(Primitive):
     """Elman RNN over a whole sequence: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh or relu.
 
     BPTT, for t = T-1 .. 0, with dh_t = dL/dh_t from the output plus the step after:
@@ -489,7 +489,7 @@ def _lstm_rows(hidden: int) -> np.ndarray:
     return blocks[[0, 1, 3, 2]].reshape(-1)
 
 
-class LSTMSequence(Function):
+class LSTMSequence(Primitive):
     """LSTM over a whole sequence (Hochreiter & Schmidhuber, 1997; forget gate of Gers et al., 2000).
 
         i, f, g, o = split(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
@@ -616,7 +616,7 @@ def _gru_input_bias(b_ih, b_hh, hidden: int):
     return b
 
 
-class GRUSequence(Function):
+class GRUSequence(Primitive):
     """GRU over a whole sequence (Cho et al., 2014), in PyTorch's formulation:
 
         r = sigmoid(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)
@@ -765,7 +765,7 @@ def _check_lengths(name: str, lengths, steps: int, batch: int):
     """Lengths as an int64 array of shape (B,) with values in 1..T; None when every row is full (no masking)."""
     if lengths is None:
         return None
-    lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    lengths = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
     if lengths.shape != (batch,) or lengths.dtype.kind not in "iu":
         raise ShapeError(
             f"{name}: lengths must be {batch} integers (one per sequence), got shape {lengths.shape} "

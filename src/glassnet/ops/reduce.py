@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..autograd import Function
+from ..autograd import Primitive
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import axis_index
@@ -36,7 +36,7 @@ def _expand_reduced(grad, ctx):
     return grad if ctx.keepdims else xp_of(grad).expand_dims(grad, ctx.axes)
 
 
-class Sum(Function):
+class Sum(Primitive):
     """y = sum of x over axes; dy/dx = 1 (the gradient is copied to every summed element)."""
 
     @staticmethod
@@ -49,7 +49,7 @@ class Sum(Function):
         return xp_of(grad).broadcast_to(_expand_reduced(grad, ctx), ctx.shape)
 
 
-class Mean(Function):
+class Mean(Primitive):
     """y = sum of x over axes / n; dy/dx = 1/n. The mean of no values is NaN, as in PyTorch."""
 
     @staticmethod
@@ -69,7 +69,7 @@ class Mean(Function):
         return xp.broadcast_to(_expand_reduced(grad, ctx) / ctx.count, ctx.shape)
 
 
-class Max(Function):
+class Max(Primitive):
     """y = max of x over axes; the gradient is shared equally by the tied maxima (torch.amax)."""
 
     @staticmethod
@@ -104,7 +104,7 @@ class Min(Max):
         return y if keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in ctx.axes])
 
 
-class Var(Function):
+class Var(Primitive):
     """y = sum (x - mean)**2 / (n - correction); dy/dx = 2 (x - mean) / (n - correction)."""
 
     @staticmethod
@@ -140,7 +140,7 @@ def _shifted(x, dim):
         return x - x.max(axis=dim, keepdims=True)
 
 
-class Softmax(Function):
+class Softmax(Primitive):
     """y = e**(x - max x) / sum e**(x - max x); dx = y * (dy - sum(dy * y))."""
 
     @staticmethod
@@ -158,7 +158,7 @@ class Softmax(Function):
         return y * (grad - (grad * y).sum(axis=ctx.dim, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Primitive):
     """y = x - max x - log sum e**(x - max x); dx = dy - softmax(x) * sum(dy)."""
 
     @staticmethod
@@ -178,7 +178,7 @@ class LogSoftmax(Function):
         return grad - xp_of(y).exp(y) * grad.sum(axis=ctx.dim, keepdims=True)
 
 
-class LogSumExp(Function):
+class LogSumExp(Primitive):
     """y = m + log s, s = sum e**(x - m), m the maximum (0 where infinite); dy/dx = e**(x - m) / s = softmax(x).
 
     Defined where PyTorch defines it: -inf over no values or only -inf, inf when some value is inf (the

@@ -1,7 +1,7 @@
 """Optimizers (one update rule per subclass), learning-rate schedules, clipping and penalties."""
 
-from . import schedule
-from . import schedule as lr_scheduler
+from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .clip import clip_grad_norm_, clip_grad_value_
@@ -11,6 +11,7 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
+    "Adadelta",
     "SGD",
     "Adagrad",
     "Adam",
@@ -22,5 +23,4 @@ __all__ = [
     "l1_penalty",
     "l2_penalty",
     "lr_scheduler",
-    "schedule",
 ]

@@ -65,17 +65,17 @@ class Adagrad(Optimizer):
 
     @staticmethod
     def _fresh_state(param, group) -> dict:
-        return {"step": 0, "sum": xp_of(param.data).full_like(param.data, group["initial_accumulator_value"])}
+        return {"step": 0, "sum": xp_of(param._data).full_like(param._data, group["initial_accumulator_value"])}
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param.data)
+        xp = xp_of(param._data)
         if not state:  # a parameter missing from a loaded state_dict starts afresh
             state.update(self._fresh_state(param, group))
         state["step"] += 1
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param._data
         lr_t = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
 
         state_sum = state["sum"]
@@ -84,4 +84,4 @@ class Adagrad(Optimizer):
         denom += group["eps"]
         update = grad / denom
         update *= lr_t
-        param.data -= update
+        param._data -= update

@@ -73,23 +73,23 @@ class Adam(Optimizer):
         check_hyperparameter("weight_decay value", settings["weight_decay"])
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param.data)
+        xp = xp_of(param._data)
         lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(param.data)
-            state["exp_avg_sq"] = xp.zeros_like(param.data)
+            state["exp_avg"] = xp.zeros_like(param._data)
+            state["exp_avg_sq"] = xp.zeros_like(param._data)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(param.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(param._data)
         state["step"] += 1
         t = state["step"]
 
         if group["maximize"]:
             grad = -grad
         if decay and group["decoupled_weight_decay"]:
-            param.data *= 1 - lr * decay
+            param._data *= 1 - lr * decay
         elif decay:
-            grad = grad + decay * param.data
+            grad = grad + decay * param._data
 
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
@@ -106,7 +106,7 @@ class Adam(Optimizer):
         denom += eps
         update = m / denom
         update *= lr / bias_correction1
-        param.data -= update
+        param._data -= update
 
 
 class AdamW(Adam):

@@ -10,28 +10,30 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
+
 from ..backend import xp_of
 from ..tensor import Tensor
 from .optimizer import check_hyperparameter
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    """The parameters that have a gradient (one tensor is taken as a list of one)."""
+    """The gradients (Tensors) of the parameters that have one (one tensor is taken as a list of one)."""
     parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    return [p for p in parameters if p.grad is not None]
+    return [p.grad for p in parameters if p.grad is not None]
 
 
-def _scale_grad_(param: Tensor, factor: float) -> None:
+def _scale_grad_(grad: Tensor, factor: float) -> None:
     """grad *= factor, in place unless the array is a read-only view (then it is replaced)."""
-    if getattr(param.grad.flags, "writeable", True):
-        param.grad *= factor
+    if getattr(grad._data.flags, "writeable", True):
+        grad._data *= factor
     else:
-        param.grad = param.grad * factor
+        grad._data = grad._data * factor
 
 
 def clip_grad_norm_(
     parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
-) -> float:
+) -> Tensor:
     """Scale all gradients together so that their joint p-norm is at most ``max_norm``; return that norm.
 
     total = || (||g_1||_p, ..., ||g_k||_p) ||_p = the p-norm of all gradients joined into one vector
@@ -49,7 +51,7 @@ def clip_grad_norm_(
             scaling the gradients by a non-finite factor.
 
     Returns:
-        The total norm before clipping, as a Python float (0.0 when no parameter has a gradient).
+        The total norm before clipping, a 0-d tensor as in PyTorch (0.0 when no parameter has a gradient).
 
     Reference: Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
     """
@@ -57,9 +59,9 @@ def clip_grad_norm_(
     check_hyperparameter("norm_type", norm_type, open_low=True)
     params = _grads(parameters)
     norm_type = float(norm_type)
-    grads = [p.grad.ravel() for p in params if p.grad.size]
+    grads = [g._data.ravel() for g in params if g._data.size]
     if not grads:
-        return 0.0
+        return Tensor(0.0)
     xp = xp_of(grads[0])
     norms = xp.asarray([xp.linalg.norm(g, ord=norm_type) for g in grads])
     total = float(xp.linalg.norm(norms, ord=norm_type))
@@ -70,9 +72,9 @@ def clip_grad_norm_(
         )
     factor = float(max_norm) / (total + 1e-6)
     if not factor >= 1.0:  # also true for nan, which then spreads to the gradients as in PyTorch
-        for p in params:
-            _scale_grad_(p, factor)
-    return total
+        for g in params:
+            _scale_grad_(g, factor)
+    return Tensor(np.asarray(total, grads[0].dtype))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
@@ -82,9 +84,9 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     """
     check_hyperparameter("clip_value", clip_value)
     clip_value = float(clip_value)
-    for p in _grads(parameters):
-        grad = p.grad
+    for g in _grads(parameters):
+        grad = g._data
         if getattr(grad.flags, "writeable", True):
             xp_of(grad).clip(grad, -clip_value, clip_value, out=grad)
         else:
-            p.grad = xp_of(grad).clip(grad, -clip_value, clip_value)
+            g._data = xp_of(grad).clip(grad, -clip_value, clip_value)

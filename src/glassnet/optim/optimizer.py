@@ -2,7 +2,7 @@
 
 A subclass declares its defaults, writes ``_check_settings`` (the bounds of its hyperparameters,
 applied to the defaults and to every parameter group) and ``_update``: the rule that turns one
-parameter's gradient into an in-place change of ``param.data``.
+parameter's gradient into an in-place change of ``param._data``.
 """
 
 from __future__ import annotations
@@ -70,10 +70,10 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
+                if set_to_none or p._grad is None:
+                    p._grad = None
                 else:
-                    p.grad[...] = 0
+                    p._grad._data[...] = 0
 
     @no_grad()
     def step(self, closure=None):
@@ -84,8 +84,8 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, p.grad, self.state.setdefault(p, {}), group)
+                if p._grad is not None:
+                    self._update(p, p._grad._data, self.state.setdefault(p, {}), group)
         return loss
 
     def _update(self, param, grad, state: dict, group: dict) -> None:  # pragma: no cover - abstract
@@ -119,7 +119,7 @@ class Optimizer:
         for key, value in state_dict["state"].items():
             p = params[int(key)]
             self.state[p] = {
-                k: np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) and v.ndim else copy.deepcopy(v)
+                k: np.array(v, dtype=p._data.dtype) if isinstance(v, np.ndarray) and v.ndim else copy.deepcopy(v)
                 for k, v in value.items()
             }
 

@@ -65,21 +65,21 @@ class RMSprop(Optimizer):
         check_hyperparameter("momentum value", settings["momentum"])
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param.data)
+        xp = xp_of(param._data)
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(param.data)
+            state["square_avg"] = xp.zeros_like(param._data)
             if momentum > 0:
-                state["momentum_buffer"] = xp.zeros_like(param.data)
+                state["momentum_buffer"] = xp.zeros_like(param._data)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(param.data)
+                state["grad_avg"] = xp.zeros_like(param._data)
         state["step"] += 1
 
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param._data
 
         square_avg = state["square_avg"]
         square_avg *= alpha
@@ -97,8 +97,8 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= momentum
             buf += grad / denom
-            param.data -= group["lr"] * buf
+            param._data -= group["lr"] * buf
         else:
             update = grad / denom
             update *= group["lr"]
-            param.data -= update
+            param._data -= update

@@ -48,7 +48,7 @@ class SGD(Optimizer):
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param._data
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
@@ -58,4 +58,4 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - group["dampening"]) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
-        param.data -= group["lr"] * grad
+        param._data -= group["lr"] * grad

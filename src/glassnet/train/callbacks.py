@@ -136,7 +136,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, state.epoch, 0
             if self.restore_best_weights:
-                self.best_weights = state.model.state_dict()
+                self.best_weights = {k: v.numpy().copy() for k, v in state.model.state_dict().items()}
             return
         self.wait += 1
         if self.wait >= self.patience:
@@ -165,7 +165,7 @@ class LRSchedule(Callback):
     """Step a learning-rate scheduler once per epoch (after validation) or once per iteration.
 
     Args:
-        scheduler: e.g. ``glassnet.optim.schedule.StepLR(optimizer, step_size=10)``.
+        scheduler: e.g. ``glassnet.optim.lr_scheduler.StepLR(optimizer, step_size=10)``.
         interval: "epoch" or "iteration".
         monitor: for a scheduler that steps on a metric (``ReduceLROnPlateau``), the log key to
             pass it, e.g. "val_loss"; None for schedules that depend on the step count only.
@@ -267,13 +267,13 @@ class NanGuard(Callback):
         self.triggered_at: int | None = None
 
     def on_epoch_begin(self, state: TrainState) -> None:
-        self._snapshot = state.model.state_dict()
+        self._snapshot = {k: v.numpy().copy() for k, v in state.model.state_dict().items()}
 
     def on_batch_loss(self, state: TrainState, loss: float) -> None:
         if math.isfinite(loss):
             return
         model = state.model
-        if all(np.isfinite(p.data).all() for p in model.parameters()):
+        if all(np.isfinite(p._data).all() for p in model.parameters()):
             kept = f"the weights after iteration {state.iteration}"
         else:
             model.load_state_dict(self._snapshot)

@@ -122,7 +122,11 @@ def _digest(tensors: Mapping[str, np.ndarray], metadata: Mapping[str, str]) -> s
 
 def _read(path: Path) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """Parse a safetensors file: (header metadata, tensors); any damage raises CheckpointError."""
-    raw = path.read_bytes()
+    return _parse(path.read_bytes(), path)
+
+
+def _parse(raw: bytes, path) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """Parse the bytes of a safetensors file named ``path`` in errors: (header metadata, tensors)."""
     if len(raw) < 8:
         raise CheckpointError(f"{path}: truncated ({len(raw)} bytes), not a safetensors file")
     (header_len,) = struct.unpack("<Q", raw[:8])
@@ -248,7 +252,7 @@ def save_checkpoint(
     Glassnet's global random generator state is always saved. Returns the path written.
     """
     path = Path(path)
-    tensors = {_MODEL + name: _contiguous(array) for name, array in model.state_dict().items()}
+    tensors = {_MODEL + name: _contiguous(value.numpy()) for name, value in model.state_dict().items()}
     metadata = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -357,7 +361,7 @@ def load_checkpoint(
     """
     info = read_checkpoint(path)
     path = Path(path)
-    own = model.state_dict()
+    own = {name: value.numpy().copy() for name, value in model.state_dict().items()}  # the way back
     _compare(path, f"model {type(model).__name__}", info["model"], own)
     if optimizer is not None:
         if info["optimizer"] is None:
@@ -417,7 +421,7 @@ def save_weights(path: str | os.PathLike, model: Module, metadata: Mapping[str, 
     ``model.load_state_dict(safetensors.torch.load_file(path))``.
     """
     path = Path(path)
-    tensors = {name: _contiguous(array) for name, array in model.state_dict().items()}
+    tensors = {name: _contiguous(value.numpy()) for name, value in model.state_dict().items()}
     atomic_write(path, safetensors.numpy.save(tensors, metadata=dict(metadata) if metadata else None))
     return path
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..data.loader import DataLoader, Dataset
+from ..data.loader import ArrayDataset, DataLoader, Dataset
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
@@ -189,16 +189,21 @@ def _fit_progress(path, info: dict) -> dict:
 
 # ---------------------------------------------------------------------------------------------- internals
 def _as_loader(data, batch_size, shuffle: bool, drop_last: bool, rng) -> DataLoader:
+    """A DataLoader as given, or one over a Dataset or a tuple of arrays (X, y); ``batch_size=None`` is full batch."""
     if isinstance(data, DataLoader):
         return data
     if isinstance(data, (np.ndarray, Tensor)):
         data = (data,)
-    if not isinstance(data, (Dataset, tuple, list)):
+    if isinstance(data, (tuple, list)):
+        data = ArrayDataset(*data)
+    if not isinstance(data, Dataset):
         raise TypeError(f"expected a tuple of arrays (X, y), a Dataset or a DataLoader, got {type(data).__name__}")
+    if batch_size is None:  # full batch; PyTorch's DataLoader reads None as "no batching"
+        batch_size = max(len(data), 1)
     loader = DataLoader(data, batch_size=batch_size, shuffle=False, drop_last=drop_last)
     # One batch holding every sample is full-batch descent: shuffling it only reorders a sum.
     if shuffle and len(loader) > 1:
-        loader = DataLoader(loader.dataset, batch_size=batch_size, shuffle=True, drop_last=drop_last, rng=rng())
+        loader = DataLoader(data, batch_size=batch_size, shuffle=True, drop_last=drop_last, rng=rng())
     return loader
 
 
@@ -240,7 +245,7 @@ def _split(batch: tuple) -> tuple[tuple, Tensor]:
 
 
 def _numpy(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def collect_hparams(
@@ -255,7 +260,7 @@ def collect_hparams(
     """The run's hyperparameters as a JSON-serialisable dict: what is chosen, not what is learned.
 
     Keys: ``model`` (class, repr, parameter counts), ``optimizer`` (class and the hyperparameters
-    of its parameter groups), ``loss``, ``batch_size`` (None = full batch), ``epochs``, ``seed``,
+    of its parameter groups), ``loss``, ``batch_size`` (the loader's: N for full batch), ``epochs``, ``seed``,
     ``shuffle``, ``drop_last``, ``num_samples``, ``iterations_per_epoch``, plus ``extra``.
     """
     params = list(model.parameters())
@@ -267,8 +272,8 @@ def collect_hparams(
         "model": {
             "class": type(model).__name__,
             "repr": repr(model),
-            "parameters": int(sum(p.data.size for p in params)),
-            "trainable_parameters": int(sum(p.data.size for p in params if p.requires_grad)),
+            "parameters": int(sum(p._data.size for p in params)),
+            "trainable_parameters": int(sum(p._data.size for p in params if p.requires_grad)),
         },
         "optimizer": opt,
         "loss": repr(loss_fn) if isinstance(loss_fn, Module) else getattr(loss_fn, "__name__", repr(loss_fn)),

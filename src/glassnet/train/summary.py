@@ -23,7 +23,7 @@ def _shape_text(value) -> str:
 def _count(module: Module) -> tuple[int, int]:
     """(parameters, trainable parameters) the module owns directly (not through sub-modules)."""
     params = [p for p in module._parameters.values() if p is not None]
-    return sum(p.data.size for p in params), sum(p.data.size for p in params if p.requires_grad)
+    return sum(p._data.size for p in params), sum(p._data.size for p in params if p.requires_grad)
 
 
 def _bytes_text(n: int) -> str:
@@ -90,8 +90,8 @@ def summary(
             rows.append((f"{name or '(model)'} ({type(module).__name__})", "(not called)", f"{_count(module)[0]:,}"))
 
     params = list(model.parameters())
-    total = sum(p.data.size for p in params)
-    trainable = sum(p.data.size for p in params if p.requires_grad)
+    total = sum(p._data.size for p in params)
+    trainable = sum(p._data.size for p in params if p.requires_grad)
     buffers = [b for b in model.buffers() if b is not None]
     header = ("Layer (type)", "Output shape", "Param #")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
@@ -106,8 +106,8 @@ def summary(
         f"Total params: {total:,}",
         f"Trainable params: {trainable:,}",
         f"Non-trainable params: {total - trainable:,}",
-        f"Parameter memory: {_bytes_text(sum(p.data.nbytes for p in params))}",
-        f"Buffers (not learned): {sum(b.data.size for b in buffers):,} values in {len(buffers)} tensors",
+        f"Parameter memory: {_bytes_text(sum(p._data.nbytes for p in params))}",
+        f"Buffers (not learned): {sum(b._data.size for b in buffers):,} values in {len(buffers)} tensors",
     ]
     table = "\n".join(text)
     if print_fn is not None:

@@ -151,8 +151,8 @@ def fit_tbptt(
     """
     if time_axis != 1 and batch_size is not None:
         raise ValueError("mini-batches need the sequences along axis 0 and time along axis 1 (time_axis=1)")
-    data_x = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
-    data_y = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    data_x = inputs._data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    data_y = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
     count = data_x.shape[0 if time_axis == 1 else 1]
     size = count if batch_size is None else batch_size
     rng = np.random.default_rng(seed) if seed is not None else backend.default_rng()

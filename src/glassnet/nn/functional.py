@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
-from .backend import default_rng
-from .errors import DTypeError, ShapeError
-from .ops.conv import conv1d as conv1d
-from .ops.conv import conv2d as conv2d
-from .ops.dropout import dropout as dropout
-from .ops.norm import batch_norm as batch_norm
-from .ops.pool import adaptive_avg_pool2d as adaptive_avg_pool2d
-from .ops.pool import avg_pool2d as avg_pool2d
-from .ops.pool import max_pool2d as max_pool2d
-from .ops.pool import min_pool2d as min_pool2d
-from .tensor import Tensor
+from .. import ops
+from ..backend import default_rng
+from ..errors import DTypeError, ShapeError
+from ..ops.conv import conv1d as conv1d
+from ..ops.conv import conv2d as conv2d
+from ..ops.dropout import dropout as dropout
+from ..ops.norm import batch_norm as batch_norm
+from ..ops.pool import adaptive_avg_pool2d as adaptive_avg_pool2d
+from ..ops.pool import avg_pool2d as avg_pool2d
+from ..ops.pool import max_pool2d as max_pool2d
+from ..ops.pool import min_pool2d as min_pool2d
+from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -57,7 +57,7 @@ def _check_scores(name: str, input) -> None:
 def _check_same_shape(name: str, input: Tensor, target) -> None:
     """Float input and a target of exactly its shape: no broadcasting, (N, 1) against (N,) is a bug, not a wish."""
     _check_scores(name, input)
-    target_shape = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
+    target_shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
     if tuple(input.shape) != target_shape:
         raise ShapeError(f"{name}: input has shape {tuple(input.shape)} but target has shape {target_shape}")
 
@@ -99,16 +99,44 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, rng: np.rand
     return ops.Dropout.apply(input, p=p, rng=default_rng() if rng is None else rng, mask_shape=mask_shape)
 
 
+# ----------------------------------------------------------------------------- normalisation
+def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over the last ``len(normalized_shape)`` axes, then * weight + bias.
+
+    A composite: the biased variance (as PyTorch's), per sample, so it behaves the same in training and eval.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if input.shape[input.ndim - len(shape) :] != shape:
+        raise ShapeError(f"layer_norm: input shape {input.shape} does not end in normalized_shape {shape}")
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    mean = input.mean(dims, keepdim=True)
+    out = (input - mean) / (input.var(dims, keepdim=True, correction=0) + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
 # ----------------------------------------------------------------------------- activations
-def relu(input: Tensor) -> Tensor:
+def in_place(input: Tensor, name: str, result_of) -> Tensor:
+    """``input`` changed to ``result_of(input)``, as PyTorch's ``inplace=True``: the same values, in the same tensor."""
+    return input._write(name, result_of(input._operand()))
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    if inplace:
+        return in_place(input, "relu(inplace=True)", ops.Relu.apply)
     return ops.Relu.apply(input)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    if inplace:
+        return in_place(input, "leaky_relu(inplace=True)", lambda x: leaky_relu(x, negative_slope))
     return ops.LeakyRelu.apply(input, negative_slope=negative_slope)
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    if inplace:
+        return in_place(input, "elu(inplace=True)", lambda x: elu(x, alpha))
     return ops.Elu.apply(input, alpha=alpha)
 
 
@@ -165,7 +193,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     _check_same_shape("huber_loss", input, target)
     diff = input - _like(target, input)
     size = diff.abs()
-    return _reduce(ops.Where.apply(size.data <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta)), reduction)
+    return _reduce(ops.Where.apply(size._data <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta)), reduction)
 
 
 def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
@@ -175,8 +203,8 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
     nan, means a missing sigmoid or a target on another scale, and the clamped logs would hide it.
     """
     _check_same_shape("binary_cross_entropy", input, target)
-    target = _tensor(target).data.astype(input.dtype, copy=False)
-    for role, values in (("input", input.data if isinstance(input, Tensor) else input), ("target", target)):
+    target = _tensor(target)._data.astype(input.dtype, copy=False)
+    for role, values in (("input", input._data if isinstance(input, Tensor) else input), ("target", target)):
         if not ((values >= 0).all() and (values <= 1).all()):
             raise ValueError(f"binary_cross_entropy: {role} values must lie in [0, 1], got values from "
                              f"{values.min()} to {values.max()}")  # fmt: skip
@@ -218,7 +246,7 @@ def _class_weight(name: str, weight, classes: int, dtype):
     """Per-class weights as a (C,) array of the scores' dtype, or None."""
     if weight is None:
         return None
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype)
+    w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype)
     if w.shape != (classes,):
         raise ShapeError(f"{name}: weight must have shape ({classes},), one per class, got {w.shape}")
     return w
@@ -231,7 +259,7 @@ def _class_targets(name: str, input: Tensor, target, ignore_index: int):
     since it does not fit the C classes of the input.
     """
     classes = _num_classes(name, input)
-    target = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target = target._data if isinstance(target, Tensor) else np.asarray(target)
     expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
     if target.shape != expected:
         raise ShapeError(f"{name}: input {tuple(input.shape)} needs target of shape {expected}, got {target.shape}")
@@ -283,10 +311,10 @@ def cross_entropy(
     classes = _num_classes("cross_entropy", input)
     dtype = input.dtype
     w = _class_weight("cross_entropy", weight, classes, dtype)
-    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    raw = target._data if isinstance(target, Tensor) else np.asarray(target)
     if raw.dtype.kind == "f":  # probabilities
         _check_same_shape("cross_entropy", input, raw)
-        logits, q = _rows(input), _rows(Tensor(raw)).data
+        logits, q = _rows(input), _rows(Tensor(raw))._data
         q = ((1 - label_smoothing) * q + label_smoothing / classes).astype(dtype)
         if w is not None:
             q = q * w
@@ -318,7 +346,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     The row ``padding_idx`` gets no gradient. Non-integer indices raise a DTypeError (a TypeError), indices
     outside [0, num_embeddings) an IndexError.
     """
-    indices = input.data if isinstance(input, Tensor) else np.asarray(input)
+    indices = input._data if isinstance(input, Tensor) else np.asarray(input)
     if indices.dtype.kind not in "iu":
         raise DTypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
     count = weight.shape[0]

@@ -41,7 +41,7 @@ import numpy as np
 
 from glassnet import nn
 from glassnet.autograd import no_grad
-from glassnet.data import DataLoader, load_mnist_idx
+from glassnet.data import DataLoader, TensorDataset, load_mnist_idx
 from glassnet.models.cnn import budget_mlp, count_parameters, lenet5, mnist_subset_split, random_shift, small_cnn
 from glassnet.optim import Adam
 from glassnet.optim.lr_scheduler import CosineAnnealingLR
@@ -67,7 +67,9 @@ def idx_split(folder: Path, train_size: int | None):
 
 def train(model, x, y, epochs: int, lr: float, augment: bool, seed: int = 0) -> float:
     """Adam with a cosine decay over ``epochs``, batch 64, optional random shifts; returns the seconds taken."""
-    loader = DataLoader((x, y), batch_size=64, shuffle=True, rng=seed, transform=random_shift if augment else None)
+    loader = DataLoader(
+        TensorDataset(x, y), batch_size=64, shuffle=True, rng=seed, transform=random_shift if augment else None
+    )
     optimizer = Adam(model.parameters(), lr=lr)
     start = time.perf_counter()
     schedule = LRSchedule(CosineAnnealingLR(optimizer, T_max=epochs))

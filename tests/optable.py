@@ -9,6 +9,7 @@ on a kink (``gradcheck=False``) are for the oracle only: finite differences are 
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import torch
 import torch.nn.functional as TF
 
 import glassnet as gn
+import glassnet.linalg as linalg
 from glassnet import functional as F
 
 Sampler = Callable[[np.random.Generator, tuple], np.ndarray]
@@ -38,6 +40,30 @@ def away_from(*points: float, low: float = -2.0, high: float = 2.0, margin: floa
         return x
 
     return sample
+
+
+def zeros_at(*places: tuple) -> Sampler:
+    """Uniform on [-2, 2] with exact zeros at ``places``: products with one zero and with several."""
+
+    def sample(rng, shape):
+        x = rng.uniform(-2.0, 2.0, size=shape)
+        for place in places:
+            x[place] = 0.0
+        return x
+
+    return sample
+
+
+def well_conditioned(rng, shape) -> np.ndarray:
+    """3 I + U(-1, 1) in the last two axes (I's leading block when not square): singular values far from 0."""
+    return rng.uniform(-1.0, 1.0, size=shape) + 3.0 * np.eye(shape[-2], shape[-1])
+
+
+def rank_deficient(rng) -> list:
+    """One integer 3x3 matrix whose last row is the sum of the others: singular, exactly, in float32 too."""
+    a = rng.integers(-3, 4, size=(3, 3)).astype(np.float64)
+    a[2] = a[0] + a[1]
+    return [a]
 
 
 def integers(low: int, high: int) -> Sampler:
@@ -170,6 +196,16 @@ def _l1_inputs(rng) -> list:
     return [x, x + SIGNED(rng, (3, 4))]
 
 
+def _det3_by_expansion(a: torch.Tensor) -> torch.Tensor:
+    """det of a 3x3 matrix by expansion along its first row, in torch ops, so that its gradient is the adjugate.
+
+    The reference for singular matrices: torch.linalg.det's backward returns zeros where the determinant is
+    exactly 0 (pytorch/pytorch#104675), while finite differences give the adjugate.
+    """
+    minors = [a[1, j] * a[2, k] - a[1, k] * a[2, j] for j, k in ((1, 2), (0, 2), (0, 1))]
+    return a[0, 0] * minors[0] - a[0, 1] * minors[1] + a[0, 2] * minors[2]
+
+
 # ----------------------------------------------------------------------------- the table
 BROADCAST_PAIRS = [[(3, 4), (3, 4)], [(3, 1), (1, 4)], [(2, 3, 4), (4,)], [(), (3, 4)], [(2, 1, 4), ()], [(), ()]]
 
@@ -213,6 +249,38 @@ OPS: list[OpCase] = [
     OpCase("view_as", lambda x, y: x.view_as(y) * y, None, [(3, 4), (2, 6)]),
     OpCase("unbind", lambda x: x.unbind(1), None, [(3, 4)]),
     OpCase("add_alpha", lambda x, y: x.add(y, alpha=0.5), None, [(3, 4), (4,)]),
+    # ------------------------------------------------------------------ views and selections built on indexing
+    OpCase("flip", lambda x: x.flip(0, 2), None, [(2, 3, 4)]),
+    OpCase("roll_dims", lambda x: x.roll((1, -2), (0, 1)), None, [(3, 4)]),
+    OpCase("roll_flat", lambda x: x.roll(5), None, [(3, 4)]),
+    OpCase(
+        "index_select",
+        lambda x: x.index_select(1, gn.tensor([3, 0, 3])),
+        lambda x: x.index_select(1, torch.tensor([3, 0, 3])),
+        [(3, 4)],
+    ),
+    OpCase("masked_select", lambda x: x.masked_select(x > 0.3), None, [(3, 4)], domain=away_from(0.3)),
+    OpCase("diag_of_vector", lambda x: x.diag(), None, [(4,)]),
+    OpCase("diag_of_vector_offset", lambda x: x.diag(-1), None, [(3,)]),
+    OpCase("diag_of_matrix_offset", lambda x: x.diag(1), None, [(3, 4)]),
+    OpCase("trace", lambda x: x.trace(), None, [(3, 4)]),
+    OpCase("tril", lambda x: x.tril(), None, [(2, 3, 4)]),
+    OpCase("triu_offset", lambda x: x.triu(1), None, [(3, 4)]),
+    OpCase("outer", lambda x, y: x.outer(y), None, [(3,), (4,)]),
+    OpCase("dot", lambda x, y: x.dot(y), None, [(4,), (4,)]),
+    OpCase("where_method", lambda x, y: x.where(x > 0, y), None, [(3, 4), (4,)], domain=away_from(0.0)),
+    OpCase("remainder", lambda x: x % 0.7, None, [(3, 4)], domain=away_from(-1.4, -0.7, 0.0, 0.7, 1.4)),
+    OpCase("remainder_tensor_divisor", lambda x, y: x % y, None, [(3, 4), (4,)], domain=[(2.3, 3.0), (1.05, 1.1)]),
+    OpCase("softmax_method", lambda x: x.softmax(0), None, [(3, 4)]),
+    OpCase("log_softmax_method", lambda x: x.log_softmax(-1), None, [(3, 4)]),
+    OpCase("logsumexp_method", lambda x: x.logsumexp(1, keepdim=True), None, [(3, 4)]),
+    OpCase("einsum_trace", lambda x: gn.einsum("ii->", x), lambda x: torch.einsum("ii->", x), [(3, 3)]),
+    OpCase(
+        "einsum_diagonal_kept",
+        lambda x, y: gn.einsum("iij,jk->ik", x, y),
+        lambda x, y: torch.einsum("iij,jk->ik", x, y),
+        [(3, 3, 4), (4, 2)],
+    ),
     # ------------------------------------------------------------------ by index (gather is the primitive)
     OpCase(
         "gather_repeats", lambda x, i: x.gather(1, i), None, [(3, 4)], extras=lambda rng: rng.integers(0, 4, (3, 5))
@@ -240,6 +308,29 @@ OPS: list[OpCase] = [
     ),  # fmt: skip
     OpCase("cumsum_dim1", lambda x: x.cumsum(1), None, [(3, 4)]),
     OpCase("cumsum_dim0_3d", lambda x: x.cumsum(dim=0), None, [(3, 2, 4)]),
+    OpCase("cumprod_dim1", lambda x: gn.ops.cumprod(x, 1), lambda x: x.cumprod(1), [(3, 4)]),
+    OpCase("cumprod_dim0_3d", lambda x: gn.ops.cumprod(x, dim=0), lambda x: x.cumprod(dim=0), [(3, 2, 4)]),
+    # lines with a zero first, in the middle, last, two together, two apart, and none
+    OpCase(
+        "cumprod_zeros",
+        lambda x: gn.ops.cumprod(x, -1),
+        lambda x: x.cumprod(-1),
+        [(6, 4)],
+        domain=zeros_at((0, 0), (1, 2), (2, 3), (3, 1), (3, 2), (4, 0), (4, 2)),
+    ),
+    OpCase(
+        "cumprod_zeros_dim0",
+        lambda x: gn.ops.cumprod(x, 0),
+        lambda x: x.cumprod(0),
+        [(4, 3)],
+        domain=zeros_at((1, 0), (0, 1), (3, 1)),
+    ),
+    OpCase(
+        "cumprod_dtype_float64",
+        lambda x: gn.ops.cumprod(x, 1, dtype=gn.float64),
+        lambda x: x.cumprod(1, dtype=torch.float64),
+        [(3, 4)],
+    ),
     OpCase("sort", lambda x: x.sort(1), None, [(3, 4)]),
     OpCase("sort_descending", lambda x: x.sort(dim=0, descending=True), None, [(3, 4)]),
     OpCase("topk", lambda x: x.topk(2), None, [(3, 5)]),
@@ -337,6 +428,116 @@ OPS: list[OpCase] = [
     OpCase("matmul_1d_1d", lambda a, b: a @ b, None, [(4,), (4,)]),
     OpCase("matmul_1d_3d", lambda a, b: a @ b, None, [(4,), (2, 4, 5)]),
     OpCase("matmul_3d_1d", lambda a, b: a @ b, None, [(2, 3, 4), (4,)]),
+    # ------------------------------------------------------------------ linalg
+    OpCase("linalg_inv", linalg.inv, torch.linalg.inv, [(3, 3)], domain=well_conditioned),
+    OpCase("linalg_inv_batched", linalg.inv, torch.linalg.inv, [(2, 4, 4)], domain=well_conditioned),
+    OpCase("linalg_solve", linalg.solve, torch.linalg.solve, [(3, 3), (3, 2)], domain=[well_conditioned, (-2, 2)]),
+    OpCase("linalg_solve_vector", linalg.solve, torch.linalg.solve, [(3, 3), (3,)], domain=[well_conditioned, (-2, 2)]),
+    OpCase(
+        "linalg_solve_batched_vectors",
+        linalg.solve,
+        torch.linalg.solve,
+        [(2, 3, 3), (2, 3)],
+        domain=[well_conditioned, (-2, 2)],
+    ),
+    OpCase(
+        "linalg_solve_broadcast",
+        linalg.solve,
+        torch.linalg.solve,
+        [(2, 1, 3, 3), (4, 3, 2)],
+        domain=[well_conditioned, (-2, 2)],
+    ),
+    OpCase(
+        "linalg_solve_right",
+        lambda a, b: linalg.solve(a, b, left=False),
+        lambda a, b: torch.linalg.solve(a, b, left=False),
+        [(3, 3), (2, 3)],
+        domain=[well_conditioned, (-2, 2)],
+    ),
+    OpCase("linalg_det", linalg.det, torch.linalg.det, [(3, 3)], domain=well_conditioned),
+    OpCase("linalg_det_batched", linalg.det, torch.linalg.det, [(2, 4, 4)], domain=well_conditioned),
+    OpCase("linalg_det_2x2_any", linalg.det, torch.linalg.det, [(3, 2, 2)]),
+    # det is a polynomial: smooth at a singular matrix, where its gradient is the (non-zero) adjugate
+    OpCase("linalg_det_singular", linalg.det, _det3_by_expansion, [], inputs=rank_deficient),
+    *[
+        OpCase(
+            f"linalg_lstsq_{label}",
+            lambda a, b: linalg.lstsq(a, b).solution,
+            lambda a, b: torch.linalg.lstsq(a, b).solution,
+            shapes,
+            domain=[well_conditioned, (-2, 2)],
+        )
+        for label, shapes in [
+            ("tall", [(5, 3), (5, 2)]),
+            ("square", [(3, 3), (3, 2)]),
+            ("vector", [(5, 3), (5,)]),
+            ("batched", [(2, 5, 3), (2, 5, 2)]),
+            ("broadcast", [(1, 5, 3), (2, 5, 2)]),
+            ("wide_minimum_norm", [(3, 5), (3, 2)]),
+        ]
+    ],
+    OpCase(
+        "linalg_lstsq_residuals_gelsd",
+        lambda a, b: linalg.lstsq(a, b, driver="gelsd").residuals,
+        lambda a, b: torch.linalg.lstsq(a, b, driver="gelsd").residuals,
+        [(6, 3), (6, 2)],
+        domain=[well_conditioned, (-2, 2)],
+    ),
+    OpCase("linalg_svdvals", linalg.svdvals, torch.linalg.svdvals, [(3, 4)]),
+    OpCase("linalg_svdvals_batched_tall", linalg.svdvals, torch.linalg.svdvals, [(2, 4, 3)]),
+    OpCase("linalg_vector_norm", linalg.vector_norm, torch.linalg.vector_norm, [(3, 4)]),
+    *[
+        OpCase(
+            f"linalg_vector_norm_ord{label}",
+            lambda x, o=o: linalg.vector_norm(x, o, dim=1, keepdim=True),
+            lambda x, o=o: torch.linalg.vector_norm(x, o, dim=1, keepdim=True),
+            [(3, 4)],
+            domain=SIGNED,
+        )
+        for label, o in [("1", 1), ("3", 3), ("half", 0.5), ("inf", math.inf), ("neg_inf", -math.inf), ("neg1", -1)]
+    ],
+    OpCase(
+        "linalg_vector_norm_dims_dtype",
+        lambda x: linalg.vector_norm(x, dim=(0, 2), dtype=gn.float64),
+        lambda x: torch.linalg.vector_norm(x, dim=(0, 2), dtype=torch.float64),
+        [(2, 3, 4)],
+    ),
+    *[
+        OpCase(
+            f"linalg_matrix_norm_{label}",
+            lambda x, o=o: linalg.matrix_norm(x, o),
+            lambda x, o=o: torch.linalg.matrix_norm(x, o),
+            [(2, 3, 4)],
+            domain=SIGNED,
+        )
+        for label, o in [
+            ("fro", "fro"),
+            ("nuc", "nuc"),
+            ("2", 2),
+            ("neg2", -2),
+            ("1", 1),
+            ("neg1", -1),
+            ("inf", math.inf),
+            ("neg_inf", -math.inf),
+        ]
+    ],
+    OpCase(
+        "linalg_matrix_norm_nuc_dims_keepdim",
+        lambda x: linalg.matrix_norm(x, "nuc", dim=(2, 0), keepdim=True),
+        lambda x: torch.linalg.matrix_norm(x, "nuc", dim=(2, 0), keepdim=True),
+        [(2, 3, 4)],
+    ),
+    OpCase("linalg_norm_all", linalg.norm, torch.linalg.norm, [(2, 3, 4)]),
+    OpCase("linalg_norm_dim", lambda x: linalg.norm(x, dim=-1), lambda x: torch.linalg.norm(x, dim=-1), [(2, 3, 4)]),
+    OpCase(
+        "linalg_norm_ord_dims",
+        lambda x: linalg.norm(x, math.inf, dim=(0, 1)),
+        lambda x: torch.linalg.norm(x, math.inf, dim=(0, 1)),
+        [(2, 3, 4)],
+        domain=SIGNED,
+    ),
+    OpCase("linalg_norm_nuc_2d", lambda x: linalg.norm(x, "nuc"), lambda x: torch.linalg.norm(x, "nuc"), [(3, 4)]),
+    OpCase("linalg_norm_ord_1d", lambda x: linalg.norm(x, 1), lambda x: torch.linalg.norm(x, 1), [(5,)], domain=SIGNED),
     # ------------------------------------------------------------------ reductions
     *reduction_cases("sum", torch.sum, (2, 3, 4), [None, 1, -1, (0, 2)]),
     *reduction_cases("mean", torch.mean, (2, 3, 4), [None, 0, -2, (0, -1)]),
@@ -346,6 +547,40 @@ OPS: list[OpCase] = [
     # ties: the tied extremes share the gradient equally, like torch.amax/amin
     *reduction_cases("amax", torch.amax, (3, 4), [None, 1, (0, 1)], "_ties", domain=integers(0, 2), gradcheck=False),
     *reduction_cases("amin", torch.amin, (3, 4), [None, 0, -1], "_ties", domain=integers(0, 2), gradcheck=False),
+    # prod: d/dx_i = prod_{j != i} x_j, zeros included (prod is linear in each x_i, smooth through 0)
+    OpCase("prod_all", lambda x: gn.ops.prod(x), lambda x: x.prod(), [(3, 4)]),
+    OpCase("prod_dim1", lambda x: gn.ops.prod(x, 1), lambda x: x.prod(1), [(3, 4)]),
+    OpCase(
+        "prod_dim_neg_keepdim",
+        lambda x: gn.ops.prod(x, -2, keepdim=True),
+        lambda x: x.prod(-2, keepdim=True),
+        [(2, 3, 4)],
+    ),
+    OpCase("prod_0d", lambda x: gn.ops.prod(x), lambda x: x.prod(), [()]),
+    OpCase("prod_0d_dim", lambda x: gn.ops.prod(x, 0), lambda x: x.prod(0), [()]),
+    OpCase(
+        "prod_dtype_float64",
+        lambda x: gn.ops.prod(x, 1, dtype=gn.float64),
+        lambda x: x.prod(1, dtype=torch.float64),
+        [(3, 4)],
+    ),
+    OpCase("prod_one_zero", lambda x: gn.ops.prod(x), lambda x: x.prod(), [(3, 4)], domain=zeros_at((1, 2))),
+    OpCase("prod_two_zeros", lambda x: gn.ops.prod(x), lambda x: x.prod(), [(3, 4)], domain=zeros_at((0, 1), (2, 3))),
+    # rows with one zero, two zeros and none
+    OpCase(
+        "prod_dim1_zeros",
+        lambda x: gn.ops.prod(x, 1),
+        lambda x: x.prod(1),
+        [(3, 4)],
+        domain=zeros_at((0, 1), (1, 0), (1, 3)),
+    ),
+    OpCase(
+        "prod_dim0_3d_zeros",
+        lambda x: gn.ops.prod(x, 0),
+        lambda x: x.prod(0),
+        [(3, 2, 2)],
+        domain=zeros_at((1, 0, 0), (0, 1, 1), (2, 1, 1)),
+    ),
     OpCase("sum_0d", lambda x: x.sum(), None, [()]),
     OpCase("mean_0d", lambda x: x.mean(), None, [()]),
     OpCase("max_0d", lambda x: x.max(), torch.amax, [()]),
@@ -471,6 +706,34 @@ OPS: list[OpCase] = [
     functional_case("linear_no_bias", "linear", [(4, 3), (5, 3)]),
     functional_case("linear_3d_input", "linear", [(2, 4, 3), (5, 3), (5,)]),
     functional_case("linear_1d_input", "linear", [(3,), (5, 3), (5,)]),
+    # ------------------------------------------------------------------ transposed convolution: input, weight, bias
+    functional_case("conv_transpose2d", "conv_transpose2d", [(2, 3, 4, 5), (3, 2, 3, 3), (2,)]),
+    functional_case(
+        "conv_transpose2d_stride2_padding_no_bias",
+        "conv_transpose2d",
+        [(2, 4, 3, 3), (4, 3, 4, 4)],
+        {"stride": 2, "padding": 1},
+    ),
+    functional_case("conv_transpose2d_from_1x1", "conv_transpose2d", [(3, 4, 1, 1), (4, 3, 4, 4)]),
+    functional_case(
+        "conv_transpose2d_output_padding",
+        "conv_transpose2d",
+        [(1, 4, 3, 4), (4, 2, 3, 2), (2,)],
+        {"stride": (2, 3), "padding": (1, 0), "output_padding": (1, 2)},
+    ),
+    functional_case(
+        "conv_transpose2d_dilation",
+        "conv_transpose2d",
+        [(2, 3, 3, 4), (3, 2, 3, 3), (2,)],
+        {"padding": 1, "output_padding": 1, "dilation": 2},
+    ),
+    functional_case(
+        "conv_transpose2d_groups",
+        "conv_transpose2d",
+        [(3, 4, 3, 4), (4, 3, 3, 2), (6,)],
+        {"stride": 2, "padding": (2, 1), "output_padding": (1, 0), "groups": 2, "dilation": (2, 1)},
+    ),
+    functional_case("conv_transpose2d_unbatched", "conv_transpose2d", [(3, 4, 4), (3, 2, 3, 3), (2,)], {"stride": 2}),
     # ------------------------------------------------------------------ regression losses
     *[
         functional_case(f"mse_loss_{r}", "mse_loss", [(3, 4), (3, 4)], {"reduction": r})

@@ -13,7 +13,7 @@ import torch
 
 import glassnet as gn
 from glassnet import backend, nn
-from glassnet.data import DataLoader
+from glassnet.data import DataLoader, TensorDataset
 from glassnet.optim import SGD
 from glassnet.optim.adam import Adam
 from glassnet.optim.lr_scheduler import StepLR
@@ -78,7 +78,7 @@ def saved(tmp_path):
     sched = StepLR(opt, step_size=2, gamma=0.5)
     take_steps(model, opt)
     sched.step()
-    loader = DataLoader(data(), batch_size=8, shuffle=True, rng=5)
+    loader = DataLoader(TensorDataset(*data()), batch_size=8, shuffle=True, rng=5)
     next(iter(loader))
     path = save_checkpoint(
         tmp_path / "run.safetensors",
@@ -101,7 +101,7 @@ def test_round_trip_restores_model_optimizer_schedule_loader_and_rng(saved):
     fresh = mlp(seed=7)
     fresh_opt = SGD(fresh.parameters(), lr=0.5, momentum=0.9)
     fresh_sched = StepLR(fresh_opt, step_size=2, gamma=0.5)
-    fresh_loader = DataLoader(data(), batch_size=8, shuffle=True, rng=99)
+    fresh_loader = DataLoader(TensorDataset(*data()), batch_size=8, shuffle=True, rng=99)
     gn.manual_seed(123)
 
     info = load_checkpoint(path, fresh, fresh_opt, fresh_sched, fresh_loader)
@@ -316,7 +316,7 @@ def test_missing_parts_are_named(tmp_path):
     with pytest.raises(CheckpointError, match="holds no optimizer state"):
         load_checkpoint(path, mlp(), SGD(model.parameters(), lr=0.1))
     with pytest.raises(CheckpointError, match="holds no loader state"):
-        load_checkpoint(path, mlp(), loader=DataLoader(data()))
+        load_checkpoint(path, mlp(), loader=DataLoader(TensorDataset(*data())))
 
 
 # ---------------------------------------------------------------------------------------------- PyTorch weights

@@ -13,7 +13,7 @@ import pytest
 
 from glassnet import nn
 from glassnet.autograd import no_grad
-from glassnet.data import DataLoader, load_digits, train_test_split
+from glassnet.data import DataLoader, TensorDataset, load_digits, train_test_split
 from glassnet.models.cnn import budget_mlp, count_parameters, lenet5, mlp_width, random_shift, small_cnn
 from glassnet.optim import Adam
 from glassnet.optim.lr_scheduler import CosineAnnealingLR
@@ -124,7 +124,7 @@ def test_random_shift_drops_what_leaves_the_frame():
 
 # ------------------------------------------------------------------------------ accuracy targets
 def _train(model, x, y, epochs, lr, batch_size=64, transform=None, seed=0):
-    loader = DataLoader((x, y), batch_size=batch_size, shuffle=True, rng=seed, transform=transform)
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, rng=seed, transform=transform)
     optimizer = Adam(model.parameters(), lr=lr)
     schedule = LRSchedule(CosineAnnealingLR(optimizer, T_max=epochs))
     fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=epochs, callbacks=[schedule], seed=seed, verbose=0)
@@ -189,7 +189,7 @@ def test_small_cnn_reaches_98_percent_on_8x8_digits():
 def test_shift_transform_plugs_into_the_data_loader():
     x = np.random.default_rng(0).random((10, 1, 6, 6)).astype(np.float32)
     shift = functools.partial(random_shift, max_shift=1)
-    loader = DataLoader((x, np.arange(10)), batch_size=5, rng=0, transform=shift)
+    loader = DataLoader(TensorDataset(x, np.arange(10)), batch_size=5, rng=0, transform=shift)
     batches = [b[0].numpy() for b in loader]
     assert [b.shape for b in batches] == [(5, 1, 6, 6)] * 2
     assert not np.array_equal(np.concatenate(batches), x)

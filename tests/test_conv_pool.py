@@ -47,6 +47,12 @@ CONTRACTS = [
              lambda: torch.nn.Conv2d(4, 6, 3, padding=2, dilation=2, groups=2)),
     contract("conv1d", lambda rng: nn.Conv1d(3, 5, 3, padding="same", rng=rng), (2, 3, 9), (2, 5, 9),
              ["weight", "bias"], lambda: torch.nn.Conv1d(3, 5, 3, padding="same")),
+    contract("conv_transpose2d", lambda rng: nn.ConvTranspose2d(3, 8, 4, 2, 1, rng=rng), (2, 3, 4, 3), (2, 8, 8, 6),
+             ["weight", "bias"], lambda: torch.nn.ConvTranspose2d(3, 8, 4, 2, 1)),
+    contract("conv_transpose2d_grouped_no_bias",
+             lambda rng: nn.ConvTranspose2d(4, 6, 3, stride=2, output_padding=1, groups=2, bias=False, rng=rng),
+             (2, 4, 3, 3), (2, 6, 8, 8), ["weight"],
+             lambda: torch.nn.ConvTranspose2d(4, 6, 3, stride=2, output_padding=1, groups=2, bias=False)),
     contract("maxpool2d", lambda rng: nn.MaxPool2d(2), (2, 3, 6, 7), (2, 3, 3, 3), [], lambda: torch.nn.MaxPool2d(2)),
     contract("maxpool2d_padded", lambda rng: nn.MaxPool2d(3, 2, 1), (2, 3, 6, 7), (2, 3, 3, 4), [],
              lambda: torch.nn.MaxPool2d(3, 2, 1)),
@@ -70,6 +76,9 @@ def test_reprs_read_like_torch():
     assert repr(nn.Conv2d(1, 6, 5, padding="same")) == "Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding='same')"
     assert repr(nn.Conv1d(2, 4, 3, stride=2, groups=2, bias=False)) == (
         "Conv1d(2, 4, kernel_size=(3,), stride=(2,), groups=2, bias=False)"
+    )
+    assert repr(nn.ConvTranspose2d(16, 8, 4, 2, 1, output_padding=1, bias=False)) == (
+        "ConvTranspose2d(16, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), output_padding=(1, 1), bias=False)"
     )
     assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.BatchNorm2d(6)).startswith("BatchNorm2d(6, eps=1e-05, momentum=0.1")
@@ -357,6 +366,24 @@ def test_dropout2d_edge_probabilities_and_unbatched_input():
         (lambda: F.conv2d(gn.zeros(1, 1, 5, 5), gn.zeros(2, 1, 3, 3), gn.zeros(3)), r"bias must have shape \(2,\)"),
         (lambda: F.conv2d(gn.zeros(1, 1, 5, 5), gn.zeros(2, 1, 3, 3), stride=0), r"must be positive"),
         (lambda: F.conv1d(gn.zeros(1, 1, 5, 5), gn.zeros(2, 1, 3)), r"conv1d expects input \(N, C, L\)"),
+        (
+            lambda: F.conv_transpose2d(gn.zeros(1, 3, 5, 5), gn.zeros(2, 4, 3, 3)),
+            r"3 channels .* weight.shape\[0\] = 2",
+        ),
+        (lambda: F.conv_transpose2d(gn.zeros(1, 3, 5, 5), gn.zeros(3, 4, 3, 3), groups=2), r"divisible by groups"),
+        (lambda: F.conv_transpose2d(gn.zeros(1, 2, 5, 5), gn.zeros(2, 4, 3)), r"expects input \(N, C, H, W\)"),
+        (
+            lambda: F.conv_transpose2d(gn.zeros(1, 2, 5, 5), gn.zeros(2, 4, 3, 3), gn.zeros(2)),
+            r"bias must have shape \(4,\)",
+        ),
+        (lambda: F.conv_transpose2d(gn.zeros(1, 2, 5, 5), gn.zeros(2, 4, 3, 3), padding="same"), r"int or a tuple"),
+        (lambda: F.conv_transpose2d(gn.zeros(1, 2, 5, 5), gn.zeros(2, 4, 3, 3), padding=-1), r"non-negative"),
+        (lambda: F.conv_transpose2d(gn.zeros(1, 2, 5, 5), gn.zeros(2, 4, 3, 3), output_padding=1), r"smaller than"),
+        (
+            lambda: F.conv_transpose2d(gn.zeros(1, 2, 1, 1), gn.zeros(2, 4, 2, 2), padding=1),
+            r"output of spatial size \(0, 0\)",
+        ),
+        (lambda: F.conv_transpose2d(gn.zeros(1, 2, 0, 3), gn.zeros(2, 4, 2, 2)), r"empty spatial axis"),
         (lambda: F.max_pool2d(gn.zeros(1, 1, 5, 5), 2, padding=2), r"half the kernel size"),
         (lambda: F.max_pool2d(gn.zeros(1, 1, 2, 5), 3), r"too small for kernel"),
         (lambda: F.avg_pool2d(gn.zeros(5, 5), 2), r"expects input \(N, C, H, W\) or \(C, H, W\)"),
@@ -365,6 +392,9 @@ def test_dropout2d_edge_probabilities_and_unbatched_input():
         (lambda: F.dropout2d(gn.zeros(1, 2, 3, 3), 1.5), r"dropout probability"),
         (lambda: nn.Conv2d(3, 4, 3, groups=2), r"divisible by groups"),
         (lambda: nn.Conv2d(3, 4, 3, padding_mode="reflect"), r"padding_mode='zeros'"),
+        (lambda: nn.ConvTranspose2d(3, 4, 3, groups=2), r"divisible by groups"),
+        (lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2), r"output_padding=\(2, 2\), stride=\(2, 2\)"),
+        (lambda: nn.ConvTranspose2d(3, 4, 3, padding="same"), r"int or a tuple of 2 ints, got 'same'"),
     ],
     ids=lambda v: None if callable(v) else v,
 )

@@ -32,9 +32,13 @@ from glassnet.data import (
 )
 
 
-def indexed_data(n: int) -> tuple[np.ndarray, np.ndarray]:
+def indexed_arrays(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Inputs whose value is the sample's index, and labels 2 * index: any mix-up between fields shows."""
     return np.arange(n, dtype=np.float32)[:, None], 2 * np.arange(n, dtype=np.int64)
+
+
+def indexed_data(n: int) -> TensorDataset:
+    return TensorDataset(*indexed_arrays(n))
 
 
 def epoch_order(loader: DataLoader) -> np.ndarray:
@@ -50,8 +54,6 @@ def epoch_order(loader: DataLoader) -> np.ndarray:
         (1000, 200, False, 5, 200),
         (1001, 200, False, 6, 1),
         (1001, 200, True, 5, 200),
-        (1000, None, False, 1, 1000),
-        (1000, None, True, 1, 1000),
         (5, 1, False, 5, 1),
         (3, 4, True, 0, None),
     ],
@@ -62,11 +64,11 @@ def test_batch_counts_match_pytorch(n, batch_size, drop_last, batches, last):
     assert len(loader) == len(sizes) == batches
     if batches:
         assert sizes[-1] == last
-        assert all(size == (batch_size or n) for size in sizes[:-1])
+        assert all(size == batch_size for size in sizes[:-1])
     assert loader.num_samples == n and loader.batch_size == batch_size and loader.drop_last == drop_last
 
 
-@pytest.mark.parametrize("batch_size", [1, 7, None])
+@pytest.mark.parametrize("batch_size", [1, 7, 50])
 def test_every_sample_seen_once_per_epoch_with_fields_aligned(batch_size):
     loader = DataLoader(indexed_data(50), batch_size=batch_size, shuffle=True, rng=0)
     for _ in range(2):
@@ -78,15 +80,15 @@ def test_every_sample_seen_once_per_epoch_with_fields_aligned(batch_size):
 
 def test_batches_are_tensors_that_keep_dtypes():
     X32, X64, y = np.ones((6, 2), np.float32), np.ones((6, 3), np.float64), np.arange(6)
-    x32, x64, labels = next(iter(DataLoader((X32, X64, y), batch_size=4)))
+    x32, x64, labels = next(iter(DataLoader(TensorDataset(X32, X64, y), batch_size=4)))
     assert all(isinstance(t, Tensor) for t in (x32, x64, labels))
     assert (x32.dtype, x64.dtype, labels.dtype) == (np.float32, np.float64, np.int64)
     assert x32.shape == (4, 2) and x64.shape == (4, 3) and labels.shape == (4,)
 
 
 def test_batches_are_copies_not_views_of_the_dataset():
-    X, y = indexed_data(4)
-    for x, _ in DataLoader((X, y), batch_size=2):
+    X, y = indexed_arrays(4)
+    for x, _ in DataLoader(TensorDataset(X, y), batch_size=2):
         x.data[:] = -1
     np.testing.assert_array_equal(X[:, 0], np.arange(4))
 
@@ -134,8 +136,7 @@ def test_transform_gets_the_first_array_and_the_loader_generator():
     def jitter(x, rng):
         return x + rng.normal(size=x.shape).astype(x.dtype)
 
-    X, y = indexed_data(12)
-    runs = [list(DataLoader((X, y), batch_size=5, shuffle=True, rng=2, transform=jitter)) for _ in range(2)]
+    runs = [list(DataLoader(indexed_data(12), batch_size=5, shuffle=True, rng=2, transform=jitter)) for _ in range(2)]
     for (xa, ya), (xb, yb) in zip(*runs):
         np.testing.assert_array_equal(xa.numpy(), xb.numpy())
         np.testing.assert_array_equal(ya.numpy(), yb.numpy())
@@ -145,10 +146,11 @@ def test_transform_gets_the_first_array_and_the_loader_generator():
 
 
 def test_array_dataset_indexing_and_validation():
-    X, y = indexed_data(10)
+    X, y = indexed_arrays(10)
     dataset = ArrayDataset(Tensor(X), y)
-    assert TensorDataset is ArrayDataset and len(dataset) == 10
+    assert len(dataset) == 10
     x3, y3 = dataset[3]
+    assert isinstance(x3, np.ndarray)  # TensorDataset's items are Tensors, ArrayDataset's NumPy arrays
     assert x3.shape == (1,) and x3[0] == 3 and y3 == 6
     xs, ys = dataset[2:5]
     np.testing.assert_array_equal(ys, [4, 6, 8])
@@ -179,20 +181,91 @@ def test_generic_dataset_items_are_stacked():
 
 def test_loader_argument_errors():
     data = indexed_data(4)
-    for bad in (0, -2):
+    for bad in (0, -2, 2.5):  # PyTorch's BatchSampler raises ValueError for all three
         with pytest.raises(ValueError, match="batch_size"):
             DataLoader(data, batch_size=bad)
-    with pytest.raises(TypeError, match="batch_size"):
-        DataLoader(data, batch_size=2.5)
-    with pytest.raises(TypeError, match="Dataset or a tuple"):
-        DataLoader(np.zeros((4, 2)))
+    with pytest.raises(TypeError, match="dataset"):
+        DataLoader(5)
+
+
+def test_fast_batches_equal_collated_samples_for_subsets_and_concatenations():
+    """The vectorised path (one fancy-index per array) gives exactly what collating the samples one by one gives."""
+    from glassnet.utils.data import ConcatDataset, Subset, default_collate
+
+    base = indexed_data(30)
+    for dataset in (Subset(base, np.arange(29, -1, -2)), ConcatDataset([base, Subset(base, [3, 1, 4])]), base):
+        generator = glassnet.Generator().manual_seed(1)
+        fast = list(DataLoader(dataset, batch_size=4, shuffle=True, generator=generator))
+        order = glassnet.Generator().manual_seed(1).rng.permutation(len(dataset))
+        slow = [default_collate([dataset[int(i)] for i in order[k : k + 4]]) for k in range(0, len(dataset), 4)]
+        assert len(fast) == len(slow)
+        for a, b in zip(fast, slow):
+            assert isinstance(a, list) and len(a) == 2
+            for x, y in zip(a, b):
+                assert x.dtype == y.dtype
+                np.testing.assert_array_equal(x.numpy(), y.numpy())
+
+
+def test_samplers_draw_from_their_generator():
+    from glassnet.utils.data import (
+        BatchSampler,
+        RandomSampler,
+        SequentialSampler,
+        SubsetRandomSampler,
+        WeightedRandomSampler,
+    )
+
+    assert list(SequentialSampler(range(4))) == [0, 1, 2, 3]
+
+    def seeded(seed=0):
+        return glassnet.Generator().manual_seed(seed)
+
+    drawn = list(RandomSampler(range(5), num_samples=12, generator=seeded()))
+    assert len(drawn) == 12 and sorted(drawn[:5]) == sorted(drawn[5:10]) == list(range(5))  # whole permutations
+    with_replacement = list(RandomSampler(range(5), replacement=True, num_samples=50, generator=seeded()))
+    assert len(with_replacement) == 50 and set(with_replacement) <= set(range(5))
+    assert with_replacement == list(RandomSampler(range(5), replacement=True, num_samples=50, generator=seeded()))
+    assert sorted(SubsetRandomSampler([7, 3, 9], generator=seeded())) == [3, 7, 9]
+    weighted = list(WeightedRandomSampler([0.0, 1.0, 0.0, 3.0], 200, generator=seeded()))
+    assert set(weighted) == {1, 3} and 100 < weighted.count(3) < 190
+    assert list(BatchSampler(range(7), 3, drop_last=False)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert len(BatchSampler(range(7), 3, drop_last=True)) == 2
+    loader = DataLoader(list(range(10)), batch_sampler=BatchSampler(SequentialSampler(range(10)), 4, False))
+    assert [b.numpy().tolist() for b in loader] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] and len(loader) == 3
+    loader = DataLoader(list(range(6)), batch_size=2, sampler=[5, 4, 3, 2, 1, 0])
+    assert [b.numpy().tolist() for b in loader] == [[5, 4], [3, 2], [1, 0]]
+
+
+def test_iterable_datasets_are_batched_as_they_stream():
+    from glassnet.utils.data import IterableDataset
+
+    class Count(IterableDataset):
+        def __iter__(self):
+            return iter(range(7))
+
+        def __len__(self):
+            return 7
+
+    assert [b.numpy().tolist() for b in DataLoader(Count(), batch_size=3)] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert len(DataLoader(Count(), batch_size=3, drop_last=True)) == 2
+    assert [int(b) for b in DataLoader(Count(), batch_size=None)] == list(range(7))
+    with pytest.raises(ValueError, match="shuffle"):
+        DataLoader(Count(), shuffle=True)
+
+
+def test_a_tuple_of_arrays_is_a_sequence_of_samples_as_in_pytorch():
+    X, y = indexed_arrays(4)
+    with pytest.raises(RuntimeError, match="TensorDataset"):  # X and y are two samples of different shapes
+        next(iter(DataLoader((X, y), batch_size=2)))
+    rows = [b.numpy() for b in DataLoader((X, X + 1), batch_size=2)]  # two samples of the same shape stack
+    assert len(rows) == 1 and rows[0].shape == (2, 4, 1)
 
 
 # ----------------------------------------------------------------------------- train_test_split
 
 
 def test_split_sizes_disjointness_and_alignment():
-    X, y = indexed_data(103)
+    X, y = indexed_arrays(103)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
     assert len(X_test) == 26 and len(X_train) == 77  # ceil(0.25 * 103) = 26
     np.testing.assert_array_equal(np.sort(np.concatenate([X_train, X_test])[:, 0]), np.arange(103))
@@ -201,7 +274,7 @@ def test_split_sizes_disjointness_and_alignment():
 
 
 def test_split_is_seeded():
-    X, _ = indexed_data(50)
+    X, _ = indexed_arrays(50)
     np.testing.assert_array_equal(train_test_split(X, seed=5)[1], train_test_split(X, seed=5)[1])
     assert not np.array_equal(train_test_split(X, seed=5)[1], train_test_split(X, seed=6)[1])
 
@@ -235,7 +308,7 @@ def test_stratified_split_on_iris_keeps_the_balance():
 
 
 def test_split_errors():
-    X, y = indexed_data(10)
+    X, y = indexed_arrays(10)
     for bad in (0.0, 1.0, 1.5, 0, 10):
         with pytest.raises(ValueError, match="test_size"):
             train_test_split(X, test_size=bad)

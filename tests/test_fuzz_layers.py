@@ -281,6 +281,20 @@ def conv(dims: int):
     return draw
 
 
+def conv_transpose(data):
+    dtype = layer_dtype(data)
+    groups = data.draw(st.sampled_from([1, 1, 2]))
+    c_in, c_out = groups * data.draw(st.sampled_from([1, 2])), groups * data.draw(st.sampled_from([1, 2]))
+    kernel, dilation = data.draw(st.sampled_from([1, 2, 3, 4])), data.draw(st.sampled_from([1, 1, 2]))
+    stride, padding = data.draw(st.sampled_from([1, 2, 2])), data.draw(st.sampled_from([0, 1, 2]))
+    output_padding = data.draw(st.integers(0, max(stride, dilation) - 1))
+    bias = data.draw(st.booleans())
+    args = (c_in, c_out, kernel, stride, padding, output_padding, groups, bias, dilation)
+    ours, theirs = built(nn.ConvTranspose2d(*args, dtype=dtype), torch.nn.ConvTranspose2d(*args), dtype)
+    x = draw_input(data, dtype, [SIZES, c_in, SPATIAL, SPATIAL], [c_in, SPATIAL, SPATIAL])
+    return Example(ours, theirs, [x])
+
+
 class Negated(torch.nn.Module):
     """-f(-x): PyTorch's spelling of min pooling."""
 
@@ -474,6 +488,18 @@ ACTIVATIONS = {  # name -> the argument values to draw from (no argument: [()])
     "Softmax": [(-1,), (0,), (1,)],
     "LogSoftmax": [(-1,), (1,)],
     "Identity": [()],
+    "ReLU6": [()],
+    "SELU": [()],
+    "CELU": [(1.0,), (0.5,)],
+    "SiLU": [()],
+    "Mish": [()],
+    "GELU": [("tanh",)],
+    "Hardtanh": [(), (-2.0, 0.5)],
+    "GLU": [(-1,), (0,)],
+    "Softsign": [()],
+    "LogSigmoid": [()],
+    "Softmin": [(-1,), (0,)],
+    "Threshold": [(0.1, 20.0)],
 }
 
 
@@ -491,7 +517,9 @@ def activation(kind: str):
 def elementwise_loss(kind: str):
     def draw(data):
         dtype = layer_dtype(data)
-        reduction = data.draw(st.sampled_from(["mean", "sum", "none"]))
+        # KLDivLoss's "mean" warns (both libraries) that it is not the divergence per sample: fuzz "batchmean"
+        means = "batchmean" if kind == "KLDivLoss" else "mean"
+        reduction = data.draw(st.sampled_from([means, "sum", "none"]))
         shape = draw_shape(data, [SIZES, [1, 2, 3]], [SIZES], [SIZES, 2, 2])
         target_shape = data.draw(st.sampled_from([shape, shape, shape, draw_shape(data, [SIZES, 2])]))
         low = 0.0 if kind == "BCELoss" else None
@@ -536,6 +564,7 @@ LAYERS = {
     "Linear": linear,
     "Conv1d": conv(1),
     "Conv2d": conv(2),
+    "ConvTranspose2d": conv_transpose,
     "MaxPool2d": pool("max"),
     "MinPool2d": pool("min"),
     "AvgPool2d": pool("avg"),
@@ -552,7 +581,10 @@ LAYERS = {
     **{kind: cell(kind) for kind in CELLS},
     "Embedding": embedding,
     **{kind: activation(kind) for kind in ACTIVATIONS},
-    **{kind: elementwise_loss(kind) for kind in ("MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss")},
+    **{
+        kind: elementwise_loss(kind)
+        for kind in ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "BCELoss", "BCEWithLogitsLoss")
+    },
     **{kind: class_loss(kind) for kind in ("NLLLoss", "CrossEntropyLoss")},
 }
 

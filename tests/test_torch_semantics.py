@@ -262,3 +262,73 @@ def test_module_dict_and_unflatten(lib):
     assert list(heads.keys()) == ["a", "b", "c"] and "b" in heads and len(heads) == 3
     assert [name for name, _ in heads.named_parameters()] == ["a.weight", "a.bias", "b.weight", "b.bias"]
     assert tuple(heads["c"](lib.zeros(5, 4)).shape) == (5, 2, 2)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["glassnet", "torch"])
+def test_dtypes_and_sizes_print_with_the_module_name_and_compare_with_numpy(lib):
+    name = lib.__name__
+    x = lib.ones(2, 3)
+    assert str(x.dtype) == f"{name}.float32" and repr(lib.long) == f"{name}.int64"
+    assert str(x.shape) == f"{name}.Size([2, 3])" and str(x.shape[1:]) == f"{name}.Size([3])"
+    assert x.shape == (2, 3) and x.size() == (2, 3) and x.shape.numel() == 6
+    assert x.dtype == lib.float32 and x.dtype != lib.float64 and lib.float == lib.float32
+    assert str(lib.tensor([1.0], dtype=lib.float64)) == f"tensor([1.], dtype={name}.float64)"
+    assert lib.get_default_dtype() == lib.float32 and lib.float32.is_floating_point
+    if lib is glassnet:  # equal to NumPy's dtype, hashed like it, and taken by NumPy wherever a dtype goes
+        assert x.dtype == np.float32 and {np.dtype(np.float32): 1}[x.dtype] == 1
+        assert np.zeros(2, dtype=lib.long).dtype == np.int64 and x.dtype.itemsize == 4
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["glassnet", "torch"])
+def test_counting_and_selecting_values(lib):
+    x = lib.tensor([3, 1, 2, 3, 1, 3])
+    values, inverse, counts = lib.unique(x, return_inverse=True, return_counts=True)
+    assert values.tolist() == [1, 2, 3] and inverse.tolist() == [2, 0, 1, 2, 0, 2] and counts.tolist() == [2, 1, 3]
+    assert lib.bincount(x, minlength=5).tolist() == [0, 2, 1, 3, 0]
+    assert lib.bincount(x, weights=lib.ones(6, dtype=lib.float64) / 2).tolist() == [0.0, 1.0, 0.5, 1.5]
+    assert (x > 1).nonzero().tolist() == [[0], [2], [3], [5]]
+    assert [t.tolist() for t in (x > 2).nonzero(as_tuple=True)] == [[0, 3, 5]]
+    assert lib.isfinite(lib.tensor([1.0, float("inf"), float("nan")])).tolist() == [True, False, False]
+    assert lib.isnan(lib.tensor([1.0, float("nan")])).tolist() == [False, True]
+    assert (lib.tensor([7, -7]) // 2).tolist() == [3, -4] and (lib.tensor([7, -7]) % 3).tolist() == [1, 2]
+    assert (lib.tensor([7.5, -7.5]) % -2.0).tolist() == [-0.5, -1.5]
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["glassnet", "torch"])
+def test_in_place_twins_of_the_elementwise_methods_keep_the_storage(lib):
+    x = lib.tensor([-4.0, 9.0])
+    address = x.data_ptr()
+    assert x.pow_(2).sqrt_().neg_().abs_() is x and x.tolist() == [4.0, 9.0]
+    x.clamp_min_(5.0).reciprocal_().log_()
+    assert x.data_ptr() == address and x.view(-1).data_ptr() == address and x.clone().data_ptr() != address
+    np.testing.assert_allclose(values(x), np.log([0.2, 1 / 9]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["glassnet", "torch"])
+def test_custom_functions_grad_fn_type_gradcheck_and_unused_none_gradients(lib):
+    class Scale(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, factor=None):
+            ctx.save_for_backward(x)
+            return x * 3.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 3.0, None  # one more gradient than inputs given: PyTorch accepts a trailing None
+
+    x = lib.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=lib.float64, requires_grad=True)
+    y = Scale.apply(x)
+    assert type(y.grad_fn).__name__.startswith("ScaleBackward")
+    y.sum().backward()
+    assert x.grad.tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    assert lib.autograd.gradcheck(Scale.apply, (x,))
+    assert lib.autograd.gradcheck(lambda a, b: (a @ b).tanh(), (x, x.detach().clone().requires_grad_()))
+
+    class Wrong(Scale):
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2.0, None
+
+    assert not lib.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False)
+    with pytest.raises(Exception, match="(?i)jacobian mismatch"):
+        lib.autograd.gradcheck(Wrong.apply, (x,))

@@ -213,7 +213,7 @@ def test_train_data_as_tuple_dataset_or_loader():
     assert np.array_equal(results[0], results[1])
 
     model = linear()
-    loader = DataLoader((X, y), batch_size=25)  # a loader keeps its own batch size
+    loader = DataLoader(ArrayDataset(X, y), batch_size=25)  # a loader keeps its own batch size
     history = fit(model, nn.MSELoss(), SGD(model.parameters(), lr=0.05), loader, 2, verbose=0)
     assert history.iterations == 8 and history.hparams["batch_size"] == 25
 

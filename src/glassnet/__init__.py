@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from . import accelerator, autograd, backends, cuda, data, nn, optim, train
+from . import accelerator, autograd, backends, cuda, data, linalg, nn, optim, train, utils
 from .autograd import (
     detect_anomaly,
     enable_grad,
@@ -16,7 +16,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
-from .backend import Generator, get_default_dtype, manual_seed, set_default_dtype
+from .backend import Generator, dtype, get_default_dtype, manual_seed, set_default_dtype
 from .creation import (
     arange,
     as_tensor,
@@ -59,30 +59,45 @@ from .functions import (
     argmin,
     argsort,
     bernoulli,
+    bincount,
     bmm,
+    ceil,
     chunk,
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
     clone,
     compile,
     cos,
+    cumprod,
     cumsum,
+    diag,
     div,
+    dot,
     einsum,
     eq,
     equal,
     exp,
     flatten,
+    flip,
     floor,
+    floor_divide,
     gather,
     ge,
     gt,
+    index_select,
     is_tensor,
+    isfinite,
+    isinf,
+    isnan,
     le,
     log,
     logical_not,
+    logsumexp,
     lt,
     masked_fill,
+    masked_select,
     matmul,
     max,
     mean,
@@ -90,15 +105,22 @@ from .functions import (
     mm,
     mul,
     multinomial,
+    multiply,
     narrow,
     ne,
     neg,
+    nonzero,
     norm,
     numel,
+    outer,
     permute,
     pow,
+    prod,
+    reciprocal,
     relu,
+    remainder,
     reshape,
+    roll,
     round,
     rsqrt,
     scatter,
@@ -117,8 +139,13 @@ from .functions import (
     t,
     tanh,
     topk,
+    trace,
     transpose,
+    tril,
+    triu,
+    trunc,
     unbind,
+    unique,
     unsqueeze,
     var,
 )
@@ -126,18 +153,21 @@ from .gradcheck import gradcheck
 from .nn import functional
 from .nn import functional as F  # the usual alias of torch.nn.functional
 from .nn.functional import log_softmax, softmax
-from .tensor import Tensor, device
+from .serialization import load, save
+from .tensor import Size, Tensor, device
 
-# dtypes: NumPy's, under PyTorch's names (``x.dtype == glassnet.float32``, ``dtype=glassnet.long``)
-float16 = half = np.dtype(np.float16)
-float32 = float = np.dtype(np.float32)
-float64 = double = np.dtype(np.float64)
-int8 = np.dtype(np.int8)
-uint8 = np.dtype(np.uint8)
-int16 = short = np.dtype(np.int16)
-int32 = int = np.dtype(np.int32)
-int64 = long = np.dtype(np.int64)
-bool = np.dtype(np.bool_)
+# dtypes under PyTorch's names; each equals NumPy's (``x.dtype == np.float32``) and NumPy accepts it
+float16 = half = dtype.of(np.float16)
+float32 = float = dtype.of(np.float32)
+float64 = double = dtype.of(np.float64)
+int8 = dtype.of(np.int8)
+uint8 = dtype.of(np.uint8)
+int16 = short = dtype.of(np.int16)
+int32 = int = dtype.of(np.int32)
+int64 = long = dtype.of(np.int64)
+bool = dtype.of(np.bool_)
+complex64 = cfloat = dtype.of(np.complex64)
+complex128 = cdouble = dtype.of(np.complex128)
 
 __version__ = "0.1.0"
 

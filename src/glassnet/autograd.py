@@ -132,7 +132,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False, captured: dict
     if grad is None:
         if root._data.size != 1:
             raise RuntimeError(
-                f"backward() without a gradient needs a scalar output; got shape {root.shape}. "
+                f"backward() without a gradient needs a scalar output; got shape {tuple(root.shape)}. "
                 "Pass grad= with the output's shape, or reduce the output first (e.g. .sum())."
             )
         grad = xp.ones_like(root._data)
@@ -140,7 +140,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False, captured: dict
         # a copy: the caller's array must not become (or be aliased by) some leaf's .grad
         grad = xp.array(grad._data if isinstance(grad, Tensor) else grad, dtype=root._data.dtype)
         if grad.shape != root.shape:
-            raise RuntimeError(f"backward(): grad has shape {grad.shape}, output has shape {root.shape}")
+            raise RuntimeError(f"backward(): grad has shape {tuple(grad.shape)}, output has shape {tuple(root.shape)}")
 
     owned = set()  # memory already stored in some leaf's .grad: never shared by two leaves
     if captured is None:
@@ -252,7 +252,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         g = captured[id(x)]
         if g is None and not allow_unused:
             raise RuntimeError(
-                f"autograd.grad: input {i} (shape {x.shape}) was not used to compute the outputs; "
+                f"autograd.grad: input {i} (shape {tuple(x.shape)}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it"
             )
         results.append(None if g is None else Tensor._wrap(np.array(g, dtype=x._data.dtype)))
@@ -422,6 +422,8 @@ class _FunctionNode:
         with no_grad():
             grads = self.user.backward(ctx.user_ctx, Tensor._wrap(grad))
         grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) > len(ctx.inputs) and all(g is None for g in grads[len(ctx.inputs) :]):
+            grads = grads[: len(ctx.inputs)]  # None for defaulted inputs that were not passed, as PyTorch allows
         if len(grads) != len(ctx.inputs):
             raise RuntimeError(
                 f"{self.user.__name__}.backward returned {len(grads)} gradients for {len(ctx.inputs)} forward inputs"
@@ -468,7 +470,20 @@ class Function:
 
 @functools.cache
 def _node_for(cls: type) -> _FunctionNode:
-    return _FunctionNode(cls)
+    """The node of ``cls``'s calls, of a class named ``<cls>Backward`` as PyTorch names ``grad_fn``'s type."""
+    return type(cls.__name__ + "Backward", (_FunctionNode,), {"__slots__": ()})(cls)
 
 
+def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True, nondet_tol: float = 0.0, fast_mode: bool = False) -> bool:  # fmt: skip
+    """PyTorch's ``torch.autograd.gradcheck``: every entry of the Jacobian of ``func`` (one or several Tensor
+    outputs) with respect to each float64 input that requires grad, backward against central differences.
+
+    ``nondet_tol`` and ``fast_mode`` are accepted for PyTorch's sake; glassnet's backward is deterministic and
+    the whole Jacobian is always checked.
+    """
+    return jacobian_check(func, inputs, eps, atol, rtol, raise_exception)
+
+
+from .gradcheck import jacobian_check  # noqa: E402  (it needs Tensor)
 from .tensor import Tensor  # noqa: E402  (last: tensor imports this module and ops, which need Primitive)

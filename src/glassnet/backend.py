@@ -8,6 +8,68 @@ from __future__ import annotations
 
 import numpy as np
 
+
+class dtype:
+    """A tensor's element type under PyTorch's name: prints as ``glassnet.float32`` and is NumPy's inside.
+
+    It compares equal to NumPy's dtype (``x.dtype == np.float32``), hashes like it, and NumPy accepts it
+    wherever a dtype goes (NumPy reads its ``.dtype``); NumPy's attributes (``kind``, ``itemsize``) pass through.
+    """
+
+    __slots__ = ("dtype", "name")
+    _known: dict = {}  # NumPy dtype -> its one glassnet dtype
+
+    def __init__(self, name: str, numpy_dtype):
+        self.name, self.dtype = name, np.dtype(numpy_dtype)
+
+    @classmethod
+    def of(cls, numpy_dtype) -> dtype:
+        """The glassnet dtype of a NumPy dtype (or of anything ``np.dtype`` reads)."""
+        try:
+            return cls._known[numpy_dtype]
+        except (KeyError, TypeError):
+            numpy_dtype = np.dtype(numpy_dtype)
+            if numpy_dtype not in cls._known:
+                cls._known[numpy_dtype] = cls(numpy_dtype.name, numpy_dtype)
+            return cls._known[numpy_dtype]
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.dtype.kind in "fic"
+
+    def __getattr__(self, name: str):
+        return getattr(self.dtype, name)
+
+    def __eq__(self, other) -> bool:
+        try:
+            return self.dtype == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+    def __repr__(self) -> str:
+        return f"glassnet.{self.name}"
+
+    def __reduce__(self):
+        return (dtype.of, (self.dtype.str,))
+
+
+# PyTorch's names, each the one glassnet dtype of its NumPy dtype (``float`` is float32, ``long`` int64, ...)
+for _name, _numpy in [("float16", np.float16), ("float32", np.float32), ("float64", np.float64), ("int8", np.int8),
+                      ("uint8", np.uint8), ("int16", np.int16), ("int32", np.int32), ("int64", np.int64),
+                      ("bool", np.bool_), ("complex64", np.complex64), ("complex128", np.complex128)]:  # fmt: skip
+    dtype._known[np.dtype(_numpy)] = dtype(_name, _numpy)
+
 _default_dtype = np.dtype(np.float32)
 _rng = np.random.default_rng(0)
 
@@ -22,18 +84,23 @@ def xp_of(array) -> object:
     return np
 
 
-def get_default_dtype() -> np.dtype:
+def get_default_dtype() -> dtype:
     """The floating dtype new tensors get when none is given (float32 unless changed)."""
+    return dtype.of(_default_dtype)
+
+
+def default_float() -> np.dtype:
+    """:func:`get_default_dtype` as NumPy's dtype, for the library's own arrays (NumPy takes it fastest)."""
     return _default_dtype
 
 
-def set_default_dtype(dtype) -> None:
-    """Make ``dtype`` (float32 or float64) the default for new floating tensors."""
+def set_default_dtype(d) -> None:
+    """Make ``d`` (float32 or float64) the default for new floating tensors."""
     global _default_dtype
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"default dtype must be float32 or float64, got {dtype}")
-    _default_dtype = dtype
+    new = np.dtype(d)
+    if new not in (np.float32, np.float64):
+        raise TypeError(f"default dtype must be float32 or float64, got {new}")
+    _default_dtype = new
 
 
 def manual_seed(seed: int) -> np.random.Generator:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
-from .backend import get_default_dtype, random_generator
+from .backend import default_float, random_generator
 from .tensor import Tensor, _as_array, _size, binary_operands, device
 
 
@@ -42,7 +42,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _filled(size, value, dtype, device, requires_grad) -> Tensor:
-    return _new(np.full(_size(size), value, dtype or get_default_dtype()), None, device, requires_grad)
+    return _new(np.full(_size(size), value, dtype or default_float()), None, device, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -86,24 +86,24 @@ def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad:
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.eye(n, m, dtype=dtype or get_default_dtype()), None, device, requires_grad)
+    return _new(np.eye(n, m, dtype=dtype or default_float()), None, device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """PyTorch's arange: int64 for integer arguments, the default float dtype when any is a float."""
     start, end = (0, start) if end is None else (start, end)
     if dtype is None:
-        dtype = np.int64 if all(isinstance(v, (int, np.integer)) for v in (start, end, step)) else get_default_dtype()
+        dtype = np.int64 if all(isinstance(v, (int, np.integer)) for v in (start, end, step)) else default_float()
     return _new(np.arange(start, end, step, dtype=dtype), None, device, requires_grad)
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.linspace(start, end, steps, dtype=dtype or get_default_dtype()), None, device, requires_grad)
+    return _new(np.linspace(start, end, steps, dtype=dtype or default_float()), None, device, requires_grad)
 
 
 def _sample(draw, size, dtype, device, requires_grad, generator, rng) -> Tensor:
     sample = draw(rng if rng is not None else random_generator(generator), _size(size))
-    return _new(np.asarray(sample).astype(dtype or get_default_dtype(), copy=False), None, device, requires_grad)
+    return _new(np.asarray(sample).astype(dtype or default_float(), copy=False), None, device, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad: bool = False, generator=None, rng=None) -> Tensor:

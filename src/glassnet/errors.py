@@ -23,8 +23,15 @@ class DTypeError(TypeError):
     """An input's dtype is not one the layer, op or loss accepts (e.g. integer features, float class labels)."""
 
 
+class LinAlgError(RuntimeError):
+    """A linear-algebra op met a matrix it cannot work with: a singular matrix to invert or solve with.
+
+    A RuntimeError, as PyTorch's ``torch.linalg.LinAlgError``; glassnet also spells it ``glassnet.linalg.LinAlgError``.
+    """
+
+
 class AnomalyError(FloatingPointError):
     """Raised inside ``glassnet.detect_anomaly()``: an op's forward or backward produced NaN or inf."""
 
 
-__all__ = ["AnomalyError", "DTypeError", "ShapeError"]
+__all__ = ["AnomalyError", "DTypeError", "LinAlgError", "ShapeError"]

@@ -63,3 +63,51 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 f"{int(bad.sum())} of {bad.size} elements differ"
             )
     return True
+
+
+def jacobian_check(func, inputs, eps: float, atol: float, rtol: float, raise_exception: bool = True) -> bool:
+    """Every Jacobian entry of ``func``'s outputs by backward (one row per output element) against central
+    differences (one column per input element); the engine of ``glassnet.autograd.gradcheck``."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    name = getattr(func, "__name__", "function")
+
+    def outputs() -> list[Tensor]:
+        out = func(*inputs)
+        return [o for o in (out if isinstance(out, (tuple, list)) else (out,)) if isinstance(o, Tensor)]
+
+    for i in checked:
+        if inputs[i]._data.dtype != np.float64:
+            raise TypeError(f"gradcheck({name}): input {i} is {inputs[i]._data.dtype}; use float64")
+    for k, out in enumerate(outputs()):
+        for i in checked:
+            x = inputs[i]._data
+            numeric = np.zeros((out._data.size, x.size))
+            for j, where in enumerate(np.ndindex(x.shape)):  # write through the array: a view may not reshape
+                saved = x[where]
+                x[where] = saved + eps
+                plus = outputs()[k]._data.ravel().copy()
+                x[where] = saved - eps
+                minus = outputs()[k]._data.ravel()
+                x[where] = saved
+                numeric[:, j] = (plus - minus) / (2 * eps)
+            analytic = np.zeros_like(numeric)
+            for row in range(out._data.size):
+                inputs[i].grad = None
+                seed = np.zeros(out._data.size)
+                seed[row] = 1.0
+                outputs()[k].backward(Tensor(seed.reshape(out._data.shape).astype(out._data.dtype)))
+                if inputs[i].grad is not None:
+                    analytic[row] = inputs[i].grad._data.ravel()
+            inputs[i].grad = None
+            bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
+            if bad.any():
+                if not raise_exception:
+                    return False
+                row, column = (int(v) for v in np.argwhere(bad)[0])
+                raise GradcheckError(
+                    f"gradcheck({name}): Jacobian mismatch for output {k} with respect to input {i} at "
+                    f"(output element {row}, input element {column}): numerical {numeric[row, column]:.8g}, "
+                    f"analytical {analytic[row, column]:.8g}; {int(bad.sum())} of {bad.size} entries differ"
+                )
+    return True

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .backend import get_default_dtype, random_generator
+from .backend import default_float, dtype, random_generator
 from .errors import ShapeError
 
 
@@ -26,7 +26,7 @@ def _as_array(data, dtype=None):
         return data
     array = np.asarray(data)
     if array.dtype.kind == "f" and not isinstance(data, np.generic):
-        array = array.astype(get_default_dtype(), copy=False)
+        array = array.astype(default_float(), copy=False)
     return array
 
 
@@ -65,7 +65,7 @@ def _scalar_dtype(value) -> np.dtype:
     """A Python number's dtype when it decides a result: floats take the default dtype, as in PyTorch."""
     if isinstance(value, bool):
         return np.dtype(np.bool_)
-    return np.dtype(np.int64) if isinstance(value, int) else get_default_dtype()
+    return np.dtype(np.int64) if isinstance(value, int) else default_float()
 
 
 def result_dtype(operands, divide: bool = False) -> np.dtype:
@@ -88,7 +88,7 @@ def result_dtype(operands, divide: bool = False) -> np.dtype:
     for lower in (zero_dimensional, scalar):
         if dtype is None or (lower is not None and _category(lower) > _category(dtype)):
             dtype = lower
-    return get_default_dtype() if divide and dtype.kind != "f" else dtype
+    return default_float() if divide and dtype.kind != "f" else dtype
 
 
 def binary_operands(a, b, divide: bool = False) -> tuple:
@@ -159,6 +159,24 @@ def reduce_args(dim, keepdim, axis, keepdims) -> tuple:
     return (tuple(dim) if isinstance(dim, list) else dim), bool(keepdim)
 
 
+def target_dtype(args: tuple, kwargs: dict):
+    """The dtype named by PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` arguments
+    (None for none); a device other than the CPU raises NotImplementedError."""
+    kwargs = dict(kwargs)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    for arg in (*args, kwargs.pop("device", None)):
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif isinstance(arg, (str, device)):
+            device(arg)  # raises for anything but the CPU
+        elif arg is not None:
+            dtype = arg
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    return dtype
+
+
 def _size(shape: tuple) -> tuple:
     """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` as one shape tuple."""
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
@@ -218,17 +236,19 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
-            if value.shape != self.shape:
-                raise RuntimeError(f"assigned grad has shape {value.shape}, the tensor has shape {self.shape}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has shape {value._data.shape}, the tensor has shape {self._data.shape}"
+                )
         self._grad = value
 
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtype:
+        return dtype.of(self._data.dtype)
 
     @property
     def ndim(self) -> int:
@@ -250,7 +270,7 @@ class Tensor:
 
     def size(self, dim: int | None = None):
         """The shape (``dim=None``) or one axis's length, as in PyTorch."""
-        return self._data.shape if dim is None else self._data.shape[axis_index(dim, self.ndim, "size")]
+        return Size(self._data.shape) if dim is None else self._data.shape[axis_index(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         return self._data.size
@@ -317,7 +337,7 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise ValueError(f"item() needs a tensor with one element, got shape {self._data.shape}")
         return self._data.item()
 
     def tolist(self):
@@ -326,18 +346,8 @@ class Tensor:
     def to(self, *args, **kwargs) -> Tensor:
         """PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` and ``to(other)``: devices other than
         the CPU raise; a dtype change copies (differentiably between floating dtypes), the same dtype returns self."""
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
         kwargs.pop("copy", None)
-        for arg in (*args, kwargs.pop("device", None)):
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, (str, device)):
-                device(arg)  # raises for anything but the CPU
-            elif arg is not None:
-                dtype = arg
-        if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        dtype = target_dtype(args, kwargs)
         if dtype is None or np.dtype(dtype) == self._data.dtype:
             return self
         dtype = np.dtype(dtype)
@@ -379,7 +389,7 @@ class Tensor:
         body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extras = ""
         if self._data.dtype not in (np.float32, np.int64, np.bool_):
-            extras += f", dtype={self._data.dtype}"
+            extras += f", dtype={dtype.of(self._data.dtype)}"
         if self._ctx is not None:
             extras += f", grad_fn=<{self._ctx.fn.__name__}>"
         elif self.requires_grad:
@@ -436,6 +446,28 @@ class Tensor:
     def __rtruediv__(self, other):
         return ops.Div.apply(*binary_operands(other, self, divide=True))
 
+    def __floordiv__(self, other):
+        return self.floor_divide(other)
+
+    def __rfloordiv__(self, other):
+        return Tensor(other).floor_divide(self) if not isinstance(other, Tensor) else other.floor_divide(self)
+
+    def floor_divide(self, other):
+        """Rounded-down quotient; not differentiable (as in PyTorch)."""
+        a, b = (x._data if isinstance(x, Tensor) else x for x in binary_operands(self, other))
+        return Tensor._wrap(np.asarray(np.floor_divide(a, b)))
+
+    def remainder(self, other):
+        """``self - (self // other) * other``: the sign of ``other``, as Python's ``%`` and PyTorch's; its
+        gradient is 1 for ``self`` and ``-(self // other)`` for ``other``."""
+        return self - self.floor_divide(other) * other
+
+    def __mod__(self, other):
+        return self.remainder(other)
+
+    def __rmod__(self, other):
+        return Tensor(other).remainder(self)
+
     def __neg__(self):
         return ops.Neg.apply(self)
 
@@ -462,6 +494,9 @@ class Tensor:
 
     def sub(self, other, alpha=1):
         return self - (other if alpha == 1 else other * alpha)
+
+    def multiply(self, other):
+        return self.mul(other)
 
     def mul(self, other):
         return self * other
@@ -528,6 +563,34 @@ class Tensor:
         dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
         return Tensor._wrap(np.all(self._data, axis=dim, keepdims=keepdim))
 
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):
+        """The distinct values in ascending order (PyTorch's CPU order whatever ``sorted`` says), optionally with
+        each element's index into them and their counts; ``dim`` picks distinct slices along that axis."""
+        if dim is not None:
+            dim = axis_index(dim, self.ndim, "unique")
+        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=dim)
+        if dim is None:
+            inverse = inverse.reshape(self._data.shape)
+        found = [Tensor._wrap(values)]
+        found += [Tensor._wrap(inverse.astype(np.int64))] if return_inverse else []
+        found += [Tensor._wrap(counts.astype(np.int64))] if return_counts else []
+        return found[0] if len(found) == 1 else tuple(found)
+
+    def bincount(self, weights=None, minlength: int = 0):
+        """How often each value 0, 1, ... occurs in this 1-d non-negative integer tensor (weighted sums if given)."""
+        if self.ndim != 1 or self._data.dtype.kind not in "iub":
+            raise RuntimeError(
+                f"bincount needs a 1-d integer tensor, got shape {self._data.shape} of {self._data.dtype}"
+            )
+        if weights is not None:
+            weights = weights._data if isinstance(weights, Tensor) else np.asarray(weights)
+        counts = np.bincount(self._data, weights, minlength)
+        return Tensor._wrap(counts if weights is not None else counts.astype(np.int64))
+
+    def data_ptr(self) -> int:
+        """The address of the first element: equal for tensors that share storage from the same start."""
+        return self._data.__array_interface__["data"][0]
+
     def equal(self, other) -> bool:
         """True when both have the same shape and values (``torch.equal``)."""
         other = other._data if isinstance(other, Tensor) else np.asarray(other)
@@ -553,9 +616,9 @@ class Tensor:
                 f"{name}: a leaf tensor that requires grad cannot be changed in place outside no_grad(); "
                 "wrap the update in `with glassnet.no_grad():`"
             )
-        if result.shape != self.shape:
+        if result._data.shape != self._data.shape:
             raise ShapeError(
-                f"{name}: the result's shape {result.shape} does not match the tensor's shape {self.shape}"
+                f"{name}: the result's shape {result._data.shape} does not match the tensor's shape {self._data.shape}"
             )
         if _category(result._data.dtype) > _category(self._data.dtype):
             raise RuntimeError(f"{name}: result type {result._data.dtype} can't be cast to {self._data.dtype} in place")
@@ -573,57 +636,27 @@ class Tensor:
             return Tensor._wrap(self._data, self._ctx)
         return self.detach() if not autograd.is_grad_enabled() else self
 
-    def add_(self, other, alpha=1) -> Tensor:
-        return self._write("add_", self._operand().add(other, alpha))
-
-    def sub_(self, other, alpha=1) -> Tensor:
-        return self._write("sub_", self._operand().sub(other, alpha))
-
-    def mul_(self, other) -> Tensor:
-        return self._write("mul_", self._operand() * other)
-
-    def div_(self, other) -> Tensor:
-        return self._write("div_", self._operand() / other)
-
-    def pow_(self, exponent) -> Tensor:
-        return self._write("pow_", self._operand() ** exponent)
-
-    def clamp_(self, min=None, max=None) -> Tensor:
-        return self._write("clamp_", self._operand().clamp(min, max))
-
-    def neg_(self) -> Tensor:
-        return self._write("neg_", -self._operand())
-
-    def exp_(self) -> Tensor:
-        return self._write("exp_", self._operand().exp())
-
-    def relu_(self) -> Tensor:
-        return self._write("relu_", self._operand().relu())
-
     def copy_(self, src) -> Tensor:
         src = src if isinstance(src, Tensor) else Tensor(src)
-        return self._write("copy_", src.to(self._data.dtype).expand(self.shape))
+        return self._write("copy_", src.to(self._data.dtype).expand(self._data.shape))
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
 
     def fill_(self, value) -> Tensor:
-        return self._write("fill_", Tensor._wrap(np.full(self.shape, value, self._data.dtype)))
+        return self._write("fill_", Tensor._wrap(np.full(self._data.shape, value, self._data.dtype)))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-        sample = random_generator(generator).normal(mean, std, self.shape)
+        sample = random_generator(generator).normal(mean, std, self._data.shape)
         return self._write("normal_", Tensor._wrap(sample.astype(self._data.dtype)))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-        sample = random_generator(generator).uniform(a, b, self.shape)
+        sample = random_generator(generator).uniform(a, b, self._data.shape)
         return self._write("uniform_", Tensor._wrap(sample.astype(self._data.dtype)))
 
     def bernoulli_(self, p: float = 0.5, generator=None) -> Tensor:
-        sample = random_generator(generator).random(self.shape) < p
+        sample = random_generator(generator).random(self._data.shape) < p
         return self._write("bernoulli_", Tensor._wrap(sample.astype(self._data.dtype)))
-
-    def masked_fill_(self, mask, value) -> Tensor:
-        return self._write("masked_fill_", self._operand().masked_fill(mask, value))
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -674,8 +707,46 @@ class Tensor:
     def sign(self):
         return Tensor._wrap(np.sign(self._data))
 
+    def nonzero(self, *, as_tuple: bool = False):
+        """Indices of the non-zero elements: one row per element (n, ndim), or one tensor per axis."""
+        found = np.nonzero(self._data)
+        if as_tuple:
+            return tuple(Tensor._wrap(i.astype(np.int64)) for i in found)
+        return Tensor._wrap(np.stack(found, axis=1).astype(np.int64))
+
+    def prod(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None):
+        dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
+        return ops.prod(self, dim, keepdim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype=None):
+        return ops.cumprod(self, dim, dtype=dtype)
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self._data))
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self._data))
+
     def floor(self):
         return Tensor._wrap(np.floor(self._data))
+
+    def ceil(self):
+        return Tensor._wrap(np.ceil(self._data))
+
+    def trunc(self):
+        return Tensor._wrap(np.trunc(self._data))
+
+    def softmax(self, dim: int):
+        return ops.Softmax.apply(self, dim=dim)
+
+    def log_softmax(self, dim: int):
+        return ops.LogSoftmax.apply(self, dim=dim)
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        return ops.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
 
     def round(self, decimals: int = 0):
         return Tensor._wrap(np.round(self._data, decimals))
@@ -684,6 +755,15 @@ class Tensor:
         return ops.Clip.apply(self, low=min, high=max)
 
     clip = clamp
+
+    def clamp_min(self, min):
+        return self.clamp(min, None)
+
+    def clamp_max(self, max):
+        return self.clamp(None, max)
+
+    def reciprocal(self):
+        return 1 / self
 
     def maximum(self, other):
         return ops.Maximum.apply(*binary_operands(self, other))
@@ -705,7 +785,80 @@ class Tensor:
         mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         return ops.Where.apply(mask.astype(bool, copy=False), *binary_operands(value, self))
 
+    def where(self, condition, other) -> Tensor:
+        """This tensor where ``condition`` holds, ``other`` elsewhere (``torch.where(condition, self, other)``)."""
+        condition = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+        return ops.Where.apply(condition.astype(bool, copy=False), *binary_operands(self, other))
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle (on and below ``diagonal``) of the last two axes; zeros above."""
+        return self.masked_fill(~np.tri(*self._data.shape[-2:], diagonal, dtype=bool), 0)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle (on and above ``diagonal``) of the last two axes; zeros below."""
+        return self.masked_fill(np.tri(*self._data.shape[-2:], diagonal - 1, dtype=bool), 0)
+
     # ----------------------------------------------------------------- by index
+    def index_select(self, dim: int, index) -> Tensor:
+        """The slices at ``index`` (a 1-d integer tensor) along ``dim``."""
+        index = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if index.ndim > 1:
+            raise ShapeError(f"index_select: index must be 1-d, got shape {tuple(index.shape)}")
+        dim = axis_index(dim, max(self.ndim, 1), "index_select")
+        return self[(slice(None),) * dim + (index.reshape(-1),)]
+
+    def masked_select(self, mask) -> Tensor:
+        """The elements where ``mask`` (broadcast with this tensor) holds, as a 1-d tensor."""
+        mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        shape = np.broadcast_shapes(self._data.shape, mask.shape)
+        return self.expand(shape)[np.broadcast_to(mask, shape)]
+
+    def flip(self, *dims, **kwargs) -> Tensor:
+        """The order of elements reversed along each of ``dims`` (``flip(0, 1)``, ``flip([0, 1])``, ``dims=``)."""
+        dims = kwargs.pop("dims", dims)
+        if kwargs:
+            raise TypeError(f"flip() got unexpected keyword arguments {sorted(kwargs)}")
+        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (list, tuple)) else dims
+        dims = (dims,) if isinstance(dims, int) else dims
+        index = [slice(None)] * self.ndim
+        for d in dims:
+            index[axis_index(d, self.ndim, "flip")] = slice(None, None, -1)
+        return self[tuple(index)]
+
+    def roll(self, shifts, dims=None) -> Tensor:
+        """Elements shifted cyclically by ``shifts`` along ``dims`` (the flattened tensor when None)."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).view(self._data.shape)
+        shifts, dims = ((shifts,), (dims,)) if isinstance(dims, int) else (tuple(shifts), tuple(dims))
+        out = self
+        for shift, d in zip(shifts, dims):
+            d = axis_index(d, self.ndim, "roll")
+            out = out.index_select(d, (np.arange(self._data.shape[d]) - shift) % self._data.shape[d])
+        return out
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A 1-d tensor's square matrix with it on ``diagonal``, or a matrix's ``diagonal`` as a 1-d tensor."""
+        if self.ndim == 1:
+            n = self._data.shape[0] + abs(diagonal)
+            matrix = Tensor._wrap(np.zeros((n, n), self._data.dtype))
+            matrix[np.nonzero(np.eye(n, n, diagonal, dtype=bool))] = self
+            return matrix
+        if self.ndim != 2:
+            raise ShapeError(f"diag: expected a 1-d or 2-d tensor, got shape {self._data.shape}")
+        rows, columns = np.nonzero(np.eye(*self._data.shape, diagonal, dtype=bool))
+        return self[rows, columns]
+
+    def trace(self) -> Tensor:
+        return self.diag().sum()
+
+    def dot(self, other) -> Tensor:
+        if self.ndim != 1 or other.ndim != 1:
+            raise ShapeError(f"dot: expected two 1-d tensors, got shapes {self._data.shape} and {other._data.shape}")
+        return (self * other).sum()
+
+    def outer(self, other) -> Tensor:
+        return self.unsqueeze(1) * other.unsqueeze(0)
+
     def gather(self, dim: int, index) -> Tensor:
         return ops.gather(self, dim, index)
 
@@ -807,7 +960,7 @@ class Tensor:
         try:
             found = getattr(self._data, name)(axis=axis, keepdims=keepdim and axis is not None)
         except ValueError as error:
-            raise ShapeError(f"{name}: {error} (input shape {self.shape}, axis {axis})") from error
+            raise ShapeError(f"{name}: {error} (input shape {self._data.shape}, axis {axis})") from error
         return Tensor._wrap(np.asarray(found, np.int64))
 
     # ----------------------------------------------------------------- shape
@@ -824,11 +977,13 @@ class Tensor:
             probe.shape = shape
         except AttributeError as error:
             raise RuntimeError(
-                f"view({shape}): the tensor of shape {self.shape} is not contiguous in a way this view needs; "
+                f"view({shape}): the tensor of shape {self._data.shape} is not contiguous in a way this view needs; "
                 "use .reshape(...) or .contiguous().view(...)"
             ) from error
         except ValueError as error:
-            raise ShapeError(f"view: shape {shape} is invalid for a tensor of shape {self.shape}: {error}") from error
+            raise ShapeError(
+                f"view: shape {shape} is invalid for a tensor of shape {self._data.shape}: {error}"
+            ) from error
         return ops.Reshape.apply(self, shape=shape)
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -845,7 +1000,7 @@ class Tensor:
         return ops.Copy.apply(self)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
-        shape = self.shape
+        shape = self._data.shape
         ndim = max(self.ndim, 1)  # a 0-d tensor flattens to shape (1,), as in PyTorch
         start, end = axis_index(start_dim, ndim, "flatten"), axis_index(end_dim, ndim, "flatten")
         if start > end:
@@ -855,7 +1010,7 @@ class Tensor:
     def squeeze(self, dim=None, *, axis=None):
         """Drop the axes of size 1: all, or those among ``dim`` (an int or a tuple); others stay, as in PyTorch."""
         dim = dim if axis is None else axis
-        shape = self.shape
+        shape = self._data.shape
         if dim is None:
             chosen = range(len(shape))
         else:
@@ -864,7 +1019,7 @@ class Tensor:
         return self.reshape(tuple(n for i, n in enumerate(shape) if n != 1 or i not in chosen))
 
     def unsqueeze(self, dim: int):
-        shape = self.shape
+        shape = self._data.shape
         dim = axis_index(dim, self.ndim + 1, "unsqueeze")
         return self.reshape(shape[:dim] + (1,) + shape[dim:])
 
@@ -883,7 +1038,9 @@ class Tensor:
     def t(self) -> Tensor:
         """The transpose of a matrix (a tensor of at most 2 dimensions, as ``torch.t``)."""
         if self.ndim > 2:
-            raise ShapeError(f"t() expects a tensor of at most 2 dimensions, got shape {self.shape}; use transpose")
+            raise ShapeError(
+                f"t() expects a tensor of at most 2 dimensions, got shape {self._data.shape}; use transpose"
+            )
         return self.transpose(0, -1) if self.ndim == 2 else self
 
     def expand(self, *shape):
@@ -897,7 +1054,7 @@ class Tensor:
         sizes = _size(sizes)
         if len(sizes) < self.ndim:
             raise ShapeError(f"repeat: {len(sizes)} sizes for a tensor of {self.ndim} dimensions")
-        shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        shape = (1,) * (len(sizes) - self.ndim) + self._data.shape
         tiled = self.reshape(tuple(x for n in shape for x in (1, n)))
         tiled = tiled.expand(tuple(x for r, n in zip(sizes, shape) for x in (r, n)))
         return tiled.reshape(tuple(r * n for r, n in zip(sizes, shape)))
@@ -915,7 +1072,7 @@ class Tensor:
         dim = dim if axis is None else axis
         if chunks <= 0:
             raise ShapeError(f"chunk: chunks must be positive, got {chunks}")
-        length = self.shape[axis_index(dim, self.ndim, "chunk")]
+        length = self._data.shape[axis_index(dim, self.ndim, "chunk")]
         return ops.split(self, -(-length // chunks) if length else [0] * chunks, dim)
 
     def unbind(self, dim: int = 0) -> tuple:
@@ -936,6 +1093,25 @@ class Tensor:
 
     def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
         return self.new_full(_size(size), 0, dtype, requires_grad)
+
+
+class Size(tuple):
+    """A shape, as PyTorch's ``Size``: a tuple that prints as ``glassnet.Size([2, 3])`` and slices to a Size."""
+
+    __slots__ = ()
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other) -> Size:
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def numel(self) -> int:
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"glassnet.Size({list(self)})"
 
 
 class device:
@@ -962,3 +1138,19 @@ class device:
 
 
 from . import autograd, ops  # noqa: E402  (ops need Tensor defined first)
+
+
+def _in_place(name: str):
+    """``x.<name>_(...)``: ``x.<name>(...)`` written into ``x`` (see ``Tensor._write``)."""
+
+    def method(self, *args, **kwargs) -> Tensor:
+        return self._write(name + "_", getattr(self._operand(), name)(*args, **kwargs))
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"``{name}`` in place, as PyTorch's ``{name}_``."
+    return method
+
+
+for _name in ("abs add clamp clamp_min clamp_max clip cos div exp floor log masked_fill mul neg pow reciprocal relu "
+              "round rsqrt sigmoid sign sin sqrt square sub tanh").split():  # fmt: skip
+    setattr(Tensor, _name + "_", _in_place(_name))

@@ -298,6 +298,194 @@ def test_conv_default_init_matches_torch_bounds():
     assert abs(layer.weight.numpy().std() - bound / np.sqrt(3)) < 0.01 * bound / np.sqrt(3) * 10
 
 
+# ----------------------------------------------------------------------------- transposed convolution
+def conv_transpose2d_grid() -> list:
+    """Kernel, stride, padding, dilation and the largest valid output_padding, where the output is not empty."""
+    cases = []
+    for kernel, stride, padding, dilation in itertools.product(
+        [(3, 3), (2, 3), (4, 4), (1, 1)], [1, 2, (2, 3)], [0, 1, (1, 2)], [1, 2, (1, 2)]
+    ):
+        s, d = (
+            (stride, stride) if isinstance(stride, int) else stride,
+            (dilation,) * 2 if isinstance(dilation, int) else dilation,
+        )
+        output_padding = tuple(max(a, b) - 1 for a, b in zip(s, d))
+        p = (padding, padding) if isinstance(padding, int) else padding
+        # the smallest output is that of a 1 x 1 input
+        if all((k - 1) * dd + op + 1 - 2 * pp >= 1 for k, dd, op, pp in zip(kernel, d, output_padding, p)):
+            cases.append((kernel, stride, padding, dilation, output_padding))
+    return cases
+
+
+@pytest.mark.parametrize(
+    "kernel, stride, padding, dilation, output_padding, dtype", grid_in_dtypes(conv_transpose2d_grid(), 4)
+)
+def test_conv_transpose2d_grid_matches_torch(kernel, stride, padding, dilation, output_padding, dtype):
+    rng = np.random.default_rng(20)
+    arrays = [rng.standard_normal((2, 4, 3, 4)), rng.standard_normal((4, 5, *kernel)), rng.standard_normal(5)]
+    options = {"stride": stride, "padding": padding, "output_padding": output_padding, "dilation": dilation}
+    pairs = run_both(
+        lambda x, w, b: F.conv_transpose2d(x, w, b, **options),
+        lambda x, w, b: TF.conv_transpose2d(x, w, b, **options),
+        arrays,
+        dtype,
+    )
+    assert_pairs_close(pairs, dtype, f"conv_transpose2d {options}")
+
+
+@DTYPES
+@pytest.mark.parametrize("groups, in_channels, out_channels", [(2, 4, 6), (3, 6, 3), (4, 4, 4)], ids=str)
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no_bias"])
+def test_conv_transpose2d_groups_and_bias_match_torch(groups, in_channels, out_channels, bias, dtype):
+    rng = np.random.default_rng(21)
+    arrays = [
+        rng.standard_normal((3, in_channels, 4, 3)),
+        rng.standard_normal((in_channels, out_channels // groups, 3, 3)),
+        rng.standard_normal(out_channels) if bias else None,
+    ]
+    options = {"stride": 2, "padding": 1, "output_padding": 1, "groups": groups}
+    pairs = run_both(
+        lambda x, w, b: F.conv_transpose2d(x, w, b, **options),
+        lambda x, w, b: TF.conv_transpose2d(x, w, b, **options),
+        arrays,
+        dtype,
+    )
+    assert_pairs_close(pairs, dtype, f"conv_transpose2d {options}")
+
+
+def test_conv_transpose2d_is_the_input_gradient_of_conv2d():
+    """<conv2d(x, w), y> = <x, conv_transpose2d(y, w)>: the two are adjoint, with the same weight."""
+    rng = np.random.default_rng(22)
+    x, w = rng.standard_normal((2, 3, 10, 8)), rng.standard_normal((4, 3, 3, 2))
+    y = rng.standard_normal(F.conv2d(gn.tensor(x), gn.tensor(w), stride=2, padding=1).shape)
+    left = (F.conv2d(gn.tensor(x), gn.tensor(w), stride=2, padding=1).numpy() * y).sum()
+    back = F.conv_transpose2d(gn.tensor(y), gn.tensor(w), stride=2, padding=1, output_padding=(1, 0))
+    assert back.shape == x.shape
+    np.testing.assert_allclose(left, (x * back.numpy()).sum(), rtol=1e-12)
+
+
+def test_conv_transpose2d_input_gradient_only_where_needed():
+    """The weight alone, or the input alone, requires a gradient: the other is left alone."""
+    rng = np.random.default_rng(23)
+    arrays = [rng.standard_normal((2, 3, 3, 3)), rng.standard_normal((3, 2, 4, 4)), None]
+    for grad_inputs in ((1,), (0,)):
+        pairs = run_both(
+            lambda x, w, b: F.conv_transpose2d(x, w, stride=2, padding=1),
+            lambda x, w, b: TF.conv_transpose2d(x, w, stride=2, padding=1),
+            arrays,
+            np.float64,
+            grad_inputs=grad_inputs,
+        )
+        assert [name for name, *_ in pairs] == ["output", f"d/d(input {grad_inputs[0]})"]
+        assert_pairs_close(pairs, np.float64)
+
+
+@DTYPES
+@pytest.mark.parametrize(
+    "make, x_shape",
+    [
+        (lambda lib: lib.ConvTranspose2d(8, 32, 4, 1, 0, bias=False), (4, 8, 1, 1)),
+        (lambda lib: lib.ConvTranspose2d(32, 16, 4, 2, 1, bias=False), (4, 32, 4, 4)),
+        (
+            lambda lib: lib.ConvTranspose2d(3, 5, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2)),
+            (2, 3, 5, 4),
+        ),
+        (
+            lambda lib: lib.ConvTranspose2d(4, 6, 3, stride=2, padding=2, groups=2, dilation=2, output_padding=1),
+            (3, 4, 4, 5),
+        ),
+        (lambda lib: lib.ConvTranspose2d(3, 2, 3, stride=2), (3, 6, 5)),
+    ],
+    ids=["dcgan_from_noise", "dcgan_upsample", "output_padding", "grouped_dilated", "unbatched"],
+)
+def test_conv_transpose2d_layers_load_torch_weights_and_match(make, x_shape, dtype):
+    torch.manual_seed(0)
+    theirs = make(torch.nn).to(torch.float64 if dtype == np.float64 else torch.float32)
+    ours = make(nn).to(dtype)
+    assert repr(ours) == repr(theirs)
+    assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == [
+        (n, tuple(p.shape)) for n, p in theirs.named_parameters()
+    ]
+    _load_from(ours, theirs)
+    x = np.random.default_rng(24).standard_normal(x_shape)
+    pairs = run_both(ours, theirs, [x], dtype)
+    assert_pairs_close(pairs, dtype, repr(ours))
+    params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad, params[name].grad.numpy(), **TOLERANCES[dtype], err_msg=name)
+
+
+@pytest.mark.parametrize("output_size", [(7, 7), (8, 8), (8, 7), (1, 3, 7, 8)], ids=str)
+def test_conv_transpose2d_output_size_picks_the_output_padding_as_torch(output_size):
+    torch.manual_seed(0)
+    theirs = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1).double()
+    ours = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, dtype=np.float64)
+    _load_from(ours, theirs)
+    x = np.random.default_rng(25).standard_normal((1, 2, 4, 4))
+    pairs = run_both(lambda x: ours(x, output_size=output_size), lambda x: theirs(x, output_size=output_size), [x],
+                     np.float64)  # fmt: skip
+    assert pairs[0][1].shape[2:] == output_size[-2:]
+    assert_pairs_close(pairs, np.float64)
+    with pytest.raises(ValueError, match=r"valid sizes range from \(7, 7\) to \(8, 8\)"):
+        ours(gn.tensor(x), output_size=(9, 8))
+
+
+def test_conv_transpose2d_default_init_matches_torch_bounds():
+    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with PyTorch's fan_in of the (C_in, C_out/groups, kh, kw) weight:
+    C_out/groups * kh * kw, not C_in * kh * kw."""
+    layer = nn.ConvTranspose2d(64, 8, (3, 5), groups=2, rng=np.random.default_rng(0))
+    bound = 1 / np.sqrt(4 * 3 * 5)
+    assert layer.weight.shape == (64, 4, 3, 5) and layer.bias.shape == (8,)
+    for p in (layer.weight.numpy(), layer.bias.numpy()):
+        assert np.abs(p).max() <= bound and np.abs(p).max() > 0.8 * bound
+    torch.manual_seed(0)
+    theirs = torch.nn.ConvTranspose2d(64, 8, (3, 5), groups=2)
+    assert np.abs(theirs.weight.detach().numpy()).max() <= bound
+
+
+def _dcgan_generator(lib):
+    return lib.Sequential(
+        lib.ConvTranspose2d(8, 16, 4, 1, 0, bias=False),
+        lib.BatchNorm2d(16),
+        lib.ReLU(True),
+        lib.ConvTranspose2d(16, 8, 4, 2, 1, bias=False),
+        lib.BatchNorm2d(8),
+        lib.ReLU(True),
+        lib.ConvTranspose2d(8, 1, 4, 2, 1),
+        lib.Tanh(),
+    )
+
+
+@DTYPES
+def test_dcgan_generator_training_steps_match_torch(dtype):
+    """A DCGAN generator (noise (N, 8, 1, 1) -> (N, 1, 16, 16)): outputs, gradients and weights after Adam steps."""
+    torch.manual_seed(0)
+    theirs = _dcgan_generator(torch.nn).to(torch.float64 if dtype == np.float64 else torch.float32)
+    ours = _dcgan_generator(nn).to(dtype)
+    _load_from(ours, theirs)
+    opt_ours = gn.optim.Adam(ours.parameters(), lr=0.002, betas=(0.5, 0.999))
+    opt_theirs = torch.optim.Adam(theirs.parameters(), lr=0.002, betas=(0.5, 0.999))
+    rng = np.random.default_rng(26)
+    tol = {np.float32: {"rtol": 2e-4, "atol": 2e-5}, np.float64: TOLERANCES[np.float64]}[dtype]
+    for _ in range(3):
+        z, target = rng.standard_normal((6, 8, 1, 1)).astype(dtype), rng.uniform(-1, 1, (6, 1, 16, 16)).astype(dtype)
+        out, expected = ours(gn.tensor(z)), theirs(torch.from_numpy(z))
+        assert out.shape == (6, 1, 16, 16)
+        loss = ((out - gn.tensor(target)) ** 2).mean()
+        expected_loss = ((expected - torch.from_numpy(target)) ** 2).mean()
+        opt_ours.zero_grad()
+        opt_theirs.zero_grad()
+        loss.backward()
+        expected_loss.backward()
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tol)
+        for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.grad, q.grad.numpy(), **tol, err_msg=f"gradient of {name}")
+        opt_ours.step()
+        opt_theirs.step()
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), **tol, err_msg=key)
+
+
 # ----------------------------------------------------------------------------- BatchNorm2d
 def _bn_pair(affine: bool, momentum, track: bool, dtype):
     theirs = torch.nn.BatchNorm2d(

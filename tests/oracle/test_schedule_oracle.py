@@ -10,11 +10,16 @@ from torch.optim import lr_scheduler as tsched
 from glassnet.nn import Parameter
 from glassnet.optim import SGD
 from glassnet.optim.lr_scheduler import (
+    ConstantLR,
     CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
     ExponentialLR,
+    LambdaLR,
     LinearLR,
     LRScheduler,
+    MultiplicativeLR,
     MultiStepLR,
+    PolynomialLR,
     ReduceLROnPlateau,
     SequentialLR,
     StepLR,
@@ -47,6 +52,16 @@ SCHEDULES = [
     (LinearLR, dict(start_factor=0.01, total_iters=20)),
     (LinearLR, dict(start_factor=1.0, end_factor=0.0, total_iters=100)),  # linear decay to zero
     (LinearLR, dict(start_factor=0.5, end_factor=0.8, total_iters=1)),
+    (LambdaLR, dict(lr_lambda=lambda epoch: 0.97**epoch)),
+    (LambdaLR, dict(lr_lambda=[lambda epoch: min(1.0, (epoch + 1) / 10), lambda epoch: 1 / (1 + epoch)])),
+    (MultiplicativeLR, dict(lr_lambda=lambda epoch: 0.95)),
+    (MultiplicativeLR, dict(lr_lambda=[lambda epoch: 0.9 if epoch % 10 == 0 else 1.0, lambda epoch: 0.99])),
+    (ConstantLR, dict()),
+    (ConstantLR, dict(factor=0.5, total_iters=30)),
+    (PolynomialLR, dict()),
+    (PolynomialLR, dict(total_iters=60, power=2.0)),
+    (CosineAnnealingWarmRestarts, dict(T_0=10)),
+    (CosineAnnealingWarmRestarts, dict(T_0=5, T_mult=2, eta_min=0.001)),
 ]
 IDS = [f"{cls.__name__}-" + "-".join(f"{k}={v}" for k, v in kw.items()) for cls, kw in SCHEDULES]
 
@@ -82,6 +97,7 @@ def _sequential(module, opt, sequence):
 
 SEQUENCES = [
     ([("LinearLR", dict(start_factor=0.1, total_iters=10)), ("CosineAnnealingLR", dict(T_max=90))], [10]),
+    ([("LambdaLR", dict(lr_lambda=lambda epoch: (epoch + 1) / 8)), ("ExponentialLR", dict(gamma=0.97))], [8]),
     (
         [
             ("LinearLR", dict(start_factor=0.2, total_iters=5)),
@@ -94,7 +110,7 @@ SEQUENCES = [
 ]
 
 
-@pytest.mark.parametrize("sequence", SEQUENCES, ids=["warmup-cosine", "warmup-step-exp", "one"])
+@pytest.mark.parametrize("sequence", SEQUENCES, ids=["warmup-cosine", "lambda-warmup-exp", "warmup-step-exp", "one"])
 def test_sequential_matches_torch(sequence):
     import glassnet.optim.lr_scheduler as ours_module
 
@@ -182,13 +198,13 @@ def test_sequential_state_dict_round_trip():
     import glassnet.optim.lr_scheduler as ours_module
 
     opt, _ = _optimizers()
-    sched = _sequential(ours_module, opt, SEQUENCES[1])
+    sched = _sequential(ours_module, opt, SEQUENCES[2])
     _run(opt, sched, 30)
     saved_opt, saved_sched = copy.deepcopy(opt.state_dict()), copy.deepcopy(sched.state_dict())
     expected = _run(opt, sched, 70)
 
     opt2, _ = _optimizers(lrs=(1.0, 1.0))
-    sched2 = _sequential(ours_module, opt2, SEQUENCES[1])
+    sched2 = _sequential(ours_module, opt2, SEQUENCES[2])
     opt2.load_state_dict(saved_opt)
     sched2.load_state_dict(saved_sched)
     assert sched2.schedulers[1].last_epoch == 30 - 5

@@ -10,7 +10,17 @@ from .datasets import (
     load_npz,
     load_wine,
 )
-from .loader import ArrayDataset, DataLoader, Dataset, Standardizer, TensorDataset, train_test_split
+from .loader import (
+    ArrayDataset,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    Standardizer,
+    Subset,
+    TensorDataset,
+    random_split,
+    train_test_split,
+)
 from .sequences import (
     ADDING_BASELINE_MSE,
     CharVocabulary,
@@ -33,9 +43,11 @@ __all__ = [
     "load_sunspots",
     "sliding_windows",
     "ArrayDataset",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "Standardizer",
+    "Subset",
     "TensorDataset",
     "load_breast_cancer",
     "load_csv",
@@ -45,6 +57,7 @@ __all__ = [
     "load_mnist_subset",
     "load_npz",
     "load_wine",
+    "random_split",
     "train_test_split",
     "two_moons",
     "two_spirals",

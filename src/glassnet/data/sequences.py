@@ -87,7 +87,7 @@ def sliding_windows(series, lags: int) -> tuple[np.ndarray, np.ndarray]:
     """
     series = np.asarray(series)
     if series.ndim != 1:
-        raise ValueError(f"series must be 1-D, got shape {series.shape}")
+        raise ValueError(f"series must be 1-D, got shape {tuple(series.shape)}")
     if not isinstance(lags, (int, np.integer)) or lags < 1:
         raise ValueError(f"lags must be a positive integer, got {lags!r}")
     if len(series) <= lags:

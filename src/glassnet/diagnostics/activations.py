@@ -42,7 +42,7 @@ def _check_eps(eps: float) -> None:
 def _active_units(y: np.ndarray, unit_axis: int) -> np.ndarray:
     """A boolean per unit: positive for at least one sample (and position) of ``y``."""
     if y.ndim < 2:
-        raise ValueError(f"expected activations with a batch axis and a unit axis, got shape {y.shape}")
+        raise ValueError(f"expected activations with a batch axis and a unit axis, got shape {tuple(y.shape)}")
     axis = unit_axis % y.ndim
     if axis == 0:
         raise ValueError("unit_axis cannot be the batch axis 0")

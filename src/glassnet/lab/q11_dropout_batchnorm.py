@@ -171,8 +171,8 @@ def _normalisation_checks(dropout_model, bn_model, x_batch: np.ndarray) -> dict:
     drop_in, drop_out = _layer_io(dropout_model, first_dropout, x_batch, training=True)
     # Dropout is linear in its input for a fixed mask: scaling the input by 10 scales its output by 10.
     p = first_dropout.p
-    once = F.dropout(Tensor(drop_in), p, True, np.random.default_rng(0)).numpy()
-    scaled = F.dropout(Tensor(10 * drop_in), p, True, np.random.default_rng(0)).numpy()
+    once = F.dropout(Tensor(drop_in), p, True, rng=np.random.default_rng(0)).numpy()
+    scaled = F.dropout(Tensor(10 * drop_in), p, True, rng=np.random.default_rng(0)).numpy()
     drop_gain = float(scaled.std() / once.std())
 
     bn = [m for m in bn_model if isinstance(m, nn.BatchNorm1d)][0]

@@ -133,7 +133,7 @@ def over_items(per_item, seeds) -> Estimate:
     """
     scores = np.asarray(per_item, dtype=np.float64)
     if scores.ndim != 2 or scores.shape[0] != len(seeds) or scores.shape[1] < 2:
-        raise ValueError(f"over_items needs (seeds, items) scores with >= 2 items, got {scores.shape}")
+        raise ValueError(f"over_items needs (seeds, items) scores with >= 2 items, got {tuple(scores.shape)}")
     item_var = float(scores.mean(axis=0).var(ddof=1) / scores.shape[1])
     return estimate(scores.mean(axis=1), seeds, item_var)
 

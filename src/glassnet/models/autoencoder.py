@@ -32,7 +32,7 @@ import os
 import numpy as np
 
 from ..autograd import no_grad
-from ..backend import default_rng, get_default_dtype
+from ..backend import default_float, default_rng
 from ..nn.activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from ..nn.conv import Conv2d
 from ..nn.linear import Flatten, Linear
@@ -177,11 +177,11 @@ class Autoencoder(Module):
     def code_penalty(self) -> Tensor:
         """lambda * mean |h| over the latest forward's code (a scalar Tensor; 0 when ``sparsity`` is 0)."""
         if self.sparsity == 0 or self.last_code is None:
-            return Tensor(np.zeros((), get_default_dtype()))
+            return Tensor(np.zeros((), default_float()))
         return self.last_code.abs().mean() * self.sparsity
 
     def _apply_numpy(self, fn, X, batch_size: int) -> np.ndarray:
-        X = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=get_default_dtype())
+        X = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=default_float())
         modes = [(m, m.training) for m in self.modules()]
         self.eval()
         try:
@@ -310,7 +310,7 @@ def code_sparsity(codes) -> float:
     h = np.abs(np.asarray(codes, dtype=np.float64))
     k = h.shape[1]
     if k < 2:
-        raise ValueError(f"sparsity needs codes of at least 2 units, got shape {h.shape}")
+        raise ValueError(f"sparsity needs codes of at least 2 units, got shape {tuple(h.shape)}")
     l1, l2 = h.sum(axis=1), np.sqrt((h * h).sum(axis=1))
     ratio = np.divide(l1, l2, out=np.ones_like(l1), where=l2 > 0)
     return float(((np.sqrt(k) - ratio) / (np.sqrt(k) - 1)).mean())
@@ -402,7 +402,7 @@ def plot_codes_2d(
 
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.shape[1] != 2:
-        raise ValueError(f"expected codes of shape (N, 2), got {codes.shape}")
+        raise ValueError(f"expected codes of shape (N, 2), got {tuple(codes.shape)}")
     fig = Figure(figsize=(5.5, 5), layout="constrained")
     ax = fig.add_subplot()
     if labels is None:

@@ -17,7 +17,7 @@ Typical use::
 
     x_train, x_test, y_train, y_test = mnist_subset_split()
     model = small_cnn(image_size=28)
-    loader = DataLoader((x_train, y_train), batch_size=64, shuffle=True, rng=0, transform=random_shift)
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True, rng=0, transform=random_shift)
     fit(model, nn.CrossEntropyLoss(), Adam(model.parameters(), lr=3e-3), loader, epochs=6)
     mlp = budget_mlp(count_parameters(model), in_features=784)   # the fully connected comparison
 

@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..autograd import no_grad
-from ..backend import default_rng, get_default_dtype, manual_seed
+from ..backend import default_float, default_rng, manual_seed
 from ..nn import functional as F
 from ..nn.module import Module
 from ..ops.elementwise import stable_sigmoid
@@ -106,7 +106,7 @@ class GAN(Module):
     def _dtype(self) -> np.dtype:
         """The generator's parameter dtype (float64 after ``gan.double()``), else the default dtype."""
         first = next(self.generator.parameters(), None)
-        return get_default_dtype() if first is None else first.dtype
+        return default_float() if first is None else first.dtype
 
     def sample_noise(self, n: int, rng: np.random.Generator | None = None) -> Tensor:
         """z ~ N(0, I), (n, latent_dim), in the generator's dtype; from ``rng``, ``self.rng`` or the global one."""
@@ -259,7 +259,7 @@ def train_gan(
     # separate streams: taking snapshots does not change the batches and noise of training
     train_sequence, snapshot_sequence = sequence.spawn(2)
     rng = np.random.default_rng(train_sequence)
-    data = np.asarray(data._data if isinstance(data, Tensor) else data, dtype=get_default_dtype())
+    data = np.asarray(data._data if isinstance(data, Tensor) else data, dtype=default_float())
     batches = _BatchCycle(data, batch_size, rng)
     d_optimizer = d_optimizer or Adam(gan.discriminator.parameters(), lr=lr, betas=betas)
     g_optimizer = g_optimizer or Adam(gan.generator.parameters(), lr=lr, betas=betas)
@@ -409,7 +409,7 @@ def extract_features(model: Module, X, batch_size: int = 1024) -> np.ndarray:
 
     For a Sequential classifier, ``extract_features(classifier[:-1], X)`` gives the last hidden layer.
     """
-    X = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=get_default_dtype())
+    X = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=default_float())
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:

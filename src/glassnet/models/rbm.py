@@ -177,16 +177,16 @@ def _as_2d_float(estimator, X, reset: bool) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(
-            f"Expected a 2-D array (n_samples, n_features), got shape {X.shape}. Reshape your data either using "
+            f"Expected a 2-D array (n_samples, n_features), got shape {tuple(X.shape)}. Reshape your data either using "
             "array.reshape(-1, 1) if your data has a single feature or array.reshape(1, -1) if it contains a "
             "single sample."
         )
     if np.iscomplexobj(X):
         raise ValueError("Complex data not supported")
     if X.shape[0] == 0:
-        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+        raise ValueError(f"Found array with 0 sample(s) (shape={tuple(X.shape)}) while a minimum of 1 is required.")
     if X.shape[1] == 0:
-        raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+        raise ValueError(f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is required.")
     if X.dtype != np.float32:
         X = X.astype(np.float64)
     if not np.isfinite(X.sum()):  # a NaN or an infinity anywhere makes the sum non-finite

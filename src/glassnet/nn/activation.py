@@ -91,15 +91,16 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """Softmax along ``dim``: non-negative outputs that sum to 1."""
+    """Softmax along ``dim``: non-negative outputs that sum to 1 (``dim=None``: PyTorch's implicit choice, warned)."""
 
-    def __init__(self, dim: int = -1):
+    def __init__(self, dim: int | None = None):
         super().__init__()
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
         check_dtype(self, x)
-        check_axes(self, x, dim=self.dim)
+        if self.dim is not None:
+            check_axes(self, x, dim=self.dim)
         return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
@@ -111,5 +112,146 @@ class LogSoftmax(Softmax):
 
     def forward(self, x: Tensor) -> Tensor:
         check_dtype(self, x)
-        check_axes(self, x, dim=self.dim)
+        if self.dim is not None:
+            check_axes(self, x, dim=self.dim)
         return F.log_softmax(x, self.dim)
+
+
+class Softmin(Softmax):
+    """softmax(-x) along ``dim``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return F.softmin(x, self.dim)
+
+
+class _Pointwise(Module):
+    """An activation with no settings but ``inplace``: forward is one call of ``function``."""
+
+    function = staticmethod(F.relu)
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return type(self).function(x, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU6(_Pointwise):
+    """min(max(x, 0), 6)."""
+
+    function = staticmethod(F.relu6)
+
+
+class SELU(_Pointwise):
+    """scale * elu(x, alpha) with the self-normalising constants (Klambauer et al., 2017)."""
+
+    function = staticmethod(F.selu)
+
+
+class SiLU(_Pointwise):
+    """x * sigmoid(x), the swish."""
+
+    function = staticmethod(F.silu)
+
+
+class Mish(_Pointwise):
+    """x * tanh(softplus(x))."""
+
+    function = staticmethod(F.mish)
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha (e**(x / alpha) - 1))."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return F.celu(x, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Hardtanh(Module):
+    """x clamped to [min_val, max_val]."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class Threshold(Module):
+    """x where x > threshold, else ``value``."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return F.threshold(x, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """x Phi(x); only ``approximate="tanh"`` is available (see :func:`glassnet.nn.functional.gelu`)."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return F.softsign(x)
+
+
+class LogSigmoid(Module):
+    """log sigmoid(x), exact for any x."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return F.logsigmoid(x)
+
+
+class GLU(Module):
+    """a * sigmoid(b) for the two halves a, b of the input along ``dim``."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_dtype(self, x)
+        return F.glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -29,8 +29,8 @@ class Dropout(Module):
     def forward(self, x: Tensor) -> Tensor:
         check_dtype(self, x)
         if self.inplace and self.training:
-            return F.in_place(x, "Dropout(inplace=True)", lambda v: F.dropout(v, self.p, True, self.rng))
-        return F.dropout(x, self.p, self.training, self.rng)
+            return F.in_place(x, "Dropout(inplace=True)", lambda v: F.dropout(v, self.p, True, rng=self.rng))
+        return F.dropout(x, self.p, self.training, rng=self.rng)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -47,15 +47,15 @@ class Dropout2d(Module):
     Shapes: input (N, C, H, W) or (C, H, W); output of the same shape.
     """
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None):
+    def __init__(self, p: float = 0.5, inplace: bool = False, rng: np.random.Generator | None = None):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-        self.p, self.rng = p, rng
+        self.p, self.inplace, self.rng = p, inplace, rng
 
     def forward(self, x: Tensor) -> Tensor:
         check_input(self, x, *IMAGES)
-        return F.dropout2d(x, self.p, self.training, self.rng)
+        return F.dropout2d(x, self.p, self.training, self.inplace, rng=self.rng)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_default_dtype
+from ..backend import default_float
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -39,7 +39,7 @@ class Embedding(Module):
                 raise ValueError(f"padding_idx must be within [-{num_embeddings}, {num_embeddings}), got {padding_idx}")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype or get_default_dtype()))
+        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype or default_float()))
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
@@ -52,7 +52,7 @@ class Embedding(Module):
         """An Embedding holding a copy of ``embeddings`` (num_embeddings, dim); frozen unless ``freeze=False``."""
         table = np.array(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
         if table.ndim != 2:
-            raise ValueError(f"embeddings must be 2-D (num_embeddings, dim), got shape {table.shape}")
+            raise ValueError(f"embeddings must be 2-D (num_embeddings, dim), got shape {tuple(table.shape)}")
         layer = cls(table.shape[0], table.shape[1], padding_idx=padding_idx, dtype=table.dtype)
         layer.weight._data[...] = table
         layer.weight.requires_grad_(not freeze)

@@ -6,20 +6,24 @@ is a thin wrapper around it; the tests check it against the composite it replace
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 
 from .. import ops
 from ..backend import default_rng
 from ..errors import DTypeError, ShapeError
+from ..ops import dropout as _dropout
+from ..ops import pool as _pool
 from ..ops.conv import conv1d as conv1d
 from ..ops.conv import conv2d as conv2d
-from ..ops.dropout import dropout as dropout
+from ..ops.conv import conv_transpose2d as conv_transpose2d
 from ..ops.norm import batch_norm as batch_norm
 from ..ops.pool import adaptive_avg_pool2d as adaptive_avg_pool2d
 from ..ops.pool import avg_pool2d as avg_pool2d
-from ..ops.pool import max_pool2d as max_pool2d
 from ..ops.pool import min_pool2d as min_pool2d
-from ..tensor import Tensor
+from ..tensor import Tensor, axis_index
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -46,11 +50,41 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """PyTorch's reading of the deprecated ``size_average``/``reduce`` flags (None counts as True), with its warning."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.", stacklevel=3
+    )
+    return reduction
+
+
+def _weighted(name: str, loss: Tensor, weight, reduction: str, by_weight: bool = True) -> Tensor:
+    """Elementwise ``weight`` of the input's shape; "mean" is sum(w l) / sum(w) (``by_weight``) or mean(w l).
+
+    PyTorch's MSE and L1 losses divide by the weights' sum, its Huber loss by the number of elements.
+    """
+    if weight is None:
+        return _reduce(loss, reduction)
+    weight = _like(weight, loss)
+    if tuple(weight.shape) != tuple(loss.shape):
+        raise ValueError(
+            f"{name}: Weights and input must have the same size, got {tuple(weight.shape)} and {tuple(loss.shape)}"
+        )
+    if reduction == "mean" and by_weight:
+        return (loss * weight).sum() / weight.sum()
+    return _reduce(loss * weight, reduction)
+
+
 def _check_scores(name: str, input) -> None:
     """A loss's input must be float32 or float64: integers would be promoted to float64 or fail inside NumPy."""
     dtype = getattr(input, "dtype", None)
     if dtype not in (np.float32, np.float64):
-        got = f"dtype {dtype}" if dtype is not None else type(input).__name__
+        got = f"dtype {dtype.name}" if dtype is not None else type(input).__name__
         raise DTypeError(f"{name}: input must be a float32 or float64 tensor, got {got}")
 
 
@@ -68,10 +102,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return ops.Linear.apply(input, weight, bias)
 
 
-def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Tensor:
+def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None) -> Tensor:
     """Constant padding with PyTorch's ``pad`` order: (left, right) of the last axis first, then the one before."""
     if mode != "constant":
-        raise ValueError(f"only mode='constant' is supported, got {mode!r}")
+        raise NotImplementedError(f"pad(mode={mode!r}): glassnet pads with a constant only (mode='constant')")
+    value = 0.0 if value is None else value
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad needs an even number of at most {2 * input.ndim} values, got {pad}")
     widths = [(0, 0)] * input.ndim
@@ -80,7 +115,32 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -
     return ops.Pad.apply(input, widths=tuple(widths), value=value)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, rng: np.random.Generator | None = None) -> Tensor:
+def dropout(
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    rng: np.random.Generator | None = None,
+) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p); identity unless training.
+
+    ``rng`` (glassnet's keyword) defaults to the global generator, looked up at call time. ``inplace=True``
+    writes the result into ``input``, as PyTorch does.
+    """
+    if inplace and training and p:
+        return in_place(input, "dropout(inplace=True)", lambda x: _dropout.dropout(x, p, True, rng))
+    return _dropout.dropout(input, p, training, rng)
+
+
+def dropout2d(
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    rng: np.random.Generator | None = None,
+) -> Tensor:
     """Zero whole channels: y[n, c] = x[n, c] keep[n, c] / (1 - p), keep ~ Bernoulli(1 - p); identity unless training.
 
     One draw per (sample, channel) map, broadcast over H and W (the ``Dropout`` op with mask shape
@@ -95,8 +155,25 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, rng: np.rand
         raise ValueError(f"dropout2d expects input (N, C, H, W) or (C, H, W), got shape {tuple(input.shape)}")
     if not training or p == 0:
         return input
+    if inplace:
+        return in_place(input, "dropout2d(inplace=True)", lambda x: dropout2d(x, p, True, rng=rng))
     mask_shape = input.shape[:-2] + (1, 1)
     return ops.Dropout.apply(input, p=p, rng=default_rng() if rng is None else rng, mask_shape=mask_shape)
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """Maximum over each window (fused op); see :func:`glassnet.ops.pool.max_pool2d`."""
+    if return_indices:
+        raise NotImplementedError("max_pool2d(return_indices=True): glassnet's max pooling gives the values only")
+    return _pool.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
 
 
 # ----------------------------------------------------------------------------- normalisation
@@ -107,7 +184,7 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if input.shape[input.ndim - len(shape) :] != shape:
-        raise ShapeError(f"layer_norm: input shape {input.shape} does not end in normalized_shape {shape}")
+        raise ShapeError(f"layer_norm: input shape {tuple(input.shape)} does not end in normalized_shape {shape}")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     mean = input.mean(dims, keepdim=True)
     out = (input - mean) / (input.var(dims, keepdim=True, correction=0) + eps).sqrt()
@@ -152,14 +229,36 @@ def tanh(input: Tensor) -> Tensor:
     return ops.Tanh.apply(input)
 
 
-def softmax(input: Tensor, dim: int = -1) -> Tensor:
+def _softmax_input(name: str, input: Tensor, dim, dtype) -> tuple[Tensor, int]:
+    """``input`` cast to ``dtype`` (if given) and the axis: PyTorch's implicit choice, with its warning, for None."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+            "argument.",
+            stacklevel=3,
+        )
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return input, dim
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """Softmax along ``dim``, shifted by the maximum so it never overflows."""
+    input, dim = _softmax_input("softmax", input, dim, dtype)
     return ops.Softmax.apply(input, dim=dim)
 
 
-def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """log(softmax(x)) computed as x - max - log-sum-exp: exact where softmax underflows."""
+    input, dim = _softmax_input("log_softmax", input, dim, dtype)
     return ops.LogSoftmax.apply(input, dim=dim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    input, dim = _softmax_input("softmin", input, dim, dtype)
+    return ops.Softmax.apply(-input, dim=dim)
 
 
 def logsumexp(input: Tensor, dim: int = -1, keepdim: bool = False) -> Tensor:
@@ -167,23 +266,153 @@ def logsumexp(input: Tensor, dim: int = -1, keepdim: bool = False) -> Tensor:
     return ops.LogSumExp.apply(input, dim=dim, keepdim=keepdim)
 
 
+def _maybe_in_place(input: Tensor, inplace: bool, name: str, compute) -> Tensor:
+    """``compute(input)``, written into ``input`` when ``inplace`` (PyTorch's ``inplace=True``)."""
+    return in_place(input, f"{name}(inplace=True)", compute) if inplace else compute(input)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]; gradient 1 inside, 0 outside."""
+    return _maybe_in_place(input, inplace, "hardtanh", lambda x: x.clamp(min_val, max_val))
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return _maybe_in_place(input, inplace, "selu", lambda x: scale * ops.Elu.apply(x, alpha=alpha))
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (e**(x / alpha) - 1)): elu(x / alpha) * alpha."""
+    return _maybe_in_place(input, inplace, "celu", lambda x: alpha * ops.Elu.apply(x / alpha, alpha=1.0))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (the swish of Ramachandran et al., 2017)."""
+    return _maybe_in_place(input, inplace, "silu", lambda x: x * x.sigmoid())
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x)) (Misra, 2019)."""
+    return _maybe_in_place(input, inplace, "mish", lambda x: x * softplus(x).tanh())
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x); ``approximate="tanh"``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))) (Hendrycks & Gimpel, 2016).
+
+    The exact form needs the error function, which glassnet has no op for yet: it raises NotImplementedError
+    rather than answer with the approximation.
+    """
+    if approximate == "tanh":
+        return 0.5 * input * (1 + (math.sqrt(2 / math.pi) * (input + 0.044715 * input * input * input)).tanh())
+    if approximate == "none":
+        raise NotImplementedError(
+            "gelu(approximate='none') needs an erf op, which glassnet lacks: use approximate='tanh'"
+        )
+    raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return input / (1 + input.abs())
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log sigmoid(x) = -softplus(-x), exact for any x."""
+    return -ops.Softplus.apply(-input, threshold=np.inf)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """clamp(x / 6 + 1/2, 0, 1) (PyTorch's float64 gradient uses 1/6 rounded to float32; this one does not)."""
+    return _maybe_in_place(input, inplace, "hardsigmoid", lambda x: (x / 6 + 0.5).clamp(0.0, 1.0))
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * hardsigmoid(x) (Howard et al., 2019)."""
+    return _maybe_in_place(input, inplace, "hardswish", lambda x: x * hardsigmoid(x))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else ``value``."""
+    return _maybe_in_place(
+        input,
+        inplace,
+        "threshold",
+        lambda x: ops.Where.apply(~(x._data <= threshold), x, Tensor(np.asarray(value, x.dtype))),  # nan stays
+    )
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), with a and b the two halves of ``input`` along ``dim`` (Dauphin et al., 2017)."""
+    dim = axis_index(dim, input.ndim, "glu")
+    if input.shape[dim] % 2:
+        raise ShapeError(f"glu: halving dimension must be even, but dimension {dim} is size {input.shape[dim]}")
+    a, b = input.chunk(2, dim=dim)
+    return a * b.sigmoid()
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """Class indices (any shape, int64) as one-hot rows: shape (*, num_classes), dtype int64, as PyTorch's.
+
+    ``num_classes=-1`` takes max(index) + 1.
+    """
+    indices = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if indices.dtype.kind not in "iu":
+        raise DTypeError(f"one_hot is only applicable to index tensors, got dtype {indices.dtype.name}")
+    if num_classes == -1:
+        if not indices.size:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(indices.max()) + 1
+    if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
+        raise RuntimeError(
+            f"one_hot: class values must lie in [0, {num_classes}), got {indices.min()}..{indices.max()}"
+        )
+    return Tensor._wrap((indices[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """x / max(||x||_p, eps) along ``dim``."""
+    if out is not None:
+        raise NotImplementedError("normalize(out=...): glassnet returns a new tensor")
+    return input / input.norm(p, dim=dim, keepdim=True).clamp(min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 . x2 / max(||x1|| ||x2||, eps) along ``dim``, after broadcasting x1 and x2."""
+    dot = (x1 * x2).sum(dim)
+    norms = (x1 * x1).sum(dim) * (x2 * x2).sum(dim)
+    return dot / norms.clamp(min=eps * eps).sqrt()
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last axis."""
+    return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
+
+
 # ----------------------------------------------------------------------------- losses
-def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Mean squared error: reduce((x - y)**2)."""
+def mse_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
+    """Mean squared error: reduce((x - y)**2); with ``weight``, sum(w (x - y)**2) / sum(w) for "mean"."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("mse_loss", input, target)
     target = _like(target, input)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _weighted("mse_loss", diff * diff, weight, reduction)
 
 
-def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Mean absolute error: reduce(|x - y|)."""
+def l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
+    """Mean absolute error: reduce(|x - y|); with ``weight``, sum(w |x - y|) / sum(w) for "mean"."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("l1_loss", input, target)
     target = _like(target, input)
-    return _reduce((input - target).abs(), reduction)
+    return _weighted("l1_loss", (input - target).abs(), weight, reduction)
 
 
-def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     """0.5 d**2 for |d| <= delta, else delta (|d| - delta/2), with d = x - y: quadratic near 0, linear far.
 
     Each element takes one branch (``Where``), so its gradient is d or delta sign(d) exactly; a single
@@ -193,15 +422,61 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     _check_same_shape("huber_loss", input, target)
     diff = input - _like(target, input)
     size = diff.abs()
-    return _reduce(ops.Where.apply(size._data <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta)), reduction)
+    loss = ops.Where.apply(size._data <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    return _weighted("huber_loss", loss, weight, reduction, by_weight=False)
 
 
-def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
+def smooth_l1_loss(
+    input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """0.5 d**2 / beta for |d| < beta, else |d| - beta/2: the Huber loss divided by beta (L1 when beta = 0)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_same_shape("smooth_l1_loss", input, target)
+    if beta == 0:
+        return _reduce((input - _like(target, input)).abs(), reduction)
+    return huber_loss(input, target, reduction=reduction, delta=beta) / beta
+
+
+def kl_div(
+    input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
+) -> Tensor:
+    """Pointwise KL divergence y (log y - x) of log-probabilities x from the target y (0 where y = 0).
+
+    ``log_target=True`` takes log y instead: e**t (t - x). "batchmean" divides the sum by the batch size
+    (the true KL divergence per sample); "mean", PyTorch's default, divides by the number of elements.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size.'batchmean' "
+            "divides only by the batch size, and aligns with the KL div math definition.'mean' will be changed to "
+            "behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    _check_same_shape("kl_div", input, target)
+    target = _like(target, input)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        nonzero = target._data != 0  # y log y is 0 at y = 0: log 1 stands in there, and that branch is not taken
+        safe = ops.Where.apply(nonzero, target, Tensor(np.ones((), target.dtype)))
+        with np.errstate(invalid="ignore"):  # a negative target gives nan, as in PyTorch, without a warning
+            log_y = safe.log()
+        loss = ops.Where.apply(nonzero, target * (log_y - input), input * 0)
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy(
+    input: Tensor, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) on probabilities p, logs clamped at -100 (fused op).
 
     Both p and y must lie in [0, 1] (a ValueError otherwise, as in PyTorch): a probability outside it, or
     nan, means a missing sigmoid or a target on another scale, and the clamped logs would hide it.
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("binary_cross_entropy", input, target)
     target = _tensor(target)._data.astype(input.dtype, copy=False)
     for role, values in (("input", input._data if isinstance(input, Tensor) else input), ("target", target)):
@@ -213,9 +488,10 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
 
 
 def binary_cross_entropy_with_logits(
-    input: Tensor, target, weight=None, reduction: str = "mean", pos_weight=None
+    input: Tensor, target, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None
 ) -> Tensor:
     """BCE on logits x: (1 - y) x + (1 + (pw - 1) y) softplus(-x), exact for any |x|."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     target, weight, pos_weight = _like(target, input), _like(weight, input), _like(pos_weight, input)
     softplus_neg = ops.Softplus.apply(-input, threshold=np.inf)
@@ -248,7 +524,7 @@ def _class_weight(name: str, weight, classes: int, dtype):
         return None
     w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype)
     if w.shape != (classes,):
-        raise ShapeError(f"{name}: weight must have shape ({classes},), one per class, got {w.shape}")
+        raise ShapeError(f"{name}: weight must have shape ({classes},), one per class, got {tuple(w.shape)}")
     return w
 
 
@@ -262,9 +538,11 @@ def _class_targets(name: str, input: Tensor, target, ignore_index: int):
     target = target._data if isinstance(target, Tensor) else np.asarray(target)
     expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
     if target.shape != expected:
-        raise ShapeError(f"{name}: input {tuple(input.shape)} needs target of shape {expected}, got {target.shape}")
+        raise ShapeError(
+            f"{name}: input {tuple(input.shape)} needs target of shape {expected}, got {tuple(target.shape)}"
+        )
     if target.dtype.kind not in "iu":
-        raise DTypeError(f"{name}: class-index targets must be integers, got dtype {target.dtype}")
+        raise DTypeError(f"{name}: class-index targets must be integers, got dtype {target.dtype.name}")
     bad = (target != ignore_index) & ((target < 0) | (target >= classes))
     if bad.any():
         raise ShapeError(
@@ -273,8 +551,17 @@ def _class_targets(name: str, input: Tensor, target, ignore_index: int):
     return _rows(input), target.reshape(-1), expected
 
 
-def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of log-probabilities: -w[y_i] input[i, y_i], mean weighted by w[y_i]."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     log_p, labels, shape = _class_targets("nll_loss", input, target, ignore_index)
     keep = labels != ignore_index
     safe = np.where(keep, labels, 0)
@@ -293,7 +580,9 @@ def cross_entropy(
     input: Tensor,
     target,
     weight=None,
+    size_average=None,
     ignore_index: int = -100,
+    reduce=None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -304,6 +593,7 @@ def cross_entropy(
     the target with the uniform distribution: (1 - eps) y + eps / C. Mean over class indices is
     weighted by ``weight[y_i]``, as in PyTorch.
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     if reduction not in _REDUCTIONS:
@@ -340,15 +630,28 @@ def cross_entropy(
 
 
 # ----------------------------------------------------------------------------- embeddings and recurrent cells
-def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(
+    input,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     """Rows of ``weight`` (num_embeddings, dim) picked by integer ``input`` of any shape: (*, dim) (fused op).
 
     The row ``padding_idx`` gets no gradient. Non-integer indices raise a DTypeError (a TypeError), indices
-    outside [0, num_embeddings) an IndexError.
+    outside [0, num_embeddings) an IndexError. ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not
+    supported (NotImplementedError).
     """
+    for flag, value in (("max_norm", max_norm is not None), ("scale_grad_by_freq", scale_grad_by_freq),
+                        ("sparse", sparse)):  # fmt: skip
+        if value:
+            raise NotImplementedError(f"embedding({flag}=...): not supported by glassnet")
     indices = input._data if isinstance(input, Tensor) else np.asarray(input)
     if indices.dtype.kind not in "iu":
-        raise DTypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
+        raise DTypeError(f"embedding: indices must be integers, got dtype {indices.dtype.name}")
     count = weight.shape[0]
     if indices.size and (indices.min() < 0 or indices.max() >= count):
         raise IndexError(f"embedding: indices must lie in [0, {count}), got {indices.min()}..{indices.max()}")

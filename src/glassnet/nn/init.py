@@ -1,8 +1,10 @@
 """Weight initialisation, in place, with ``torch.nn.init``'s names, formulas and defaults.
 
-Each function draws from ``rng`` (a ``numpy.random.Generator``) or, when it is None, from the
+Each function draws from ``generator`` (PyTorch 2's keyword: a ``glassnet.Generator`` or a
+``numpy.random.Generator``; ``rng=`` is glassnet's older name for it) or, when it is None, from the
 global generator seeded by ``glassnet.manual_seed``. Fans follow PyTorch: for a weight of shape
-(out, in, *kernel), fan_in = in * prod(kernel) and fan_out = out * prod(kernel).
+(out, in, *kernel), fan_in = in * prod(kernel) and fan_out = out * prod(kernel). A tensor with no
+elements is returned unchanged, as PyTorch's Kaiming and Xavier initialisers do.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..backend import default_rng
+from ..backend import random_generator
 from ..tensor import Tensor
 
 
@@ -20,8 +22,15 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     return tensor
 
 
+def _source(generator, rng) -> np.random.Generator:
+    """The NumPy generator to draw from: ``generator`` or its older name ``rng``, else the global one."""
+    if generator is not None and rng is not None:
+        raise TypeError("give the generator once: generator= (PyTorch's name) or rng=, not both")
+    return random_generator(generator if generator is not None else rng)
+
+
 def _fans(tensor: Tensor) -> tuple[int, int]:
-    shape = tensor.shape
+    shape = tuple(tensor.shape)
     if len(shape) < 2:
         raise ValueError(f"fan in and fan out need at least 2 dimensions, got shape {shape}")
     receptive = math.prod(shape[2:])
@@ -48,14 +57,36 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, rng=None) -> Tensor:
+_calculate_fan_in_and_fan_out = _fans  # PyTorch's private helper, which custom reset_parameters() call
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None, *, rng=None) -> Tensor:
     """Fill with U(a, b)."""
-    return _fill(tensor, (rng or default_rng()).uniform(a, b, tensor.shape))
+    return _fill(tensor, _source(generator, rng).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, rng=None) -> Tensor:
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None, *, rng=None) -> Tensor:
     """Fill with N(mean, std**2)."""
-    return _fill(tensor, (rng or default_rng()).normal(mean, std, tensor.shape))
+    return _fill(tensor, _source(generator, rng).normal(mean, std, tensor.shape))
+
+
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None, *, rng=None
+) -> Tensor:
+    """Fill with N(mean, std**2) conditioned on [a, b] (bounds in the values' units, as PyTorch's).
+
+    Drawn by rejection: values outside [a, b] are drawn again, which gives exactly the truncated
+    distribution (PyTorch inverts the CDF instead: the same law, other numbers). After 100 rounds any
+    value still outside, possible only when [a, b] lies far in a tail, is clamped, as PyTorch clamps.
+    """
+    source = _source(generator, rng)
+    values = source.normal(mean, std, tensor.shape)
+    for _ in range(100):
+        outside = (values < a) | (values > b)
+        if not outside.any():
+            break
+        values[outside] = source.normal(mean, std, int(outside.sum()))
+    return _fill(tensor, np.clip(values, a, b))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -70,17 +101,28 @@ def ones_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 1)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal of a rectangle too)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"Only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None, *, rng=None) -> Tensor:
     """U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)): Glorot & Bengio (2010), keeps variance both ways."""
     fan_in, fan_out = _fans(tensor)
+    if not tensor.numel():
+        return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound, rng)
+    return uniform_(tensor, -bound, bound, generator, rng=rng)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None, *, rng=None) -> Tensor:
     """N(0, std**2), std = gain sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
     fan_in, fan_out = _fans(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng)
+    if not tensor.numel():
+        return tensor
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator, rng=rng)
 
 
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
@@ -91,26 +133,44 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 
 
 def kaiming_uniform_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", rng=None
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
+    *,
+    rng=None,
 ) -> Tensor:
     """U(-b, b), b = gain sqrt(3 / fan): He et al. (2015), keeps ReLU activations' variance steady."""
+    if not tensor.numel():
+        return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound, rng)
+    return uniform_(tensor, -bound, bound, generator, rng=rng)
 
 
 def kaiming_normal_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", rng=None
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
+    *,
+    rng=None,
 ) -> Tensor:
     """N(0, std**2), std = gain / sqrt(fan) (He et al., 2015)."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng)
+    if not tensor.numel():
+        return tensor
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator, rng=rng)
 
 
-def orthogonal_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None, *, rng=None) -> Tensor:
     """A (semi-)orthogonal matrix from the QR of a Gaussian one (Saxe et al., 2014), times ``gain``."""
     if tensor.ndim < 2:
-        raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tensor.shape}")
+        raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tuple(tensor.shape)}")
     rows, cols = tensor.shape[0], tensor._data.size // tensor.shape[0]
-    flat = (rng or default_rng()).standard_normal((rows, cols))
+    if not tensor.numel():
+        return tensor
+    flat = _source(generator, rng).standard_normal((rows, cols))
     q, r = np.linalg.qr(flat.T if rows < cols else flat)
     q = q * np.sign(np.diag(r))  # make the decomposition unique, hence the distribution uniform
     q = q.T if rows < cols else q

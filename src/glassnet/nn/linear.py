@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_default_dtype
+from ..backend import default_float
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import functional as F
@@ -25,7 +25,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None, rng=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        dtype = dtype or get_default_dtype()
+        dtype = dtype or default_float()
         self.weight = Parameter(np.empty((out_features, in_features), dtype))
         self.register_parameter("bias", Parameter(np.empty(out_features, dtype)) if bias else None)
         self.reset_parameters(rng)
@@ -66,7 +66,9 @@ class Flatten(Module):
         check_axes(self, x, start_dim=self.start_dim, end_dim=self.end_dim)
         ndim = max(x.ndim, 1)
         if self.start_dim % ndim > self.end_dim % ndim:
-            raise ShapeError(f"{self!r} expected start_dim to come before end_dim in the input, got {x.shape}", self)
+            raise ShapeError(
+                f"{self!r} expected start_dim to come before end_dim in the input, got {tuple(x.shape)}", self
+            )
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
@@ -85,7 +87,7 @@ class Unflatten(Module):
         dim = self.dim % max(x.ndim, 1)
         if math.prod(self.unflattened_size) != x.shape[dim]:
             raise ShapeError(
-                f"{self!r}: sizes {self.unflattened_size} do not multiply to {x.shape[dim]} (input {x.shape})"
+                f"{self!r}: sizes {self.unflattened_size} do not multiply to {x.shape[dim]} (input {tuple(x.shape)})"
             )
         return x.reshape(x.shape[:dim] + self.unflattened_size + x.shape[dim + 1 :])
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ShapeError
-from ..tensor import RemovableHandle, Tensor
+from ..tensor import RemovableHandle, Tensor, target_dtype
 
 
 class Parameter(Tensor):
@@ -83,10 +83,15 @@ class Module:
         else:
             setattr(self, name, param)
 
-    def register_buffer(self, name: str, value) -> None:
-        """Register state that is saved in ``state_dict`` but not learned (e.g. running statistics)."""
+    def register_buffer(self, name: str, value, persistent: bool = True) -> None:
+        """Register state that is not learned (e.g. running statistics); saved in ``state_dict`` if ``persistent``."""
         names = self.__dict__.setdefault("_buffer_names", set())
         names.add(name)
+        transient = self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        if persistent:
+            transient.discard(name)
+        else:
+            transient.add(name)
         self.__dict__.pop(name, None)
         self._buffers[name] = value if isinstance(value, Tensor) or value is None else Tensor(value)
 
@@ -115,11 +120,20 @@ class Module:
         return RemovableHandle(self._forward_hooks, hook)
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and its sub-modules by dotted name, parents first; one reachable twice is listed once."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if self in memo:
+                return
+            memo.add(self)
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
@@ -134,7 +148,7 @@ class Module:
 
     def _named(self, registry: str, prefix: str, recurse: bool):
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is not None and id(value) not in seen:
@@ -183,14 +197,27 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
-    def to(self, dtype) -> Module:
-        """Cast every floating parameter and buffer to ``dtype`` in place (e.g. float64 for gradchecks)."""
+    def to(self, *args, **kwargs) -> Module:
+        """PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``; returns the module.
+
+        A floating ``dtype`` casts every floating parameter and buffer (and gradient) in place, e.g. float64
+        for gradchecks; a device other than the CPU raises NotImplementedError (glassnet runs on NumPy).
+        """
+        dtype = target_dtype(args, kwargs)
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
         for tensor in list(self.parameters()) + list(self.buffers()):
             if tensor._data.dtype.kind == "f":
-                tensor._data = tensor._data.astype(dtype)
-                tensor.grad = None
+                tensor._data = tensor._data.astype(dtype, copy=False)
+                if tensor._grad is not None:
+                    tensor._grad = Tensor._wrap(tensor._grad._data.astype(dtype, copy=False))
         return self
+
+    def type(self, dst_type) -> Module:
+        return self.to(dst_type)
 
     def double(self) -> Module:
         return self.to(np.float64)
@@ -198,46 +225,62 @@ class Module:
     def float(self) -> Module:
         return self.to(np.float32)
 
+    def half(self) -> Module:
+        return self.to(np.float16)
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, *args, **kwargs) -> Module:
+        raise NotImplementedError("Module.cuda(): glassnet runs on the CPU only (NumPy)")
+
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> OrderedDict:
-        """Parameters and buffers by PyTorch's dotted names: detached Tensors sharing their storage, as PyTorch's.
+    def _saved_items(self):
+        """(dotted name, tensor) of every parameter and persistent buffer, in PyTorch's state_dict order."""
+        for prefix, module in self.named_modules(remove_duplicate=False):  # a shared module under each name
+            dot = f"{prefix}." if prefix else ""
+            transient = module.__dict__.get("_non_persistent_buffers_set", ())
+            buffers = [(n, b) for n, b in module._buffers.items() if n not in transient]
+            for name, value in list(module._parameters.items()) + buffers:
+                if value is not None:
+                    yield dot + name, value
+
+    def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+        """Parameters and persistent buffers by PyTorch's dotted names: detached Tensors sharing their storage.
 
         A snapshot that must not follow later training is ``{k: v.clone() for k, v in state_dict().items()}``.
+        ``keep_vars=True`` gives the Parameters themselves; ``prefix`` goes before every name.
         """
-        state = OrderedDict()
-        for prefix, module in self.named_modules():
-            dot = f"{prefix}." if prefix else ""
-            for name, value in list(module._parameters.items()) + list(module._buffers.items()):
-                if value is not None:
-                    state[dot + name] = Tensor._wrap(value._data)
+        state = OrderedDict() if destination is None else destination
+        for name, value in self._saved_items():
+            state[prefix + name] = value if keep_vars else Tensor._wrap(value._data)
         return state
 
-    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
-        """Copy arrays into the parameters and buffers, all or nothing.
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
+        """Copy arrays into the parameters and persistent buffers, all or nothing.
 
         Every key and shape is checked before anything is written, so a failed load leaves the
         module unchanged. Values may be Tensors, NumPy arrays or anything ``np.asarray`` accepts.
+        Missing or unexpected keys (with ``strict``) and shape mismatches raise RuntimeError, as in PyTorch.
         """
-        own = OrderedDict()
-        for prefix, module in self.named_modules():
-            dot = f"{prefix}." if prefix else ""
-            for name, value in list(module._parameters.items()) + list(module._buffers.items()):
-                if value is not None:
-                    own[dot + name] = value
+        if assign:
+            raise NotImplementedError("load_state_dict(assign=True): glassnet copies values into the parameters")
+        own = OrderedDict(self._saved_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
-            raise KeyError(
-                f"load_state_dict into {type(self).__name__}: missing keys {missing}, unexpected keys {unexpected}"
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}: "
+                f"missing keys {missing}, unexpected keys {unexpected}"
             )
         arrays = {}
         for key in own.keys() & state_dict.keys():
             value = state_dict[key]
             array = np.asarray(value._data if isinstance(value, Tensor) else value)
             if array.shape != own[key].shape:
-                raise ValueError(
-                    f"load_state_dict into {type(self).__name__}: '{key}' has shape {array.shape} "
-                    f"in the state_dict but {own[key].shape} in the model"
+                raise RuntimeError(
+                    f"Error(s) in loading state_dict for {type(self).__name__}: '{key}' has shape {tuple(array.shape)} "
+                    f"in the state_dict but {tuple(own[key].shape)} in the model"
                 )
             arrays[key] = array
         for key, array in arrays.items():
@@ -312,6 +355,19 @@ class ModuleList(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         self._modules[str(index % len(self))] = module
+
+    def __repr__(self) -> str:
+        """As PyTorch's: a run of children that print the same prints once, as ``(0-2): 3 x Block(...)``."""
+        names, reprs = list(self._modules), [repr(m) for m in self._modules.values()]
+        lines, i = [], 0
+        while i < len(reprs):
+            j = i
+            while j + 1 < len(reprs) and reprs[j + 1] == reprs[i]:
+                j += 1
+            label, body = (names[i], reprs[i]) if i == j else (f"{names[i]}-{names[j]}", f"{j - i + 1} x {reprs[i]}")
+            lines.append(f"({label}): " + body.replace("\n", "\n  "))
+            i = j + 1
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)" if lines else "ModuleList()"
 
     def __len__(self) -> int:
         return len(self._modules)

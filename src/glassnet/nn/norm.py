@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_default_dtype
+from ..backend import default_float
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import functional as F
@@ -34,7 +34,7 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = np.dtype(dtype or get_default_dtype())
+        dtype = np.dtype(dtype or default_float())
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype))
             self.bias = Parameter(np.zeros(num_features, dtype))
@@ -68,7 +68,7 @@ class _BatchNorm(Module):
         use_batch_stats = self.training or self.running_mean is None
         if use_batch_stats and math.prod(x.shape) <= x.shape[1]:
             raise ShapeError(
-                f"{self!r} expected more than 1 value per channel to take batch statistics, got {x.shape}", self
+                f"{self!r} expected more than 1 value per channel to take batch statistics, got {tuple(x.shape)}", self
             )
         # PyTorch's rule: momentum=None means a cumulative average, factor 1/t at the t-th batch
         factor = 0.0 if self.momentum is None else self.momentum
@@ -145,7 +145,7 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        dtype = dtype or get_default_dtype()
+        dtype = dtype or default_float()
         self.weight = Parameter(np.ones(shape, dtype)) if elementwise_affine else None
         self.bias = Parameter(np.zeros(shape, dtype)) if elementwise_affine and bias else None
 
@@ -153,7 +153,7 @@ class LayerNorm(Module):
         check_dtype(self, x, None if self.weight is None else self.weight.dtype)
         if tuple(x.shape[x.ndim - len(self.normalized_shape) :]) != self.normalized_shape:
             raise ShapeError(
-                f"{self!r} expected input (..., {', '.join(map(str, self.normalized_shape))}), got {x.shape}"
+                f"{self!r} expected input (..., {', '.join(map(str, self.normalized_shape))}), got {tuple(x.shape)}"
             )
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_default_dtype
+from ..backend import default_float
 from ..errors import DTypeError, ShapeError
 from ..ops import Cat
 from ..ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence
@@ -59,7 +59,7 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.rng = float(dropout), bidirectional, rng
-        dtype = dtype or get_default_dtype()
+        dtype = dtype or default_float()
         rows = _GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
         self._layer_names = []
@@ -109,7 +109,9 @@ class RNNBase(Module):
         unbatched = input.ndim == 2
         if unbatched:
             if lengths is not None:
-                raise ShapeError(f"{self!r}: lengths needs a batched input, got input of shape {input.shape}", self)
+                raise ShapeError(
+                    f"{self!r}: lengths needs a batched input, got input of shape {tuple(input.shape)}", self
+                )
             input = input.unsqueeze(0 if self.batch_first else 1)
         return input, unbatched
 
@@ -140,7 +142,7 @@ class RNNBase(Module):
             for collected, final in zip(finals, layer_finals):
                 collected.append(final)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                out = F.dropout(out, self.dropout, True, self.rng)
+                out = F.dropout(out, self.dropout, True, rng=self.rng)
             input = out
         return (input, *[f[0] if len(f) == 1 else Cat.apply(*f, axis=0) for f in finals])
 
@@ -360,7 +362,7 @@ class _CellBase(Module):
     def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int, dtype, rng):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dtype = dtype or get_default_dtype()
+        dtype = dtype or default_float()
         self.weight_ih = Parameter(np.empty((gates * hidden_size, input_size), dtype))
         self.weight_hh = Parameter(np.empty((gates * hidden_size, hidden_size), dtype))
         self.register_parameter("bias_ih", Parameter(np.empty(gates * hidden_size, dtype)) if bias else None)

@@ -15,6 +15,15 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 
 FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _numpy_dtype(x):
+    """``x``'s dtype as NumPy's (a Tensor's array's, read directly: this runs on every layer call), or None."""
+    array = getattr(x, "_data", x)
+    got = getattr(array, "dtype", None)
+    return None if got is None else np.dtype(got)
+
+
 IMAGES = (("N", "C", "H", "W"), ("C", "H", "W"))  # a batch of images, or one image, any number of channels
 
 
@@ -50,10 +59,11 @@ def check_dtype(layer, x, dtype=None, integers: bool = False, name: str = "input
     with parameters asks for their dtype, as PyTorch does. ``integers`` admits integer inputs to the layers
     PyTorch runs on them (ReLU, Sigmoid, Tanh).
     """
-    got = getattr(x, "dtype", None)
+    got = _numpy_dtype(x)
     if got is None:
         raise DTypeError(f"{layer!r} expected {name} as a Tensor or array, got {type(x).__name__}")
     if dtype is not None:
+        dtype = np.dtype(dtype)
         if got != dtype:
             fix = f"convert the input with .to({dtype})" + (f" or the layer with .to({got})" if got in FLOATING else "")
             raise DTypeError(
@@ -66,7 +76,7 @@ def check_dtype(layer, x, dtype=None, integers: bool = False, name: str = "input
 
 def check_indices(layer, x, name: str = "input") -> None:
     """Raise DTypeError unless ``x`` holds integers (row indices, class labels)."""
-    got = getattr(x, "dtype", None)
+    got = _numpy_dtype(x)
     if got is None or got.kind not in "iu":
         received = f"dtype {got}" if got is not None else type(x).__name__
         raise DTypeError(f"{layer!r} expected {name} of integer indices, got {received}")
@@ -100,10 +110,11 @@ def check_input(layer, x, *patterns: tuple, dtype=None, nonempty: tuple = (), na
     The common case costs a dtype identity test and one pass over the axes (NumPy's built-in dtypes
     are singletons); anything else goes through the full checks, which raise with the message.
     """
-    got = getattr(x, "dtype", None)
+    array = getattr(x, "_data", x)  # a Tensor's array: its NumPy dtype and plain shape are the cheapest to test
+    got, dtype = getattr(array, "dtype", None), getattr(dtype, "dtype", dtype)
     if got is None or not (got is dtype if dtype is not None else got in FLOATING):  # (np.dtype(None) is float64)
         check_dtype(layer, x, dtype, name=name)
-    shape = x.shape
+    shape = array.shape
     for pattern in patterns:
         if _fits(shape, pattern, nonempty):
             return

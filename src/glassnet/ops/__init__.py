@@ -34,6 +34,7 @@ from .indexing import (
     SortResult,
     argsort,
     bernoulli,
+    cumprod,
     cumsum,
     einsum,
     gather,
@@ -44,18 +45,19 @@ from .indexing import (
     topk,
     vector_norm,
 )
-from .linalg import Linear, MatMul
+from .linalg import Det, Inv, Linear, Lstsq, MatMul, SingularValues, Solve, pseudo_inverse
 from .loss import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .movement import Cat, Copy, Expand, GetItem, Pad, Permute, Reshape, SetItem, Stack, as_index, split
 from .norm import BatchNorm
 from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .recurrent import FinalState, GRUSequence, LSTMSequence, RNNSequence, gru_sequence, lstm_sequence, rnn_sequence
-from .reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var
+from .reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Prod, Softmax, Sum, Var, prod
 
 __all__ = [
     "SortResult",
     "argsort",
     "bernoulli",
+    "cumprod",
     "cumsum",
     "einsum",
     "gather",
@@ -76,6 +78,7 @@ __all__ = [
     "Copy",
     "Clip",
     "Cos",
+    "Det",
     "Conv2d",
     "Div",
     "Dropout",
@@ -83,9 +86,11 @@ __all__ = [
     "Exp",
     "Expand",
     "GetItem",
+    "Inv",
     "LeakyRelu",
     "Linear",
     "Log",
+    "Lstsq",
     "LogSoftmax",
     "LogSumExp",
     "MatMul",
@@ -100,14 +105,17 @@ __all__ = [
     "Pad",
     "Permute",
     "Pow",
+    "Prod",
     "Relu",
     "Reshape",
     "SetItem",
     "Sigmoid",
     "Sin",
+    "SingularValues",
     "Softmax",
     "SoftmaxCrossEntropy",
     "Softplus",
+    "Solve",
     "Sqrt",
     "Stack",
     "Sub",
@@ -118,6 +126,8 @@ __all__ = [
     "as_index",
     "compare",
     "split",
+    "pseudo_inverse",
+    "prod",
     "stable_sigmoid",
     "Embedding",
     "FinalState",

@@ -37,6 +37,9 @@ backward's ``dcols`` reuses too, so a training step allocates no patch matrix at
 first, and holds none between its forward and its backward. Fresh multi-megabyte arrays cost page
 faults on every step; copying the patches again costs less (the input is kh*kw times smaller).
 
+Transposed convolution (:class:`ConvTranspose2dFn`) runs the same pieces the other way round: its
+forward is conv2d's input gradient (GEMM, then col2im), its backward a conv2d (im2col, then GEMMs).
+
 Reference: Chellapilla, Puri & Simard, "High Performance Convolutional Neural Networks for
 Document Processing" (2006), which introduced the unrolling (im2col) of convolutions into a GEMM.
 """
@@ -96,6 +99,18 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int | tup
     """
     before, after = (padding, padding) if isinstance(padding, int) else padding
     return (size + before + after - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def transposed_output_size(
+    size: int, kernel: int, stride: int = 1, padding: int | tuple = 0, output_padding: int = 0, dilation: int = 1
+) -> int:
+    """Output length of a transposed convolution along one axis: (n - 1) s - p_before - p_after + d (k - 1) + op + 1.
+
+    The smallest input length that a convolution of the same geometry maps to ``size``, plus
+    ``output_padding``, which picks among the s such lengths. ``padding`` as in :func:`conv_output_size`.
+    """
+    before, after = (padding, padding) if isinstance(padding, int) else padding
+    return (size - 1) * stride - before - after + dilation * (kernel - 1) + output_padding + 1
 
 
 def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
@@ -245,21 +260,113 @@ def _col2im(dcols, x_shape, padded_shape, kernel, stride, padding, dilation, out
     return dx[:, top : top + h, left : left + w].transpose(3, 0, 1, 2)
 
 
+class ConvTranspose2dFn(Primitive):
+    """y = conv_transpose2d(x, w) + b: the input gradient of conv2d, as a GEMM and col2im; its backward is a conv2d.
+
+    Shapes: x (N, C, H, W), weight (C, O / groups, kh, kw), bias (O,) or None; y (N, O, Ho, Wo) with
+    Ho = (H - 1) s_h - p_top - p_bottom + d_h (kh - 1) + op_h + 1 (and Wo likewise), batch-innermost in
+    memory. ``padding`` is ((top, bottom), (left, right)); ``stride``, ``dilation`` and ``output_padding``
+    are pairs. Read as a conv2d from y to x with the same weight (O / groups inputs, C outputs per group)::
+
+        dcols = w^T x                                        (GEMM, x viewed as (C, H W N) per group)
+        y_pad[:, i d_h + s_h p, j d_w + s_w q, :] += dcols[:, i, j]   for each kernel offset (i, j)
+
+    then y is y_pad cropped by the padding: its output_padding extra rows and columns at the bottom and
+    right receive no term. Backward, with dy padded back to y_pad's size and unfolded by im2col::
+
+        dx = w cols                  (conv2d of dy: GEMM)
+        dw = x cols^T                (GEMM)
+        db = sum of dy over n, p, q
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), output_padding=(0, 0),
+                dilation=(1, 1), groups=1):  # fmt: skip
+        xp = xp_of(x)
+        n, channels, h, width = x.shape
+        _, group_out, kh, kw = weight.shape
+        out_size = tuple(
+            transposed_output_size(*args)
+            for args in zip((h, width), (kh, kw), stride, padding, output_padding, dilation)
+        )
+        (top, bottom), (left, right) = padding
+        padded_shape = (group_out * groups, out_size[0] + top + bottom, out_size[1] + left + right, n)
+        source = batch_innermost(x)  # (C, H, W, N): kept for dw
+        columns = source.reshape(groups, channels // groups, h * width * n)
+        w = weight.reshape(groups, channels // groups, -1)
+        blocks = _column_blocks(h, width, n)
+        dcols = _scratch(xp, (groups, w.shape[2], h * width * n), x.dtype)
+        xp.matmul(_per_row(w).swapaxes(2, 3), _rows(columns, blocks), out=_rows(dcols, blocks))
+        y = _col2im(dcols, (n, padded_shape[0], *out_size), padded_shape, (kh, kw), stride, padding, dilation,
+                    (h, width))  # fmt: skip
+        if bias is not None:
+            y += bias.reshape(-1, 1, 1)  # y is a view of a fresh array: add in place
+        ctx.save_for_backward(columns, weight)
+        ctx.geometry = (x.shape, (kh, kw), stride, padding, dilation, groups)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        columns, weight = ctx.saved
+        need_x, need_w, need_b = ctx.needs_input_grad
+        x_shape, kernel, stride, padding, dilation, groups = ctx.geometry
+        xp = xp_of(grad)
+        n, channels, h, width = x_shape
+        grad_x = grad_w = grad_b = None
+        if need_x or need_w:
+            # cols (groups, O/groups kh kw, H W N): the patches of dy that each input pixel wrote into
+            cols = _im2col(xp, batch_innermost(grad, padding), kernel, stride, dilation, (h, width), groups)
+            blocks = _column_blocks(h, width, n)
+            w = weight.reshape(groups, channels // groups, -1)
+        if need_x:  # dx = w cols, a conv2d of dy
+            dx = xp.empty((groups, channels // groups, h * width * n), dtype=grad.dtype)
+            xp.matmul(_per_row(w), _rows(cols, blocks), out=_rows(dx, blocks))
+            grad_x = dx.reshape(channels, h, width, n).transpose(3, 0, 1, 2)
+        if need_w:  # dw = sum over column blocks of x_block cols_block^T
+            partial = _rows(columns, blocks) @ _rows(cols, blocks).swapaxes(2, 3)
+            grad_w = partial.sum(axis=1).reshape(weight.shape)
+        if need_b:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, grad_b
+
+
 # ----------------------------------------------------------------------------- functional forms
-def _check_conv_args(name: str, x_shape: tuple, weight_shape: tuple, bias, groups: int, stride, dilation) -> None:
-    channels, out_channels, group_channels = x_shape[1], weight_shape[0], weight_shape[1]
+def _check_conv_args(
+    name: str, x_shape: tuple, weight_shape: tuple, bias, groups: int, stride, dilation, transposed: bool = False
+) -> None:
+    """Groups, channels, bias, stride and dilation of a convolution; ``transposed``: weight (C, O / groups, ...)."""
+    channels = x_shape[1]
     if not isinstance(groups, int) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups}")
-    if channels != group_channels * groups or out_channels % groups:
+    if transposed:
+        out_channels = weight_shape[1] * groups
+        fits = channels == weight_shape[0] and channels % groups == 0
+        expected = f"expected input channels = weight.shape[0] = {weight_shape[0]}, divisible by groups"
+    else:
+        out_channels = weight_shape[0]
+        fits = channels == weight_shape[1] * groups and out_channels % groups == 0
+        expected = (
+            f"expected input channels = weight.shape[1] * groups = {weight_shape[1] * groups}, "
+            f"and out channels {out_channels} divisible by groups"
+        )
+    if not fits:
         raise ShapeError(
-            f"{name}: input with {channels} channels and weight of shape {weight_shape} do not fit groups={groups} "
-            f"(expected input channels = weight.shape[1] * groups = {group_channels * groups}, "
-            f"and out channels {out_channels} divisible by groups)"
+            f"{name}: input with {channels} channels and weight of shape {tuple(weight_shape)} do not fit "
+            f"groups={groups} ({expected})"
         )
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ShapeError(f"{name}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
     if min(stride) < 1 or min(dilation) < 1:
         raise ValueError(f"{name}: stride and dilation must be positive, got stride={stride}, dilation={dilation}")
+
+
+def check_output_padding(name: str, output_padding: tuple, stride: tuple, dilation: tuple) -> None:
+    """Raise ValueError unless each output_padding is in [0, max(stride, dilation)), PyTorch's bound."""
+    if any(not 0 <= op < max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(
+            f"{name}: output_padding must be non-negative and smaller than either the stride or the dilation, "
+            f"got output_padding={output_padding}, stride={stride}, dilation={dilation}"
+        )
 
 
 def check_kernel_fits(name: str, shape: tuple, kernel: tuple, padding, dilation, output: tuple) -> None:
@@ -276,6 +383,17 @@ def _check_output_size(name: str, shape: tuple, kernel: tuple, stride, padding, 
     spatial = shape[len(shape) - len(kernel) :]  # batched or not: the shape the caller gave
     output = tuple(conv_output_size(*args) for args in zip(spatial, kernel, stride, padding, dilation))
     check_kernel_fits(name, shape, kernel, padding, dilation, output)
+
+
+def _as_image_batch(name: str, input: Tensor, weight: Tensor, weight_layout: str) -> tuple:
+    """The input's shape, the input as a batch (an unbatched (C, H, W) image gets N = 1), and whether it was one."""
+    shape, unbatched = tuple(input.shape), input.ndim == 3
+    if input.ndim not in (3, 4) or weight.ndim != 4:
+        raise ShapeError(
+            f"{name} expects input (N, C, H, W) or (C, H, W) and weight {weight_layout}, "
+            f"got input {shape} and weight {tuple(weight.shape)}"
+        )
+    return shape, input.reshape(1, *shape) if unbatched else input, unbatched
 
 
 def conv2d(
@@ -299,14 +417,7 @@ def conv2d(
     an odd total puts the extra row/column at the bottom/right). PyTorch accepts 'same' only at
     stride 1, where the two agree.
     """
-    shape, unbatched = tuple(input.shape), input.ndim == 3
-    if input.ndim not in (3, 4) or weight.ndim != 4:
-        raise ShapeError(
-            f"conv2d expects input (N, C, H, W) or (C, H, W) and weight (O, C/groups, kh, kw), "
-            f"got input {tuple(input.shape)} and weight {tuple(weight.shape)}"
-        )
-    if unbatched:
-        input = input.reshape(1, *input.shape)
+    shape, input, unbatched = _as_image_batch("conv2d", input, weight, "(O, C/groups, kh, kw)")
     stride, dilation = _tuple(stride, 2, "stride"), _tuple(dilation, 2, "dilation")
     _check_conv_args("conv2d", input.shape, weight.shape, bias, groups, stride, dilation)
     kernel = tuple(weight.shape[2:])
@@ -358,4 +469,53 @@ def conv1d(
         groups=groups,
     )
     y = y.reshape(n, y.shape[1], y.shape[3])
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | tuple = 1,
+    padding: int | tuple = 0,
+    output_padding: int | tuple = 0,
+    groups: int = 1,
+    dilation: int | tuple = 1,
+) -> Tensor:
+    """2-D transposed convolution, ``torch.nn.functional.conv_transpose2d``'s arguments (:class:`ConvTranspose2dFn`).
+
+    The adjoint of :func:`conv2d` in its input: every input pixel adds the kernel, scaled by its value,
+    into the output at s times its position, and the padding is then cropped from the borders::
+
+        y_pad[n, g(c) O/groups + o, p s_h + i d_h, q s_w + j d_w] += x[n, c, p, q] w[c, o, i, j]
+        y = y_pad[:, :, p_h : p_h + Ho, p_w : p_w + Wo] + b
+
+    Shapes: input (N, C, H, W) or unbatched (C, H, W); weight (C, O / groups, kh, kw), PyTorch's layout;
+    bias (O,); output (N, O, Ho, Wo) with Ho = (H - 1) s_h - 2 p_h + d_h (kh - 1) + op_h + 1.
+    ``padding`` is an int or (p_h, p_w) pair (no 'same'); ``output_padding`` (each smaller than the
+    stride or the dilation along its axis) adds rows and columns at the bottom and right, to reach an
+    output size that a stride > 1 makes ambiguous. Reference: Dumoulin & Visin, "A guide to convolution
+    arithmetic for deep learning" (2016).
+    """
+    shape, input, unbatched = _as_image_batch("conv_transpose2d", input, weight, "(C, O/groups, kh, kw)")
+    stride, dilation = _tuple(stride, 2, "stride"), _tuple(dilation, 2, "dilation")
+    output_padding = _tuple(output_padding, 2, "output_padding")
+    _check_conv_args("conv_transpose2d", input.shape, weight.shape, bias, groups, stride, dilation, transposed=True)
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        raise ValueError(f"conv_transpose2d: padding must be an int or a tuple of 2 ints, got {padding!r}")
+    padding = resolve_padding(padding, input.shape[2:], kernel, stride, dilation)
+    check_output_padding("conv_transpose2d", output_padding, stride, dilation)
+    if min(input.shape[2:]) < 1:
+        raise ShapeError(f"conv_transpose2d: input {shape} has an empty spatial axis; H, W must be > 0")
+    output = tuple(transposed_output_size(*args) for args in zip(input.shape[2:], kernel, stride, padding,
+                                                                    output_padding, dilation))  # fmt: skip
+    if min(output) < 1:
+        raise ShapeError(
+            f"conv_transpose2d: input {shape} with kernel {kernel}, stride {stride}, dilation {dilation} and "
+            f"output_padding {output_padding} would give an output of spatial size {output}: padding "
+            f"{tuple(p for p, _ in padding)} crops more than the whole output"
+        )
+    y = ConvTranspose2dFn.apply(input, weight, bias, stride=stride, padding=padding, output_padding=output_padding,
+                                dilation=dilation, groups=groups)  # fmt: skip
     return y.reshape(y.shape[1:]) if unbatched else y

@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Primitive, describe_shapes
-from ..backend import get_default_dtype, xp_of
+from ..backend import default_float, xp_of
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
 
 
 def floating(x):
     """``x``, in the default dtype if integer or boolean: exp, log... of integers are floats, as in PyTorch."""
-    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
+    return x if x.dtype.kind == "f" else x.astype(default_float())
 
 
 def _broadcastable(arrays: list) -> bool:

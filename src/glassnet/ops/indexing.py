@@ -1,4 +1,4 @@
-"""Index-driven primitives and the ops built on them: gather, scatter, cumsum, sort and topk, einsum.
+"""Index-driven primitives and the ops built on them: gather, scatter, cumsum, cumprod, sort and topk, einsum.
 
 ``gather`` is the one primitive that picks values by index; ``sort``, ``topk`` and ``max(dim)`` gather
 their values through it, so their gradients need no code of their own.
@@ -27,7 +27,7 @@ def _index_array(index, x_ndim: int, op: str) -> np.ndarray:
     """``index`` as an int64 array with ``x_ndim`` dimensions (PyTorch's gather and scatter need as many)."""
     index = index.numpy() if isinstance(index, Tensor) else np.asarray(index)
     if index.dtype.kind not in "iu":
-        raise ShapeError(f"{op}: index must hold integers, got dtype {index.dtype}")
+        raise ShapeError(f"{op}: index must hold integers, got dtype {index.dtype.name}")
     if index.ndim != max(x_ndim, 1):
         raise ShapeError(f"{op}: index has {index.ndim} dimensions, the input {x_ndim}; they must match")
     return index.astype(np.int64, copy=False)
@@ -71,7 +71,9 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
         return input.reshape(1)[Tensor._wrap(index)].reshape(index.shape)
     for k, (n, m) in enumerate(zip(index.shape, input.shape)):
         if k != dim and n > m:
-            raise ShapeError(f"gather: index shape {index.shape} is larger than input shape {input.shape} at dim {k}")
+            raise ShapeError(
+                f"gather: index shape {tuple(index.shape)} is larger than input shape {tuple(input.shape)} at dim {k}"
+            )
     _check_range(index, input.shape[dim], "gather", input.shape, dim)
     if index.shape[:dim] + index.shape[dim + 1 :] != input.shape[:dim] + input.shape[dim + 1 :]:
         slicer = tuple(slice(0, n) if k != dim else slice(None) for k, n in enumerate(index.shape))
@@ -149,6 +151,54 @@ def cumsum(input: Tensor, dim: int) -> Tensor:
     if not input.ndim:
         return input.clone()
     return CumSum.apply(input, dim=axis_index(dim, input.ndim, "cumsum"))
+
+
+class CumProd(Primitive):
+    """y_k = prod_{i <= k} x_i along ``dim``; dx_j = sum_{k >= j} dy_k prod_{i <= k, i != j} x_i.
+
+    Before the first zero of a line that sum is (reversed cumsum of dy * y)_j / x_j. At the first zero z
+    it is the reversed cumsum of dy * cumprod(x with x_z set to 1), read at z; after it every term holds
+    x_z = 0, so the gradient is zero. Vectorised over the lines; exact with any number of zeros.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = np.cumprod(x, axis=dim, dtype=x.dtype if x.dtype.kind == "f" else np.int64)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        if not x.shape[ctx.dim]:  # empty lines: nothing to differentiate
+            return grad
+        x, y, grad = (np.moveaxis(a, ctx.dim, -1) for a in (x, y, grad))  # lines along the last axis
+        zero = x == 0
+        first = zero.argmax(axis=-1)[..., None]  # the first zero of each line (0 where there is none)
+        has_zero = np.take_along_axis(zero, first, axis=-1)
+        position = np.arange(x.shape[-1])
+        before = ~has_zero | (position < first)
+        out = np.where(before, _reversed_cumsum(grad * y) / np.where(before, x, 1), 0)  # x != 0 where divided
+        at_first = has_zero & (position == first)
+        if at_first.any():
+            skipped = np.cumprod(np.where(at_first, 1, x), axis=-1)  # the products without x_z
+            out = np.where(at_first, np.take_along_axis(_reversed_cumsum(grad * skipped), first, axis=-1), out)
+        return np.moveaxis(out, -1, ctx.dim)
+
+
+def _reversed_cumsum(a):
+    """s_j = sum_{k >= j} a_k along the last axis."""
+    return np.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
+
+
+def cumprod(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """Cumulative products along ``dim``, as ``torch.cumprod``; ``dtype`` casts the input first."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if not input.ndim:
+        return input.clone()
+    return CumProd.apply(input, dim=axis_index(dim, input.ndim, "cumprod"))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -232,13 +282,27 @@ def einsum(equation: str, *operands) -> Tensor:
     if len(inputs) != len(operands):
         raise ShapeError(f"einsum({equation!r}): {len(inputs)} operand labels for {len(operands)} operands")
     for labels, x in zip(inputs, operands):
-        if len(set(labels)) != len(labels):
-            raise NotImplementedError(f"einsum({equation!r}): a label repeated within one operand (a diagonal)")
         if len(labels) != x.ndim:
-            raise ShapeError(f"einsum({equation!r}): labels {labels!r} for an operand of shape {x.shape}")
+            raise ShapeError(f"einsum({equation!r}): labels {labels!r} for an operand of shape {tuple(x.shape)}")
+    inputs, operands = zip(*(_diagonal(x, labels, equation) for labels, x in zip(inputs, operands)))
     dtype = np.result_type(*[x.dtype for x in operands])
     operands = [x if x.dtype == dtype else x.to(dtype) for x in operands]
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
+
+
+def _diagonal(x: Tensor, labels: str, equation: str) -> tuple[str, Tensor]:
+    """An operand whose label repeats (``"ii"``) replaced by its diagonal over those axes, by differentiable
+    indexing, so that :class:`Einsum` sees each label once."""
+    while repeated := next((c for c in labels if labels.count(c) > 1), None):
+        axes = [k for k, c in enumerate(labels) if c == repeated]
+        rest = [k for k, c in enumerate(labels) if c != repeated]
+        sizes = {x.shape[k] for k in axes}
+        if len(sizes) > 1:
+            raise ShapeError(f"einsum({equation!r}): label {repeated!r} has sizes {sorted(sizes)} in one operand")
+        steps = np.arange(sizes.pop())
+        x = x.permute(*axes, *rest)[(steps,) * len(axes)]
+        labels = repeated + "".join(labels[k] for k in rest)
+    return labels, x
 
 
 def vector_norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:

@@ -768,8 +768,8 @@ def _check_lengths(name: str, lengths, steps: int, batch: int):
     lengths = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
     if lengths.shape != (batch,) or lengths.dtype.kind not in "iu":
         raise ShapeError(
-            f"{name}: lengths must be {batch} integers (one per sequence), got shape {lengths.shape} "
-            f"of dtype {lengths.dtype}"
+            f"{name}: lengths must be {batch} integers (one per sequence), got shape {tuple(lengths.shape)} "
+            f"of dtype {lengths.dtype.name}"
         )
     if lengths.size and (lengths.min() < 1 or lengths.max() > steps):
         raise ShapeError(

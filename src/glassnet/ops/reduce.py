@@ -1,4 +1,4 @@
-"""Reductions over axes (sum, mean, max, min, var) and the softmax family."""
+"""Reductions over axes (sum, mean, prod, max, min, var) and the softmax family."""
 
 from __future__ import annotations
 
@@ -67,6 +67,57 @@ class Mean(Primitive):
         if not ctx.count:  # the input is empty, and so is its gradient
             return xp.zeros(ctx.shape, grad.dtype)
         return xp.broadcast_to(_expand_reduced(grad, ctx) / ctx.count, ctx.shape)
+
+
+def products_of_others(x):
+    """p_i = prod_{j != i} x_j along the last axis, from exclusive prefix and suffix products.
+
+    No division, so it is exact where some x_j are zero: one zero leaves only its own p_i non-zero,
+    two or more make every p_i zero.
+    """
+    xp = xp_of(x)
+    if not x.shape[-1]:
+        return x.copy()
+    ones = xp.ones(x.shape[:-1] + (1,), x.dtype)
+    before = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)  # prod_{j < i} x_j
+    after = xp.cumprod(xp.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]  # prod_{j > i} x_j
+    return before * after
+
+
+class Prod(Primitive):
+    """y = prod of x over axes; dy/dx_i = prod_{j != i} x_j, zeros included (no division by x_i).
+
+    Integer and boolean inputs multiply in int64, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, "prod"), keepdims
+        ctx.save_for_backward(x)
+        return x.prod(axis=ctx.axes, keepdims=keepdims, dtype=x.dtype if x.dtype.kind == "f" else "int64")
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        xp = xp_of(x)
+        kept = [a for a in range(x.ndim) if a not in ctx.axes]
+        order = kept + list(ctx.axes)  # the reduced axes last, flattened into one
+        moved = xp.transpose(x, order)
+        rows = moved.shape[: len(kept)]
+        others = products_of_others(moved.reshape(rows + (_count(x.shape, ctx.axes),))).reshape(moved.shape)
+        return xp.transpose(others, xp.argsort(order)) * _expand_reduced(grad, ctx)
+
+
+def prod(input, dim=None, keepdim: bool = False, dtype=None):
+    """The product of ``input``'s values over ``dim`` (all by default), as ``torch.prod``.
+
+    ``dim`` may be an int or, beyond PyTorch, a tuple; ``dtype`` casts the input first (differentiably
+    between floating dtypes). Returns a tensor of the input's shape without (or, with ``keepdim``, with
+    size-1) reduced axes.
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    return Prod.apply(input, axis=dim, keepdims=keepdim)
 
 
 class Max(Primitive):

@@ -8,8 +8,8 @@ Each schedule writes its closed form: ``group["lr"] = f(base_lr, epoch)``. PyTor
 rate multiplicatively from the previous one; the numbers agree to rounding (the tests compare the
 two over 100 steps), but two closed-form schedules attached to one optimizer at once overwrite
 each other rather than multiply. To run schedules one after another (warm-up, then decay), use
-:class:`SequentialLR`. :class:`ReduceLROnPlateau` reacts to a metric and has no closed form; it
-scales the current rate.
+:class:`SequentialLR`. :class:`ReduceLROnPlateau` (which reacts to a metric) and :class:`MultiplicativeLR`
+have no closed form; they scale the current rate.
 """
 
 from __future__ import annotations
@@ -45,11 +45,15 @@ class LRScheduler:
         """The learning rate of a group starting at ``base_lr`` after ``epoch`` steps."""
         raise NotImplementedError
 
+    def rates(self, epoch: int) -> list[float]:
+        """Every group's rate after ``epoch`` steps (``lr_at`` per group unless a schedule needs more)."""
+        return [self.lr_at(base_lr, epoch) for base_lr in self.base_lrs]
+
     def step(self) -> None:
         """Advance one epoch and write the new rate into every parameter group."""
         self.last_epoch += 1
-        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = self.lr_at(base_lr, self.last_epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.rates(self.last_epoch)):
+            group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def get_last_lr(self) -> list[float]:
@@ -160,6 +164,99 @@ class LinearLR(LRScheduler):
         return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
 
 
+def _per_group(name: str, functions, optimizer: Optimizer) -> list:
+    """One function per parameter group: a single one is shared, a list must have one per group (PyTorch's rule)."""
+    groups = len(optimizer.param_groups)
+    if not isinstance(functions, (list, tuple)):
+        return [functions] * groups
+    if len(functions) != groups:
+        raise ValueError(f"Expected {groups} {name}s (one per parameter group), but got {len(functions)}")
+    return list(functions)
+
+
+class LambdaLR(LRScheduler):
+    """lr = base_lr * lr_lambda(epoch), with one ``lr_lambda`` for all groups or a list with one per group.
+
+    ``state_dict`` leaves the functions out (they cannot be saved as data); a rebuilt schedule brings its own.
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda):
+        self.lr_lambdas = _per_group("lr_lambda", lr_lambda, optimizer)
+        super().__init__(optimizer)
+
+    def rates(self, epoch: int) -> list[float]:
+        return [base_lr * f(epoch) for f, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self) -> dict:
+        return {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr_t = lr_(t-1) * lr_lambda(t) for t >= 1: each step scales the current rate (no closed form)."""
+
+    def rates(self, epoch: int) -> list[float]:
+        current = [group["lr"] for group in self.optimizer.param_groups]
+        if epoch == 0:
+            return current
+        return [lr * f(epoch) for f, lr in zip(self.lr_lambdas, current)]
+
+
+class ConstantLR(LRScheduler):
+    """lr = base_lr * factor for the first ``total_iters`` epochs, then base_lr."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5):
+        check_hyperparameter("factor", factor, 0.0)
+        if factor > 1:
+            raise ValueError(f"Invalid factor: {factor!r} (expected a value in [0, 1])")
+        _check_count("total_iters", total_iters, 0)
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (self.factor if epoch < self.total_iters else 1.0)
+
+
+class PolynomialLR(LRScheduler):
+    """lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power: decays to 0 at ``total_iters``."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0):
+        _check_count("total_iters", total_iters, 1)
+        check_hyperparameter("power", power)
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (1.0 - min(epoch, self.total_iters) / self.total_iters) ** self.power
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing restarted every cycle: lr = eta_min + (base_lr - eta_min) (1 + cos(pi T_cur / T_i)) / 2.
+
+    The first cycle lasts T_0 epochs, each next one T_mult times longer; T_cur counts epochs since the
+    last restart. Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017.
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0):  # noqa: N803
+        _check_count("T_0", T_0, 1)
+        _check_count("T_mult", T_mult, 1)
+        check_hyperparameter("eta_min", eta_min)
+        self.T_0, self.T_mult, self.eta_min = T_0, T_mult, eta_min
+        super().__init__(optimizer)
+
+    def _cycle(self, epoch: int) -> tuple[int, int]:
+        """(T_cur, T_i): epochs into the current cycle and that cycle's length, counted in integers."""
+        if self.T_mult == 1:
+            return epoch % self.T_0, self.T_0
+        length, start = self.T_0, 0
+        while epoch >= start + length:  # cycles grow geometrically: a few dozen at most
+            start, length = start + length, length * self.T_mult
+        return epoch - start, length
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        t_cur, t_i = self._cycle(epoch)
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+
+
 class SequentialLR(LRScheduler):
     """Run ``schedulers[i]`` from ``milestones[i - 1]`` on, each restarted at its own epoch 0.
 
@@ -191,9 +288,9 @@ class SequentialLR(LRScheduler):
         index = bisect_right(self.milestones, epoch)
         return self.schedulers[index], epoch - (self.milestones[index - 1] if index else 0)
 
-    def lr_at(self, base_lr: float, epoch: int) -> float:
+    def rates(self, epoch: int) -> list[float]:
         scheduler, local_epoch = self._active(epoch)
-        return scheduler.lr_at(base_lr, local_epoch)
+        return scheduler.rates(local_epoch)
 
     def step(self) -> None:
         super().step()

@@ -57,7 +57,9 @@ class Optimizer:
                 if not isinstance(p, Tensor):
                     raise TypeError(f"optimizer can only update Tensors, but group {i} holds a {type(p).__name__}")
                 if id(p) in seen:
-                    raise ValueError(f"a parameter of shape {p.shape} appears twice (group {i}): it would step twice")
+                    raise ValueError(
+                        f"a parameter of shape {tuple(p.shape)} appears twice (group {i}): it would step twice"
+                    )
                 seen.add(id(p))
             self._check_settings(group)
             self.param_groups.append(group)

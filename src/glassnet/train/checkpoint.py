@@ -24,136 +24,42 @@ PyTorch and glassnet models with the same architecture in both directions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import struct
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import safetensors.numpy
 
-from .. import backend
+from .. import backend, serialization
 from ..fileio import atomic_write
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
+from ..serialization import _contiguous
+from ..serialization import decode as _decode
+from ..serialization import digest as _digest
 
 FORMAT = "glassnet.checkpoint"
 FORMAT_VERSION = 1
 
 _MODEL = "model."
 _OPTIM = "optim"
-_MAX_HEADER = 100_000_000  # safetensors' own limit on the JSON header
-# safetensors dtypes that have a NumPy counterpart (BF16 and the F8 kinds have none)
-_NUMPY_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64"}
 
 
 class CheckpointError(ValueError):
     """A checkpoint or weight file that cannot be read, or does not fit the objects it is loaded into."""
 
 
-def _contiguous(value) -> np.ndarray:
-    """A C-contiguous array of ``value``'s shape (``np.ascontiguousarray`` would turn 0-d into 1-d)."""
-    array = np.asarray(value)
-    return array if array.flags.c_contiguous else array.copy(order="C")
-
-
-# ---------------------------------------------------------------------------------------------- JSON codec
-# State dicts hold numbers, strings, lists, tuples, dicts and arrays. JSON keeps the first ones; tuples and
-# dicts with non-string keys are tagged so they come back as they were; arrays (and NumPy scalars, as 0-d
-# arrays) move to the tensor body under the dotted path where they were found.
-
-
+# The JSON codec (numbers, strings, lists, tuples, dicts, arrays and Tensors, arrays moved into the tensor
+# body under their dotted path), the digest and the safetensors parser are glassnet.save's, in serialization.
 def _encode(value, path: tuple, tensors: dict):
-    if isinstance(value, (np.ndarray, np.number, np.bool_)):
-        name = ".".join(path)
-        if name in tensors:
-            raise CheckpointError(f"two arrays would be stored under the same name {name!r}")
-        tensors[name] = _contiguous(value)
-        return {"__tensor__": name, "scalar": True} if isinstance(value, np.generic) else {"__tensor__": name}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, (*path, str(i)), tensors) for i, v in enumerate(value)]}
-    if isinstance(value, list):
-        return [_encode(v, (*path, str(i)), tensors) for i, v in enumerate(value)]
-    if isinstance(value, Mapping):
-        if all(isinstance(k, str) and not k.startswith("__") for k in value):
-            return {k: _encode(v, (*path, k), tensors) for k, v in value.items()}
-        return {
-            "__items__": [
-                [_encode(k, (*path, "key"), tensors), _encode(v, (*path, str(k)), tensors)] for k, v in value.items()
-            ]
-        }
-    raise CheckpointError(f"cannot store a {type(value).__name__} at {'.'.join(path)!r} (checkpoints never pickle)")
-
-
-def _decode(value, tensors: dict, used: set):
-    if isinstance(value, list):
-        return [_decode(v, tensors, used) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "__tensor__" in value:
-        name = value["__tensor__"]
-        if name not in tensors:
-            raise KeyError(f"metadata refers to tensor {name!r}, which is not in the file")
-        used.add(name)
-        return tensors[name][()] if value.get("scalar") else tensors[name]
-    if "__tuple__" in value:
-        return tuple(_decode(v, tensors, used) for v in value["__tuple__"])
-    if "__items__" in value:
-        return {_decode(k, tensors, used): _decode(v, tensors, used) for k, v in value["__items__"]}
-    return {k: _decode(v, tensors, used) for k, v in value.items()}
-
-
-def _digest(tensors: Mapping[str, np.ndarray], metadata: Mapping[str, str]) -> str:
-    """SHA-256 over the metadata (but the digest itself) and every tensor's name, dtype, shape and bytes."""
-    h = hashlib.sha256()
-    h.update(json.dumps(sorted((k, v) for k, v in metadata.items() if k != "sha256")).encode())
-    for name in sorted(tensors):
-        array = _contiguous(tensors[name])
-        h.update(f"\0{name}\0{array.dtype.str}\0{array.shape}\0".encode())
-        h.update(array.data if array.size else b"")
-    return h.hexdigest()
+    return serialization.encode(value, path, tensors, CheckpointError)
 
 
 def _read(path: Path) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """Parse a safetensors file: (header metadata, tensors); any damage raises CheckpointError."""
-    return _parse(path.read_bytes(), path)
-
-
-def _parse(raw: bytes, path) -> tuple[dict[str, str], dict[str, np.ndarray]]:
-    """Parse the bytes of a safetensors file named ``path`` in errors: (header metadata, tensors)."""
-    if len(raw) < 8:
-        raise CheckpointError(f"{path}: truncated ({len(raw)} bytes), not a safetensors file")
-    (header_len,) = struct.unpack("<Q", raw[:8])
-    if header_len > min(_MAX_HEADER, len(raw) - 8):
-        raise CheckpointError(
-            f"{path}: header length {header_len} does not fit in the file ({len(raw)} bytes); "
-            "the file is truncated or not a safetensors file"
-        )
-    try:
-        header = json.loads(raw[8 : 8 + header_len])
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise CheckpointError(f"{path}: the header is not valid JSON ({err}); the file is corrupted") from err
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{path}: the header is not a JSON object; the file is corrupted")
-    for name, entry in header.items():
-        dtype = entry.get("dtype") if isinstance(entry, dict) else None
-        if name != "__metadata__" and isinstance(dtype, str) and dtype not in _NUMPY_DTYPES:
-            raise CheckpointError(
-                f"{path}: tensor {name!r} has dtype {dtype}, which NumPy cannot hold (expected one of "
-                f"{', '.join(sorted(_NUMPY_DTYPES))})"
-            )
-    try:
-        tensors = safetensors.numpy.load(raw)
-    except Exception as err:  # safetensors raises its own SafetensorError (and others for odd dtypes)
-        raise CheckpointError(f"{path}: cannot read the tensors ({err}); the file is truncated or corrupted") from err
-    metadata = header.get("__metadata__") or {}
-    return metadata, tensors
+    return serialization.parse_safetensors(path.read_bytes(), str(path), CheckpointError)
 
 
 def _json_field(path: Path, metadata: dict, key: str, default=None):
@@ -211,8 +117,8 @@ def _check_optimizer(path: Path, optimizer: Optimizer, saved: dict, state: dict)
         for key, value in entry.items():
             if isinstance(value, np.ndarray) and value.ndim and value.shape != p.shape:
                 raise CheckpointError(
-                    f"{path}: optimizer state optim.state.{index}.{key} has shape {value.shape}, "
-                    f"its parameter {p.shape}"
+                    f"{path}: optimizer state optim.state.{index}.{key} has shape {tuple(value.shape)}, "
+                    f"its parameter {tuple(p.shape)}"
                 )
 
 

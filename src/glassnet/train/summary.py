@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..autograd import no_grad
-from ..backend import get_default_dtype
+from ..backend import default_float
 from ..nn.module import Module
 from ..tensor import Tensor
 
@@ -55,7 +55,7 @@ def summary(
     Returns the table as a string.
     """
     sizes = [tuple(input_size)] if all(isinstance(d, int | np.integer) for d in input_size) else list(input_size)
-    dtype = np.dtype(dtype or get_default_dtype())
+    dtype = np.dtype(dtype or default_float())
     inputs = [Tensor(np.zeros(size, dtype)) for size in sizes]
 
     named = list(model.named_modules())

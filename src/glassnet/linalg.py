@@ -181,16 +181,6 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
         x = x.to(dtype)
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
         raise ValueError(f"linalg.vector_norm: ord must be a number (inf and -inf included); got {ord!r}")
-    if isinstance(dim, list):
-        dim = tuple(dim)
-    if ord == 0:
-        # a count: joined to x through a zero-gradient path, so that backward() reaches x as in PyTorch
-        count = Tensor._wrap((x.numpy() != 0).sum(axis=dim, keepdims=keepdim).astype(x.dtype))
-        return x.masked_fill(np.ones(x.shape, bool), 0.0).sum(dim, keepdim) + count
-    if ord == -math.inf:
-        return x.abs().amin(dim, keepdim)
-    if ord < 0:
-        return (x.abs() ** ord).sum(dim, keepdim) ** (1.0 / ord)
     return ops.vector_norm(x, ord, dim, keepdim)
 
 

@@ -887,6 +887,10 @@ class Tensor:
         return ops.topk(self, k, dim, largest, sorted)
 
     def norm(self, p="fro", dim=None, keepdim: bool = False) -> Tensor:
+        if p == "nuc":  # a matrix norm: torch.norm hands it to linalg too
+            from . import linalg
+
+            return linalg.matrix_norm(self, "nuc", (-2, -1) if dim is None else dim, keepdim)
         return ops.vector_norm(self, p, dim, keepdim)
 
     def multinomial(self, num_samples: int, replacement: bool = False, generator=None) -> Tensor:

@@ -6,6 +6,7 @@ their values through it, so their gradients need no code of their own.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -24,21 +25,32 @@ class SortResult(NamedTuple):
 
 
 def _index_array(index, x_ndim: int, op: str) -> np.ndarray:
-    """``index`` as an int64 array with ``x_ndim`` dimensions (PyTorch's gather and scatter need as many)."""
+    """``index`` as an int64 array with ``x_ndim`` dimensions (PyTorch's gather and scatter need as many;
+    a 0-d input takes a 0-d or 1-d index)."""
     index = index.numpy() if isinstance(index, Tensor) else np.asarray(index)
     if index.dtype.kind not in "iu":
         raise ShapeError(f"{op}: index must hold integers, got dtype {index.dtype.name}")
-    if index.ndim != max(x_ndim, 1):
+    if index.ndim != x_ndim and not (x_ndim == 0 and index.ndim == 1):
         raise ShapeError(f"{op}: index has {index.ndim} dimensions, the input {x_ndim}; they must match")
     return index.astype(np.int64, copy=False)
 
 
 def _check_range(index: np.ndarray, size: int, op: str, shape: tuple, dim: int) -> None:
-    if index.size and (index.min() < -size or index.max() >= size):
+    """Indices in [0, size): gather and scatter, as PyTorch's, do not count negative indices from the end."""
+    if index.size and (index.min() < 0 or index.max() >= size):
         raise ShapeError(
             f"{op}: index out of range for dimension {dim} of size {size} (input shape {shape}); "
             f"got values {index.min()}..{index.max()}"
         )
+
+
+def _check_fits(index: np.ndarray, shape: tuple, dim, op: str, what: str) -> None:
+    """PyTorch's rule: index.size(d) <= shape[d] for every d (but ``dim``, where ``dim`` is given)."""
+    for k, (n, m) in enumerate(zip(index.shape, shape)):
+        if k != dim and n > m:
+            raise ShapeError(
+                f"{op}: index shape {tuple(index.shape)} is larger than {what} shape {tuple(shape)} at dim {k}"
+            )
 
 
 def _places(index: np.ndarray, dim: int) -> tuple:
@@ -69,11 +81,7 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
     index = _index_array(index, input.ndim, "gather")
     if not input.ndim:
         return input.reshape(1)[Tensor._wrap(index)].reshape(index.shape)
-    for k, (n, m) in enumerate(zip(index.shape, input.shape)):
-        if k != dim and n > m:
-            raise ShapeError(
-                f"gather: index shape {tuple(index.shape)} is larger than input shape {tuple(input.shape)} at dim {k}"
-            )
+    _check_fits(index, input.shape, dim, "gather", "input")
     _check_range(index, input.shape[dim], "gather", input.shape, dim)
     if index.shape[:dim] + index.shape[dim + 1 :] != input.shape[:dim] + input.shape[dim + 1 :]:
         slicer = tuple(slice(0, n) if k != dim else slice(None) for k, n in enumerate(index.shape))
@@ -115,7 +123,9 @@ def _scatter(input: Tensor, dim: int, index, src, add: bool, op: str) -> Tensor:
     dim = axis_index(dim, max(input.ndim, 1), op)
     index = _index_array(index, input.ndim, op)
     _check_range(index, input.shape[dim] if input.ndim else 1, op, input.shape, dim)
+    _check_fits(index, input.shape, dim, op, "input")
     if isinstance(src, Tensor):
+        _check_fits(index, src.shape, None, op, "src")
         src = src if src.shape == index.shape else src[tuple(slice(0, n) for n in index.shape)]
         src = src if src.dtype == input.dtype else src.to(input.dtype)
     else:
@@ -263,7 +273,12 @@ class Einsum(Primitive):
             arrays = [grad] + [op for _, op in others]
             if lonely:
                 arrays.append(np.ones([sizes[c] for c in lonely], grad.dtype))
-            grads.append(np.einsum(",".join(terms) + "->" + labels, *arrays, optimize=len(arrays) > 2))
+            g = np.einsum(",".join(terms) + "->" + labels, *arrays, optimize=len(arrays) > 2)
+            # a size-1 label broadcast against a longer one (PyTorch allows it): sum back x's size-1 axes,
+            # spread the gradient over the axes that met a size-1 axis in another operand
+            spread = tuple(a for a, (n, m) in enumerate(zip(x.shape, g.shape)) if n == 1 != m)
+            g = g.sum(axis=spread, keepdims=True) if spread else g
+            grads.append(g if g.shape == x.shape else np.broadcast_to(g, x.shape).copy())
         return tuple(grads)
 
 
@@ -305,22 +320,56 @@ def _diagonal(x: Tensor, labels: str, equation: str) -> tuple[str, Tensor]:
     return labels, x
 
 
+class EuclideanNorm(Primitive):
+    """sqrt(sum x^2) over ``dim``; the gradient x / norm, taken as 0 where the norm is 0 (PyTorch's choice,
+    where sqrt's own derivative would give 0 * inf = NaN)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        norm = np.sqrt(np.sum(x * x, axis=dim, keepdims=True))
+        ctx.save_for_backward(x, norm)
+        return norm if keepdim else np.squeeze(norm, axis=dim) if dim is not None else norm.reshape(())
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, norm = ctx.saved
+        scale = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm != 0)
+        return x * (scale * grad.reshape(norm.shape))
+
+
 def vector_norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
-    """The p-norm over ``dim`` (all values by default): 2 and 'fro' as sqrt(sum x^2), 1, inf, or any p > 0."""
-    if p in ("fro", 2, 2.0):
-        return (input * input).sum(dim, keepdim).sqrt()
-    if p in (1, 1.0):
+    """(sum |x_i|^p)^(1/p) over ``dim`` (all values by default) for any number p, and 'fro' as 2.
+
+    inf is max |x_i|, -inf min |x_i|, 0 the count of non-zero values (joined to x with a zero gradient,
+    so that backward reaches x as in PyTorch).
+    """
+    if isinstance(dim, list):
+        dim = tuple(dim)
+    if p == "fro" or p == 2:
+        return EuclideanNorm.apply(input, dim=None if dim is None else _axes(dim, input.ndim), keepdim=keepdim)
+    if isinstance(p, str) or not isinstance(p, (int, float)):
+        raise ValueError(f"norm: p must be a number (inf and -inf included) or 'fro'; got {p!r}")
+    if p == 1:
         return input.abs().sum(dim, keepdim)
-    if p == float("inf"):
+    if p == math.inf:
         return input.abs().amax(dim, keepdim)
-    if isinstance(p, (int, float)) and p > 0:
-        return (input.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
-    raise NotImplementedError(f"norm(p={p!r}): glassnet has the p-norms for p > 0, 'fro' and inf")
+    if p == -math.inf:
+        return input.abs().amin(dim, keepdim)
+    if p == 0:
+        count = Tensor._wrap((input.numpy() != 0).sum(axis=dim, keepdims=keepdim).astype(input.dtype))
+        return input.masked_fill(np.ones(input.shape, bool), 0.0).sum(dim, keepdim) + count
+    return (input.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+
+def _axes(dim, ndim: int) -> tuple:
+    return tuple(axis_index(d, ndim, "norm") for d in (dim if isinstance(dim, tuple) else (dim,)))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, generator=None) -> Tensor:
     """Indices drawn with probability proportional to each row of ``input`` (weights need not sum to 1)."""
     weights = np.asarray(input.numpy(), np.float64)
+    if weights.ndim not in (1, 2):
+        raise ShapeError(f"multinomial: weights must be 1-D or 2-D, got shape {tuple(weights.shape)}")
     rows = weights.reshape(-1, weights.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(1) <= 0).any():
         raise ValueError("multinomial: weights must be finite, non-negative and not all zero in a row")
@@ -334,5 +383,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, gene
 def bernoulli(input: Tensor, p=None, generator=None) -> Tensor:
     """1 with probability ``input`` (or ``p``), else 0, in ``input``'s dtype."""
     prob = input.numpy() if p is None else np.full(input.shape, p)
+    if np.any(prob < 0) or np.any(prob > 1) or np.isnan(prob).any():
+        raise ValueError("bernoulli: probabilities must lie in [0, 1]")
     sample = random_generator(generator).random(input.shape) < prob
     return Tensor._wrap(sample.astype(input.dtype))

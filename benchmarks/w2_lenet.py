@@ -8,7 +8,8 @@ python -m benchmarks.w2_lenet            # 1 and 2 threads, glassnet vs PyTorch 
 Memory of one step, after a warm-up step, measured in the parent process:
   glassnet: the peak of NumPy allocations during the step, by ``tracemalloc`` (NumPy reports its
             array buffers to it): activations, saved arrays, gradients and temporaries; plus the
-            convolution scratch buffer, allocated once and kept (its size is printed separately);
+            buffers the kernels keep for reuse (the convolution scratch buffer), allocated in the
+            warm-up step and kept (``glassnet.buffer_bytes()``, printed separately);
   pytorch:  the peak of CPU tensor allocations during the step, by ``torch.profiler`` with
             ``profile_memory=True`` (the running sum of the allocations and frees it records).
 Neither counts the weights or the input batch. As a cross-check independent of either tool, each
@@ -48,15 +49,15 @@ def workload():
 
 
 def glassnet_peak_bytes(step) -> tuple[int, int]:
-    """Peak bytes NumPy allocates during one step (tracemalloc) after a warm-up step, and the scratch buffer's."""
-    from glassnet.ops.conv import scratch_bytes
+    """Peak bytes NumPy allocates during one step (tracemalloc) after a warm-up step, and the kept buffers'."""
+    from glassnet import buffer_bytes
 
     step()
     tracemalloc.start()
     step()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return peak, scratch_bytes()
+    return peak, buffer_bytes()
 
 
 def pytorch_peak_bytes(step) -> int:
@@ -76,11 +77,11 @@ def pytorch_peak_bytes(step) -> int:
 
 def memory_report() -> str:
     steps = workload()
-    (step_peak, scratch), theirs = glassnet_peak_bytes(steps["glassnet"]), pytorch_peak_bytes(steps["pytorch"])
-    ours = step_peak + scratch
+    (step_peak, kept), theirs = glassnet_peak_bytes(steps["glassnet"]), pytorch_peak_bytes(steps["pytorch"])
+    ours = step_peak + kept
     return (
         f"peak memory of one step: glassnet {ours / 2**20:.2f} MiB ({step_peak / 2**20:.2f} MiB tracemalloc "
-        f"+ {scratch / 2**20:.2f} MiB scratch), pytorch {theirs / 2**20:.2f} MiB (torch.profiler), "
+        f"+ {kept / 2**20:.2f} MiB kept buffers), pytorch {theirs / 2**20:.2f} MiB (torch.profiler), "
         f"ratio {ours / theirs:.2f}"
     )
 

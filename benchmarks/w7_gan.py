@@ -25,7 +25,7 @@ BATCH, LATENT = 64, 64
 
 def glassnet_step(real: np.ndarray, g_weights: list, d_weights: list):
     import glassnet as gn
-    from glassnet.models.gan import GAN
+    from glassnet.models import GAN
 
     nn = gn.nn
     generator = nn.Sequential(nn.Linear(LATENT, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())

@@ -19,7 +19,7 @@ SHAPES = [(128, 784), (128,), (32, 128), (32,), (128, 32), (128,), (784, 128), (
 
 def glassnet_step(x: np.ndarray, weights: list):
     import glassnet as gn
-    from glassnet.models.autoencoder import dense_autoencoder
+    from glassnet.models import dense_autoencoder
 
     model = dense_autoencoder(784, 32, hidden=(128,), activation="relu", output_activation="sigmoid")
     model.load_state_dict(dict(zip(model.state_dict(), weights)))

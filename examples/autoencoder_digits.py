@@ -27,17 +27,10 @@ from threadpoolctl import threadpool_limits
 
 import glassnet as gn
 from glassnet.data import load_digits, train_test_split
-from glassnet.models.autoencoder import (
-    AutoencoderLoss,
-    MaskingNoise,
-    code_sparsity,
-    compare_with_pca,
-    dense_autoencoder,
-    pca_codes,
-    plot_codes_2d,
-    plot_reconstructions,
-    reconstruction_mse,
-)
+from glassnet.diagnostics import plot_codes_2d, plot_reconstructions
+from glassnet.metrics import code_sparsity, compare_with_pca, pca_codes, reconstruction_mse
+from glassnet.models import AutoencoderLoss, dense_autoencoder
+from glassnet.nn import MaskingNoise
 from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.train import LRSchedule, fit
 

@@ -21,11 +21,11 @@ import numpy as np
 from glassnet import nn
 from glassnet.autograd import no_grad
 from glassnet.data import load_digits, train_test_split
-from glassnet.models.cnn import budget_mlp, count_parameters, small_cnn
+from glassnet.models import budget_mlp, small_cnn
 from glassnet.optim import Adam
 from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.tensor import Tensor
-from glassnet.train import LRSchedule, fit
+from glassnet.train import LRSchedule, count_parameters, fit
 
 
 def digits_images():

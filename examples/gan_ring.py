@@ -25,21 +25,11 @@ from threadpoolctl import threadpool_limits
 
 import glassnet as gn
 from glassnet import nn
-from glassnet.data import load_digits, train_test_split
-from glassnet.models.gan import (
-    GAN,
-    extract_features,
-    frechet_distance,
-    mode_coverage,
-    nearest_neighbour_distances,
-    plot_gan_losses,
-    plot_ring_samples,
-    plot_snapshots,
-    ring_centres,
-    ring_of_gaussians,
-    train_gan,
-)
-from glassnet.train import fit
+from glassnet.data import load_digits, ring_centres, ring_of_gaussians, train_test_split
+from glassnet.diagnostics import plot_gan_losses, plot_ring_samples, plot_snapshots
+from glassnet.metrics import extract_features, frechet_distance, mode_coverage, nearest_neighbour_distances
+from glassnet.models import GAN
+from glassnet.train import fit, train_gan
 
 
 def ring(out: Path) -> dict:

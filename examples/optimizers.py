@@ -12,7 +12,8 @@ from __future__ import annotations
 import glassnet as gn
 from glassnet import nn, optim
 from glassnet.data import load_digits, train_test_split
-from glassnet.train import LRSchedule, accuracy, fit
+from glassnet.metrics import accuracy
+from glassnet.train import LRSchedule, fit
 
 
 def main() -> None:

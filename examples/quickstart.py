@@ -2,7 +2,8 @@
 
 import glassnet as gn
 from glassnet.data import load_digits, train_test_split
-from glassnet.train import accuracy, fit
+from glassnet.metrics import accuracy
+from glassnet.train import fit
 
 x, y = load_digits()  # 1,797 8x8 images, shipped with scikit-learn
 x_train, x_test, y_train, y_test = train_test_split(x / 16, y, test_size=0.25, stratify=y, seed=0)

@@ -7,8 +7,8 @@ importance sampling can be checked against the truth on the same model.
 import numpy as np
 
 from glassnet.data import load_digits
+from glassnet.diagnostics import plot_chain, plot_filters
 from glassnet.models import BernoulliRBM
-from glassnet.models.plots import plot_chain, plot_filters
 
 X, _ = load_digits()
 X = (X > 8).astype(np.float64)  # pixels 0-16 -> 0/1

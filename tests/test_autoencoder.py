@@ -9,23 +9,10 @@ from threadpoolctl import threadpool_limits
 
 import glassnet as gn
 from glassnet.data import load_digits, train_test_split
-from glassnet.models.autoencoder import (
-    Autoencoder,
-    AutoencoderLoss,
-    GaussianNoise,
-    MaskingNoise,
-    Unflatten,
-    Upsample,
-    code_sparsity,
-    compare_with_pca,
-    conv_autoencoder,
-    dense_autoencoder,
-    pca_codes,
-    plot_codes_2d,
-    plot_reconstructions,
-    probe_accuracy,
-    reconstruction_mse,
-)
+from glassnet.diagnostics import plot_codes_2d, plot_reconstructions
+from glassnet.metrics import code_sparsity, compare_with_pca, pca_codes, probe_accuracy, reconstruction_mse
+from glassnet.models import Autoencoder, AutoencoderLoss, conv_autoencoder, dense_autoencoder
+from glassnet.nn import GaussianNoise, MaskingNoise
 from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.train import LRSchedule, fit
 
@@ -94,21 +81,6 @@ def test_conv_autoencoder_shapes_and_gradients():
     assert [type(m).__name__ for m in model.decoder][:4] == ["Linear", "ReLU", "Unflatten", "Upsample"]
     with pytest.raises(ValueError, match="divisible by 2\\*\\*2 = 4"):
         conv_autoencoder((1, 6, 6), channels=(4, 8))
-
-
-def test_upsample_and_unflatten():
-    x = gn.tensor(np.arange(8.0).reshape(1, 2, 2, 2), requires_grad=True)
-    y = Upsample(2)(x)
-    np.testing.assert_array_equal(y.numpy()[0, 1], np.kron(x.numpy()[0, 1], np.ones((2, 2))))
-    weights = np.random.default_rng(0).random(y.shape)
-    (y * weights).sum().backward()
-    # each input pixel gets the sum of the gradient over its 2x2 block
-    np.testing.assert_allclose(x.grad, weights.reshape(1, 2, 2, 2, 2, 2).sum(axis=(3, 5)))
-    assert torch.equal(
-        torch.nn.Upsample(scale_factor=2, mode="nearest")(torch.from_numpy(x.detach().numpy())),
-        torch.from_numpy(y.detach().numpy()),
-    )
-    assert Unflatten(1, (2, 3))(gn.zeros(4, 6)).shape == (4, 2, 3)
 
 
 # ------------------------------------------------------------------------------------------------ corruption, penalty

@@ -13,12 +13,12 @@ import pytest
 
 from glassnet import nn
 from glassnet.autograd import no_grad
-from glassnet.data import DataLoader, TensorDataset, load_digits, train_test_split
-from glassnet.models.cnn import budget_mlp, count_parameters, lenet5, mlp_width, random_shift, small_cnn
+from glassnet.data import DataLoader, TensorDataset, load_digits, mnist_subset_split, random_shift, train_test_split
+from glassnet.models.cnn import budget_mlp, lenet5, mlp_width, small_cnn
 from glassnet.optim import Adam
 from glassnet.optim.lr_scheduler import CosineAnnealingLR
 from glassnet.tensor import Tensor
-from glassnet.train import LRSchedule, fit
+from glassnet.train import LRSchedule, count_parameters, fit
 
 
 def _shapes(model, x):
@@ -139,8 +139,6 @@ def _accuracy(model, x, y):
 
 @pytest.fixture(scope="module")
 def mnist():
-    from glassnet.models.cnn import mnist_subset_split
-
     return mnist_subset_split()
 
 

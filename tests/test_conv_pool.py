@@ -1,12 +1,13 @@
 """Convolution, pooling, BatchNorm2d and Dropout2d on their own: contracts, gradchecks, formulas, layouts.
 
 Layer contracts (with PyTorch's layers where they exist), float64 gradchecks, the 'same' padding
-formula, worked examples by hand, memory layouts and the scratch buffer, and error messages.
+formula, worked examples by hand, memory layouts and the scratch buffers, and error messages.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from glassnet import functional as F
 from glassnet import nn
 from glassnet.gradcheck import gradcheck
 from glassnet.nn import init
+from glassnet.ops import buffers
 from glassnet.ops.conv import conv_output_size, same_padding
 from glassnet.ops.pool import pool_output_size
 
@@ -303,6 +305,36 @@ def test_outputs_never_share_the_scratch_buffer():
         np.testing.assert_array_equal(x.grad, x_grad)
         np.testing.assert_array_equal(w.grad, w_grad)
         assert y.dtype == x.grad.dtype == w.grad.dtype == x.dtype
+
+
+def test_release_buffers_frees_every_threads_scratch_buffer():
+    """Each thread convolves in its own scratch buffer; release_buffers drops them all, a view in use stays valid."""
+    x = gn.tensor(np.random.default_rng(5).standard_normal((8, 3, 16, 16)))
+    w = gn.tensor(np.random.default_rng(6).standard_normal((4, 3, 3, 3)))
+    expected = F.conv2d(x, w).numpy().copy()
+    gn.release_buffers()
+    before = gn.buffer_bytes()
+    F.conv2d(x, w)
+    patches = 8 * 3 * 3 * 3 * 14 * 14 * 8  # bytes of the float64 patch matrix: C kh kw x Ho Wo N
+    assert gn.buffer_bytes() == before + patches
+    convolved, release = threading.Event(), threading.Event()
+
+    def other_thread():
+        F.conv2d(x[:4], w)
+        convolved.set()
+        release.wait()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    convolved.wait()
+    assert gn.buffer_bytes() == before + patches + patches // 2
+    in_use = buffers.scratch((10,), np.float64)
+    in_use[:] = 7.0
+    gn.release_buffers()
+    release.set()
+    thread.join()
+    assert gn.buffer_bytes() == before and (in_use == 7.0).all()
+    np.testing.assert_array_equal(F.conv2d(x, w).numpy(), expected)
 
 
 def test_retained_graph_backward_twice_doubles_the_gradients():

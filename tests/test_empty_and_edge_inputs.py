@@ -280,15 +280,15 @@ SHAPE_ERRORS = [
     (lambda: F.batch_norm(gn.zeros(1, 3), None, None, training=True), r"batch_norm expects more than 1 value per"),
     (
         lambda: nn.LSTM(3, 4, batch_first=True)(gn.zeros(2, 5, 3), lengths=np.array([5])),
-        r"lstm_sequence: lengths must be 2 integers",
+        r"LSTM\(3, 4, batch_first=True\): lengths must be 2 integers",
     ),
     (
         lambda: nn.GRU(3, 4, batch_first=True)(gn.zeros(2, 5, 3), lengths=np.array([5.0, 4.0])),
-        r"gru_sequence: lengths must be 2 integ",
+        r"GRU\(3, 4, batch_first=True\): lengths must be 2 integ",
     ),
     (
         lambda: nn.RNN(3, 4, batch_first=True)(gn.zeros(2, 5, 3), lengths=np.array([6, 4])),
-        r"rnn_sequence: lengths must lie in 1..5",
+        r"RNN\(3, 4, batch_first=True\): lengths must lie in 1..5",
     ),
 ]
 

@@ -350,6 +350,25 @@ def layer_norm(data):
     return Example(ours, theirs, [x])
 
 
+def noise(kind: str):
+    """Deterministic settings only (eval, or std 0 / p in {0, 1}): then the layer is the identity or a zero mask."""
+
+    def draw(data):
+        amount = data.draw(st.sampled_from([0.0, 0.5] if kind == "GaussianNoise" else [0.0, 0.5, 1.0]))
+        train = amount in (0.0, 1.0) and data.draw(st.booleans())
+        ours = getattr(nn, kind)(amount).train(train)
+        theirs = torch.nn.Identity() if kind == "GaussianNoise" else torch.nn.Dropout(amount).train(train)
+        return Example(ours, theirs, [draw_input(data, layer_dtype(data), [SIZES, SIZES], [SIZES], [])])
+
+    return draw
+
+
+def upsample(data):
+    factor = data.draw(st.sampled_from([2, 1, 3, (2, 3)]))
+    x = draw_input(data, layer_dtype(data), [SIZES, SIZES, SPATIAL, SPATIAL], [SIZES, SIZES, SPATIAL], [SIZES, SPATIAL])
+    return Example(nn.Upsample(scale_factor=factor), torch.nn.Upsample(scale_factor=factor), [x])
+
+
 def unflatten(data):
     dim, sizes = data.draw(st.sampled_from([(1, (2, 3)), (-1, (3, 2)), (0, (2, 3))]))
     x = draw_input(data, layer_dtype(data), [SIZES, 6], [6, SIZES], [SIZES, 6, SIZES])
@@ -572,6 +591,9 @@ LAYERS = {
     "Flatten": flatten,
     "LayerNorm": layer_norm,
     "Unflatten": unflatten,
+    "Upsample": upsample,
+    "GaussianNoise": noise("GaussianNoise"),
+    "MaskingNoise": noise("MaskingNoise"),
     "Dropout": dropout(two_d=False),
     "Dropout2d": dropout(two_d=True),
     "BatchNorm1d": batch_norm(1),

@@ -10,27 +10,19 @@ from threadpoolctl import threadpool_limits
 
 import glassnet as gn
 from glassnet import nn
-from glassnet.data import load_digits, train_test_split
-from glassnet.models.gan import (
-    GAN,
-    discriminator_loss,
+from glassnet.data import load_digits, ring_centres, ring_of_gaussians, train_test_split
+from glassnet.diagnostics import plot_gan_losses, plot_ring_samples, plot_sample_grid, plot_snapshots, tile_images
+from glassnet.metrics import (
     energy_distance,
     extract_features,
     frechet_distance,
     gaussian_frechet_distance,
-    generator_loss,
     mode_coverage,
     nearest_neighbour_distances,
-    plot_gan_losses,
-    plot_ring_samples,
-    plot_sample_grid,
-    plot_snapshots,
-    ring_centres,
-    ring_of_gaussians,
-    tile_images,
-    train_gan,
 )
-from glassnet.train import fit
+from glassnet.models import GAN
+from glassnet.nn.functional import discriminator_loss, generator_loss
+from glassnet.train import fit, train_gan
 
 
 @pytest.fixture(autouse=True)
@@ -318,3 +310,11 @@ def test_figures():
     assert mosaic.shape == (2 * 2 + 1, 3 * 2 + 2)
     assert np.isnan(mosaic).sum() == mosaic.size - 5 * 4
     assert isinstance(plot_sample_grid(np.zeros((4, 1, 3, 3))), Figure)
+
+
+def test_extract_features_batches_without_a_graph():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5))
+    x = np.random.default_rng(0).standard_normal((10, 3))
+    out = extract_features(model, x, batch_size=3)
+    assert out.dtype == np.float32 and model.training
+    np.testing.assert_allclose(out, model[0](gn.tensor(x.astype(np.float32))).detach().numpy(), rtol=1e-6)

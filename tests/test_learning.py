@@ -5,7 +5,8 @@ import numpy as np
 import glassnet as gn
 from glassnet import nn
 from glassnet.data import Standardizer, load_digits, train_test_split, xor
-from glassnet.train import accuracy, fit
+from glassnet.metrics import accuracy
+from glassnet.train import fit
 
 
 def test_mlp_on_digits_reaches_97_percent_test_accuracy():

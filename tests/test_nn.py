@@ -10,6 +10,7 @@ import glassnet
 from contract import check_layer_contract
 from glassnet import functional as F
 from glassnet import nn
+from glassnet.nn.inference import eval_mode
 
 
 # ----------------------------------------------------------------------------- input makers
@@ -120,6 +121,14 @@ LAYERS = [
      (5, 3), (5, 2), ["0.weight", "0.bias", "1.weight", "1.bias"],
      lambda: torch.nn.ModuleList([torch.nn.Linear(3, 4), torch.nn.Linear(4, 2)]),
      {"call": lambda layers, x: layers[1](layers[0](x).tanh())}),
+    ("upsample", lambda rng: nn.Upsample(scale_factor=2), (2, 3, 4, 5), (2, 3, 8, 10), [],
+     lambda: torch.nn.Upsample(scale_factor=2), {}),
+    ("upsample_factors_3d", lambda rng: nn.Upsample(scale_factor=(1, 2, 3)), (1, 2, 2, 3, 2), (1, 2, 2, 6, 6), [],
+     lambda: torch.nn.Upsample(scale_factor=(1, 2, 3)), {}),
+    ("upsample_size_1d", lambda rng: nn.Upsample(size=9), (2, 3, 3), (2, 3, 9), [],
+     lambda: torch.nn.Upsample(size=9), {}),
+    ("gaussian_noise", lambda rng: nn.GaussianNoise(0.5, rng=rng), (6, 7), (6, 7), [], None, {"random_forward": True}),
+    ("masking_noise", lambda rng: nn.MaskingNoise(0.3, rng=rng), (6, 7), (6, 7), [], None, {"random_forward": True}),
 ]  # fmt: skip
 
 # Loss modules: (id, glassnet module, functional form, torch module, output shape, input maker, buffers)
@@ -568,3 +577,56 @@ def test_repr_of_configured_modules():
     assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
     text = repr(Net())
     assert text.startswith("Net(\n  (encoder): Block(\n    (fc): Linear(") and "(head): Sequential(" in text
+
+
+# ----------------------------------------------------------------------------- upsampling, noise, inference
+def test_upsample_repeats_pixels_and_sums_their_gradients():
+    x = glassnet.tensor(np.arange(8.0).reshape(1, 2, 2, 2), requires_grad=True)
+    y = nn.Upsample(scale_factor=2)(x)
+    np.testing.assert_array_equal(y.numpy()[0, 1], np.kron(x.numpy()[0, 1], np.ones((2, 2))))
+    weights = np.random.default_rng(0).random(y.shape)
+    (y * weights).sum().backward()
+    np.testing.assert_allclose(x.grad, weights.reshape(1, 2, 2, 2, 2, 2).sum(axis=(3, 5)))  # each 2x2 block
+    assert repr(nn.Upsample(scale_factor=2)) == repr(torch.nn.Upsample(scale_factor=2))
+    assert repr(nn.Upsample(size=(4, 6))) == repr(torch.nn.Upsample(size=(4, 6)))
+
+
+def test_interpolate_refuses_what_it_does_not_support():
+    x = glassnet.zeros(1, 1, 2, 2)
+    for options, error, text in (
+        ({"scale_factor": 1.5}, NotImplementedError, "whole factors"),
+        ({"size": (3, 5)}, NotImplementedError, "whole multiple"),
+        ({"scale_factor": 2, "mode": "bilinear"}, NotImplementedError, "'bilinear'"),
+        ({"scale_factor": 2, "antialias": True}, NotImplementedError, "antialias"),
+        ({"scale_factor": 2, "align_corners": True}, ValueError, "align_corners"),
+        ({}, ValueError, "exactly one of size and scale_factor"),
+        ({"size": 4, "scale_factor": 2}, ValueError, "exactly one of size and scale_factor"),
+        ({"scale_factor": (2, 2, 2)}, glassnet.ShapeError, "3 sizes or factors"),
+    ):
+        with pytest.raises(error, match=text):
+            F.interpolate(x, **options)
+    with pytest.raises(glassnet.ShapeError, match="got \\(2, 3\\)"):
+        F.interpolate(glassnet.zeros(2, 3), scale_factor=2)
+
+
+def test_noise_layers_are_the_identity_in_eval_and_refuse_bad_settings():
+    x = glassnet.tensor(np.ones((3, 4), np.float32))
+    for layer in (nn.GaussianNoise(0.5), nn.MaskingNoise(0.5)):
+        assert layer.eval()(x) is x
+    assert nn.GaussianNoise(0.0)(x) is x and nn.MaskingNoise(0.0)(x) is x
+    assert not nn.MaskingNoise(1.0)(x).numpy().any()
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        nn.GaussianNoise(-1.0)
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        nn.MaskingNoise(1.5)
+
+
+def test_eval_mode_restores_each_modules_own_mode():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Dropout(0.5))
+    model[1].eval()  # a frozen BatchNorm inside a model in training
+    with eval_mode(model) as inside:
+        assert inside is model and not any(m.training for m in model.modules())
+    assert [m.training for m in model.modules()] == [True, True, False, True]
+    with pytest.raises(RuntimeError), eval_mode(model):
+        raise RuntimeError  # the modes come back on an error too
+    assert [m.training for m in model.modules()] == [True, True, False, True]

@@ -12,10 +12,10 @@ from glassnet.autograd import no_grad
 from glassnet.gradcheck import gradcheck
 from glassnet.nn import init
 from glassnet.nn.dropout import Dropout
+from glassnet.nn.functional import dropout
 from glassnet.nn.norm import BatchNorm1d
-from glassnet.ops.dropout import Dropout as DropoutOp
-from glassnet.ops.dropout import dropout
-from glassnet.ops.norm import BatchNorm, batch_norm
+from glassnet.ops.dropout import DropoutFn
+from glassnet.ops.norm import BatchNormFn, batch_norm
 from glassnet.tensor import Tensor
 
 
@@ -85,7 +85,7 @@ def test_kernel_reduces_over_any_axes_as_the_formula_says():
     # (N, C, H, W) over (0, 2, 3): the shape BatchNorm2d will use
     rng = np.random.default_rng(2)
     x, w, b = rng.standard_normal((3, 2, 4, 5)), rng.standard_normal(2), rng.standard_normal(2)
-    y = BatchNorm.apply(Tensor(x), Tensor(w), Tensor(b), axes=(0, 2, 3), eps=1e-5).numpy()
+    y = BatchNormFn.apply(Tensor(x), Tensor(w), Tensor(b), axes=(0, 2, 3), eps=1e-5).numpy()
     mean, var = x.mean(axis=(0, 2, 3), keepdims=True), x.var(axis=(0, 2, 3), keepdims=True)
     expected = (x - mean) / np.sqrt(var + 1e-5) * w[None, :, None, None] + b[None, :, None, None]
     np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
@@ -125,7 +125,7 @@ def test_backward_leaves_the_incoming_gradient_alone():
     w = Tensor(rng.standard_normal(2), requires_grad=True)
     g = rng.standard_normal((6, 2, 3))
     kept = g.copy()
-    BatchNorm.apply(x, w, None, axes=(0, 2), eps=1e-5).backward(g)
+    BatchNormFn.apply(x, w, None, axes=(0, 2), eps=1e-5).backward(g)
     np.testing.assert_array_equal(g, kept)
 
 
@@ -241,7 +241,7 @@ def test_dropout_mask_shape_drops_whole_channels():
     # the hook for dropout2d: one draw per (n, c), broadcast over H and W
     p = 0.5
     x = Tensor(np.random.default_rng(6).uniform(1.0, 2.0, (8, 6, 3, 3)), requires_grad=True)
-    y = DropoutOp.apply(x, p=p, rng=np.random.default_rng(7), mask_shape=(8, 6, 1, 1))
+    y = DropoutFn.apply(x, p=p, rng=np.random.default_rng(7), mask_shape=(8, 6, 1, 1))
     y.backward(np.ones(x.shape))
     kept = (y.numpy() != 0).reshape(8, 6, 9)
     assert np.all(kept.all(axis=2) | ~kept.any(axis=2))  # each channel all kept or all dropped

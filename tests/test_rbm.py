@@ -17,8 +17,8 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import glassnet as gn
 from glassnet.data import load_digits
+from glassnet.diagnostics import plot_chain, plot_filters
 from glassnet.models import BernoulliRBM, BoltzmannMachine, GaussianBernoulliRBM
-from glassnet.models.plots import plot_chain, plot_filters
 
 
 @functools.cache

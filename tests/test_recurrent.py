@@ -1,7 +1,7 @@
-"""Recurrent layers: the fused kernels against the unrolled cells, gradchecks, lengths, truncated BPTT, contracts.
+"""Recurrent layers: the fused kernels against the reference path, gate records, gradchecks, lengths, truncated BPTT.
 
-Also the final-state routing of the kernels and their memory reuse. PyTorch appears here only through the
-layer contract; the oracle comparisons live in tests/oracle/test_recurrent_oracle.py.
+Also the contracts, the final-state routing of the kernels and their memory reuse. PyTorch appears here only
+through the layer contract; the oracle comparisons live in tests/oracle/test_recurrent_oracle.py.
 """
 
 import numpy as np
@@ -38,42 +38,6 @@ def kernel(kind: str, x, h0, c0, params, lengths=None, batch_first=True) -> tupl
     return (*rnn_sequence(x, h0, params, batch_first, lengths, kind[4:]), None)
 
 
-def unrolled(kind: str, x, h0, c0, params, lengths=None) -> tuple:
-    """The same layer from the cell composites, step by step (batch first), with packed-sequence masking."""
-    batch, steps, _ = x.shape
-    hidden = params[1].shape[1]
-    directions = len(params) // 4
-    outputs, finals_h, finals_c = [], [], []
-    for d in range(directions):
-        w_ih, w_hh, b_ih, b_hh = params[4 * d : 4 * d + 4]
-        zeros = Tensor(np.zeros((batch, hidden)))
-        h = zeros if h0 is None else h0[d]
-        c = zeros if c0 is None else c0[d]
-        by_time = [None] * steps
-        for t in range(steps) if d == 0 else reversed(range(steps)):
-            x_t = x[:, t]
-            if kind == "lstm":
-                h_new, c_new = F.lstm_cell(x_t, (h, c), w_ih, w_hh, b_ih, b_hh)
-            elif kind == "gru":
-                h_new = F.gru_cell(x_t, h, w_ih, w_hh, b_ih, b_hh)
-            else:
-                h_new = F.rnn_cell(x_t, h, w_ih, w_hh, b_ih, b_hh, kind[4:])
-            if lengths is None:
-                h, c = h_new, (c_new if kind == "lstm" else c)
-                by_time[t] = h
-            else:  # the state moves only on valid steps; padding outputs zero
-                active = (t < lengths)[:, None]
-                h = glassnet.where(active, h_new, h)
-                c = glassnet.where(active, c_new, c) if kind == "lstm" else c
-                by_time[t] = h * Tensor(active.astype(np.float64))
-        outputs.append(glassnet.stack(by_time, dim=1))
-        finals_h.append(h)
-        finals_c.append(c)
-    output = outputs[0] if directions == 1 else glassnet.cat(outputs, dim=2)
-    c_n = glassnet.stack(finals_c) if kind == "lstm" else None
-    return output, glassnet.stack(finals_h), c_n
-
-
 def weighted_loss(output, h_n, c_n, rng):
     loss = (output * Tensor(rng.standard_normal(output.shape))).sum()
     loss = loss + (h_n * Tensor(rng.standard_normal(h_n.shape))).sum()
@@ -84,37 +48,177 @@ def gradients(tensors) -> list:
     return [None if t is None else np.array(t.grad) for t in tensors]
 
 
-CASES = [(kind, d) for kind in GATES for d in (1, 2)]
+LAYERS = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+REFERENCE_CASES = [
+    (kind, directions, lengths, batch_first)
+    for kind in LAYERS
+    for directions in (1, 2)
+    for lengths, batch_first in ((None, True), ([4, 1, 3], False))
+]
 
 
-@pytest.mark.parametrize("lengths", [None, np.array([4, 1, 3])], ids=["full", "lengths"])
-@pytest.mark.parametrize("kind, directions", CASES, ids=[f"{k}-{'bi' if d == 2 else 'uni'}" for k, d in CASES])
-def test_kernel_equals_unrolled_cells(kind, directions, lengths):
-    """The BPTT kernel and the cells differentiated by autograd agree on values and every gradient."""
+def make_layer(kind: str, directions: int, batch_first: bool, **options):
+    extra = {"nonlinearity": kind[4:]} if kind.startswith("rnn") else {}
+    return LAYERS[kind](3, 4, num_layers=2, bidirectional=directions == 2, batch_first=batch_first,
+                        dtype=np.float64, rng=np.random.default_rng(0), **extra, **options)  # fmt: skip
+
+
+def run_layer(layer, x, hx, lengths, upstream_seed: int = 1):
+    """Forward, then backward from a random weighting of the output and every final state: (values, grads)."""
+    for leaf in [x, *(hx if isinstance(hx, tuple) else (hx,)), *layer.parameters()]:
+        leaf.grad = None
+    output, state = layer(x, hx, lengths=lengths)
+    h_n, c_n = state if isinstance(state, tuple) else (state, None)
+    weighted_loss(output, h_n, c_n, np.random.default_rng(upstream_seed)).backward()
+    values = [output.numpy(), h_n.numpy()] + ([] if c_n is None else [c_n.numpy()])
+    leaves = [x, *(hx if isinstance(hx, tuple) else (hx,)), *layer.parameters()]
+    return values, gradients(leaves)
+
+
+@pytest.mark.parametrize(
+    "kind, directions, lengths, batch_first",
+    REFERENCE_CASES,
+    ids=[f"{k}-{'bi' if d == 2 else 'uni'}-{'lengths' if n else 'full'}-{'bf' if b else 'tf'}"
+         for k, d, n, b in REFERENCE_CASES],
+)  # fmt: skip
+def test_fused_kernel_equals_the_reference_path(kind, directions, lengths, batch_first):
+    """Two layers, dropout between them: the kernels and the cells through autograd agree on values and gradients."""
     rng = np.random.default_rng(0)
-    batch, steps, inputs, hidden = 3, 4, 3, 4
-    params = make_params(kind, inputs, hidden, directions, rng)
-    x = Tensor(rng.standard_normal((batch, steps, inputs)), requires_grad=True)
-    h0 = Tensor(rng.standard_normal((directions, batch, hidden)), requires_grad=True)
-    c0 = Tensor(rng.standard_normal((directions, batch, hidden)), requires_grad=True) if kind == "lstm" else None
-    leaves = [x, h0, c0, *params]
-
+    layer = make_layer(kind, directions, batch_first, dropout=0.3)
+    batch, steps = 3, 4
+    x = Tensor(rng.standard_normal((batch, steps, 3) if batch_first else (steps, batch, 3)), requires_grad=True)
+    states = [Tensor(rng.standard_normal((2 * directions, batch, 4)), requires_grad=True)
+              for _ in range(2 if kind == "lstm" else 1)]  # fmt: skip
+    hx = tuple(states) if kind == "lstm" else states[0]
+    lengths = None if lengths is None else np.array(lengths)
     results = []
-    for run in (kernel, unrolled):
-        for leaf in leaves:
-            if leaf is not None:
-                leaf.grad = None
-        output, h_n, c_n = run(kind, x, h0, c0, params, lengths)
-        weighted_loss(output, h_n, c_n, np.random.default_rng(1)).backward()
-        values = [output.numpy(), h_n.numpy()] + ([] if c_n is None else [c_n.numpy()])
-        results.append((values, gradients(leaves)))
-    (values_k, grads_k), (values_u, grads_u) = results
-    for a, b in zip(values_k, values_u):
+    for fused in (True, False):
+        layer.fused, layer.rng = fused, np.random.default_rng(5)  # the same dropout masks
+        results.append(run_layer(layer, x, hx, lengths))
+    (values_k, grads_k), (values_r, grads_r) = results
+    for a, b in zip(values_k, values_r):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    for i, (a, b) in enumerate(zip(grads_k, grads_u)):
-        if a is None and b is None:
-            continue
+    for i, (a, b) in enumerate(zip(grads_k, grads_r)):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12, err_msg=f"gradient of leaf {i}")
+
+
+def test_reference_path_runs_float32_and_unbatched():
+    """The reference path keeps the layer's dtype, and takes what the fused path takes."""
+    lstm = nn.LSTM(3, 4, bidirectional=True, rng=np.random.default_rng(0))
+    x = glassnet.randn(5, 3)
+    fused_out, (fused_h, _) = lstm(x)
+    lstm.fused = False
+    out, (h, c) = lstm(x)
+    assert out.dtype == h.dtype == c.dtype == np.float32 and out.shape == (5, 8) and h.shape == (2, 4)
+    np.testing.assert_allclose(out.numpy(), fused_out.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h.numpy(), fused_h.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------ gate records
+
+
+GATE_CASES = [
+    (kind, directions, lengths, batch_first)
+    for kind in LAYERS
+    for directions in (1, 2)
+    for lengths in (None, [4, 1, 3])
+    for batch_first in (True, False)
+]
+
+
+@pytest.mark.parametrize(
+    "kind, directions, lengths, batch_first",
+    GATE_CASES,
+    ids=[f"{k}-{'bi' if d == 2 else 'uni'}-{'lengths' if n else 'full'}-{'bf' if b else 'tf'}"
+         for k, d, n, b in GATE_CASES],
+)  # fmt: skip
+def test_recorded_gates_equal_the_reference_path(kind, directions, lengths, batch_first):
+    """Every layer's gates from the fused kernel equal those of the cells, in the output's layout, zero on padding."""
+    rng = np.random.default_rng(1)
+    layer = make_layer(kind, directions, batch_first)
+    x = Tensor(rng.standard_normal((3, 4, 3) if batch_first else (4, 3, 3)))
+    lengths = None if lengths is None else np.array(lengths)
+    layer.record_gates = True
+    records = []
+    for fused in (True, False):
+        layer.fused = fused
+        output, _ = layer(x, lengths=lengths)
+        records.append(layer.gates)
+    fields = {"lstm": ("i", "f", "g", "o", "c"), "gru": ("r", "z", "n")}.get(kind, ("a",))
+    assert len(records[0]) == len(records[1]) == 2  # one record per layer
+    for fused_record, reference_record in zip(*records):
+        assert fused_record._fields == reference_record._fields == fields
+        for name, ours, expected in zip(fields, fused_record, reference_record):
+            assert ours.shape == output.shape, name
+            np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-13, err_msg=name)
+    last = records[0][-1]
+    if kind == "lstm":  # the last layer's output is o * tanh(c), padding included (both zero there)
+        np.testing.assert_allclose(output.numpy(), last.o * np.tanh(last.c), rtol=1e-12, atol=1e-14)
+    if kind == "rnn_tanh":
+        np.testing.assert_allclose(output.numpy(), np.tanh(last.a), rtol=1e-12, atol=1e-14)
+    if lengths is not None:
+        steps = np.arange(4)[:, None] >= lengths[None, :]  # (T, B)
+        padding = steps.T if batch_first else steps
+        assert all(not array[padding].any() for record in records[0] for array in record)
+
+
+def test_gate_records_are_copies_and_cost_nothing_when_off(monkeypatch):
+    """Off, the kernel is asked for no record; on, the arrays are the caller's: later calls leave them alone."""
+    lstm = nn.LSTM(3, 4, dtype=np.float64, rng=np.random.default_rng(0))
+    x = glassnet.randn(6, 2, 3, dtype=np.float64)
+    records_asked = []
+    forward = recurrent.LSTMSequenceFn.forward
+
+    def spy(ctx, *args, record=None, **options):
+        records_asked.append(record)
+        return forward(ctx, *args, record=record, **options)
+
+    monkeypatch.setattr(recurrent.LSTMSequenceFn, "forward", staticmethod(spy))
+    lstm(x)
+    assert records_asked == [None] and lstm.gates is None
+    lstm.record_gates = True
+    out, _ = lstm(x)
+    (record,) = lstm.gates
+    kept = [np.array(a) for a in record]
+    out.sum().backward()
+    lstm(x * 2)
+    latest = lstm.gates
+    lstm.record_gates = False
+    for _ in range(2):
+        lstm(x * 3)[0].sum().backward()
+    assert lstm.gates is latest  # the last recorded forward
+    for a, b in zip(record, kept):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_unbatched_input_records_unbatched_gates():
+    gru = nn.GRU(3, 4, bidirectional=True, batch_first=True, dtype=np.float64)
+    gru.record_gates = True
+    x = glassnet.randn(5, 3, dtype=np.float64)
+    gru(x)
+    single = gru.gates
+    gru(x.unsqueeze(0))
+    for ours, batched in zip(single[0], gru.gates[0]):
+        assert ours.shape == (5, 8)
+        np.testing.assert_array_equal(ours, batched[0])
+
+
+@pytest.mark.parametrize("kind", ["rnn_tanh", "lstm", "gru"])
+def test_cells_record_the_gates_of_one_step_of_the_layer(kind):
+    """A cell with the weights of a one-layer sequence layer records that layer's gates for T = 1."""
+    layer = make_layer(kind, 1, False)
+    cell_class = {"rnn_tanh": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[kind]
+    cell = cell_class(3, 4, dtype=np.float64)
+    cell.load_state_dict({name: getattr(layer, f"{name}_l0").numpy() for name in cell.state_dict()})
+    layer.record_gates = cell.record_gates = True
+    x = glassnet.randn(2, 3, dtype=np.float64)
+    layer(x.unsqueeze(0))
+    cell(x)
+    for ours, expected in zip(cell.gates, layer.gates[0]):
+        assert ours.shape == (2, 4)
+        np.testing.assert_allclose(ours, expected[0], rtol=1e-12, atol=1e-14)
+    cell(x[0])
+    assert all(array.shape == (4,) for array in cell.gates)
 
 
 GRADCHECK_CASES = [
@@ -293,7 +397,7 @@ def test_dropout_between_layers():
     glassnet.manual_seed(7)
     layer_input = x
     for layer in range(3):  # the same computation by hand
-        layer_input, _, _ = lstm_sequence(layer_input, None, None, lstm._layer_params(layer))
+        layer_input, _, _ = lstm_sequence(layer_input, None, None, lstm._layer_params(layer), batch_first=True)
         if layer < 2:
             layer_input = F.dropout(layer_input, 0.5, True)
     np.testing.assert_array_equal(out.numpy(), layer_input.numpy())
@@ -326,7 +430,7 @@ def test_final_states_alone_drive_the_backward():
     rng = np.random.default_rng(5)
     params = make_params("lstm", 3, 4, 1, rng)
     x = Tensor(rng.standard_normal((2, 5, 3)))
-    out, h_n, c_n = lstm_sequence(x, None, None, params)
+    out, h_n, c_n = lstm_sequence(x, None, None, params, batch_first=True)
     (h_n.sum() + c_n.sum()).backward(retain_graph=True)
     once = np.array(params[1].grad)
     assert np.abs(once).sum() > 0
@@ -335,12 +439,12 @@ def test_final_states_alone_drive_the_backward():
     with pytest.raises(RuntimeError, match="second time"):
         h_n.sum().backward()
     with glassnet.no_grad():
-        out, h_n, c_n = lstm_sequence(x, None, None, params)
+        out, h_n, c_n = lstm_sequence(x, None, None, params, batch_first=True)
     assert not out.requires_grad and not h_n.requires_grad and h_n.shape == (1, 2, 4)
 
 
-def test_workspace_reuses_memory_but_never_what_is_in_use():
-    recurrent.release_buffers()
+def test_kept_buffers_are_reused_but_never_what_is_in_use():
+    glassnet.release_buffers()
     lstm = nn.LSTM(8, 64, dtype=np.float64, batch_first=True)
     x = glassnet.randn(16, 40, 8, dtype=np.float64)
     _, (h_first, _) = lstm(x)
@@ -349,13 +453,13 @@ def test_workspace_reuses_memory_but_never_what_is_in_use():
         output, (h_n, _) = lstm(x * 0.5)
         h_n.sum().backward()
     np.testing.assert_array_equal(h_first.numpy(), kept)  # still held by h_first: never handed out again
-    held = recurrent._WORKSPACE.held
+    held = glassnet.buffer_bytes()
     for _ in range(3):
         output, (h_n, _) = lstm(x * 0.5)
         h_n.sum().backward()
-    assert recurrent._WORKSPACE.held == held  # steady state: no new arrays
-    recurrent.release_buffers()
-    assert recurrent._WORKSPACE.held < held
+    assert glassnet.buffer_bytes() == held  # steady state: no new arrays
+    glassnet.release_buffers()
+    assert glassnet.buffer_bytes() < held
 
 
 # ------------------------------------------------------------------------------------ truncated BPTT

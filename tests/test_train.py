@@ -13,6 +13,7 @@ import glassnet as gn
 from glassnet import nn
 from glassnet.autograd import is_grad_enabled
 from glassnet.data import ArrayDataset, DataLoader
+from glassnet.metrics import accuracy, binary_accuracy
 from glassnet.nn.norm import BatchNorm1d
 from glassnet.optim import SGD
 from glassnet.optim.adam import Adam
@@ -25,8 +26,6 @@ from glassnet.train import (
     LRSchedule,
     NanGuard,
     NonFiniteLossError,
-    accuracy,
-    binary_accuracy,
     evaluate,
     fit,
     read_checkpoint,

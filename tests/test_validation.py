@@ -218,6 +218,16 @@ CASES: dict[type, list[Case]] = {
                       random=True, empty=(0, 3))],
     nn.Dropout2d: [Case(lambda: nn.Dropout2d(0.5, rng=np.random.default_rng(0)), (2, 3, 4, 4), IMAGES,
                         bad_shapes=((3, 3), (2, 3, 4, 4, 4), (5,)), dtypes="float", random=True, empty=(0, 3, 4, 4))],
+    nn.GaussianNoise: [Case(lambda: nn.GaussianNoise(0.5, rng=np.random.default_rng(0)), (2, 3), "", dtypes="float",
+                            random=True, empty=(0, 3))],
+    nn.MaskingNoise: [Case(lambda: nn.MaskingNoise(0.5, rng=np.random.default_rng(0)), (2, 3), "", dtypes="float",
+                           random=True, empty=(0, 3))],
+    nn.Upsample: [Case(lambda: nn.Upsample(scale_factor=2), (2, 3, 4, 4),
+                       "(N, C, L) or (N, C, H, W) or (N, C, D, H, W) with C, L, D, H, W > 0",
+                       bad_shapes=((3, 4), (5,), (2, 0, 4, 4), (2, 3, 0, 4), (1, 2, 3, 4, 5, 6)), dtypes="float",
+                       empty=(0, 3, 4, 4)),
+                  Case(lambda: nn.Upsample(scale_factor=(2, 3)), (1, 2, 3, 4),
+                       "(N, C, L) or (N, C, H, W) or (N, C, D, H, W) with C, L, D, H, W > 0", dtypes="float")],
     nn.BatchNorm1d: [
         Case(lambda: nn.BatchNorm1d(3), (4, 3), "(N, 3) or (N, 3, L)", bad_shapes=((4,), (4, 5), (4, 3, 2, 2)),
              empty=(0, 3), empty_works=False,
@@ -578,7 +588,7 @@ def test_clipping_rejects_settings_that_would_flip_or_hide_gradients():
         (dict(max_norm=1.0, norm_type=-2), "norm_type"),
     ]:
         with pytest.raises(ValueError, match=f"Invalid {name}"):
-            optim.clip_grad_norm_(p, **kwargs)
+            nn.utils.clip_grad_norm_(p, **kwargs)
     with pytest.raises(ValueError, match="Invalid clip_value"):
-        optim.clip_grad_value_(p, -0.5)
+        nn.utils.clip_grad_value_(p, -0.5)
     np.testing.assert_array_equal(p[0].grad, 1.0)  # nothing was scaled

@@ -153,6 +153,7 @@ from .gradcheck import gradcheck
 from .nn import functional
 from .nn import functional as F  # the usual alias of torch.nn.functional
 from .nn.functional import log_softmax, softmax
+from .ops.buffers import buffer_bytes, release_buffers  # the memory the fused kernels keep for reuse
 from .serialization import load, save
 from .tensor import Size, Tensor, device
 
@@ -170,5 +171,8 @@ complex64 = cfloat = dtype.of(np.complex64)
 complex128 = cdouble = dtype.of(np.complex128)
 
 __version__ = "0.1.0"
+
+# everything above but the two helper modules: the names a PyTorch program finds under ``torch``
+__all__ = sorted(name for name in dir() if not name.startswith("_") and name not in ("np", "sys"))
 
 sys.modules[__name__ + ".functional"] = functional  # `import glassnet.functional` as before its move into nn

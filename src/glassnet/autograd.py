@@ -487,3 +487,19 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 
 from .gradcheck import jacobian_check  # noqa: E402  (it needs Tensor)
 from .tensor import Tensor  # noqa: E402  (last: tensor imports this module and ops, which need Primitive)
+
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "Primitive",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "inference_mode",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+]

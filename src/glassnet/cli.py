@@ -75,7 +75,8 @@ def _demo(args: argparse.Namespace) -> int:
     """Train an MLP on scikit-learn's 8x8 digits with a progress bar; print the test accuracy."""
     import glassnet as gn
     from glassnet.data import Standardizer, load_digits, train_test_split
-    from glassnet.train import accuracy, fit
+    from glassnet.metrics import accuracy
+    from glassnet.train import fit
 
     gn.manual_seed(args.seed)
     x, y = load_digits()

@@ -142,7 +142,7 @@ def randperm(n: int, dtype=None, device=None, generator=None) -> Tensor:
 
 def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
     """Join tensors along an existing axis ``dim``."""
-    return ops.Cat.apply(*tensors, axis=dim if axis is None else axis)
+    return ops.CatFn.apply(*tensors, axis=dim if axis is None else axis)
 
 
 concat = cat
@@ -150,7 +150,7 @@ concat = cat
 
 def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
     """Join tensors along a new axis ``dim``."""
-    return ops.Stack.apply(*tensors, axis=dim if axis is None else axis)
+    return ops.StackFn.apply(*tensors, axis=dim if axis is None else axis)
 
 
 def where(condition, input=None, other=None) -> Tensor:
@@ -161,12 +161,12 @@ def where(condition, input=None, other=None) -> Tensor:
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if input is None and other is None:
         return tuple(Tensor._wrap(i) for i in np.nonzero(cond))
-    return ops.Where.apply(cond.astype(bool, copy=False), *binary_operands(input, other))
+    return ops.WhereFn.apply(cond.astype(bool, copy=False), *binary_operands(input, other))
 
 
 def maximum(input, other) -> Tensor:
-    return ops.Maximum.apply(*binary_operands(input, other))
+    return ops.MaximumFn.apply(*binary_operands(input, other))
 
 
 def minimum(input, other) -> Tensor:
-    return ops.Minimum.apply(*binary_operands(input, other))
+    return ops.MinimumFn.apply(*binary_operands(input, other))

@@ -6,6 +6,8 @@ keeps working; the message names the layer or op, what it expected, and what it 
 
 from __future__ import annotations
 
+import numbers
+
 
 class ShapeError(ValueError):
     """An input's rank or size does not fit the layer, op or loss it was given to.
@@ -35,3 +37,16 @@ class AnomalyError(FloatingPointError):
 
 
 __all__ = ["AnomalyError", "DTypeError", "LinAlgError", "ShapeError"]
+
+
+def check_hyperparameter(name: str, value: float, low: float = 0.0, high: float | None = None, open_low=False) -> None:
+    """Raise ``ValueError("Invalid <name>: <value>")`` unless value is a real number with low <= value (< high).
+
+    Written as "not inside" rather than "outside", so nan (which fails every comparison) is rejected too.
+    """
+    inside = isinstance(value, numbers.Real) and (value > low if open_low else value >= low)
+    if not (inside and (high is None or value < high)):
+        bound = f"({low}" if open_low else f"[{low}"
+        raise ValueError(
+            f"Invalid {name}: {value!r} (expected a value in {bound}, {high if high is not None else 'inf'}))"
+        )

@@ -34,3 +34,6 @@ def atomic_write(path: Path, data: bytes) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+__all__ = ["atomic_write"]

@@ -111,3 +111,6 @@ def jacobian_check(func, inputs, eps: float, atol: float, rtol: float, raise_exc
                     f"analytical {analytic[row, column]:.8g}; {int(bad.sum())} of {bad.size} entries differ"
                 )
     return True
+
+
+__all__ = ["GradcheckError", "gradcheck", "jacobian_check", "numerical_grad"]

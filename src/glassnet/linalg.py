@@ -75,7 +75,7 @@ def inv(A) -> Tensor:
     A = _tensor(A)
     _square("inv", A)
     _floating("inv", A)
-    return ops.Inv.apply(A)
+    return ops.InvFn.apply(A)
 
 
 def det(A) -> Tensor:
@@ -83,7 +83,7 @@ def det(A) -> Tensor:
     A = _tensor(A)
     _square("det", A)
     _floating("det", A)
-    return ops.Det.apply(A)
+    return ops.DetFn.apply(A)
 
 
 def solve(A, B, *, left: bool = True) -> Tensor:
@@ -108,7 +108,7 @@ def solve(A, B, *, left: bool = True) -> Tensor:
             f"or (*, n) with n = {A.shape[-1]}; got B {tuple(B.shape)}"
         )
     _batch("solve", A, matrix)
-    X = ops.Solve.apply(A, matrix)
+    X = ops.SolveFn.apply(A, matrix)
     return X.squeeze(-1) if vector else X
 
 
@@ -144,7 +144,7 @@ def lstsq(A, B, rcond: float | None = None, *, driver: str | None = None) -> Lst
     if rcond is None:
         rcond = float(np.finfo(A.dtype).eps) * max(m, n)
     pinv, singular_values, rank = ops.pseudo_inverse(A.numpy(), rcond)
-    X = ops.Lstsq.apply(A, matrix, pinv=pinv)
+    X = ops.LstsqFn.apply(A, matrix, pinv=pinv)
 
     empty = Tensor._wrap(np.zeros(0, A.dtype))
     residuals = empty
@@ -167,7 +167,7 @@ def svdvals(A) -> Tensor:
             f"linalg.svdvals: A must be a matrix or a batch of them, (*, m, n); got shape {tuple(A.shape)}"
         )
     _floating("svdvals", A)
-    return ops.SingularValues.apply(A)
+    return ops.SingularValuesFn.apply(A)
 
 
 def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

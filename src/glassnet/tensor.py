@@ -353,7 +353,7 @@ class Tensor:
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             return Tensor._wrap(self._data.astype(dtype))
-        return ops.Cast.apply(self, dtype=dtype)
+        return ops.CastFn.apply(self, dtype=dtype)
 
     def type(self, dtype=None):
         return str(self._data.dtype) if dtype is None else self.to(dtype)
@@ -391,7 +391,8 @@ class Tensor:
         if self._data.dtype not in (np.float32, np.int64, np.bool_):
             extras += f", dtype={dtype.of(self._data.dtype)}"
         if self._ctx is not None:
-            extras += f", grad_fn=<{self._ctx.fn.__name__}>"
+            name = self._ctx.fn.__name__  # PyTorch's names: MulBackward0 for a kernel, MyFnBackward for a Function
+            extras += f", grad_fn=<{name if name.endswith('Backward') else name.removesuffix('Fn') + 'Backward0'}>"
         elif self.requires_grad:
             extras += ", requires_grad=True"
         return f"tensor({body}{extras})"
@@ -423,28 +424,28 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
-        return ops.Add.apply(*binary_operands(self, other))
+        return ops.AddFn.apply(*binary_operands(self, other))
 
     def __radd__(self, other):
-        return ops.Add.apply(*binary_operands(other, self))
+        return ops.AddFn.apply(*binary_operands(other, self))
 
     def __sub__(self, other):
-        return ops.Sub.apply(*binary_operands(self, other))
+        return ops.SubFn.apply(*binary_operands(self, other))
 
     def __rsub__(self, other):
-        return ops.Sub.apply(*binary_operands(other, self))
+        return ops.SubFn.apply(*binary_operands(other, self))
 
     def __mul__(self, other):
-        return ops.Mul.apply(*binary_operands(self, other))
+        return ops.MulFn.apply(*binary_operands(self, other))
 
     def __rmul__(self, other):
-        return ops.Mul.apply(*binary_operands(other, self))
+        return ops.MulFn.apply(*binary_operands(other, self))
 
     def __truediv__(self, other):
-        return ops.Div.apply(*binary_operands(self, other, divide=True))
+        return ops.DivFn.apply(*binary_operands(self, other, divide=True))
 
     def __rtruediv__(self, other):
-        return ops.Div.apply(*binary_operands(other, self, divide=True))
+        return ops.DivFn.apply(*binary_operands(other, self, divide=True))
 
     def __floordiv__(self, other):
         return self.floor_divide(other)
@@ -469,25 +470,25 @@ class Tensor:
         return Tensor(other).remainder(self)
 
     def __neg__(self):
-        return ops.Neg.apply(self)
+        return ops.NegFn.apply(self)
 
     def __pow__(self, exponent):
-        return ops.Pow.apply(*binary_operands(self, exponent))
+        return ops.PowFn.apply(*binary_operands(self, exponent))
 
     def __rpow__(self, base):
-        return ops.Pow.apply(*binary_operands(base, self))
+        return ops.PowFn.apply(*binary_operands(base, self))
 
     def __matmul__(self, other):
-        return ops.MatMul.apply(self, other)
+        return ops.MatMulFn.apply(self, other)
 
     def __rmatmul__(self, other):
-        return ops.MatMul.apply(other, self)
+        return ops.MatMulFn.apply(other, self)
 
     def __abs__(self):
-        return ops.Abs.apply(self)
+        return ops.AbsFn.apply(self)
 
     def __getitem__(self, index):
-        return ops.GetItem.apply(self, index=ops.as_index(index, self._data.shape))
+        return ops.GetItemFn.apply(self, index=ops.as_index(index, self._data.shape))
 
     def add(self, other, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
@@ -677,26 +678,26 @@ class Tensor:
             value = value.to(self._data.dtype)
         elif not isinstance(value, Tensor):
             value = np.asarray(value, self._data.dtype)
-        self._write("__setitem__", ops.SetItem.apply(self._operand(), value, index=index))
+        self._write("__setitem__", ops.SetItemFn.apply(self._operand(), value, index=index))
 
     # ----------------------------------------------------------------- elementwise
     def exp(self):
-        return ops.Exp.apply(self)
+        return ops.ExpFn.apply(self)
 
     def log(self):
-        return ops.Log.apply(self)
+        return ops.LogFn.apply(self)
 
     def sqrt(self):
-        return ops.Sqrt.apply(self)
+        return ops.SqrtFn.apply(self)
 
     def abs(self):
-        return ops.Abs.apply(self)
+        return ops.AbsFn.apply(self)
 
     def sin(self):
-        return ops.Sin.apply(self)
+        return ops.SinFn.apply(self)
 
     def cos(self):
-        return ops.Cos.apply(self)
+        return ops.CosFn.apply(self)
 
     def square(self):
         return self * self
@@ -740,19 +741,19 @@ class Tensor:
         return Tensor._wrap(np.trunc(self._data))
 
     def softmax(self, dim: int):
-        return ops.Softmax.apply(self, dim=dim)
+        return ops.SoftmaxFn.apply(self, dim=dim)
 
     def log_softmax(self, dim: int):
-        return ops.LogSoftmax.apply(self, dim=dim)
+        return ops.LogSoftmaxFn.apply(self, dim=dim)
 
     def logsumexp(self, dim, keepdim: bool = False):
-        return ops.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
+        return ops.LogSumExpFn.apply(self, dim=dim, keepdim=keepdim)
 
     def round(self, decimals: int = 0):
         return Tensor._wrap(np.round(self._data, decimals))
 
     def clamp(self, min=None, max=None):
-        return ops.Clip.apply(self, low=min, high=max)
+        return ops.ClipFn.apply(self, low=min, high=max)
 
     clip = clamp
 
@@ -766,29 +767,29 @@ class Tensor:
         return 1 / self
 
     def maximum(self, other):
-        return ops.Maximum.apply(*binary_operands(self, other))
+        return ops.MaximumFn.apply(*binary_operands(self, other))
 
     def minimum(self, other):
-        return ops.Minimum.apply(*binary_operands(self, other))
+        return ops.MinimumFn.apply(*binary_operands(self, other))
 
     def sigmoid(self):
-        return ops.Sigmoid.apply(self)
+        return ops.SigmoidFn.apply(self)
 
     def tanh(self):
-        return ops.Tanh.apply(self)
+        return ops.TanhFn.apply(self)
 
     def relu(self):
-        return ops.Relu.apply(self)
+        return ops.ReLUFn.apply(self)
 
     def masked_fill(self, mask, value) -> Tensor:
         """``value`` where ``mask`` is True, this tensor elsewhere; the gradient flows only where kept."""
         mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-        return ops.Where.apply(mask.astype(bool, copy=False), *binary_operands(value, self))
+        return ops.WhereFn.apply(mask.astype(bool, copy=False), *binary_operands(value, self))
 
     def where(self, condition, other) -> Tensor:
         """This tensor where ``condition`` holds, ``other`` elsewhere (``torch.where(condition, self, other)``)."""
         condition = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-        return ops.Where.apply(condition.astype(bool, copy=False), *binary_operands(self, other))
+        return ops.WhereFn.apply(condition.astype(bool, copy=False), *binary_operands(self, other))
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """The lower triangle (on and below ``diagonal``) of the last two axes; zeros above."""
@@ -902,21 +903,21 @@ class Tensor:
     # ----------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim: bool = False, dtype=None, *, axis=None, keepdims=None):
         dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
-        return ops.Sum.apply(self if dtype is None else self.to(dtype), axis=dim, keepdims=keepdim)
+        return ops.SumFn.apply(self if dtype is None else self.to(dtype), axis=dim, keepdims=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, dtype=None, *, axis=None, keepdims=None):
         dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
-        return ops.Mean.apply(self if dtype is None else self.to(dtype), axis=dim, keepdims=keepdim)
+        return ops.MeanFn.apply(self if dtype is None else self.to(dtype), axis=dim, keepdims=keepdim)
 
     def amax(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """Largest value over ``dim``; ties share the gradient equally (``torch.amax``)."""
         dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
-        return ops.Max.apply(self, axis=dim, keepdims=keepdim)
+        return ops.MaxFn.apply(self, axis=dim, keepdims=keepdim)
 
     def amin(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """Smallest value over ``dim``; ties share the gradient equally (``torch.amin``)."""
         dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
-        return ops.Min.apply(self, axis=dim, keepdims=keepdim)
+        return ops.MinFn.apply(self, axis=dim, keepdims=keepdim)
 
     def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """PyTorch's three ``max``: of all values; ``(values, indices)`` along ``dim``; elementwise with a tensor."""
@@ -945,7 +946,7 @@ class Tensor:
         dim, keepdim = reduce_args(dim, keepdim, axis, keepdims)
         if isinstance(unbiased, bool):
             correction = int(unbiased) if correction is None else correction
-        return ops.Var.apply(self, axis=dim, keepdims=keepdim, correction=1 if correction is None else correction)
+        return ops.VarFn.apply(self, axis=dim, keepdims=keepdim, correction=1 if correction is None else correction)
 
     def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None, keepdims=None):
         return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
@@ -969,7 +970,7 @@ class Tensor:
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape):
-        return ops.Reshape.apply(self, shape=_size(shape))
+        return ops.ReshapeFn.apply(self, shape=_size(shape))
 
     def view(self, *shape):
         """A view with another shape; like PyTorch, refuses a layout that only a copy could give (use reshape)."""
@@ -988,7 +989,7 @@ class Tensor:
             raise ShapeError(
                 f"view: shape {shape} is invalid for a tensor of shape {self._data.shape}: {error}"
             ) from error
-        return ops.Reshape.apply(self, shape=shape)
+        return ops.ReshapeFn.apply(self, shape=shape)
 
     def view_as(self, other: Tensor) -> Tensor:
         return self.view(other.shape)
@@ -1001,7 +1002,7 @@ class Tensor:
 
     def clone(self) -> Tensor:
         """A copy with its own storage; the gradient flows back to this tensor."""
-        return ops.Copy.apply(self)
+        return ops.CopyFn.apply(self)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         shape = self._data.shape
@@ -1028,7 +1029,7 @@ class Tensor:
         return self.reshape(shape[:dim] + (1,) + shape[dim:])
 
     def permute(self, *dims):
-        return ops.Permute.apply(self, axes=_size(dims))
+        return ops.PermuteFn.apply(self, axes=_size(dims))
 
     def transpose(self, dim0: int = -2, dim1: int = -1):
         """Swap two axes (PyTorch's ``transpose(dim0, dim1)``)."""
@@ -1048,7 +1049,7 @@ class Tensor:
         return self.transpose(0, -1) if self.ndim == 2 else self
 
     def expand(self, *shape):
-        return ops.Expand.apply(self, shape=_size(shape))
+        return ops.ExpandFn.apply(self, shape=_size(shape))
 
     def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(other.shape)

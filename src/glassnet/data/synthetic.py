@@ -1,7 +1,7 @@
-"""Small synthetic classification problems in the plane: XOR, two moons, two spirals.
+"""Small synthetic problems in the plane: XOR, two moons, two spirals, and a ring of Gaussians for generative models.
 
-Each returns ``(X, y)``: X float32 (n, 2), y int64 (n,) with classes 0 and 1 balanced (their
-counts differ by at most one), drawn from ``numpy.random.default_rng(seed)``.
+The classification problems return ``(X, y)``: X float32 (n, 2), y int64 (n,) with classes 0 and 1
+balanced (their counts differ by at most one); all are drawn from ``numpy.random.default_rng(seed)``.
 """
 
 from __future__ import annotations
@@ -76,3 +76,21 @@ def two_spirals(n: int = 200, noise: float = 0.0, turns: float = 1.5, seed: int 
     rng = np.random.default_rng(seed)
     X = np.concatenate([arm(n0), -arm(n1)]) + noise * rng.standard_normal((n, 2))
     return _shuffled(X, np.repeat([0, 1], [n0, n1]), rng)
+
+
+def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """Mode centres (modes, 2): radius (cos 2 pi k / modes, sin 2 pi k / modes), k = 0..modes-1."""
+    angles = 2 * np.pi * np.arange(modes) / modes
+    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.05, seed: int = 0) -> np.ndarray:
+    """n points (n, 2), float32, from an equal mixture of isotropic Gaussians N(c_k, std**2 I) on a ring.
+
+    The standard 2-D test of mode collapse (Metz et al., "Unrolled generative adversarial networks",
+    ICLR 2017): a generator that fits one Gaussian at a time is seen at once. Centres: :func:`ring_centres`.
+    """
+    rng = np.random.default_rng(seed)
+    mode = rng.integers(0, modes, n)
+    points = ring_centres(modes, radius)[mode] + std * rng.standard_normal((n, 2))
+    return points.astype(np.float32)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
-from ..tensor import Tensor
+from .. import Tensor, from_numpy, nn, no_grad, optim
+from ..gradcheck import numerical_grad
+from ..nn import functional as F
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -99,7 +101,8 @@ def train(
     **options,
 ):
     """Fit ``model`` silently with cross-entropy (or ``loss``); returns the History."""
-    from ..train import accuracy, fit
+    from ..metrics import accuracy
+    from ..train import fit
 
     loss = loss or nn.CrossEntropyLoss()
     return fit(
@@ -114,6 +117,21 @@ def train(
         seed=seed,
         verbose=0,
     )
+
+
+def train_cnn(
+    model: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, seed: int, batch_size: int = 64
+) -> None:
+    """Adam on cross-entropy, the learning rate decayed to 0 along a cosine over ``epochs``.
+
+    The decay makes the final weights, and so the paired comparisons between seeds, much less noisy.
+    """
+    from ..optim import lr_scheduler
+    from ..train import LRSchedule, fit
+
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    schedule = LRSchedule(lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs))
+    fit(model, nn.CrossEntropyLoss(), optimizer, (x, y), epochs, batch_size, callbacks=[schedule], seed=seed, verbose=0)
 
 
 def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
@@ -135,3 +153,31 @@ def correct(model: nn.Module, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     """Fraction of ``x`` classified as ``y`` (argmax of the outputs)."""
     return float(correct(model, x, y).mean())
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """The library's sigmoid of an array, outside any graph: for gates replayed in NumPy."""
+    return F.sigmoid(from_numpy(a)).numpy()
+
+
+def backprop_errors(model: nn.Module, loss_of) -> dict:
+    """||backprop - central differences|| / ||central differences|| of each parameter's gradient (float64).
+
+    ``loss_of()`` computes the loss from the parameters as they are, so the differences can perturb them in place.
+    """
+    model.zero_grad()
+    loss_of().backward()
+    errors = {}
+    for name, p in model.named_parameters():
+        numeric = numerical_grad(lambda *_: loss_of(), [p], 0)
+        errors[name] = float(np.linalg.norm(p.grad.numpy() - numeric) / np.linalg.norm(numeric))
+    return errors
+
+
+def log10_input_gradients(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    """log10 of the mean over sequences of ||d sum(y_hat) / d x_t||, per step t, through a float64 copy of ``model``."""
+    probe = copy.deepcopy(model).double()
+    xt = Tensor(x.astype(np.float64), requires_grad=True)
+    probe(xt).sum().backward()
+    norms = np.linalg.norm(xt.grad.numpy(), axis=-1).mean(axis=0)
+    return np.log10(np.maximum(norms, 1e-300))

@@ -30,6 +30,7 @@ from .stats import (
     paired_difference,
     proportion,
     show,
+    synthetic,
     value_of,
 )
 
@@ -622,6 +623,7 @@ __all__ = [
     "over_items",
     "paired_difference",
     "proportion",
+    "synthetic",
     "undecided",
     "value_of",
     "weakest",

@@ -9,30 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn
-from ..autograd import no_grad
+from .. import Tensor, nn, no_grad
 from ..data import Standardizer, train_test_split, two_spirals
-from ..tensor import Tensor
+from . import framework as lab
 from .common import accuracy, correct, digits_split, mlp, train
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Effect,
-    Estimate,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    paired_difference,
-    undecided,
-)
 from .plots import figure
 
 # Two spirals of two turns: no line separates them (a linear probe on the raw points is at chance).
@@ -153,14 +133,14 @@ def _long_shallow_run(seed: int, n: int, steps: int) -> float:
     return accuracy(model, x_test, y_test)
 
 
-def _layers_needed(depth_acc: dict[int, Estimate]) -> list[int]:
+def _layers_needed(depth_acc: dict[int, lab.Estimate]) -> list[int]:
     """Per seed, the fewest hidden layers whose test accuracy is within 1 point of that seed's best depth."""
     depths = list(depth_acc)
     acc = np.array([depth_acc[d].values for d in depths])  # depth x seed
     return [min(d for d, a in zip(depths, column) if a >= column.max() - 0.01) for column in acc.T]
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     # Quick mode: smaller spirals, half the steps, a depth sweep of 1, 3 and 6 layers, and fewer digits epochs; as
     # many seeds as the full lab, since the effects are judged against their smallest size that matters.
     seeds = ctx.seeds(full=5, quick=5)
@@ -178,10 +158,10 @@ def run(ctx: Context) -> Result:
     # Each seed draws its own spirals, so the spread over seeds already covers the test points' sampling; the
     # digits test set is fixed, so its probes go through over_items.
     def spirals(kind, layer):
-        return estimate(hits(spiral, kind, layer).mean(axis=1), seeds)
+        return lab.estimate(hits(spiral, kind, layer).mean(axis=1), seeds)
 
     def digit(kind, layer):
-        return over_items(hits(digits, kind, layer), seeds)
+        return lab.over_items(hits(digits, kind, layer), seeds)
 
     top = SPIRAL_DEPTH
     sp_trained = [spirals("trained", k) for k in range(top + 1)]
@@ -189,32 +169,34 @@ def run(ctx: Context) -> Result:
     dg_depth = len(DIGITS_SIZES) - 2
     dg_trained = [digit("trained", k) for k in range(dg_depth + 1)]
     dg_untrained = [digit("untrained", k) for k in range(dg_depth + 1)]
-    depth_acc = {d: estimate([r["depth_acc"][d] for r in spiral], seeds) for d in depths}
+    depth_acc = {d: lab.estimate([r["depth_acc"][d] for r in spiral], seeds) for d in depths}
 
     # Each step from one layer to the next, in both tasks, paired seed by seed (and, on digits, item by item).
     steps_gain = {}
     for k in range(top):
-        steps_gain[f"spirals_gain_{_LAYER[k]}_to_{_LAYER[k + 1]}"] = paired_difference(sp_trained[k + 1], sp_trained[k])
+        steps_gain[f"spirals_gain_{_LAYER[k]}_to_{_LAYER[k + 1]}"] = lab.paired_difference(
+            sp_trained[k + 1], sp_trained[k]
+        )
     for k in range(dg_depth):
         change = hits(digits, "trained", k + 1) - hits(digits, "trained", k)
-        steps_gain[f"digits_gain_{_LAYER[k]}_to_{_LAYER[k + 1]}"] = over_items(change, seeds)
+        steps_gain[f"digits_gain_{_LAYER[k]}_to_{_LAYER[k + 1]}"] = lab.over_items(change, seeds)
     step_gains = np.array([e.mean for e in steps_gain.values()])
     digits_top = hits(digits, "trained", dg_depth)
     metrics = {
-        "spirals_probe_gain_over_input": paired_difference(sp_trained[top], sp_trained[0]),
-        "spirals_top_trained_minus_untrained": paired_difference(sp_trained[top], sp_untrained[top]),
-        "digits_top_trained_minus_untrained": over_items(digits_top - hits(digits, "untrained", dg_depth), seeds),
-        "digits_probe_gain_over_input": over_items(digits_top - hits(digits, "trained", 0), seeds),
+        "spirals_probe_gain_over_input": lab.paired_difference(sp_trained[top], sp_trained[0]),
+        "spirals_top_trained_minus_untrained": lab.paired_difference(sp_trained[top], sp_untrained[top]),
+        "digits_top_trained_minus_untrained": lab.over_items(digits_top - hits(digits, "untrained", dg_depth), seeds),
+        "digits_probe_gain_over_input": lab.over_items(digits_top - hits(digits, "trained", 0), seeds),
         **steps_gain,
-        "deep_minus_one_layer_acc": paired_difference(depth_acc[SPIRAL_DEPTH], depth_acc[1]),
-        "many_minus_few_layers_acc": paired_difference(depth_acc[MANY], depth_acc[SPIRAL_DEPTH]),
-        "hidden_layers_needed": estimate(_layers_needed(depth_acc), seeds),
+        "deep_minus_one_layer_acc": lab.paired_difference(depth_acc[SPIRAL_DEPTH], depth_acc[1]),
+        "many_minus_few_layers_acc": lab.paired_difference(depth_acc[MANY], depth_acc[SPIRAL_DEPTH]),
+        "hidden_layers_needed": lab.estimate(_layers_needed(depth_acc), seeds),
         "spirals_deep_test_acc": depth_acc[SPIRAL_DEPTH],
         "spirals_many_layers_test_acc": depth_acc[MANY],
-        "digits_net_test_acc": over_items([r["correct"] for r in digits], seeds),
+        "digits_net_test_acc": lab.over_items([r["correct"] for r in digits], seeds),
     }
 
-    probe_table = Table(
+    probe_table = lab.Table(
         "Linear-probe test accuracy per layer (mean over seeds)",
         ["task", "network", "input", *[f"hidden {k}" for k in range(1, dg_depth + 1)]],
     )
@@ -225,7 +207,7 @@ def run(ctx: Context) -> Result:
         pad = [""] * (dg_depth + 1 - len(trained))
         probe_table.add(task, "trained", *[e.mean for e in trained], *pad)
         probe_table.add(task, "untrained", *[e.mean for e in untrained], *pad)
-    depth_table = Table(
+    depth_table = lab.Table(
         f"Two spirals, about {BUDGET:,} parameters per network, {steps} full-batch Adam steps",
         ["hidden layers", "width", "parameters", "test accuracy (mean)", "lowest seed", "highest seed"],
     )
@@ -269,15 +251,15 @@ def run(ctx: Context) -> Result:
             f"4 times more steps it reaches {long_shallow:.0%} (seed {seeds[0]}). What depth buys here is a good fit "
             "with far less optimisation, not something a single layer cannot express."
         )
-    return Result(metrics=metrics, figures=figures, tables=[probe_table, depth_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[probe_table, depth_table], notes=notes)
 
 
 def _digits_total_note(metrics: dict) -> str:
     """What the digits steps' total says about its smallest step (the pigeonhole argument of the rule)."""
     total = metrics["digits_probe_gain_over_input"]
-    span = f"95% CI {100 * low(total):+.1f} to {100 * high(total):+.1f} points"
+    span = f"95% CI {100 * lab.low(total):+.1f} to {100 * lab.high(total):+.1f} points"
     k, bar = len(DIGITS_SIZES) - 2, 100 * STEP_GAIN
-    if high(total) < k * STEP_GAIN:
+    if lab.high(total) < k * STEP_GAIN:
         return (
             f"The digits steps are too close to {bar:g} points to settle one by one, but their total over {k} steps "
             f"lies below {k * bar:g} points ({span}), so at least one of them gains less than {bar:g} points."
@@ -362,25 +344,25 @@ def _every_layer_adds(m: dict):
     A step surely gains if its interval lies >= STEP_GAIN and surely gains less if it lies below. A task whose
     k steps together surely gain less than k * STEP_GAIN has a step that gains less (the steps sum to the total).
     """
-    adds = [k for k in _STEPS if low(m[k]) >= STEP_GAIN]
-    short = [k for k in _STEPS if high(m[k]) < STEP_GAIN]
-    short += [total for total, steps in _TOTALS.items() if high(m[total]) < len(steps) * STEP_GAIN]
-    if all(high(m[total]) <= -STEP_GAIN for total in _TOTALS):
-        return Verdict.REFUTED
-    may_lose = all(low(m[total]) <= -STEP_GAIN for total in _TOTALS)
+    adds = [k for k in _STEPS if lab.low(m[k]) >= STEP_GAIN]
+    short = [k for k in _STEPS if lab.high(m[k]) < STEP_GAIN]
+    short += [total for total, steps in _TOTALS.items() if lab.high(m[total]) < len(steps) * STEP_GAIN]
+    if all(lab.high(m[total]) <= -STEP_GAIN for total in _TOTALS):
+        return lab.Verdict.REFUTED
+    may_lose = all(lab.low(m[total]) <= -STEP_GAIN for total in _TOTALS)
     if len(adds) == len(_STEPS):
-        return Verdict.SUPPORTED
+        return lab.Verdict.SUPPORTED
     if adds and short and not may_lose:
-        return Verdict.PARTLY
-    if all(high(m[k]) < STEP_GAIN for k in _STEPS) and not may_lose:
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, *_STEPS, *_TOTALS, because=f"which steps gain {STEP_GAIN:.0%} is not settled")
+        return lab.Verdict.PARTLY
+    if all(lab.high(m[k]) < STEP_GAIN for k in _STEPS) and not may_lose:
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, *_STEPS, *_TOTALS, because=f"which steps gain {STEP_GAIN:.0%} is not settled")
 
 
 def _steps(*gains) -> dict:
     """Synthetic per-step gains (each step's three seeds spread ±0.002 around the given value) and their totals."""
-    steps = {k: estimate_of(g - 0.002, g, g + 0.002) for k, g in zip(_STEPS, gains)}
-    totals = {t: estimate_of(*np.sum([steps[k].values for k in ks], axis=0)) for t, ks in _TOTALS.items()}
+    steps = {k: lab.estimate_of(g - 0.002, g, g + 0.002) for k, g in zip(_STEPS, gains)}
+    totals = {t: lab.estimate_of(*np.sum([steps[k].values for k in ks], axis=0)) for t, ks in _TOTALS.items()}
     return {**steps, **totals}
 
 
@@ -388,28 +370,28 @@ def _many_layers(m: dict):
     """More layers than a few surely help: supported. They surely do not, while a few beat one: partly (deep
     means more than one layer). Neither helps: refuted."""
     many, few = "many_minus_few_layers_acc", "deep_minus_one_layer_acc"
-    if low(m[many]) >= DEPTH_GAIN:
-        return Verdict.SUPPORTED
-    if high(m[many]) < DEPTH_GAIN:
-        if low(m[few]) >= DEPTH_GAIN:
-            return Verdict.PARTLY
-        if high(m[few]) < DEPTH_GAIN:
-            return Verdict.REFUTED
-    return undecided(m, many, few)
+    if lab.low(m[many]) >= DEPTH_GAIN:
+        return lab.Verdict.SUPPORTED
+    if lab.high(m[many]) < DEPTH_GAIN:
+        if lab.low(m[few]) >= DEPTH_GAIN:
+            return lab.Verdict.PARTLY
+        if lab.high(m[few]) < DEPTH_GAIN:
+            return lab.Verdict.REFUTED
+    return lab.undecided(m, many, few)
 
 
 def _depths(many, few) -> dict:
-    return {"many_minus_few_layers_acc": estimate_of(*many), "deep_minus_one_layer_acc": estimate_of(*few)}
+    return {"many_minus_few_layers_acc": lab.estimate_of(*many), "deep_minus_one_layer_acc": lab.estimate_of(*few)}
 
 
-_SPIRALS_LEARNED = Gate(
+_SPIRALS_LEARNED = lab.Gate(
     "spirals_deep_test_acc",
     f"the {SPIRAL_DEPTH}-layer network learned the spirals on every seed (test accuracy >= {LEARNED:.0%})",
     at_least=LEARNED,
     every_seed=True,
 )
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q01",
     question="What is deep learning?",
     answer=(
@@ -423,23 +405,23 @@ EXPERIMENT = Experiment(
         "parameter and training budget two or three layers beat one wide layer, while many more layers add nothing."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "layers_build_features",
             "Successive layers turn raw inputs into features that are easier to read out (more abstract).",
-            Effect("spirals_probe_gain_over_input", sign=+1, min_effect=0.2),
+            lab.Effect("spirals_probe_gain_over_input", sign=+1, min_effect=0.2),
             gates=(_SPIRALS_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "features_are_learned",
             "Those features are learned from the data, not produced by the layered architecture itself.",
             # Training must add at least 10 points of read-out accuracy (a fifth of the way from chance to perfect).
-            Effect("spirals_top_trained_minus_untrained", sign=+1, min_effect=0.1),
+            lab.Effect("spirals_top_trained_minus_untrained", sign=+1, min_effect=0.1),
             gates=(_SPIRALS_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "every_layer_adds",
             "Every layer adds: each one is more abstract (easier to read out) than the one below it.",
-            Custom(
+            lab.Custom(
                 _every_layer_adds,
                 f"per layer-to-layer step of both tasks ({len(_STEPS)} steps), the probe's gain, judged by its 95% "
                 "interval (over seeds, and test images on digits): supported if every step surely gains >= "
@@ -449,36 +431,36 @@ EXPERIMENT = Experiment(
                 "the input; otherwise inconclusive",
                 (*_STEPS, *_TOTALS),
                 {
-                    Verdict.SUPPORTED: _steps(0.05, 0.3, 0.05, 0.04, 0.05, 0.04),
-                    Verdict.PARTLY: _steps(0.05, 0.3, 0.05, 0.004, 0.007, 0.002),
-                    Verdict.NOT_SUPPORTED: _steps(0.0, 0.004, 0.0, 0.004, 0.003, 0.002),
-                    Verdict.REFUTED: _steps(-0.05, -0.1, -0.05, -0.01, -0.02, -0.01),
-                    Verdict.INCONCLUSIVE: {
+                    lab.Verdict.SUPPORTED: _steps(0.05, 0.3, 0.05, 0.04, 0.05, 0.04),
+                    lab.Verdict.PARTLY: _steps(0.05, 0.3, 0.05, 0.004, 0.007, 0.002),
+                    lab.Verdict.NOT_SUPPORTED: _steps(0.0, 0.004, 0.0, 0.004, 0.003, 0.002),
+                    lab.Verdict.REFUTED: _steps(-0.05, -0.1, -0.05, -0.01, -0.02, -0.01),
+                    lab.Verdict.INCONCLUSIVE: {
                         **_steps(0.05, 0.3, 0.05, 0.0, 0.0, 0.0),
-                        **{k: estimate_of(-0.01, 0.01, 0.03) for k in _STEPS[SPIRAL_DEPTH:]},
-                        "digits_probe_gain_over_input": estimate_of(-0.02, 0.02, 0.06),
+                        **{k: lab.estimate_of(-0.01, 0.01, 0.03) for k in _STEPS[SPIRAL_DEPTH:]},
+                        "digits_probe_gain_over_input": lab.estimate_of(-0.02, 0.02, 0.06),
                     },
                 },
             ),
             gates=(
                 _SPIRALS_LEARNED,
-                Gate(
+                lab.Gate(
                     "digits_net_test_acc",
                     f"the digits network learned (test accuracy >= {DIGITS_LEARNED:.0%})",
                     at_least=DIGITS_LEARNED,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "depth_not_size",
             "Depth itself matters: with the same number of parameters, several layers learn more than one wide layer.",
-            Effect("deep_minus_one_layer_acc", sign=+1, min_effect=0.1),
+            lab.Effect("deep_minus_one_layer_acc", sign=+1, min_effect=0.1),
             gates=(_SPIRALS_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "many_layers",
             "'Deep' means a large number of layers.",
-            Custom(
+            lab.Custom(
                 _many_layers,
                 f"test accuracy at a fixed parameter budget, paired over seeds: {MANY} hidden layers minus "
                 f"{SPIRAL_DEPTH}, and {SPIRAL_DEPTH} minus 1, judged by their 95% intervals with {DEPTH_GAIN:.0%} as "
@@ -487,15 +469,15 @@ EXPERIMENT = Experiment(
                 "many); refuted if neither gains it; otherwise inconclusive",
                 ("many_minus_few_layers_acc", "deep_minus_one_layer_acc"),
                 {
-                    Verdict.SUPPORTED: _depths(many=(0.1, 0.12, 0.11), few=(0.3, 0.32, 0.31)),
-                    Verdict.PARTLY: _depths(many=(0.0, 0.01, -0.01), few=(0.3, 0.32, 0.31)),
-                    Verdict.REFUTED: _depths(many=(0.0, 0.01, -0.01), few=(0.0, 0.01, -0.01)),
-                    Verdict.INCONCLUSIVE: _depths(many=(0.0, 0.1, -0.05), few=(0.3, 0.32, 0.31)),
+                    lab.Verdict.SUPPORTED: _depths(many=(0.1, 0.12, 0.11), few=(0.3, 0.32, 0.31)),
+                    lab.Verdict.PARTLY: _depths(many=(0.0, 0.01, -0.01), few=(0.3, 0.32, 0.31)),
+                    lab.Verdict.REFUTED: _depths(many=(0.0, 0.01, -0.01), few=(0.0, 0.01, -0.01)),
+                    lab.Verdict.INCONCLUSIVE: _depths(many=(0.0, 0.1, -0.05), few=(0.3, 0.32, 0.31)),
                 },
             ),
             gates=(
                 _SPIRALS_LEARNED,
-                Gate(
+                lab.Gate(
                     "spirals_many_layers_test_acc",
                     f"the {MANY}-layer network trained in its budget on every seed (test accuracy >= {LEARNED:.0%}); "
                     "where it did not, its deficit says nothing about depth",

@@ -10,26 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn, optim
+from .. import Tensor, nn, optim
 from ..nn import functional as F
-from ..tensor import Tensor
+from . import framework as lab
 from .common import digits_split
-from .framework import (
-    AtMost,
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    undecided,
-)
 from .plots import figure
 
 L2 = 1e-2  # weight decay on every parameter: the logistic regression is then strongly convex (mu = L2)
@@ -205,7 +189,7 @@ def _escape_steps(offset: float, lr: float = 0.1, limit: int = 2_000) -> int:
 
 
 # ------------------------------------------------------------------------------ run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     seeds = ctx.seeds(full=5, quick=3)
     x, _, y, _ = digits_split()
     x = x.astype(np.float64)
@@ -256,7 +240,7 @@ def run(ctx: Context) -> Result:
     excess = {k: np.array(v) - f_star for k, v in runs.items()}  # seed x epoch
     window = slice(epochs - max(epochs // 4, 1), epochs)  # the last quarter of training
     floor = {k: v[:, window].mean(axis=1) for k, v in excess.items()}
-    decay_gain = estimate(np.log10(floor["constant"] / floor["decaying"]), seeds)
+    decay_gain = lab.estimate(np.log10(floor["constant"] / floor["decaying"]), seeds)
 
     # 5. Gradient noise against batch size.
     draws = ctx.pick(400, 60)
@@ -265,18 +249,18 @@ def run(ctx: Context) -> Result:
     partial = sizes < len(x)
     fpc = (len(x) - sizes[partial]) / (len(x) - 1)  # the finite-population factor
     slopes = [np.polyfit(np.log(sizes[partial]), np.log(m[partial] / fpc), 1)[0] for m, _ in noise]
-    slope_error = estimate(np.abs(np.array(slopes) + 1.0), seeds)
+    slope_error = lab.estimate(np.abs(np.array(slopes) + 1.0), seeds)
     theory_error = max(float(np.max(np.abs(m[partial] / t[partial] - 1))) for m, t in noise)
 
     metrics = {
         "convex_rel_gap": float(max(gd_gap[-1], 0.0)),
         "newton_gradient_norm": newton_residual,
-        "nonconvex_global_rate": estimate(global_rate, seeds),
-        "nonconvex_minimum_rate": estimate(minimum_rate, seeds),
+        "nonconvex_global_rate": lab.estimate(global_rate, seeds),
+        "nonconvex_minimum_rate": lab.estimate(minimum_rate, seeds),
         "saddle_stall": saddle_stall,
         "sgd_decay_gain_log10": decay_gain,
-        "sgd_decaying_rel_excess": estimate(floor["decaying"] / f_star, seeds),
-        "variance_slope": estimate(slopes, seeds),
+        "sgd_decaying_rel_excess": lab.estimate(floor["decaying"] / f_star, seeds),
+        "variance_slope": lab.estimate(slopes, seeds),
         "variance_slope_error": slope_error,
         "variance_vs_theory_max_rel_error": theory_error,
         "full_batch_noise": float(max(m[-1] for m, _ in noise)),
@@ -310,27 +294,27 @@ def run(ctx: Context) -> Result:
         f"{SGD_BATCH}); the decaying step is lr / (1 + t / {DECAY_STEPS}), which satisfies the Robbins-Monro "
         "conditions (sum of steps infinite, sum of squares finite).",
     ]
-    return Result(metrics=metrics, figures=figures, tables=tables, notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=tables, notes=notes)
 
 
 def _tables(r: dict) -> list:
     """The evidence tables, from the quantities ``run`` measured (passed by name)."""
     gd_gap, gd_steps, lipschitz, f_star = r["gd_gap"], r["gd_steps"], r["lipschitz"], r["f_star"]
     floor, epochs, noise, escape = r["floor"], r["epochs"], r["noise"], r["escape"]
-    convex = Table(
+    convex = lab.Table(
         f"Full-batch gradient descent, constant step 1/L = {1 / lipschitz:.3f}, on a convex cost (f* = {f_star:.6f})",
         ["iteration", "(f - f*) / f*", "bound (1 - mu/L)^k (f0 - f*) / f*"],
     )
     rate = 1 - L2 / lipschitz
     for k in sorted({10, 100, gd_steps // 4, gd_steps // 2, gd_steps}):
         convex.add(k, max(gd_gap[k], 0.0), rate**k * gd_gap[0])
-    nonconvex = Table(
+    nonconvex = lab.Table(
         "Gradient descent on f(x) = x^4 - 3x^2 + x from random starts in [-2.5, 2.5] (step 0.01)",
         ["seed", "ended at the global minimum", "ended at a minimum (local or global)", "share of the global basin"],
     )
     for s, g, m in zip(r["seeds"], r["global_rate"], r["minimum_rate"]):
         nonconvex.add(s, g, m, r["basin_share"])
-    saddle = Table(
+    saddle = lab.Table(
         "Saddle of f = x^2/2 + y^4/4 - y^2/2 at (0, 0), step 0.1, start (1, offset)",
         ["offset", "steps until f < -0.2 (a minimum has f = -0.25)"],
     )
@@ -338,7 +322,7 @@ def _tables(r: dict) -> list:
     for eps, steps in escape.items():
         saddle.add(f"{eps:.0e}", steps)
     saddle.add("200 random starts in [-2, 2]^2", f"{r['box_minimum_rate']:.0%} reached a minimum")
-    sgd = Table(
+    sgd = lab.Table(
         f"Mini-batch SGD (batches of {SGD_BATCH}): excess cost f - f*, mean over the last quarter of {epochs} epochs",
         ["step size", "mean excess cost", "lowest seed", "highest seed"],
     )
@@ -349,7 +333,7 @@ def _tables(r: dict) -> list:
     ):
         if key in floor:
             sgd.add(label, floor[key].mean(), floor[key].min(), floor[key].max())
-    variance = Table(
+    variance = lab.Table(
         "Gradient noise E||g_B - g||^2 against batch size B (first seed; slope fitted on B < N)",
         ["B", "measured", "theory sigma^2/B (N-B)/(N-1)", "measured / theory"],
     )
@@ -450,15 +434,15 @@ def _finds_a_minimum(m: dict):
     """Global from every random start (and no stall at the saddle): supported; some minimum from (almost)
     every random start: partly; from fewer than half: refuted. Judged on the intervals over seeds."""
     minimum, global_rate, stall = "nonconvex_minimum_rate", "nonconvex_global_rate", m["saddle_stall"]
-    if high(m[minimum]) < 0.5:
-        return Verdict.REFUTED
-    if low(m[global_rate]) >= 0.99 and stall == 0:
-        return Verdict.SUPPORTED
-    if low(m[minimum]) >= 0.95 and (high(m[global_rate]) < 0.99 or stall):
-        return Verdict.PARTLY
-    if low(m[minimum]) >= 0.5 and high(m[minimum]) < 0.95:
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, global_rate, minimum)
+    if lab.high(m[minimum]) < 0.5:
+        return lab.Verdict.REFUTED
+    if lab.low(m[global_rate]) >= 0.99 and stall == 0:
+        return lab.Verdict.SUPPORTED
+    if lab.low(m[minimum]) >= 0.95 and (lab.high(m[global_rate]) < 0.99 or stall):
+        return lab.Verdict.PARTLY
+    if lab.low(m[minimum]) >= 0.5 and lab.high(m[minimum]) < 0.95:
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, global_rate, minimum)
 
 
 def _step_must_shrink(m: dict):
@@ -466,33 +450,33 @@ def _step_must_shrink(m: dict):
     step keeps the part of the claim that holds for stochastic gradients."""
     gain = "sgd_decay_gain_log10"
     gd_converges = m["convex_rel_gap"] <= 1e-4
-    decay_helps, no_help = low(m[gain]) >= DECAY_GAIN, high(m[gain]) < DECAY_GAIN
+    decay_helps, no_help = lab.low(m[gain]) >= DECAY_GAIN, lab.high(m[gain]) < DECAY_GAIN
     if not (decay_helps or no_help):
-        return undecided(m, gain, because=f"whether a decaying step lowers SGD's floor by {DECAY_GAIN} decades")
+        return lab.undecided(m, gain, because=f"whether a decaying step lowers SGD's floor by {DECAY_GAIN} decades")
     if not gd_converges:
-        return Verdict.SUPPORTED if decay_helps else Verdict.NOT_SUPPORTED
-    return Verdict.PARTLY if decay_helps else Verdict.REFUTED
+        return lab.Verdict.SUPPORTED if decay_helps else lab.Verdict.NOT_SUPPORTED
+    return lab.Verdict.PARTLY if decay_helps else lab.Verdict.REFUTED
 
 
 def _rates(global_rate, minimum_rate, stall) -> dict:
     return {
-        "nonconvex_global_rate": estimate_of(*global_rate),
-        "nonconvex_minimum_rate": estimate_of(*minimum_rate),
+        "nonconvex_global_rate": lab.estimate_of(*global_rate),
+        "nonconvex_minimum_rate": lab.estimate_of(*minimum_rate),
         "saddle_stall": stall,
     }
 
 
 def _shrink(gap, gain) -> dict:
-    return {"convex_rel_gap": gap, "sgd_decay_gain_log10": estimate_of(*gain)}
+    return {"convex_rel_gap": gap, "sgd_decay_gain_log10": lab.estimate_of(*gain)}
 
 
-_SGD_LEARNED = Gate(
+_SGD_LEARNED = lab.Gate(
     "sgd_decaying_rel_excess",
     f"SGD approached the optimum (decaying step's excess cost over the last quarter <= {SGD_NEAR:.0%} of f*)",
     at_most=SGD_NEAR,
 )
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q02",
     question="What is gradient descent?",
     answer=(
@@ -507,13 +491,13 @@ EXPERIMENT = Experiment(
         "floor, and a decaying step lets them settle."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "first_order_convex",
             "Gradient descent is a first-order iterative method: following the gradient alone, it reaches the "
             "minimum of a convex cost.",
-            AtMost("convex_rel_gap", supported=1e-8, partly=1e-4, refuted_above=1e-2),
+            lab.AtMost("convex_rel_gap", supported=1e-8, partly=1e-4, refuted_above=1e-2),
             gates=(
-                Gate(
+                lab.Gate(
                     "newton_gradient_norm",
                     "Newton's reference optimum converged (largest gradient entry <= 1e-10)",
                     at_most=1e-10,
@@ -521,10 +505,10 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "local_or_global",
             "It finds a local or the global minimum.",
-            Custom(
+            lab.Custom(
                 _finds_a_minimum,
                 "share of random starts on the 1-D non-convex cost that end at a minimum, judged by 95% intervals "
                 "over seeds: supported if the global minimum's share lies >= 99% and no start stalls at the saddle; "
@@ -533,18 +517,18 @@ EXPERIMENT = Experiment(
                 "inconclusive",
                 ("nonconvex_global_rate", "nonconvex_minimum_rate", "saddle_stall"),
                 {
-                    Verdict.SUPPORTED: _rates((1.0, 1.0, 1.0), (1.0, 1.0, 1.0), 0.0),
-                    Verdict.PARTLY: _rates((0.5, 0.55, 0.52), (1.0, 1.0, 1.0), 1.0),
-                    Verdict.NOT_SUPPORTED: _rates((0.5, 0.4, 0.45), (0.8, 0.7, 0.75), 1.0),
-                    Verdict.REFUTED: _rates((0.1, 0.2, 0.1), (0.3, 0.2, 0.3), 1.0),
-                    Verdict.INCONCLUSIVE: _rates((0.5, 0.4, 0.45), (0.99, 0.6, 0.9), 1.0),
+                    lab.Verdict.SUPPORTED: _rates((1.0, 1.0, 1.0), (1.0, 1.0, 1.0), 0.0),
+                    lab.Verdict.PARTLY: _rates((0.5, 0.55, 0.52), (1.0, 1.0, 1.0), 1.0),
+                    lab.Verdict.NOT_SUPPORTED: _rates((0.5, 0.4, 0.45), (0.8, 0.7, 0.75), 1.0),
+                    lab.Verdict.REFUTED: _rates((0.1, 0.2, 0.1), (0.3, 0.2, 0.3), 1.0),
+                    lab.Verdict.INCONCLUSIVE: _rates((0.5, 0.4, 0.45), (0.99, 0.6, 0.9), 1.0),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "step_must_shrink",
             "The step size has to be decreased at every iteration.",
-            Custom(
+            lab.Custom(
                 _step_must_shrink,
                 "supported if constant-step full-batch descent fails to converge (relative gap > 1e-4) and a decaying "
                 f"step lowers SGD's final cost by at least {DECAY_GAIN} decades (the 95% CI of log10(constant floor / "
@@ -554,22 +538,22 @@ EXPERIMENT = Experiment(
                 "inconclusive if the CI straddles the bar",
                 ("convex_rel_gap", "sgd_decay_gain_log10"),
                 {
-                    Verdict.SUPPORTED: _shrink(0.1, (1.0, 1.2, 0.9)),
-                    Verdict.PARTLY: _shrink(1e-10, (1.0, 1.2, 0.9)),
-                    Verdict.NOT_SUPPORTED: _shrink(0.1, (0.01, -0.02, 0.0)),
-                    Verdict.REFUTED: _shrink(1e-10, (-0.5, -0.4, -0.6)),
-                    Verdict.INCONCLUSIVE: _shrink(1e-10, (0.5, -0.4, 0.1)),
+                    lab.Verdict.SUPPORTED: _shrink(0.1, (1.0, 1.2, 0.9)),
+                    lab.Verdict.PARTLY: _shrink(1e-10, (1.0, 1.2, 0.9)),
+                    lab.Verdict.NOT_SUPPORTED: _shrink(0.1, (0.01, -0.02, 0.0)),
+                    lab.Verdict.REFUTED: _shrink(1e-10, (-0.5, -0.4, -0.6)),
+                    lab.Verdict.INCONCLUSIVE: _shrink(1e-10, (0.5, -0.4, 0.1)),
                 },
             ),
             gates=(_SGD_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "batch_variants",
             "Full-batch descent uses all the data and stochastic descent a sample; with mini-batches of B examples "
             "the gradient's noise falls as 1/B.",
-            AtMost("variance_slope_error", supported=0.05, partly=0.15, refuted_above=0.3),
+            lab.AtMost("variance_slope_error", supported=0.05, partly=0.15, refuted_above=0.3),
             gates=(
-                Gate(
+                lab.Gate(
                     "full_batch_noise",
                     "the full batch gives the exact gradient (its measured noise is 0 to rounding)",
                     at_most=1e-20,

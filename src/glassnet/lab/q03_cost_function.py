@@ -11,22 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nn
-from ..train import Callback, accuracy, fit
+from ..metrics import accuracy
+from ..train import Callback, fit
+from . import framework as lab
 from .common import correct, digits_split, make_optimizer, mlp, predict, train
-from .framework import (
-    AtLeast,
-    AtMost,
-    Claim,
-    Context,
-    Corroboration,
-    Effect,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    estimate,
-    over_items,
-)
 from .plots import figure
 
 OVERFIT_SIZES = (64, 256, 256, 10)  # about 83,000 weights for 200 training images
@@ -147,7 +135,7 @@ def _loss_run(seed: int, epochs: int) -> dict:
     return out
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     # Quick mode: half the epochs for the over-parameterised network (its test cost has turned up by then), the
     # same cost comparison, and too few candidate models for the selection study to be judged (its gate says so).
     # The selection study gets more seeds in the full lab: its effect is about a point.
@@ -161,9 +149,9 @@ def run(ctx: Context) -> Result:
     losses = [_loss_run(s, loss_epochs) for s in seeds]
 
     half = epochs // 2
-    train_ratio = estimate([r["train"][-1] / r["train"][0] for r in overfit], seeds)
-    optimism = estimate([r["optimism"].mean() for r in selection], selection_seeds)
-    honest = estimate([r["honest"].mean() for r in selection], selection_seeds)
+    train_ratio = lab.estimate([r["train"][-1] / r["train"][0] for r in overfit], seeds)
+    optimism = lab.estimate([r["optimism"].mean() for r in selection], selection_seeds)
+    honest = lab.estimate([r["honest"].mean() for r in selection], selection_seeds)
     early = EARLY_EPOCH - 1
 
     def scored(name: str, when: str) -> np.ndarray:  # (seeds, test images): 1 where the network was right
@@ -173,20 +161,20 @@ def run(ctx: Context) -> Result:
     # Everything scored on the fixed test images goes through over_items, so its interval adds their sampling error.
     metrics = {
         "train_loss_ratio": train_ratio,
-        "test_loss_change_second_half": over_items([r["item_loss_change"] for r in overfit], seeds),
-        "final_test_minus_train_loss": estimate([r["test"][-1] - r["train"][-1] for r in overfit], seeds),
-        "overfit_test_acc": over_items([r["correct"] for r in overfit], seeds),
+        "test_loss_change_second_half": lab.over_items([r["item_loss_change"] for r in overfit], seeds),
+        "final_test_minus_train_loss": lab.estimate([r["test"][-1] - r["train"][-1] for r in overfit], seeds),
+        "overfit_test_acc": lab.over_items([r["correct"] for r in overfit], seeds),
         "selection_optimism": optimism,
         "honest_report_bias": honest,
-        "selection_best_acc": estimate([r["accuracies"].max() for r in selection], selection_seeds),
+        "selection_best_acc": lab.estimate([r["accuracies"].max() for r in selection], selection_seeds),
         "selection_candidates": float(candidates),
-        "mse_test_acc": over_items(scored(mse, "final"), seeds),
-        "ce_test_acc": over_items(scored(ce, "final"), seeds),
-        "ce_minus_mse_acc_early": over_items(scored(ce, "early") - scored(mse, "early"), seeds),
-        "ce_minus_mse_acc_final": over_items(scored(ce, "final") - scored(mse, "final"), seeds),
+        "mse_test_acc": lab.over_items(scored(mse, "final"), seeds),
+        "ce_test_acc": lab.over_items(scored(ce, "final"), seeds),
+        "ce_minus_mse_acc_early": lab.over_items(scored(ce, "early") - scored(mse, "early"), seeds),
+        "ce_minus_mse_acc_final": lab.over_items(scored(ce, "final") - scored(mse, "final"), seeds),
     }
 
-    curve = Table(
+    curve = lab.Table(
         f"MLP {'-'.join(map(str, OVERFIT_SIZES))} on {OVERFIT_TRAIN} training digits, Adam 1e-3 (mean over seeds)",
         ["epoch", "training cost", "test cost", "test accuracy"],
     )
@@ -196,14 +184,14 @@ def run(ctx: Context) -> Result:
     for e in sorted({1, 10, epochs // 6, half, epochs}):
         curve.add(e, train_mean[e - 1], test_mean[e - 1], acc_mean[e - 1])
     curve.add("lowest test cost", "", test_mean.min(), f"at epoch {int(test_mean.argmin()) + 1}")
-    pick = Table(
+    pick = lab.Table(
         f"Best of {candidates} models chosen on a third of the test set ({SPLIT_DRAWS} random splits per seed)",
         ["seed", "models' accuracy", "choosing third - new data", "unused third - new data"],
     )
     for s, r in zip(selection_seeds, selection):
         acc = r["accuracies"]
         pick.add(s, f"{acc.min():.3f} to {acc.max():.3f}", r["optimism"].mean(), r["honest"].mean())
-    compare = Table(
+    compare = lab.Table(
         f"Cross-entropy vs squared error, MLP {'-'.join(map(str, LOSS_SIZES))}, same start, Adam 1e-3, batches of 32",
         ["cost", f"test accuracy after {early + 1} epochs", f"after {loss_epochs} epochs"],
     )
@@ -228,7 +216,7 @@ def run(ctx: Context) -> Result:
         "Squared error is computed on the 10 raw outputs against one-hot targets. With Adam the scale of the cost "
         "does not set the step size, so the comparison is about the shape of the cost, not about its gradient's size.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[curve, pick, compare], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[curve, pick, compare], notes=notes)
 
 
 def _curve_figure(overfit: list, epochs: int):
@@ -294,22 +282,22 @@ def _loss_figure(losses: list, epochs: int):
 
 # Cross-entropy ahead of squared error after EARLY_EPOCH epochs and at the end, each with the smallest effect that
 # matters: one point of test accuracy.
-_CE_AHEAD = (Effect("ce_minus_mse_acc_early", +1, 0.01), Effect("ce_minus_mse_acc_final", +1, 0.01))
+_CE_AHEAD = (lab.Effect("ce_minus_mse_acc_early", +1, 0.01), lab.Effect("ce_minus_mse_acc_final", +1, 0.01))
 
 
-_LEARNED = Gate(
+_LEARNED = lab.Gate(
     "overfit_test_acc",
     f"the over-parameterised network learned the digits (test accuracy >= {LEARNED:.0%})",
     at_least=LEARNED,
 )
-_CE_LEARNED = Gate(
+_CE_LEARNED = lab.Gate(
     "ce_test_acc",
     f"the cross-entropy network learned the digits (test accuracy >= {CE_LEARNED:.0%})",
     at_least=CE_LEARNED,
 )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q03",
     question="What is a cost function?",
     answer=(
@@ -324,19 +312,19 @@ EXPERIMENT = Experiment(
         "first, while squared error on one-hot targets ends up about as accurate."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "minimise_cost",
             "Training looks for the weights and biases that minimise the cost.",
-            AtMost("train_loss_ratio", supported=0.01, partly=0.1, refuted_above=1.0),
+            lab.AtMost("train_loss_ratio", supported=0.01, partly=0.1, refuted_above=1.0),
             gates=(_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "cost_on_test_set",
             "The cost function measures how well the model performs on the test set.",
-            Effect("test_loss_change_second_half", sign=-1, min_effect=0.005),
+            lab.Effect("test_loss_change_second_half", sign=-1, min_effect=0.005),
             gates=(
                 _LEARNED,
-                Gate(
+                lab.Gate(
                     "train_loss_ratio",
                     "training drove the training cost down (to <= 1% of its first epoch's)",
                     at_most=0.01,
@@ -344,24 +332,24 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "test_set_selection",
             "Using the test set to choose among models makes its score an over-estimate of accuracy on new data.",
-            Effect("selection_optimism", sign=+1, min_effect=0.005),
+            lab.Effect("selection_optimism", sign=+1, min_effect=0.005),
             gates=(
-                Gate(
+                lab.Gate(
                     "selection_best_acc",
                     f"the candidate models learned the digits (best test accuracy >= {LEARNED:.0%})",
                     at_least=LEARNED,
                 ),
-                Gate(
+                lab.Gate(
                     "selection_candidates",
                     f"the selection study chose among enough models (>= {CANDIDATES // 2}; fewer show an optimism "
                     "about the size of the smallest effect that matters)",
                     at_least=CANDIDATES // 2,
                     kind="design check",
                 ),
-                Gate(
+                lab.Gate(
                     "honest_report_bias",
                     "the picked model's score on an unused third is unbiased (mean within ±0.005 of new data)",
                     at_least=-0.005,
@@ -370,19 +358,19 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "mse_is_a_cost",
             "Mean squared error is one example of a cost function (it can train a digit classifier).",
-            AtLeast("mse_test_acc", supported=0.9, partly=0.8, refuted_below=0.5),
+            lab.AtLeast("mse_test_acc", supported=0.9, partly=0.8, refuted_below=0.5),
             gates=(_CE_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "cross_entropy_for_classes",
             "For classification, cross-entropy is the better cost than squared error.",
-            Corroboration(_CE_AHEAD),
+            lab.Corroboration(_CE_AHEAD),
             gates=(
                 _CE_LEARNED,
-                Gate(
+                lab.Gate(
                     "mse_test_acc",
                     f"the squared-error network learned the digits too (test accuracy >= {LEARNED:.0%})",
                     at_least=LEARNED,

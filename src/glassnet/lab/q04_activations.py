@@ -9,25 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn
-from ..autograd import no_grad
+from .. import Tensor, nn, no_grad
 from ..nn import functional as F
-from ..tensor import Tensor
+from . import framework as lab
 from .common import accuracy, mlp, predict, train
-from .framework import (
-    AllOf,
-    AtLeast,
-    AtMost,
-    Claim,
-    Context,
-    Effect,
-    Estimate,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    estimate,
-)
 from .plots import figure
 
 # The activations a textbook lists, evaluated through the library's own ops.
@@ -84,7 +69,7 @@ def _fit(act: str, x: np.ndarray, y: np.ndarray, seed: int, epochs: int) -> nn.M
     return model
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     from ..data import two_moons, xor
 
     # 1. Output ranges on a wide interval.
@@ -105,7 +90,7 @@ def run(ctx: Context) -> Result:
         "XOR": xor(200, noise=0.15, seed=ctx.seed),
         "two moons": two_moons(500, noise=0.2, seed=ctx.seed),
     }
-    acc: dict[tuple[str, str], Estimate] = {}
+    acc: dict[tuple[str, str], lab.Estimate] = {}
     first: dict[tuple[str, str], nn.Module] = {}
     misfits = {act: [] for act in _NETS}  # per seed: how far each moons network's logits are from affine
     x_moons = datasets["two moons"][0]
@@ -118,33 +103,33 @@ def run(ctx: Context) -> Result:
                 first.setdefault((data_name, act), model)
                 if data_name == "two moons":
                     misfits[act].append(_affine_misfit(x_moons, predict(model, x_moons)))
-            acc[data_name, act] = estimate(values, seeds)
+            acc[data_name, act] = lab.estimate(values, seeds)
     misfit = {act: float(np.mean(v)) for act, v in misfits.items()}
     fitted = np.min([acc[d, act].values for d in datasets for act in ("tanh", "relu")], axis=0)
 
-    def gain(data_name: str) -> Estimate:
+    def gain(data_name: str) -> lab.Estimate:
         worst = np.minimum(acc[data_name, "tanh"].values, acc[data_name, "relu"].values)
-        return estimate(worst - np.asarray(acc[data_name, "identity"].values), seeds)
+        return lab.estimate(worst - np.asarray(acc[data_name, "identity"].values), seeds)
 
     metrics = {
         "bounded_fraction": float(np.mean(list(bounded.values()))),
         "largest_output": max(high for _, high in ranges.values()),
         "linear_collapse_error": collapse,
-        "nonlinear_affine_misfit": estimate(np.minimum(misfits["tanh"], misfits["relu"]), seeds),
-        "nonlinear_min_accuracy": estimate(fitted, seeds),
+        "nonlinear_affine_misfit": lab.estimate(np.minimum(misfits["tanh"], misfits["relu"]), seeds),
+        "nonlinear_min_accuracy": lab.estimate(fitted, seeds),
         "xor_gain_over_linear": gain("XOR"),
         "moons_gain_over_linear": gain("two moons"),
         "linear_xor_accuracy": acc["XOR", "identity"],
         "linear_moons_accuracy": acc["two moons", "identity"],
     }
 
-    ranges_table = Table(
+    ranges_table = lab.Table(
         "Output range of each activation on x in [-100, 100] (20,001 points)",
         ["activation", "min output", "max output", "inside [-1, 1]?"],
     )
     for name, (low, high) in ranges.items():
         ranges_table.add(name, low, high, "yes" if bounded[name] else "no")
-    acc_table = Table(
+    acc_table = lab.Table(
         f"Training accuracy, 2-16-16-2 MLP, full-batch Adam, {epochs} epochs ({len(seeds)} seeds)",
         ["data", "hidden activation", "mean accuracy", "min", "max", "affine misfit of logits (mean)"],
     )
@@ -163,7 +148,7 @@ def run(ctx: Context) -> Result:
         "on balanced XOR, cross-entropy is minimised by predicting about 1/2 everywhere, so it does not look for "
         "that line.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[ranges_table, acc_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[ranges_table, acc_table], notes=notes)
 
 
 def _range_figure(ranges: dict):
@@ -219,13 +204,13 @@ def _region_figure(moons, models: dict, acc: dict):
     return fig
 
 
-_FITTED_GATE = Gate(
+_FITTED_GATE = lab.Gate(
     "nonlinear_min_accuracy",
     f"the tanh and ReLU networks fitted XOR and two moons (worse of the four >= {FITTED:.0%} training accuracy)",
     at_least=FITTED,
 )
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q04",
     question="What are activation functions?",
     answer=(
@@ -237,32 +222,32 @@ EXPERIMENT = Experiment(
         "ReLU, ELU and softplus grow without limit for large inputs, and they are the usual choice today."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "squash_outputs",
             "Activation functions squash a neuron's output into [0, 1] or [-1, 1].",
-            AtLeast("bounded_fraction", supported=1.0, partly=0.75, refuted_below=0.5),
+            lab.AtLeast("bounded_fraction", supported=1.0, partly=0.75, refuted_below=0.5),
         ),
-        Claim(
+        lab.Claim(
             "add_nonlinearity",
             "Activation functions are what make a network non-linear: without them the layers collapse "
             "into a single linear map.",
             # The linear stack equals its collapsed affine map (an exact float64 check), and the trained tanh/ReLU
             # networks' logits leave part of their variation unexplained by the best affine fit (the worse of
             # the two, per seed, as a share of the logits' spread).
-            AllOf(
+            lab.AllOf(
                 (
-                    AtMost("linear_collapse_error", supported=1e-10, partly=1e-10, refuted_above=1e-6),
-                    AtLeast("nonlinear_affine_misfit", supported=0.05, partly=1e-3, refuted_below=0.0),
+                    lab.AtMost("linear_collapse_error", supported=1e-10, partly=1e-10, refuted_above=1e-6),
+                    lab.AtLeast("nonlinear_affine_misfit", supported=0.05, partly=1e-3, refuted_below=0.0),
                 )
             ),
             gates=(_FITTED_GATE,),
         ),
-        Claim(
+        lab.Claim(
             "model_nonlinear_relations",
             "This non-linearity is what lets a network fit non-linear relationships such as XOR or two moons.",
             # Per seed, training accuracy of the worse of the tanh and ReLU networks minus the linear network's;
             # the claim must hold on both data sets.
-            AllOf((Effect("xor_gain_over_linear", +1, 0.2), Effect("moons_gain_over_linear", +1, 0.05))),
+            lab.AllOf((lab.Effect("xor_gain_over_linear", +1, 0.2), lab.Effect("moons_gain_over_linear", +1, 0.05))),
             gates=(_FITTED_GATE,),
         ),
     ),

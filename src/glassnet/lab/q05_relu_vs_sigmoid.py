@@ -9,30 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn
-from ..autograd import no_grad
+from .. import Tensor, nn, no_grad
 from ..diagnostics import GradientFlow
-from ..tensor import Tensor
+from . import framework as lab
 from .common import ACTIVATIONS, accuracy, correct, digits_split, mlp, train
-from .framework import (
-    AtMost,
-    Claim,
-    Context,
-    Corroboration,
-    Custom,
-    Effect,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    undecided,
-)
 from .plots import figure
 
 _DEPTH, _WIDTH = 20, 64
@@ -124,7 +104,7 @@ def _slopes(sparsity: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return centred @ (scores - scores.mean(axis=0)) / (centred @ centred)
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     x_train, x_test, y_train, y_test = digits_split()
 
     # 1. Gradient flow at initialisation in a 20-hidden-layer MLP, float64, one batch of 256.
@@ -140,8 +120,8 @@ def run(ctx: Context) -> Result:
             s_rows.append(sig)
             w_rows.append(w)
         signal[label], weight[label] = np.log10(s_rows), np.log10(w_rows)
-    ratio = {label: estimate(v[:, 0] - v[:, -1], probe_seeds) for label, v in signal.items()}
-    w_ratio = {label: estimate(v[:, 0] - v[:, -1], probe_seeds) for label, v in weight.items()}
+    ratio = {label: lab.estimate(v[:, 0] - v[:, -1], probe_seeds) for label, v in signal.items()}
+    w_ratio = {label: lab.estimate(v[:, 0] - v[:, -1], probe_seeds) for label, v in weight.items()}
 
     # The consequence: the same deep nets trained briefly (float32, Adam 1e-3, batch 64). Shown in a table only;
     # quick mode trains them for fewer epochs.
@@ -154,7 +134,7 @@ def run(ctx: Context) -> Result:
             model = _deep_mlp(act, init, np.random.default_rng(s))
             train(model, x_train, y_train, epochs=deep_epochs, batch_size=64, lr=1e-3, optimizer="adam", seed=s)
             values.append(accuracy(model, x_test, y_test))
-        deep_acc[label] = estimate(values, deep_seeds)
+        deep_acc[label] = lab.estimate(values, deep_seeds)
 
     # 2. and 3. Two hidden layers of 128: ReLU with an activation L1 sweep, and sigmoid / tanh / softplus / ELU.
     # Every quantity is scored per test image, so that its interval includes the test set's sampling error.
@@ -180,8 +160,8 @@ def run(ctx: Context) -> Result:
             lz.append([np.mean(h == 0) for h in hidden])
         key = (act, l1)
         right[key], item_zeros[key] = np.array(c), np.array(z)
-        acc[key], zeros[key] = over_items(right[key], seeds), over_items(item_zeros[key], seeds)
-        near[key] = estimate(n, seeds)
+        acc[key], zeros[key] = lab.over_items(right[key], seeds), lab.over_items(item_zeros[key], seeds)
+        near[key] = lab.estimate(n, seeds)
         layer_zeros[key] = np.mean(lz, axis=0)
 
     relu = ("relu", 0.0)
@@ -199,13 +179,13 @@ def run(ctx: Context) -> Result:
         "relu_zero_fraction": zeros[relu],
         "sigmoid_zero_fraction": zeros["sigmoid", 0.0],
         "sigmoid_near_zero_fraction": near["sigmoid", 0.0],
-        "relu_minus_dense_accuracy": over_items(right[relu] - dense_right, seeds),
-        "accuracy_slope_vs_sparsity": over_items(item_slopes, seeds),
-        "l1_sparsity_increase": estimate(sparsity[-1] - sparsity[0], seeds),
-        "lowest_test_accuracy": estimate(lowest, seeds),
+        "relu_minus_dense_accuracy": lab.over_items(right[relu] - dense_right, seeds),
+        "accuracy_slope_vs_sparsity": lab.over_items(item_slopes, seeds),
+        "l1_sparsity_increase": lab.estimate(sparsity[-1] - sparsity[0], seeds),
+        "lowest_test_accuracy": lab.estimate(lowest, seeds),
     }
 
-    deep_table = Table(
+    deep_table = lab.Table(
         f"Gradients at initialisation ({len(probe_seeds)} seeds, batch 256) and test accuracy after "
         f"{deep_epochs} epochs ({len(deep_seeds)} seeds), 64-(64 x {_DEPTH})-10 MLP",
         [
@@ -224,7 +204,7 @@ def run(ctx: Context) -> Result:
             float(10 ** np.median(weight[label][:, 0])),
             deep_acc[label].mean,
         )
-    sparse_table = Table(
+    sparse_table = lab.Table(
         f"64-128-128-10 MLPs, Adam 1e-3, {epochs} epochs, {len(seeds)} seeds: hidden activations on the 597 test "
         "images",
         [
@@ -256,7 +236,7 @@ def run(ctx: Context) -> Result:
         f"ReLU's share of exact zeros on the test set drops from {np.mean(untrained):.2f} at initialisation to "
         f"{zeros[relu].mean:.2f} after training.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[deep_table, sparse_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[deep_table, sparse_table], notes=notes)
 
 
 def _flow_figure(signal: dict, weight: dict, deep_acc: dict, epochs: int):
@@ -322,60 +302,58 @@ def _relu_avoids(m: dict):
     """Intact gradient with He weights and with tiny weights: supported; with He only: partly (the weights
     decide); vanishing even with He: refuted."""
     he, tiny = "relu_he_log10_signal_ratio", "relu_tiny_log10_signal_ratio"
-    if high(m[he]) <= -3:
-        return Verdict.REFUTED
-    if low(m[he]) >= -1:
-        if low(m[tiny]) >= -1:
-            return Verdict.SUPPORTED
-        if high(m[tiny]) <= -3:
-            return Verdict.PARTLY
-        if low(m[tiny]) > -3 and high(m[tiny]) < -1:
-            return Verdict.NOT_SUPPORTED
-        return undecided(m, tiny)
-    if low(m[he]) > -3 and high(m[he]) < -1:
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, he)
+    if lab.high(m[he]) <= -3:
+        return lab.Verdict.REFUTED
+    if lab.low(m[he]) >= -1:
+        if lab.low(m[tiny]) >= -1:
+            return lab.Verdict.SUPPORTED
+        if lab.high(m[tiny]) <= -3:
+            return lab.Verdict.PARTLY
+        if lab.low(m[tiny]) > -3 and lab.high(m[tiny]) < -1:
+            return lab.Verdict.NOT_SUPPORTED
+        return lab.undecided(m, tiny)
+    if lab.low(m[he]) > -3 and lab.high(m[he]) < -1:
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, he)
 
 
 def _sparse_dense(m: dict):
     """Many exact zeros from ReLU (>= 20%) and (almost) none from the sigmoid: supported; fewer but some: partly."""
     relu, sigmoid = "relu_zero_fraction", "sigmoid_zero_fraction"
-    if high(m[relu]) <= low(m[sigmoid]):
-        return Verdict.REFUTED
-    if high(m[sigmoid]) <= 0.01 and low(m[relu]) >= 0.2:
-        return Verdict.SUPPORTED
-    if high(m[sigmoid]) <= 0.01 and low(m[relu]) >= 0.05:
-        return Verdict.PARTLY
-    if high(m[relu]) < 0.05 or low(m[sigmoid]) > 0.01:
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, relu, sigmoid)
+    if lab.high(m[relu]) <= lab.low(m[sigmoid]):
+        return lab.Verdict.REFUTED
+    if lab.high(m[sigmoid]) <= 0.01 and lab.low(m[relu]) >= 0.2:
+        return lab.Verdict.SUPPORTED
+    if lab.high(m[sigmoid]) <= 0.01 and lab.low(m[relu]) >= 0.05:
+        return lab.Verdict.PARTLY
+    if lab.high(m[relu]) < 0.05 or lab.low(m[sigmoid]) > 0.01:
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, relu, sigmoid)
 
 
 # The two tests of "sparse is more useful", each with the smallest effect that matters: half a point of test
 # accuracy; and 2 points of accuracy per unit of sparsity (the ReLU-vs-dense gap, about 1 point for 27% exact
 # zeros, would be a slope of about 4 points).
 _USEFULNESS = (
-    Effect("relu_minus_dense_accuracy", +1, 0.005),
-    Effect("accuracy_slope_vs_sparsity", +1, 0.02),
+    lab.Effect("relu_minus_dense_accuracy", +1, 0.005),
+    lab.Effect("accuracy_slope_vs_sparsity", +1, 0.02),
 )
 
 
-def _ratios(he, tiny) -> dict:
-    return {"relu_he_log10_signal_ratio": estimate_of(*he), "relu_tiny_log10_signal_ratio": estimate_of(*tiny)}
+_ratios = lab.synthetic("relu_he_log10_signal_ratio", "relu_tiny_log10_signal_ratio")
 
 
-def _zero_fractions(relu, sigmoid) -> dict:
-    return {"relu_zero_fraction": estimate_of(*relu), "sigmoid_zero_fraction": estimate_of(*sigmoid)}
+_zero_fractions = lab.synthetic("relu_zero_fraction", "sigmoid_zero_fraction")
 
 
-_LEARNED_GATE = Gate(
+_LEARNED_GATE = lab.Gate(
     "lowest_test_accuracy",
     f"every 64-128-128-10 network learned the digits (lowest test accuracy >= {LEARNED:.0%})",
     at_least=LEARNED,
 )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q05",
     question="What is the difference between ReLU and sigmoid?",
     answer=(
@@ -390,15 +368,15 @@ EXPERIMENT = Experiment(
         "published comparisons (Clevert et al., 2016)."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "sigmoid_vanishes",
             "With sigmoid activations, the gradient vanishes as it goes back through the layers.",
-            AtMost("sigmoid_log10_signal_ratio", supported=-3.0, partly=-1.0, refuted_above=0.0),
+            lab.AtMost("sigmoid_log10_signal_ratio", supported=-3.0, partly=-1.0, refuted_above=0.0),
         ),
-        Claim(
+        lab.Claim(
             "relu_avoids_vanishing",
             "ReLU avoids the vanishing gradient problem.",
-            Custom(
+            lab.Custom(
                 _relu_avoids,
                 "log10 of ‖dL/dz‖ at the first layer over the logits, judged by its 95% interval over seeds: "
                 "supported if it lies >= -1 both with He init and with N(0, 0.01^2) weights; partly if >= -1 with He "
@@ -406,18 +384,18 @@ EXPERIMENT = Experiment(
                 "between -3 and -1; otherwise inconclusive",
                 ("relu_he_log10_signal_ratio", "relu_tiny_log10_signal_ratio"),
                 {
-                    Verdict.SUPPORTED: _ratios([0.1, -0.2, 0.3], [-0.5, -0.2, 0.0]),
-                    Verdict.PARTLY: _ratios([0.1, -0.2, 0.3], [-25.0, -24.0, -26.0]),
-                    Verdict.NOT_SUPPORTED: _ratios([-2.0, -2.1, -1.9], [-25.0, -24.0, -26.0]),
-                    Verdict.REFUTED: _ratios([-5.0, -6.0, -5.5], [-25.0, -24.0, -26.0]),
-                    Verdict.INCONCLUSIVE: _ratios([0.1, -2.2, 0.3], [-25.0, -24.0, -26.0]),
+                    lab.Verdict.SUPPORTED: _ratios([0.1, -0.2, 0.3], [-0.5, -0.2, 0.0]),
+                    lab.Verdict.PARTLY: _ratios([0.1, -0.2, 0.3], [-25.0, -24.0, -26.0]),
+                    lab.Verdict.NOT_SUPPORTED: _ratios([-2.0, -2.1, -1.9], [-25.0, -24.0, -26.0]),
+                    lab.Verdict.REFUTED: _ratios([-5.0, -6.0, -5.5], [-25.0, -24.0, -26.0]),
+                    lab.Verdict.INCONCLUSIVE: _ratios([0.1, -2.2, 0.3], [-25.0, -24.0, -26.0]),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "relu_sparse_sigmoid_dense",
             "ReLU gives sparse activations (many exact zeros); sigmoid gives dense ones.",
-            Custom(
+            lab.Custom(
                 _sparse_dense,
                 "fraction of hidden activations exactly 0 on the test images after training, judged by its 95% "
                 "interval over seeds and test images: supported if ReLU's lies >= 0.2 and sigmoid's <= 0.01; partly "
@@ -425,22 +403,22 @@ EXPERIMENT = Experiment(
                 "not supported if ReLU's lies below 0.05 or sigmoid's above 0.01; otherwise inconclusive",
                 ("relu_zero_fraction", "sigmoid_zero_fraction"),
                 {
-                    Verdict.SUPPORTED: _zero_fractions([0.3, 0.28, 0.31], [0.0, 0.0, 0.0]),
-                    Verdict.PARTLY: _zero_fractions([0.1, 0.09, 0.11], [0.0, 0.0, 0.0]),
-                    Verdict.NOT_SUPPORTED: _zero_fractions([0.3, 0.28, 0.31], [0.1, 0.1, 0.1]),
-                    Verdict.REFUTED: _zero_fractions([0.0, 0.0, 0.0], [0.0, 0.0, 0.0]),
-                    Verdict.INCONCLUSIVE: _zero_fractions([0.3, 0.02, 0.15], [0.0, 0.0, 0.0]),
+                    lab.Verdict.SUPPORTED: _zero_fractions([0.3, 0.28, 0.31], [0.0, 0.0, 0.0]),
+                    lab.Verdict.PARTLY: _zero_fractions([0.1, 0.09, 0.11], [0.0, 0.0, 0.0]),
+                    lab.Verdict.NOT_SUPPORTED: _zero_fractions([0.3, 0.28, 0.31], [0.1, 0.1, 0.1]),
+                    lab.Verdict.REFUTED: _zero_fractions([0.0, 0.0, 0.0], [0.0, 0.0, 0.0]),
+                    lab.Verdict.INCONCLUSIVE: _zero_fractions([0.3, 0.02, 0.15], [0.0, 0.0, 0.0]),
                 },
             ),
             gates=(_LEARNED_GATE,),
         ),
-        Claim(
+        lab.Claim(
             "sparse_more_useful",
             "Sparse representations are more useful than dense ones.",
-            Corroboration(_USEFULNESS),
+            lab.Corroboration(_USEFULNESS),
             gates=(
                 _LEARNED_GATE,
-                Gate(
+                lab.Gate(
                     "l1_sparsity_increase",
                     f"the L1 penalty made the ReLU code sparser (share of exact zeros up by >= {SPARSER})",
                     at_least=SPARSER,

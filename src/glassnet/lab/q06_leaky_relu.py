@@ -9,32 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn
-from ..autograd import Primitive, no_grad
-from ..backend import xp_of
+from .. import Tensor, autograd, from_numpy, nn, no_grad
 from ..diagnostics import GradientFlow
 from ..nn import functional as F
-from ..tensor import Tensor
+from . import framework as lab
 from .common import correct, digits_split, train
-from .framework import (
-    AllOf,
-    AtLeast,
-    AtMost,
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    undecided,
-)
 from .plots import figure
 
 _CONVENTIONS = (0.0, 0.5, 1.0)  # the value used for ReLU'(0)
@@ -44,19 +23,22 @@ LEARNED = 0.9  # test accuracy the ReLU network must reach before its training r
 SAME_LOSS = 1e-12  # loss curves closer than this at every step are the same run
 
 
-class _ReluWithSlopeAtZero(Primitive):
-    """y = max(x, 0); dy/dx = 1 for x > 0, 0 for x < 0, and ``at_zero`` at exactly x = 0."""
+class _ReluWithSlopeAtZero(autograd.Function):
+    """y = max(x, 0); dy/dx = 1 for x > 0, 0 for x < 0, and ``at_zero`` at exactly x = 0.
+
+    Computed on the arrays with NumPy's type promotion: in a float32 network the gradient leaves it in float64.
+    """
 
     @staticmethod
-    def forward(ctx, x, at_zero=0.0):
+    def forward(ctx, x, at_zero):
         ctx.save_for_backward(x)
         ctx.at_zero = at_zero
-        return xp_of(x).maximum(x, 0)
+        return from_numpy(np.maximum(x.numpy(), 0))
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved
-        return grad * ((x > 0) + ctx.at_zero * (x == 0))
+        x = ctx.saved_tensors[0].numpy()
+        return from_numpy(grad.numpy() * ((x > 0) + ctx.at_zero * (x == 0))), None
 
 
 class _CountingReLU(nn.Module):
@@ -72,7 +54,7 @@ class _CountingReLU(nn.Module):
             self.zeros += int(np.count_nonzero(x.numpy() == 0))
             self.negatives += int(np.count_nonzero(x.numpy() < 0))
             self.seen += x.numpy().size
-        return _ReluWithSlopeAtZero.apply(x, at_zero=self.at_zero)
+        return _ReluWithSlopeAtZero.apply(x, self.at_zero)
 
     def extra_repr(self) -> str:
         return f"at_zero={self.at_zero}"
@@ -155,7 +137,7 @@ def _gradient_growth(gain: float, seed: int, act: str, x, y) -> tuple[np.ndarray
     return linear, relu_step
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     data = digits_split()
     x_train, y_train = data[0].astype(np.float64), data[2]
 
@@ -171,7 +153,7 @@ def run(ctx: Context) -> Result:
     zeros = sum(r["zeros"] for r in per_seed)
     negatives = sum(r["negatives"] for r in per_seed)
     seen = sum(r["seen"] for r in per_seed)
-    test_acc = over_items([r["correct"] for r in per_seed], seeds)
+    test_acc = lab.over_items([r["correct"] for r in per_seed], seeds)
     float32 = _train_conventions(seeds[0], epochs, data, np.float32, conventions=(0.0,))[0.0]
 
     # 2. and 3. One-sided derivatives at 0 and leaky ReLU's outputs for negative inputs.
@@ -201,14 +183,14 @@ def run(ctx: Context) -> Result:
                 relu_step = max(relu_step, step)
                 if act == "relu" and s == probe_seeds[0]:
                     profile[g] = np.log10(norms / norms[-1])
-            growth[act, g] = estimate(values, probe_seeds)
+            growth[act, g] = lab.estimate(values, probe_seeds)
 
     metrics = {
-        "max_loss_gap_between_conventions": estimate(loss_gap, seeds),
+        "max_loss_gap_between_conventions": lab.estimate(loss_gap, seeds),
         "max_weight_gap_between_conventions": weight_gap,
         "exact_zero_preactivations": float(zeros),
-        "exact_zero_fraction": estimate([r["zeros"] / r["seen"] for r in per_seed], seeds),
-        "zero_gradient_fraction": estimate([r["negatives"] / r["seen"] for r in per_seed], seeds),
+        "exact_zero_fraction": lab.estimate([r["zeros"] / r["seen"] for r in per_seed], seeds),
+        "zero_gradient_fraction": lab.estimate([r["negatives"] / r["seen"] for r in per_seed], seeds),
         "relu_net_test_accuracy": test_acc,
         "leaky_relu_derivative_jump_at_0": right - left,
         "leaky_negative_output_fraction": float(np.mean(leaky_out < 0)),
@@ -219,7 +201,7 @@ def run(ctx: Context) -> Result:
         "max_relu_step_gain": relu_step,
     }
 
-    kink = Table(
+    kink = lab.Table(
         f"ReLU'(0) set to 0, 0.5 or 1: the same run three times (float64, 64-128-128-10, Adam 1e-3, batch 64, "
         f"{epochs} epochs, {len(seeds)} seeds)",
         ["quantity", "value"],
@@ -231,13 +213,13 @@ def run(ctx: Context) -> Result:
     kink.add("largest absolute weight difference after training", weight_gap)
     kink.add("test accuracy (mean over seeds, ReLU'(0) = 0)", test_acc.mean)
     kink.add(f"float32 run: pre-activations exactly 0 out of {float32['seen']:,}", float32["zeros"])
-    derivs = Table(
+    derivs = lab.Table(
         "Difference quotients at 0 (h = 1e-6, float64) and the value autograd returns at exactly 0",
         ["function", "left derivative", "right derivative", "jump", "autograd at 0"],
     )
     for name, (lo, hi) in sides.items():
         derivs.add(name, lo, hi, hi - lo, at_zero[name])
-    explode = Table(
+    explode = lab.Table(
         f"log10 ‖dL/dz_1‖ / ‖dL/dz_21‖ at initialisation, 20 hidden layers of 64, batch 256, {len(probe_seeds)} seeds "
         "(weights N(0, gain² c / fan_in): c = 2 with ReLU, 1 without activation)",
         ["gain", "ReLU: mean", "ReLU: min", "ReLU: max", "no activation: mean"],
@@ -262,7 +244,7 @@ def run(ctx: Context) -> Result:
         f"{relu_step:.3g}); the growth comes from the weight matrices, and a network with no activation at all "
         "grows the same way once its weights are scaled up.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[kink, derivs, explode], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[kink, derivs, explode], notes=notes)
 
 
 def _kink_figure(first: dict, sides: dict):
@@ -322,45 +304,44 @@ def _kink_is_main_problem(m: dict):
     """The conventions for ReLU'(0) must change training for the kink to matter; if they never do while many
     pre-activations are negative (no gradient at all), the kink is not the main problem."""
     gap, dead = "max_loss_gap_between_conventions", "zero_gradient_fraction"
-    if low(m[gap]) >= 1e-3:
-        return Verdict.SUPPORTED
-    if low(m[gap]) > SAME_LOSS:
-        return Verdict.PARTLY
-    if high(m[gap]) > SAME_LOSS:
-        return undecided(m, gap, because=f"the loss gap may or may not exceed {SAME_LOSS:g}")
-    if low(m[dead]) >= 0.1:
-        return Verdict.REFUTED
-    if high(m[dead]) < 0.1:
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, dead, because="the conventions agree; the share of zero-gradient units straddles 10%")
+    if lab.low(m[gap]) >= 1e-3:
+        return lab.Verdict.SUPPORTED
+    if lab.low(m[gap]) > SAME_LOSS:
+        return lab.Verdict.PARTLY
+    if lab.high(m[gap]) > SAME_LOSS:
+        return lab.undecided(m, gap, because=f"the loss gap may or may not exceed {SAME_LOSS:g}")
+    if lab.low(m[dead]) >= 0.1:
+        return lab.Verdict.REFUTED
+    if lab.high(m[dead]) < 0.1:
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, dead, because="the conventions agree; the share of zero-gradient units straddles 10%")
 
 
 def _relu_explodes(m: dict):
     """Explosion with He weights: supported. None with He but strong at twice He's scale: partly (ReLU nets
     can explode, through their weights). None even at twice the scale: refuted."""
     he, big = "relu_he_log10_gradient_growth", "relu_gain2_log10_gradient_growth"
-    if low(m[he]) >= 3:
-        return Verdict.SUPPORTED
-    if high(m[he]) < 3 and high(m[big]) < 1:
-        return Verdict.REFUTED
-    if high(m[he]) < 1 and low(m[big]) >= 3:
-        return Verdict.PARTLY
-    he_mid = high(m[he]) < 3 and low(m[he]) >= 1
-    big_mid = high(m[he]) < 1 and low(m[big]) >= 1 and high(m[big]) < 3
-    if (he_mid and low(m[big]) >= 1) or big_mid:
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, he, big)
+    if lab.low(m[he]) >= 3:
+        return lab.Verdict.SUPPORTED
+    if lab.high(m[he]) < 3 and lab.high(m[big]) < 1:
+        return lab.Verdict.REFUTED
+    if lab.high(m[he]) < 1 and lab.low(m[big]) >= 3:
+        return lab.Verdict.PARTLY
+    he_mid = lab.high(m[he]) < 3 and lab.low(m[he]) >= 1
+    big_mid = lab.high(m[he]) < 1 and lab.low(m[big]) >= 1 and lab.high(m[big]) < 3
+    if (he_mid and lab.low(m[big]) >= 1) or big_mid:
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, he, big)
 
 
 def _kink(gap, dead) -> dict:
-    return {"max_loss_gap_between_conventions": estimate_of(*gap), "zero_gradient_fraction": estimate_of(*dead)}
+    return {"max_loss_gap_between_conventions": lab.estimate_of(*gap), "zero_gradient_fraction": lab.estimate_of(*dead)}
 
 
-def _growths(he, big) -> dict:
-    return {"relu_he_log10_gradient_growth": estimate_of(*he), "relu_gain2_log10_gradient_growth": estimate_of(*big)}
+_growths = lab.synthetic("relu_he_log10_gradient_growth", "relu_gain2_log10_gradient_growth")
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q06",
     question="What is leaky ReLU, and why is it used?",
     answer=(
@@ -373,10 +354,10 @@ EXPERIMENT = Experiment(
         "explosion comes from weights that amplify the signal at each layer."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "kink_is_main_problem",
             "ReLU's main problem is that it is not differentiable at 0.",
-            Custom(
+            lab.Custom(
                 _kink_is_main_problem,
                 "train the same float64 network with ReLU'(0) = 0, 0.5 and 1; per seed, the largest loss difference "
                 "between conventions at any step, judged by its 95% interval: supported if it lies >= 1e-3; partly if "
@@ -384,41 +365,41 @@ EXPERIMENT = Experiment(
                 "ReLU's gradient is 0) lies >= 10%; not supported if that share lies below 10%; otherwise inconclusive",
                 ("max_loss_gap_between_conventions", "zero_gradient_fraction"),
                 {
-                    Verdict.SUPPORTED: _kink(gap=(0.05, 0.04, 0.06), dead=(0.5, 0.4, 0.45)),
-                    Verdict.PARTLY: _kink(gap=(1e-9, 2e-9, 1.5e-9), dead=(0.5, 0.4, 0.45)),
-                    Verdict.NOT_SUPPORTED: _kink(gap=(0.0, 0.0, 0.0), dead=(0.01, 0.02, 0.01)),
-                    Verdict.REFUTED: _kink(gap=(0.0, 0.0, 0.0), dead=(0.3, 0.31, 0.32)),
-                    Verdict.INCONCLUSIVE: _kink(gap=(0.0, 1e-6, 0.0), dead=(0.3, 0.31, 0.32)),
+                    lab.Verdict.SUPPORTED: _kink(gap=(0.05, 0.04, 0.06), dead=(0.5, 0.4, 0.45)),
+                    lab.Verdict.PARTLY: _kink(gap=(1e-9, 2e-9, 1.5e-9), dead=(0.5, 0.4, 0.45)),
+                    lab.Verdict.NOT_SUPPORTED: _kink(gap=(0.0, 0.0, 0.0), dead=(0.01, 0.02, 0.01)),
+                    lab.Verdict.REFUTED: _kink(gap=(0.0, 0.0, 0.0), dead=(0.3, 0.31, 0.32)),
+                    lab.Verdict.INCONCLUSIVE: _kink(gap=(0.0, 1e-6, 0.0), dead=(0.3, 0.31, 0.32)),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "relu_net_test_accuracy",
                     f"the ReLU network learned the digits (test accuracy >= {LEARNED})",
                     at_least=LEARNED,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "leaky_differentiable",
             "Leaky ReLU is differentiable at 0.",
-            AtMost("leaky_relu_derivative_jump_at_0", supported=1e-4, partly=1e-2, refuted_above=0.1),
+            lab.AtMost("leaky_relu_derivative_jump_at_0", supported=1e-4, partly=1e-2, refuted_above=0.1),
         ),
-        Claim(
+        lab.Claim(
             "leaky_negative_outputs",
             "Leaky ReLU outputs small negative values for negative inputs.",
             # On 1,000 inputs from -1e3 to -1e-6 (exact values): every output negative, and small (f(x) / x).
-            AllOf(
+            lab.AllOf(
                 (
-                    AtLeast("leaky_negative_output_fraction", supported=1.0, partly=1.0, refuted_below=0.5),
-                    AtMost("leaky_output_to_input_ratio", supported=0.1, partly=1.0, refuted_above=10.0),
+                    lab.AtLeast("leaky_negative_output_fraction", supported=1.0, partly=1.0, refuted_below=0.5),
+                    lab.AtMost("leaky_output_to_input_ratio", supported=0.1, partly=1.0, refuted_above=10.0),
                 )
             ),
         ),
-        Claim(
+        lab.Claim(
             "relu_explodes",
             "ReLU can cause exploding gradients.",
-            Custom(
+            lab.Custom(
                 _relu_explodes,
                 "log10 of ‖dL/dz‖ at the first layer over the logits in a 20-hidden-layer ReLU net at initialisation, "
                 "judged by its 95% interval over seeds: supported if >= 3 with He weights; partly if < 1 with He "
@@ -426,11 +407,11 @@ EXPERIMENT = Experiment(
                 "with He); not supported if the intervals lie between those bands; otherwise inconclusive",
                 ("relu_he_log10_gradient_growth", "relu_gain2_log10_gradient_growth"),
                 {
-                    Verdict.SUPPORTED: _growths([4.0, 4.5, 3.8], [9.0, 8.0, 8.5]),
-                    Verdict.PARTLY: _growths([0.1, -0.2, 0.0], [6.0, 5.8, 6.3]),
-                    Verdict.NOT_SUPPORTED: _growths([1.5, 1.6, 1.4], [2.0, 2.2, 1.9]),
-                    Verdict.REFUTED: _growths([0.1, -0.2, 0.0], [0.2, 0.1, 0.3]),
-                    Verdict.INCONCLUSIVE: _growths([0.1, -0.2, 0.0], [6.0, 0.5, 3.0]),
+                    lab.Verdict.SUPPORTED: _growths([4.0, 4.5, 3.8], [9.0, 8.0, 8.5]),
+                    lab.Verdict.PARTLY: _growths([0.1, -0.2, 0.0], [6.0, 5.8, 6.3]),
+                    lab.Verdict.NOT_SUPPORTED: _growths([1.5, 1.6, 1.4], [2.0, 2.2, 1.9]),
+                    lab.Verdict.REFUTED: _growths([0.1, -0.2, 0.0], [0.2, 0.1, 0.3]),
+                    lab.Verdict.INCONCLUSIVE: _growths([0.1, -0.2, 0.0], [6.0, 0.5, 3.0]),
                 },
             ),
         ),

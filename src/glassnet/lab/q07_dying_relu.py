@@ -4,31 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn
-from ..autograd import no_grad
+from .. import Tensor, nn, no_grad
 from ..diagnostics import dead_relu_fraction
 from ..nn import functional as F
-from ..tensor import Tensor
+from . import framework as lab
 from .common import correct, digits_split, mlp, train
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Effect,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    paired_difference,
-    undecided,
-)
 from .plots import figure
 
 SIZES = (64, 128, 128, 10)
@@ -137,7 +117,7 @@ def _leaky_shape() -> dict:
     return {"x": x.numpy(), "y": y.numpy(), "dydx": x.grad.numpy()}
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     data = digits_split()
     x_train, _, y_train, _ = data
     seeds = ctx.seeds(full=8, quick=4)
@@ -156,14 +136,14 @@ def run(ctx: Context) -> Result:
             for s, r in zip(seeds, shock[kind])
             if sum(r["stuck"][k] for k in layers)
         ]
-        return estimate([v for _, v in pairs], [s for s, _ in pairs]) if pairs else estimate([0.0], seeds[:1])
+        return lab.estimate([v for _, v in pairs], [s for s, _ in pairs]) if pairs else lab.estimate([0.0], seeds[:1])
 
     def stuck_share(kind):
         """Share of all hidden units stuck right after the shock, per seed."""
-        return estimate([sum(r["stuck"]) / (2 * SIZES[1]) for r in shock[kind]], seeds)
+        return lab.estimate([sum(r["stuck"]) / (2 * SIZES[1]) for r in shock[kind]], seeds)
 
     def shock_accuracy(kind):
-        return estimate([r["correct"].mean() for r in shock[kind]], seeds)
+        return lab.estimate([r["correct"].mean() for r in shock[kind]], seeds)
 
     # 2. What kills units: the learning rate, the bias, the depth.
     lr_runs = {(k, lr): [_train_and_count(k, s, data, lr) for s in seeds] for k in KINDS for lr in lrs}
@@ -175,10 +155,10 @@ def run(ctx: Context) -> Result:
     depth_runs = {d: [_train_and_count("relu", s, data, BASE_LR, depth=d, width=32) for s in seeds] for d in depths}
 
     def dead(runs, which=1):
-        return estimate([r[which] for r in runs], seeds)
+        return lab.estimate([r[which] for r in runs], seeds)
 
     def acc(runs):
-        return estimate([r[2] for r in runs], seeds)
+        return lab.estimate([r[2] for r in runs], seeds)
 
     relu_shock, leaky_shock = shock["relu"], shock["leaky_relu"]
     shape = _leaky_shape()
@@ -190,8 +170,10 @@ def run(ctx: Context) -> Result:
         "revived_units_second_layer": float(sum(r["revived"][1] for r in relu_shock)),
         "dead_after_shock": stuck_share("relu"),
         "relu_accuracy_after_recovery": shock_accuracy("relu"),
-        "dead_increase_high_lr": paired_difference(dead(lr_runs[("relu", HIGH_LR)]), dead(lr_runs[("relu", BASE_LR)])),
-        "dead_increase_negative_bias": paired_difference(
+        "dead_increase_high_lr": lab.paired_difference(
+            dead(lr_runs[("relu", HIGH_LR)]), dead(lr_runs[("relu", BASE_LR)])
+        ),
+        "dead_increase_negative_bias": lab.paired_difference(
             dead(bias_runs[("relu", NEGATIVE_BIAS)]), dead(bias_runs[("relu", 0.0)])
         ),
         "relu_accuracy_base_lr": acc(lr_runs[("relu", BASE_LR)]),
@@ -201,7 +183,7 @@ def run(ctx: Context) -> Result:
         "leaky_revived": revived_per_seed("leaky_relu", [0, 1]),
         "stuck_after_shock_leaky": stuck_share("leaky_relu"),
         "leaky_accuracy_after_recovery": shock_accuracy("leaky_relu"),
-        "accuracy_gain_leaky": over_items(
+        "accuracy_gain_leaky": lab.over_items(
             [k["correct"] - r["correct"] for k, r in zip(leaky_shock, relu_shock)], seeds
         ),
         "leaky_slope_left": float(shape["dydx"][1]),
@@ -209,7 +191,7 @@ def run(ctx: Context) -> Result:
     }
 
     # ------------------------------------------------------------------ tables
-    recovery = Table(
+    recovery = lab.Table(
         f"A shock (1 epoch at learning rate {SHOCK_LR}) then {recovery_epochs} epochs at {BASE_LR}; "
         f"units never positive on the 1,200 training images, summed over {len(seeds)} seeds",
         ["activation", "layer", "stuck after shock", "of which revived", "stuck at end", "max |grad| of stuck units"],
@@ -224,7 +206,7 @@ def run(ctx: Context) -> Result:
                 sum(r["stuck_end"][layer] for r in runs),
                 max(r["stuck_gradient"][layer] for r in runs),
             )
-    details = Table(
+    details = lab.Table(
         "Shock and recovery: test accuracy (mean over seeds), first-layer biases right after the shock (mean over "
         "units), counts summed over seeds",
         [
@@ -246,7 +228,7 @@ def run(ctx: Context) -> Result:
             sum(r["first_layer_weights_changed"] for r in runs),
             sum(r["fires_on_test"] for r in runs),
         )
-    sweep = Table(
+    sweep = lab.Table(
         f"Share of hidden units never positive on the training set after 5 epochs (SGD, batch {BATCH}), "
         f"and test accuracy; mean over {len(seeds)} seeds",
         ["setting", "ReLU dead at init", "ReLU dead", "leaky stuck", "ReLU accuracy", "leaky accuracy"],
@@ -262,7 +244,9 @@ def run(ctx: Context) -> Result:
     for d in depths:
         r = depth_runs[d]
         sweep.add(f"lr {BASE_LR}, {d} hidden layer(s) of 32", dead(r, 0).mean, dead(r).mean, "", acc(r).mean, "")
-    leaky = Table(f"Leaky ReLU with slope {SLOPE} (autograd, float64)", ["x", "ReLU(x)", "leaky(x)", "d leaky / dx"])
+    leaky = lab.Table(
+        f"Leaky ReLU with slope {SLOPE} (autograd, float64)", ["x", "ReLU(x)", "leaky(x)", "d leaky / dx"]
+    )
     for x, y, g in zip(shape["x"], shape["y"], shape["dydx"]):
         leaky.add(float(x), max(float(x), 0.0), float(y), float(g))
 
@@ -359,7 +343,7 @@ def run(ctx: Context) -> Result:
         f"{diverged} of {len(all_runs)} training runs diverged (non-finite loss); "
         + ("none had to be left out." if not diverged else "their networks count as all dead and lower the accuracies.")
     )
-    return Result(
+    return lab.Result(
         metrics=metrics,
         figures={"shock and recovery": fig1, "what kills ReLU units": fig2},
         tables=[recovery, details, sweep, leaky],
@@ -371,53 +355,55 @@ def run(ctx: Context) -> Result:
 REVIVAL_BAR = 0.01  # "never recovers": at most 1% of the dead units come back
 
 
-def _never_recovers(m: dict) -> Judgement:
+def _never_recovers(m: dict) -> lab.Judgement:
     """First-layer dead units cannot come back (fixed inputs, zero gradient); deeper ones can, through the
     layers below them. "Never" is universal: observed revivals (more than 1% of the dead units, counted over all
     seeds) show that deeper units can come back; their absence needs an interval to support it."""
     first, second = m["revived_first_layer"], m["revived_second_layer"]
-    if m["dead_unit_max_gradient"] != 0 or low(first) > REVIVAL_BAR:
-        return Judgement(Verdict.REFUTED)
-    if high(first) > REVIVAL_BAR:
-        return undecided(m, "revived_first_layer")
+    if m["dead_unit_max_gradient"] != 0 or lab.low(first) > REVIVAL_BAR:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.high(first) > REVIVAL_BAR:
+        return lab.undecided(m, "revived_first_layer")
     revived, dead = m["revived_units_second_layer"], m["dead_units_second_layer"]
     if revived > REVIVAL_BAR * dead:
-        return Judgement(
-            Verdict.PARTLY,
+        return lab.Judgement(
+            lab.Verdict.PARTLY,
             f"first-layer dead units stay dead; {revived:.0f} of {dead:.0f} dead second-layer units came back",
         )
-    if high(second) <= REVIVAL_BAR:
-        return Judgement(Verdict.SUPPORTED)
-    return undecided(m, "revived_second_layer", because="no dead second-layer unit came back, but too few were seen")
+    if lab.high(second) <= REVIVAL_BAR:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    return lab.undecided(
+        m, "revived_second_layer", because="no dead second-layer unit came back, but too few were seen"
+    )
 
 
-def _leaky_fixes(m: dict) -> Judgement:
+def _leaky_fixes(m: dict) -> lab.Judgement:
     """Leaky ReLU removes the zero gradient by construction; whether it also brings the units back and costs no
     accuracy is measured after the same shock."""
     if m["leaky_zero_gradient_units"] > 0:
-        return Judgement(Verdict.NOT_SUPPORTED)
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
     revived, gain = m["leaky_revived"], m["accuracy_gain_leaky"]
-    back = True if low(revived) >= 0.5 else False if high(revived) < 0.5 else None
-    no_worse = True if low(gain) > -0.01 else False if high(gain) < -0.01 else None
+    back = True if lab.low(revived) >= 0.5 else False if lab.high(revived) < 0.5 else None
+    no_worse = True if lab.low(gain) > -0.01 else False if lab.high(gain) < -0.01 else None
     if back is False or no_worse is False:
         failed = "the units the shock pushed below zero mostly stay there" if back is False else "accuracy is lower"
-        return Judgement(Verdict.PARTLY, f"no gradient is exactly zero, but {failed}")
+        return lab.Judgement(lab.Verdict.PARTLY, f"no gradient is exactly zero, but {failed}")
     if back and no_worse:
-        return Judgement(Verdict.SUPPORTED)
-    return undecided(m, "leaky_revived", "accuracy_gain_leaky")
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    return lab.undecided(m, "leaky_revived", "accuracy_gain_leaky")
 
 
-def _negative_slope(m: dict) -> Judgement:
+def _negative_slope(m: dict) -> lab.Judgement:
     slope, out = m["leaky_slope_left"], m["leaky_output_at_minus_1"]
-    if high(slope) < 0:
-        return Judgement(Verdict.SUPPORTED)
-    if 0 < low(slope) and high(slope) <= 0.1 and high(out) < 0:
-        return Judgement(Verdict.PARTLY, "the slope is small and positive; what is negative is the output")
-    if low(slope) > 0.1:
-        return Judgement(Verdict.REFUTED)
-    if low(slope) >= 0 and high(slope) <= 0.1:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, "leaky_slope_left")
+    if lab.high(slope) < 0:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if 0 < lab.low(slope) and lab.high(slope) <= 0.1 and lab.high(out) < 0:
+        return lab.Judgement(lab.Verdict.PARTLY, "the slope is small and positive; what is negative is the output")
+    if lab.low(slope) > 0.1:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.low(slope) >= 0 and lab.high(slope) <= 0.1:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, "leaky_slope_left")
 
 
 _RECOVERS = (
@@ -429,14 +415,14 @@ _RECOVERS = (
 )
 _LEAKY = ("leaky_zero_gradient_units", "leaky_revived", "accuracy_gain_leaky")
 _SLOPE = ("leaky_slope_left", "leaky_output_at_minus_1")
-_e = estimate_of
-_RECOVERY_GATE = Gate(
+_e = lab.estimate_of
+_RECOVERY_GATE = lab.Gate(
     "relu_accuracy_after_recovery",
     "training after the shock worked (ReLU test accuracy >= 0.85)",
     at_least=0.85,
 )
 _SHOCK_GATES = (
-    Gate(
+    lab.Gate(
         "dead_after_shock",
         "the shock killed ReLU units (>= 2% of hidden units dead right after it)",
         at_least=0.02,
@@ -445,14 +431,14 @@ _SHOCK_GATES = (
     _RECOVERY_GATE,
 )
 _SWEEP_GATES = (
-    Gate(
+    lab.Gate(
         "relu_accuracy_base_lr",
         f"the ReLU network learned at learning rate {BASE_LR} (test accuracy >= 0.9)",
         at_least=0.9,
     ),
 )
 _LEAKY_GATES = (
-    Gate(
+    lab.Gate(
         "stuck_after_shock_leaky",
         "the shock pushed leaky units below zero on every input (>= 2% of hidden units)",
         at_least=0.02,
@@ -461,7 +447,7 @@ _LEAKY_GATES = (
     _RECOVERY_GATE,
 )
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q07",
     question="What is the dying ReLU problem?",
     answer=(
@@ -477,10 +463,10 @@ EXPERIMENT = Experiment(
         "lowering the learning rate and sensible initialisation matter at least as much."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "dead_unit_never_recovers",
             "A dead ReLU unit outputs 0 for every input, gets no gradient, and never recovers.",
-            Custom(
+            lab.Custom(
                 _never_recovers,
                 "share of the units the shock left dead that revive: supported if dead units get exactly zero "
                 "gradient and at most 1% of them revive in either layer (95% CIs over seeds <= 0.01); partly if the "
@@ -490,21 +476,21 @@ EXPERIMENT = Experiment(
                 "above 0.01); otherwise inconclusive",
                 _RECOVERS,
                 {
-                    Verdict.SUPPORTED: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.0, 0.0, 0.0), 30.0, 0.0))),
-                    Verdict.PARTLY: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.2, 0.3, 0.25), 30.0, 8.0))),
-                    Verdict.REFUTED: dict(zip(_RECOVERS, (1e-3, 0.0, 0.0, 30.0, 0.0))),
-                    Verdict.INCONCLUSIVE: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.0), 3.0, 0.0))),
+                    lab.Verdict.SUPPORTED: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.0, 0.0, 0.0), 30.0, 0.0))),
+                    lab.Verdict.PARTLY: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.2, 0.3, 0.25), 30.0, 8.0))),
+                    lab.Verdict.REFUTED: dict(zip(_RECOVERS, (1e-3, 0.0, 0.0, 30.0, 0.0))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.0), 3.0, 0.0))),
                 },
             ),
             gates=_SHOCK_GATES,
         ),
-        Claim(
+        lab.Claim(
             "high_learning_rate",
             "A high learning rate kills ReLU units.",
-            Effect("dead_increase_high_lr", sign=+1, min_effect=0.05),
+            lab.Effect("dead_increase_high_lr", sign=+1, min_effect=0.05),
             gates=(
                 *_SWEEP_GATES,
-                Gate(
+                lab.Gate(
                     "diverged_runs_high_lr",
                     f"every ReLU run at learning rate {HIGH_LR} stayed finite (a diverged net is not a dead one)",
                     at_most=0,
@@ -512,16 +498,16 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "negative_bias",
             "A large negative bias kills ReLU units.",
-            Effect("dead_increase_negative_bias", sign=+1, min_effect=0.05),
+            lab.Effect("dead_increase_negative_bias", sign=+1, min_effect=0.05),
             gates=_SWEEP_GATES,
         ),
-        Claim(
+        lab.Claim(
             "leaky_relu_fixes",
             "Leaky ReLU fixes the dying ReLU problem.",
-            Custom(
+            lab.Custom(
                 _leaky_fixes,
                 "supported if no leaky unit has an exactly zero gradient, at least half of the units the shock "
                 "pushed below zero on every input come back (95% CI over seeds >= 0.5), and accuracy is not worse "
@@ -530,18 +516,18 @@ EXPERIMENT = Experiment(
                 "units still have zero gradient; otherwise inconclusive",
                 _LEAKY,
                 {
-                    Verdict.SUPPORTED: dict(zip(_LEAKY, (0.0, _e(0.8, 0.7, 0.9), _e(0.01, 0.02, 0.015)))),
-                    Verdict.PARTLY: dict(zip(_LEAKY, (0.0, _e(0.1, 0.05, 0.0), _e(0.0, 0.01, -0.01)))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_LEAKY, (0.2, 0.1, 0.0))),
-                    Verdict.INCONCLUSIVE: dict(zip(_LEAKY, (0.0, _e(0.1, 0.9, 0.5), _e(0.0, 0.01, -0.01)))),
+                    lab.Verdict.SUPPORTED: dict(zip(_LEAKY, (0.0, _e(0.8, 0.7, 0.9), _e(0.01, 0.02, 0.015)))),
+                    lab.Verdict.PARTLY: dict(zip(_LEAKY, (0.0, _e(0.1, 0.05, 0.0), _e(0.0, 0.01, -0.01)))),
+                    lab.Verdict.NOT_SUPPORTED: dict(zip(_LEAKY, (0.2, 0.1, 0.0))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_LEAKY, (0.0, _e(0.1, 0.9, 0.5), _e(0.0, 0.01, -0.01)))),
                 },
             ),
             gates=_LEAKY_GATES,
         ),
-        Claim(
+        lab.Claim(
             "small_negative_slope",
             "Leaky ReLU adds a small negative slope for negative inputs.",
-            Custom(
+            lab.Custom(
                 _negative_slope,
                 "slope and output at x = -1, by float64 autograd (exact): supported if the slope for x < 0 is "
                 "negative; partly if it is small and positive (<= 0.1) while the outputs there are negative; "
@@ -549,11 +535,11 @@ EXPERIMENT = Experiment(
                 "outputs not negative; an interval across a bar (never here: the values are exact) is inconclusive",
                 _SLOPE,
                 {
-                    Verdict.SUPPORTED: {"leaky_slope_left": -0.01, "leaky_output_at_minus_1": 0.01},
-                    Verdict.PARTLY: {"leaky_slope_left": 0.01, "leaky_output_at_minus_1": -0.01},
-                    Verdict.REFUTED: {"leaky_slope_left": 0.5, "leaky_output_at_minus_1": -0.5},
-                    Verdict.NOT_SUPPORTED: {"leaky_slope_left": 0.0, "leaky_output_at_minus_1": 0.0},
-                    Verdict.INCONCLUSIVE: {"leaky_slope_left": _e(0.01), "leaky_output_at_minus_1": -0.01},
+                    lab.Verdict.SUPPORTED: {"leaky_slope_left": -0.01, "leaky_output_at_minus_1": 0.01},
+                    lab.Verdict.PARTLY: {"leaky_slope_left": 0.01, "leaky_output_at_minus_1": -0.01},
+                    lab.Verdict.REFUTED: {"leaky_slope_left": 0.5, "leaky_output_at_minus_1": -0.5},
+                    lab.Verdict.NOT_SUPPORTED: {"leaky_slope_left": 0.0, "leaky_output_at_minus_1": 0.0},
+                    lab.Verdict.INCONCLUSIVE: {"leaky_slope_left": _e(0.01), "leaky_output_at_minus_1": -0.01},
                 },
             ),
         ),

@@ -6,31 +6,12 @@ import math
 
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
+from .. import Tensor, nn, no_grad, optim
 from ..nn import Parameter
 from ..nn import functional as F
-from ..tensor import Tensor
 from ..train import fit
+from . import framework as lab
 from .common import digits_split, make_optimizer, mlp
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    proportion,
-    undecided,
-)
 from .plots import figure
 
 # L2 strengths: the loss is mean cross-entropy + lam / 2 * ||W||^2 (weights only), as weight_decay=lam in SGD.
@@ -171,7 +152,7 @@ def _parameters_vs_hyperparameters(seed: int, epochs: int) -> dict:
     }
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     seeds = ctx.seeds(full=5, quick=3)
     sizes = ctx.pick([50, 100, 200, 400], [50, 400])
     steps = ctx.pick(STEPS, 150)
@@ -195,20 +176,24 @@ def run(ctx: Context) -> Result:
             )
             for s in seeds
         ]
-        return over_items(per_item, seeds)
+        return lab.over_items(per_item, seeds)
 
-    shift = estimate([math.log10(runs[(s, sizes[0])]["chosen"] / runs[(s, sizes[-1])]["chosen"]) for s in seeds], seeds)
+    shift = lab.estimate(
+        [math.log10(runs[(s, sizes[0])]["chosen"] / runs[(s, sizes[-1])]["chosen"]) for s in seeds], seeds
+    )
     cases = [(s, n) for s in seeds for n in sizes]
     metrics = {
         "share_of_parameters_changed": min(f["share_changed"] for f in fits),
-        "training_loss_drop": estimate([f["loss"][0] - f["loss"][-1] for f in fits], mlp_seeds),
-        "log10_parameter_change_other_data": estimate([math.log10(f["other_data_distance"]) for f in fits], mlp_seeds),
+        "training_loss_drop": lab.estimate([f["loss"][0] - f["loss"][-1] for f in fits], mlp_seeds),
+        "log10_parameter_change_other_data": lab.estimate(
+            [math.log10(f["other_data_distance"]) for f in fits], mlp_seeds
+        ),
         "parameter_change_same_data": max(f["same_data_distance"] for f in fits),
         "hyperparameters_changed_by_fit": float(sum(f["changed_settings"] for f in fits)),
-        "training_loss_picks_weakest_penalty": proportion(
+        "training_loss_picks_weakest_penalty": lab.proportion(
             [runs[c]["train_choice"] == 0.0 for c in cases], [s for s, _ in cases]
         ),
-        "cv_choice_test_accuracy": estimate(
+        "cv_choice_test_accuracy": lab.estimate(
             [np.mean([runs[(s, n)]["cv_test_acc"] for n in sizes]) for s in seeds], seeds
         ),
         "cv_gain_vs_no_penalty": gain(0),
@@ -217,7 +202,7 @@ def run(ctx: Context) -> Result:
     }
 
     # ------------------------------------------------------------------ tables
-    params = Table(
+    params = lab.Table(
         f"Parameters of a 64-32-10 ReLU MLP before and after {ctx.pick(10, 2)} epochs of fit (SGD, batch 32; "
         f"first of {len(mlp_seeds)} seeds)",
         ["parameter", "shape", "values", "relative change", "changed"],
@@ -229,9 +214,9 @@ def run(ctx: Context) -> Result:
     params.add(
         "same data, same seed, trained again (largest over seeds)", "", "", metrics["parameter_change_same_data"], ""
     )
-    other = estimate([f["other_data_distance"] for f in fits], mlp_seeds)
+    other = lab.estimate([f["other_data_distance"] for f in fits], mlp_seeds)
     params.add("other half of the data, same seed", "", "", str(other), "")
-    hyper = Table(
+    hyper = lab.Table(
         "Hyperparameters: recorded by fit in History.hparams, and the optimizer's settings after training",
         ["hyperparameter", "recorded at the start", "after training"],
     )
@@ -241,7 +226,7 @@ def run(ctx: Context) -> Result:
     for key in ("batch_size", "epochs", "seed", "iterations_per_epoch"):
         hyper.add(key, h[key], h[key])
     hyper.add("hidden_units (user entry)", h["hidden_units"], h["hidden_units"])
-    choice = Table(
+    choice = lab.Table(
         f"Softmax regression with L2 penalty λ, {FOLDS}-fold CV on the training subset; test log-loss on the "
         f"597 test images (mean over {len(seeds)} seeds)",
         [
@@ -263,7 +248,7 @@ def run(ctx: Context) -> Result:
             *(float(np.mean([r["test_loss"][n_grid + i] for r in rs])) for i in range(len(names))),
             ", ".join(sorted({f"{r['train_choice']:g}" for r in rs})),
         )
-    accuracy_table = Table(
+    accuracy_table = lab.Table(
         "The same, as test accuracy (mean over seeds)",
         ["training images", "CV choice", *names],
     )
@@ -327,7 +312,7 @@ def run(ctx: Context) -> Result:
         f"{shift} decades: it follows the data, but varies from subset to subset, so the verdict does not rest "
         "on it.",
     ]
-    return Result(
+    return lab.Result(
         metrics=metrics,
         figures={"choosing the L2 strength from data": fig},
         tables=[params, hyper, choice, accuracy_table],
@@ -336,49 +321,55 @@ def run(ctx: Context) -> Result:
 
 
 # ------------------------------------------------------------------ rules
-def _learned(m: dict) -> Judgement:
+def _learned(m: dict) -> lab.Judgement:
     """Learned: every tensor moves (the gate has checked that the loss fell). Fitted to the data: retraining on
     the same data gives the same parameters, other data give other ones (more than 1% apart)."""
     learns = m["share_of_parameters_changed"] >= 0.99
     other = m["log10_parameter_change_other_data"]
-    follows = m["parameter_change_same_data"] == 0 and low(other) > -2
-    if m["parameter_change_same_data"] == 0 and not follows and high(other) > -2:
-        return undecided(m, "log10_parameter_change_other_data", because="whether other data give other parameters")
+    follows = m["parameter_change_same_data"] == 0 and lab.low(other) > -2
+    if m["parameter_change_same_data"] == 0 and not follows and lab.high(other) > -2:
+        return lab.undecided(m, "log10_parameter_change_other_data", because="whether other data give other parameters")
     if learns and follows:
-        return Judgement(Verdict.SUPPORTED)
-    return Judgement(Verdict.PARTLY) if learns or follows else Judgement(Verdict.NOT_SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    return lab.Judgement(lab.Verdict.PARTLY) if learns or follows else lab.Judgement(lab.Verdict.NOT_SUPPORTED)
 
 
-def _outside(m: dict) -> Judgement:
+def _outside(m: dict) -> lab.Judgement:
     if m["hyperparameters_changed_by_fit"] > 0:
-        return Judgement(Verdict.REFUTED)
+        return lab.Judgement(lab.Verdict.REFUTED)
     share = m["training_loss_picks_weakest_penalty"]
-    if low(share) >= 0.5:
-        return Judgement(Verdict.SUPPORTED)
-    if high(share) < 0.5:
-        return Judgement(Verdict.PARTLY, "fit leaves the settings alone, but the training loss often picks a penalty")
-    return undecided(m, "training_loss_picks_weakest_penalty", because="whether the training loss mostly picks λ = 0")
+    if lab.low(share) >= 0.5:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.high(share) < 0.5:
+        return lab.Judgement(
+            lab.Verdict.PARTLY, "fit leaves the settings alone, but the training loss often picks a penalty"
+        )
+    return lab.undecided(
+        m, "training_loss_picks_weakest_penalty", because="whether the training loss mostly picks λ = 0"
+    )
 
 
-def _cannot_estimate(m: dict) -> Judgement:
+def _cannot_estimate(m: dict) -> lab.Judgement:
     """A fixed default that beats the choice made from data supports the claim; a choice made from data that
     beats both defaults refutes it; one that only matches a default does not support it."""
     gains = (m["cv_gain_vs_no_penalty"], m["cv_gain_vs_keras_default"])
-    if any(high(g) < 0 for g in gains):
-        return Judgement(Verdict.SUPPORTED)
-    if all(low(g) > 0 for g in gains):
-        return Judgement(Verdict.REFUTED)
-    if all(low(g) > -MIN_GAIN for g in gains) and any(high(g) < MIN_GAIN for g in gains):
-        return Judgement(Verdict.NOT_SUPPORTED, "the choice made from data is as good as a fixed default, not worse")
-    return undecided(m, "cv_gain_vs_no_penalty", "cv_gain_vs_keras_default")
+    if any(lab.high(g) < 0 for g in gains):
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if all(lab.low(g) > 0 for g in gains):
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if all(lab.low(g) > -MIN_GAIN for g in gains) and any(lab.high(g) < MIN_GAIN for g in gains):
+        return lab.Judgement(
+            lab.Verdict.NOT_SUPPORTED, "the choice made from data is as good as a fixed default, not worse"
+        )
+    return lab.undecided(m, "cv_gain_vs_no_penalty", "cv_gain_vs_keras_default")
 
 
 _LEARNED = ("share_of_parameters_changed", "log10_parameter_change_other_data", "parameter_change_same_data")
 _OUTSIDE = ("hyperparameters_changed_by_fit", "training_loss_picks_weakest_penalty")
 _CANNOT = ("cv_gain_vs_no_penalty", "cv_gain_vs_keras_default")
-_MLP_LEARNED = Gate("training_loss_drop", "the MLP learned (its training loss fell by at least 0.5)", at_least=0.5)
-_e = estimate_of
-_BANK_LEARNED = Gate(
+_MLP_LEARNED = lab.Gate("training_loss_drop", "the MLP learned (its training loss fell by at least 0.5)", at_least=0.5)
+_e = lab.estimate_of
+_BANK_LEARNED = lab.Gate(
     "cv_choice_test_accuracy",
     "the softmax regressions learned (test accuracy of the cross-validated λ >= 0.8 on average)",
     at_least=0.8,
@@ -386,10 +377,10 @@ _BANK_LEARNED = Gate(
 
 
 def _share(hits: int, n: int):
-    return proportion([True] * hits + [False] * (n - hits), range(n))
+    return lab.proportion([True] * hits + [False] * (n - hits), range(n))
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q09",
     question="What is the difference between parameters and hyperparameters?",
     answer=(
@@ -404,10 +395,10 @@ EXPERIMENT = Experiment(
         "though the choice varies from one small training set to the next."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "parameters_learned",
             "Parameters are internal to the model and learned from the data by training.",
-            Custom(
+            lab.Custom(
                 _learned,
                 "over the MLP's seeds: supported if training changes every parameter tensor, retraining on the "
                 "same data reproduces the parameters exactly, and training on the other half of the data gives "
@@ -417,18 +408,18 @@ EXPERIMENT = Experiment(
                 "positive control, not evidence against the claim",
                 _LEARNED,
                 {
-                    Verdict.SUPPORTED: dict(zip(_LEARNED, (1.0, _e(-0.3, -0.1, -0.5), 0.0))),
-                    Verdict.PARTLY: dict(zip(_LEARNED, (1.0, _e(-3.0, -3.2, -2.9), 0.0))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_LEARNED, (0.5, _e(-3.0, -3.2, -2.9), 0.0))),
-                    Verdict.INCONCLUSIVE: dict(zip(_LEARNED, (1.0, _e(-0.3, -3.5, -1.0), 0.0))),
+                    lab.Verdict.SUPPORTED: dict(zip(_LEARNED, (1.0, _e(-0.3, -0.1, -0.5), 0.0))),
+                    lab.Verdict.PARTLY: dict(zip(_LEARNED, (1.0, _e(-3.0, -3.2, -2.9), 0.0))),
+                    lab.Verdict.NOT_SUPPORTED: dict(zip(_LEARNED, (0.5, _e(-3.0, -3.2, -2.9), 0.0))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_LEARNED, (1.0, _e(-0.3, -3.5, -1.0), 0.0))),
                 },
             ),
             gates=(_MLP_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "hyperparameters_set_outside",
             "Hyperparameters are set from outside; training does not set them.",
-            Custom(
+            lab.Custom(
                 _outside,
                 "supported if fit leaves every optimizer setting as recorded in History.hparams and the training "
                 "loss picks no penalty (λ = 0) in most (size, seed) cases, so it cannot choose λ (Wilson 95% CI of "
@@ -436,18 +427,18 @@ EXPERIMENT = Experiment(
                 "fit changes a setting; inconclusive if the CI straddles 0.5",
                 _OUTSIDE,
                 {
-                    Verdict.SUPPORTED: dict(zip(_OUTSIDE, (0.0, _share(20, 20)))),
-                    Verdict.PARTLY: dict(zip(_OUTSIDE, (0.0, _share(2, 20)))),
-                    Verdict.REFUTED: dict(zip(_OUTSIDE, (1.0, 1.0))),  # the share does not matter then
-                    Verdict.INCONCLUSIVE: dict(zip(_OUTSIDE, (0.0, _share(3, 5)))),
+                    lab.Verdict.SUPPORTED: dict(zip(_OUTSIDE, (0.0, _share(20, 20)))),
+                    lab.Verdict.PARTLY: dict(zip(_OUTSIDE, (0.0, _share(2, 20)))),
+                    lab.Verdict.REFUTED: dict(zip(_OUTSIDE, (1.0, 1.0))),  # the share does not matter then
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_OUTSIDE, (0.0, _share(3, 5)))),
                 },
             ),
             gates=(_BANK_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "cannot_be_estimated_from_data",
             "Hyperparameters cannot be estimated from the data.",
-            Custom(
+            lab.Custom(
                 _cannot_estimate,
                 "gain = test log-loss of a fixed λ minus that of the λ chosen by cross-validation on the training "
                 "subset, per seed and test image, averaged over training sizes (its 95% CI adds test-image "
@@ -456,10 +447,10 @@ EXPERIMENT = Experiment(
                 f"(CIs above -{MIN_GAIN}) and ties one (CI below {MIN_GAIN}); otherwise inconclusive",
                 _CANNOT,
                 {
-                    Verdict.REFUTED: dict(zip(_CANNOT, (_e(0.1, 0.12, 0.09), _e(0.3, 0.32, 0.31)))),
-                    Verdict.SUPPORTED: dict(zip(_CANNOT, (_e(-0.1, -0.12, -0.09), _e(0.3, 0.3, 0.3)))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_CANNOT, (_e(0.001, -0.001, 0.0), _e(0.3, 0.32, 0.31)))),
-                    Verdict.INCONCLUSIVE: dict(zip(_CANNOT, (_e(-0.1, 0.05, -0.02), _e(0.3, 0.3, 0.3)))),
+                    lab.Verdict.REFUTED: dict(zip(_CANNOT, (_e(0.1, 0.12, 0.09), _e(0.3, 0.32, 0.31)))),
+                    lab.Verdict.SUPPORTED: dict(zip(_CANNOT, (_e(-0.1, -0.12, -0.09), _e(0.3, 0.3, 0.3)))),
+                    lab.Verdict.NOT_SUPPORTED: dict(zip(_CANNOT, (_e(0.001, -0.001, 0.0), _e(0.3, 0.32, 0.31)))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_CANNOT, (_e(-0.1, 0.05, -0.02), _e(0.3, 0.3, 0.3)))),
                 },
             ),
             gates=(_BANK_LEARNED,),

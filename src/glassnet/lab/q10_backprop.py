@@ -6,26 +6,11 @@ import time
 
 import numpy as np
 
-from .. import nn, optim
-from ..gradcheck import numerical_grad
+from .. import Tensor, nn, optim
 from ..nn import functional as F
-from ..tensor import Tensor
-from .framework import (
-    AtMost,
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    undecided,
-)
+from ..train import count_parameters
+from . import framework as lab
+from .common import backprop_errors
 from .plots import figure
 
 
@@ -34,19 +19,6 @@ def _mlp(rng: np.random.Generator, sizes=(64, 16, 16, 10)) -> nn.Module:
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(fan_in, fan_out, dtype=np.float64, rng=rng), nn.Tanh()]
     return nn.Sequential(*layers[:-1])
-
-
-def _gradient_errors(model: nn.Module, x: np.ndarray, y: np.ndarray) -> dict:
-    """Relative error ||backprop - finite differences|| / ||finite differences||, per parameter."""
-    params = list(model.named_parameters())
-    model.zero_grad()
-    F.cross_entropy(model(Tensor(x)), y).backward()
-    loss_of = lambda *_: F.cross_entropy(model(Tensor(x)), y)  # reads the perturbed parameter in place
-    errors = {}
-    for name, p in params:
-        numeric = numerical_grad(loss_of, [p], 0)
-        errors[name] = float(np.linalg.norm(p.grad.numpy() - numeric) / np.linalg.norm(numeric))
-    return errors
 
 
 def _cost_ratio(model: nn.Module, x: np.ndarray, y: np.ndarray, repeats: int) -> tuple[float, float, float]:
@@ -75,7 +47,8 @@ def _one_model(seed: int, x: np.ndarray, y: np.ndarray, repeats: int, check: boo
     rng = np.random.default_rng([seed, 10])
     model = _mlp(rng)
     pick = rng.choice(len(x), 20, replace=False)
-    errors = _gradient_errors(model, x[pick], y[pick]) if check else {}
+    x_check, y_check = x[pick], y[pick]
+    errors = backprop_errors(model, lambda: F.cross_entropy(model(Tensor(x_check)), y_check)) if check else {}
 
     # Backprop computes gradients; it does not move the weights. The optimizer does.
     batch = rng.choice(len(x), 256, replace=False)
@@ -90,7 +63,7 @@ def _one_model(seed: int, x: np.ndarray, y: np.ndarray, repeats: int, check: boo
     return {"errors": errors, "changed": changed, "drop": drop, "forward": forward, "both": both, "ratio": ratio}
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     from ..data import load_digits
 
     x, y = load_digits()
@@ -99,20 +72,20 @@ def run(ctx: Context) -> Result:
     repeats = ctx.pick(50, 15)
     checked = ctx.pick(2, 1)  # the gradient check is exact arithmetic: one or two initialisations are enough
     runs = [_one_model(s, x, y, repeats, check=k < checked) for k, s in enumerate(seeds)]
-    n_params = sum(p.numel() for p in _mlp(np.random.default_rng(0)).parameters())
+    n_params = count_parameters(_mlp(np.random.default_rng(0)))
     errors = {name: max(r["errors"][name] for r in runs[:checked]) for name in runs[0]["errors"]}
-    ratio = estimate([r["ratio"] for r in runs], seeds)
+    ratio = lab.estimate([r["ratio"] for r in runs], seeds)
     forward = float(np.median([r["forward"] for r in runs]))
     both = float(np.median([r["both"] for r in runs]))
 
-    table = Table(
+    table = lab.Table(
         f"Backprop vs central finite differences (float64, 20 digits): largest relative error over {checked} "
         "initialisation(s)",
         ["parameter", "relative error"],
     )
     for name, err in errors.items():
         table.add(name, err)
-    cost = Table(
+    cost = lab.Table(
         f"Cost of the gradient of all parameters, batch of 256 (median of {repeats} alternating timings per "
         f"initialisation, median over {len(seeds)})",
         ["method", "time (ms)", "in forward passes"],
@@ -135,7 +108,7 @@ def run(ctx: Context) -> Result:
     metrics = {
         "max_rel_error": max(errors.values()),
         "params_changed_by_backward": sum(r["changed"] for r in runs),
-        "loss_drop_after_optimizer_step": estimate([r["drop"] for r in runs], seeds),
+        "loss_drop_after_optimizer_step": lab.estimate([r["drop"] for r in runs], seeds),
         "backward_cost_in_forwards": ratio,
         "finite_difference_cost_in_forwards": 2 * n_params,
     }
@@ -144,22 +117,22 @@ def run(ctx: Context) -> Result:
         "initialisations; the cost ratio is a timing, so it gets a 95% interval over initialisations (each the "
         "median of alternating forward and forward + backward timings).",
     ]
-    return Result(metrics=metrics, figures={"gradient check and cost": fig}, tables=[table, cost], notes=notes)
+    return lab.Result(metrics=metrics, figures={"gradient check and cost": fig}, tables=[table, cost], notes=notes)
 
 
-def _backprop_minimises(m: dict) -> Judgement:
+def _backprop_minimises(m: dict) -> lab.Judgement:
     """Backprop alone minimising the error would mean backward() moves the weights; if it moves none while an
     optimizer step with its gradients lowers the loss, the minimising is the optimizer's."""
     if m["params_changed_by_backward"] > 0:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     drop = m["loss_drop_after_optimizer_step"]
-    if low(drop) > 0:
-        return Judgement(Verdict.REFUTED)
-    if high(drop) < 0:
-        return Judgement(
-            Verdict.NOT_SUPPORTED, "backward() moves no weight, and the optimizer step did not help either"
+    if lab.low(drop) > 0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.high(drop) < 0:
+        return lab.Judgement(
+            lab.Verdict.NOT_SUPPORTED, "backward() moves no weight, and the optimizer step did not help either"
         )
-    return undecided(
+    return lab.undecided(
         m,
         "loss_drop_after_optimizer_step",
         because="backward() moves no weight; whether the optimizer step lowers the loss",
@@ -168,7 +141,7 @@ def _backprop_minimises(m: dict) -> Judgement:
 
 _MINIMISES = ("params_changed_by_backward", "loss_drop_after_optimizer_step")
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q10",
     question="What are forward and backward propagation?",
     answer=(
@@ -180,30 +153,30 @@ EXPERIMENT = Experiment(
         "an optimizer such as SGD or Adam then uses them to lower the loss."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "exact_gradients",
             "Backpropagation gives the gradient of the loss with respect to every weight and bias.",
-            AtMost("max_rel_error", 1e-6, 1e-4, 1e-2),
+            lab.AtMost("max_rel_error", 1e-6, 1e-4, 1e-2),
         ),
-        Claim(
+        lab.Claim(
             "cheap_gradient",
             "A backward pass costs a few forward passes, not one per weight.",
-            AtMost("backward_cost_in_forwards", 4.0, 10.0, 100.0),
+            lab.AtMost("backward_cost_in_forwards", 4.0, 10.0, 100.0),
         ),
-        Claim(
+        lab.Claim(
             "backprop_minimises",
             "Backpropagation itself minimises the error.",
-            Custom(
+            lab.Custom(
                 _backprop_minimises,
                 "over the initialisations: supported if backward() alone changes weights; refuted if it changes "
                 "none while one SGD step with its gradients lowers the loss (95% CI of the drop above 0); not "
                 "supported if it changes none and the step raises the loss (CI below 0); otherwise inconclusive",
                 _MINIMISES,
                 {
-                    Verdict.SUPPORTED: dict(zip(_MINIMISES, (3, 0.1))),  # the drop does not matter then
-                    Verdict.REFUTED: dict(zip(_MINIMISES, (0, estimate_of(0.1, 0.12, 0.09)))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_MINIMISES, (0, estimate_of(-0.1, -0.12, -0.09)))),
-                    Verdict.INCONCLUSIVE: dict(zip(_MINIMISES, (0, estimate_of(0.1, -0.12, 0.02)))),
+                    lab.Verdict.SUPPORTED: dict(zip(_MINIMISES, (3, 0.1))),  # the drop does not matter then
+                    lab.Verdict.REFUTED: dict(zip(_MINIMISES, (0, lab.estimate_of(0.1, 0.12, 0.09)))),
+                    lab.Verdict.NOT_SUPPORTED: dict(zip(_MINIMISES, (0, lab.estimate_of(-0.1, -0.12, -0.09)))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_MINIMISES, (0, lab.estimate_of(0.1, -0.12, 0.02)))),
                 },
             ),
         ),

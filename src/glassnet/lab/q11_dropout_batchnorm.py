@@ -7,33 +7,11 @@ import math
 import numpy as np
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
-from .. import nn, optim
-from ..autograd import no_grad
+from .. import Tensor, nn, no_grad, optim
 from ..nn import functional as F
-from ..tensor import Tensor
 from ..train import NanGuard, fit
+from . import framework as lab
 from .common import accuracy, correct, digits_split, predict, train
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Effect,
-    Estimate,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    paired_difference,
-    proportion,
-    undecided,
-)
 from .plots import figure
 
 WIDTH = 256  # wide enough, for 150 images, that dropout has something to regularise
@@ -240,7 +218,7 @@ def _largest_trained_lr(losses: np.ndarray, grid: tuple) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     seeds = ctx.seeds(full=8, quick=3)
     trained = _train_configs(seeds, epochs=ctx.pick(150, 40))
     grid = ctx.pick(LR_GRID, (0.1, 1.0))  # quick: a rate where the plain net trains, and one where only BN does
@@ -249,24 +227,24 @@ def run(ctx: Context) -> Result:
     sweep = _lr_sweep(sweep_seeds, epochs=sweep_epochs, grid=grid)
     scores, models = trained["scores"], trained["models"]
     est = {
-        kind: {k: estimate(s[k], seeds) for k in ("train_acc", "test_acc", "train_loss", "test_loss")}
+        kind: {k: lab.estimate(s[k], seeds) for k in ("train_acc", "test_acc", "train_loss", "test_loss")}
         for kind, s in scores.items()
     }
 
-    def gap(kind: str, what: str) -> Estimate:
+    def gap(kind: str, what: str) -> lab.Estimate:
         if what == "acc":
-            return paired_difference(est[kind]["train_acc"], est[kind]["test_acc"])
-        return paired_difference(est[kind]["test_loss"], est[kind]["train_loss"])
+            return lab.paired_difference(est[kind]["train_acc"], est[kind]["test_acc"])
+        return lab.paired_difference(est[kind]["test_loss"], est[kind]["train_loss"])
 
     def per_item(kind: str, what: str) -> np.ndarray:
         return np.array(scores[kind][what])  # (seeds, test images)
 
-    def test_accuracy(kind: str) -> Estimate:
-        return over_items(per_item(kind, "test_correct"), seeds)
+    def test_accuracy(kind: str) -> lab.Estimate:
+        return lab.over_items(per_item(kind, "test_correct"), seeds)
 
-    def accuracy_difference(a: str, b: str) -> Estimate:
+    def accuracy_difference(a: str, b: str) -> lab.Estimate:
         """Test accuracy of ``a`` minus ``b``, paired over seeds and test images."""
-        return over_items(per_item(a, "test_correct") - per_item(b, "test_correct"), seeds)
+        return lab.over_items(per_item(a, "test_correct") - per_item(b, "test_correct"), seeds)
 
     # Test loss of the plain net minus the dropout net on each test image; the gap reduction subtracts the
     # same difference on the training set, which varies with the seed only (each seed has its own subset).
@@ -287,32 +265,32 @@ def run(ctx: Context) -> Result:
         return list((np.isfinite(losses) & (losses < TRAINED_LOSS)).any(axis=1))
 
     metrics = {
-        "dropout_standardisation_error": estimate([c["dropout_error"] for c in checks], seeds),
-        "dropout_input_standardisation_error": estimate([c["dropout_input_error"] for c in checks], seeds),
+        "dropout_standardisation_error": lab.estimate([c["dropout_error"] for c in checks], seeds),
+        "dropout_input_standardisation_error": lab.estimate([c["dropout_input_error"] for c in checks], seeds),
         "dropout_scale_gain": min(c["dropout_scale_gain"] for c in checks),
-        "gap_reduction_by_dropout": over_items(test_saving - train_saving[:, None], seeds),
-        "test_loss_reduction_by_dropout": over_items(test_saving, seeds),
+        "gap_reduction_by_dropout": lab.over_items(test_saving - train_saving[:, None], seeds),
+        "test_loss_reduction_by_dropout": lab.over_items(test_saving, seeds),
         "test_acc_gain_by_dropout": accuracy_difference("dropout", "plain"),
         "plain_test_accuracy": test_accuracy("plain"),
         "plain_test_minus_train_loss": gap("plain", "loss"),
         "dropout_train_loss": est["dropout"]["train_loss"],
         "bn_train_standardisation_error": max(c["bn_train_error"] for c in checks),
         "bn_eval_running_stats_error": max(c["bn_eval_error"] for c in checks),
-        "log10_lr_ratio_bn": estimate(np.log10(lr_bn / lr_plain), sweep_seeds),
-        "plain_trains_at_some_rate": proportion(trains_somewhere(sweep[False]), sweep_seeds),
-        "bn_trains_at_some_rate": proportion(trains_somewhere(sweep[True]), sweep_seeds),
+        "log10_lr_ratio_bn": lab.estimate(np.log10(lr_bn / lr_plain), sweep_seeds),
+        "plain_trains_at_some_rate": lab.proportion(trains_somewhere(sweep[False]), sweep_seeds),
+        "bn_trains_at_some_rate": lab.proportion(trains_somewhere(sweep[True]), sweep_seeds),
         "acc_bn_minus_dropout_bn": accuracy_difference("bn", "dropout_bn"),
         "acc_bn_minus_bn_dropout": accuracy_difference("bn", "bn_dropout"),
         "bn_test_accuracy": test_accuracy("bn"),
         "dropout_bn_train_loss": est["dropout_bn"]["train_loss"],
         "bn_dropout_train_loss": est["bn_dropout"]["train_loss"],
-        "variance_shift_dropout_bn": estimate([s[0] for s in shift], seeds),
-        "variance_shift_bn_only": estimate([s[0] for s in shift_bn], seeds),
+        "variance_shift_dropout_bn": lab.estimate([s[0] for s in shift], seeds),
+        "variance_shift_bn_only": lab.estimate([s[0] for s in shift_bn], seeds),
     }
     checks = checks[0]  # the tables and figures show the first seed's layers
 
     # ------------------------------------------------------------------ tables
-    units = Table(
+    units = lab.Table(
         "Per-unit batch statistics (first hidden layer, one batch of 50 test digits, training mode)",
         ["signal", "gap to mean 0, std 1: median over units (BN normalised: max)", "output std, input x10 / input"],
     )
@@ -322,7 +300,7 @@ def run(ctx: Context) -> Result:
     units.add("BN, normalised (before its scale and shift)", checks["bn_train_error"], checks["bn_scale_gain"])
     units.add("BN in eval mode, same batch (running statistics)", checks["bn_eval_batch_error"], "")
 
-    configs = Table(
+    configs = lab.Table(
         f"{N_TRAIN} training digits, 64-{WIDTH}-{WIDTH}-10 ReLU MLPs, Adam, mean over {len(seeds)} seeds",
         ["network", "layers", "train acc", "test acc", "test - train cross-entropy", "test cross-entropy"],
     )
@@ -337,7 +315,7 @@ def run(ctx: Context) -> Result:
             e["test_loss"].mean,
         )
 
-    diffs = Table(
+    diffs = lab.Table(
         "Paired differences (95% CIs; those on the test images include their sampling error)",
         ["comparison", "estimate"],
     )
@@ -355,7 +333,7 @@ def run(ctx: Context) -> Result:
     diffs.add("BN output change when a sample's batchmates change (train mode)", checks["bn_batch_dependence"])
     diffs.add("BN eval output vs (x - running_mean) / sqrt(running_var + eps) * w + b", checks["bn_eval_error"])
 
-    sweep_table = Table(
+    sweep_table = lab.Table(
         "Learning-rate sweep: 64-(64x6)-10 ReLU MLP, plain SGD, last-epoch training loss (mean over seeds; "
         "nan = diverged)",
         ["learning rate", "plain", "with BN", "plain runs that train", "BN runs that train"],
@@ -458,7 +436,7 @@ def run(ctx: Context) -> Result:
         "literature has counter-examples: dropout between the convolutions of wide residual networks, which use BN, "
         "improved their test error (Zagoruyko & Komodakis 2016).",
     ]
-    return Result(
+    return lab.Result(
         metrics=metrics,
         figures={"unit statistics and variance shift": fig, "learning rates and accuracy": fig2},
         tables=[units, configs, diffs, sweep_table],
@@ -470,40 +448,40 @@ def run(ctx: Context) -> Result:
 MIN_LOSS = 0.02  # nats of test cross-entropy: a smaller change does not matter
 
 
-def _dropout_normalises(m: dict) -> Judgement:
+def _dropout_normalises(m: dict) -> lab.Judgement:
     """A normaliser gives standardised units whatever the input's scale."""
     error = m["dropout_standardisation_error"]
-    standardised = True if high(error) <= 0.05 else False if low(error) > 0.05 else None
+    standardised = True if lab.high(error) <= 0.05 else False if lab.low(error) > 0.05 else None
     scale_free = m["dropout_scale_gain"] <= 1.5
     if standardised is None:
-        return undecided(m, "dropout_standardisation_error")
+        return lab.undecided(m, "dropout_standardisation_error")
     if standardised and scale_free:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if standardised or scale_free:
-        return Judgement(Verdict.PARTLY)
-    if low(error) > 0.2 and m["dropout_scale_gain"] >= 5:
-        return Judgement(Verdict.REFUTED)
-    return Judgement(Verdict.NOT_SUPPORTED)
+        return lab.Judgement(lab.Verdict.PARTLY)
+    if lab.low(error) > 0.2 and m["dropout_scale_gain"] >= 5:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
 
 
-def _dropout_regularises(m: dict) -> Judgement:
+def _dropout_regularises(m: dict) -> lab.Judgement:
     """Reducing overfitting (the train-test gap) is the first half of the claim, better generalisation (the
     test loss) the second: both must be shown. A narrower gap with a test loss that clearly does not change is
     the qualified case (partly); a test loss that the intervals cannot place leaves the claim undecided."""
     gap, test = m["gap_reduction_by_dropout"], m["test_loss_reduction_by_dropout"]
-    if high(gap) < 0:
-        return Judgement(Verdict.REFUTED)
-    if -MIN_LOSS < low(gap) and high(gap) < MIN_LOSS:
-        return Judgement(Verdict.NOT_SUPPORTED, f"the gap changes by less than {MIN_LOSS} nats")
-    if low(gap) <= 0:
-        return undecided(m, "gap_reduction_by_dropout")
-    if low(test) > 0:
-        return Judgement(Verdict.SUPPORTED)
-    if -MIN_LOSS < low(test) and high(test) < MIN_LOSS:
-        return Judgement(Verdict.PARTLY, "the gap narrows, but the test loss does not change")
-    if high(test) < -MIN_LOSS:
-        return Judgement(Verdict.NOT_SUPPORTED, "the gap narrows, but the test loss rises")
-    return undecided(
+    if lab.high(gap) < 0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if -MIN_LOSS < lab.low(gap) and lab.high(gap) < MIN_LOSS:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, f"the gap changes by less than {MIN_LOSS} nats")
+    if lab.low(gap) <= 0:
+        return lab.undecided(m, "gap_reduction_by_dropout")
+    if lab.low(test) > 0:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if -MIN_LOSS < lab.low(test) and lab.high(test) < MIN_LOSS:
+        return lab.Judgement(lab.Verdict.PARTLY, "the gap narrows, but the test loss does not change")
+    if lab.high(test) < -MIN_LOSS:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "the gap narrows, but the test loss rises")
+    return lab.undecided(
         m,
         "gap_reduction_by_dropout",
         "test_loss_reduction_by_dropout",
@@ -511,42 +489,44 @@ def _dropout_regularises(m: dict) -> Judgement:
     )
 
 
-def _bn_normalises(m: dict) -> Judgement:
+def _bn_normalises(m: dict) -> lab.Judgement:
     train, evaluation = m["bn_train_standardisation_error"], m["bn_eval_running_stats_error"]
-    if low(train) > 0.1:
-        return Judgement(Verdict.REFUTED)
-    if high(train) <= 1e-3:
-        if high(evaluation) <= 1e-4:
-            return Judgement(Verdict.SUPPORTED)
-        if low(evaluation) > 1e-4:
-            return Judgement(Verdict.PARTLY, "training mode standardises; eval mode is not the running-statistics map")
-    elif low(train) > 1e-3:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, *_BN)
+    if lab.low(train) > 0.1:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.high(train) <= 1e-3:
+        if lab.high(evaluation) <= 1e-4:
+            return lab.Judgement(lab.Verdict.SUPPORTED)
+        if lab.low(evaluation) > 1e-4:
+            return lab.Judgement(
+                lab.Verdict.PARTLY, "training mode standardises; eval mode is not the running-statistics map"
+            )
+    elif lab.low(train) > 1e-3:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, *_BN)
 
 
-def _no_loss_without_dropout(m: dict) -> Judgement:
+def _no_loss_without_dropout(m: dict) -> lab.Judgement:
     """BN-only against each dropout placement: 'no loss' means the CI of the difference stays above -MARGIN,
     'a loss' that it lies below -MARGIN."""
     parts = [m["acc_bn_minus_dropout_bn"], m["acc_bn_minus_bn_dropout"]]
-    no_loss = [True if low(d) > -MARGIN else False if high(d) < -MARGIN else None for d in parts]
+    no_loss = [True if lab.low(d) > -MARGIN else False if lab.high(d) < -MARGIN else None for d in parts]
     if None in no_loss:
-        return undecided(m, *_NO_LOSS, because=f"whether removing dropout costs more than {MARGIN:.0%} accuracy")
+        return lab.undecided(m, *_NO_LOSS, because=f"whether removing dropout costs more than {MARGIN:.0%} accuracy")
     if all(no_loss):
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if any(no_loss):
-        return Judgement(Verdict.PARTLY, "removing dropout costs accuracy for one placement only")
-    return Judgement(Verdict.REFUTED)
+        return lab.Judgement(lab.Verdict.PARTLY, "removing dropout costs accuracy for one placement only")
+    return lab.Judgement(lab.Verdict.REFUTED)
 
 
 _NORMALISES = ("dropout_standardisation_error", "dropout_scale_gain")
 _REGULARISES = ("gap_reduction_by_dropout", "test_loss_reduction_by_dropout")
 _BN = ("bn_train_standardisation_error", "bn_eval_running_stats_error")
 _NO_LOSS = ("acc_bn_minus_dropout_bn", "acc_bn_minus_bn_dropout")
-_e = estimate_of
+_e = lab.estimate_of
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q11",
     question="What are dropout and batch normalisation?",
     answer=(
@@ -563,10 +543,10 @@ EXPERIMENT = Experiment(
         "BN learns the larger training-time variance that dropout creates and misjudges the test-time one."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "dropout_is_normalisation",
             "Dropout is a normalisation technique.",
-            Custom(
+            lab.Custom(
                 _dropout_normalises,
                 "supported if dropout's outputs are standardised (median per-unit |mean| or |std - 1| on a batch, "
                 "95% CI over seeds <= 0.05) and do not follow the input's scale (output std ratio <= 1.5 when the "
@@ -575,15 +555,15 @@ EXPERIMENT = Experiment(
                 "straddles 0.05",
                 _NORMALISES,
                 {
-                    Verdict.SUPPORTED: dict(zip(_NORMALISES, (_e(0.01, 0.02, 0.015), 1.0))),
-                    Verdict.PARTLY: dict(zip(_NORMALISES, (_e(0.01, 0.02, 0.015), 10.0))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_NORMALISES, (_e(0.1, 0.12, 0.11), 3.0))),
-                    Verdict.REFUTED: dict(zip(_NORMALISES, (_e(0.6, 0.5, 0.55), 10.0))),
-                    Verdict.INCONCLUSIVE: dict(zip(_NORMALISES, (_e(0.01, 0.3, 0.1), 10.0))),
+                    lab.Verdict.SUPPORTED: dict(zip(_NORMALISES, (_e(0.01, 0.02, 0.015), 1.0))),
+                    lab.Verdict.PARTLY: dict(zip(_NORMALISES, (_e(0.01, 0.02, 0.015), 10.0))),
+                    lab.Verdict.NOT_SUPPORTED: dict(zip(_NORMALISES, (_e(0.1, 0.12, 0.11), 3.0))),
+                    lab.Verdict.REFUTED: dict(zip(_NORMALISES, (_e(0.6, 0.5, 0.55), 10.0))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_NORMALISES, (_e(0.01, 0.3, 0.1), 10.0))),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "dropout_input_standardisation_error",
                     "the input to dropout is not standardised already (median per-unit gap > 0.2)",
                     at_least=0.2,
@@ -591,10 +571,10 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "dropout_reduces_overfitting",
             "Dropout reduces overfitting: the noise it injects in training makes the network generalise better.",
-            Custom(
+            lab.Custom(
                 _dropout_regularises,
                 "no dropout minus dropout, paired over seeds and test images (95% CIs): supported if both the "
                 "reduction of the test - train cross-entropy gap and the reduction of the test cross-entropy lie "
@@ -603,32 +583,34 @@ EXPERIMENT = Experiment(
                 "test loss clearly rises; refuted if the gap clearly widens; otherwise inconclusive",
                 _REGULARISES,
                 {
-                    Verdict.SUPPORTED: dict(zip(_REGULARISES, (_e(0.1, 0.12, 0.09), _e(0.05, 0.06, 0.04)))),
-                    Verdict.PARTLY: dict(zip(_REGULARISES, (_e(0.1, 0.12, 0.09), _e(0.001, -0.001, 0.0)))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_REGULARISES, (_e(0.001, -0.001, 0.0), _e(0.05, -0.06, 0.02)))),
-                    Verdict.REFUTED: dict(zip(_REGULARISES, (_e(-0.1, -0.12, -0.09), _e(-0.05, -0.06, -0.04)))),
-                    Verdict.INCONCLUSIVE: dict(zip(_REGULARISES, (_e(0.1, -0.12, 0.02), _e(0.05, -0.06, 0.02)))),
+                    lab.Verdict.SUPPORTED: dict(zip(_REGULARISES, (_e(0.1, 0.12, 0.09), _e(0.05, 0.06, 0.04)))),
+                    lab.Verdict.PARTLY: dict(zip(_REGULARISES, (_e(0.1, 0.12, 0.09), _e(0.001, -0.001, 0.0)))),
+                    lab.Verdict.NOT_SUPPORTED: dict(zip(_REGULARISES, (_e(0.001, -0.001, 0.0), _e(0.05, -0.06, 0.02)))),
+                    lab.Verdict.REFUTED: dict(zip(_REGULARISES, (_e(-0.1, -0.12, -0.09), _e(-0.05, -0.06, -0.04)))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_REGULARISES, (_e(0.1, -0.12, 0.02), _e(0.05, -0.06, 0.02)))),
                 },
             ),
             gates=(
-                Gate("plain_test_accuracy", "the network without dropout learned (test accuracy >= 0.8)", at_least=0.8),
-                Gate(
+                lab.Gate(
+                    "plain_test_accuracy", "the network without dropout learned (test accuracy >= 0.8)", at_least=0.8
+                ),
+                lab.Gate(
                     "plain_test_minus_train_loss",
                     "the network without dropout overfits (test - train cross-entropy >= 0.1)",
                     at_least=0.1,
                 ),
-                Gate(
+                lab.Gate(
                     "dropout_train_loss",
                     f"the dropout network fit its training set (training cross-entropy <= {FIT_LOSS})",
                     at_most=FIT_LOSS,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "bn_normalises_per_batch",
             "Batch normalisation standardises each hidden unit with the statistics of the current mini-batch "
             "(and uses running averages of them at test time).",
-            Custom(
+            lab.Custom(
                 _bn_normalises,
                 "largest error over seeds (exact float32 checks): supported if, in training mode, every unit's "
                 "normalised output has batch mean 0 and std 1 within 1e-3 and the eval-mode output equals the "
@@ -637,35 +619,35 @@ EXPERIMENT = Experiment(
                 "inconclusive",
                 _BN,
                 {
-                    Verdict.SUPPORTED: dict(zip(_BN, (1e-5, 1e-7))),
-                    Verdict.PARTLY: dict(zip(_BN, (1e-5, 0.3))),
-                    Verdict.NOT_SUPPORTED: dict(zip(_BN, (0.01, 0.0))),
-                    Verdict.REFUTED: dict(zip(_BN, (0.5, 0.3))),
-                    Verdict.INCONCLUSIVE: dict(zip(_BN, (1e-5, _e(1e-7)))),
+                    lab.Verdict.SUPPORTED: dict(zip(_BN, (1e-5, 1e-7))),
+                    lab.Verdict.PARTLY: dict(zip(_BN, (1e-5, 0.3))),
+                    lab.Verdict.NOT_SUPPORTED: dict(zip(_BN, (0.01, 0.0))),
+                    lab.Verdict.REFUTED: dict(zip(_BN, (0.5, 0.3))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_BN, (1e-5, _e(1e-7)))),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "bn_allows_higher_lr",
             "Batch normalisation lets a deep network train at much higher learning rates.",
-            Effect("log10_lr_ratio_bn", sign=+1, min_effect=0.5, unit=" decades"),
+            lab.Effect("log10_lr_ratio_bn", sign=+1, min_effect=0.5, unit=" decades"),
             gates=(
-                Gate(
+                lab.Gate(
                     "plain_trains_at_some_rate",
                     "the plain deep network trained at some rate of the grid, on every seed",
                     at_least=1.0,
                 ),
-                Gate(
+                lab.Gate(
                     "bn_trains_at_some_rate",
                     "the network with BN trained at some rate of the grid, on every seed",
                     at_least=1.0,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "bn_makes_dropout_unnecessary",
             "With batch normalisation, dropout can be removed without losing generalisation.",
-            Custom(
+            lab.Custom(
                 _no_loss_without_dropout,
                 "test accuracy of the BN-only network minus each BN + dropout network (dropout feeding a BN; "
                 "dropout only after the last BN), paired over seeds and test images: no loss if the 95% CI stays "
@@ -673,16 +655,16 @@ EXPERIMENT = Experiment(
                 "does; refuted if both do; otherwise inconclusive",
                 _NO_LOSS,
                 {
-                    Verdict.SUPPORTED: dict(zip(_NO_LOSS, (_e(0.01, 0.012, 0.008), _e(0.0, 0.002, -0.002)))),
-                    Verdict.PARTLY: dict(zip(_NO_LOSS, (_e(0.01, 0.012, 0.008), _e(-0.03, -0.032, -0.035)))),
-                    Verdict.REFUTED: dict(zip(_NO_LOSS, (_e(-0.03, -0.032, -0.035), _e(-0.03, -0.032, -0.035)))),
-                    Verdict.INCONCLUSIVE: dict(zip(_NO_LOSS, (_e(0.01, -0.05, 0.0), _e(-0.03, 0.02, -0.025)))),
+                    lab.Verdict.SUPPORTED: dict(zip(_NO_LOSS, (_e(0.01, 0.012, 0.008), _e(0.0, 0.002, -0.002)))),
+                    lab.Verdict.PARTLY: dict(zip(_NO_LOSS, (_e(0.01, 0.012, 0.008), _e(-0.03, -0.032, -0.035)))),
+                    lab.Verdict.REFUTED: dict(zip(_NO_LOSS, (_e(-0.03, -0.032, -0.035), _e(-0.03, -0.032, -0.035)))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_NO_LOSS, (_e(0.01, -0.05, 0.0), _e(-0.03, 0.02, -0.025)))),
                 },
             ),
             gates=(
-                Gate("bn_test_accuracy", "the BN-only network learned (test accuracy >= 0.85)", at_least=0.85),
+                lab.Gate("bn_test_accuracy", "the BN-only network learned (test accuracy >= 0.85)", at_least=0.85),
                 *(
-                    Gate(
+                    lab.Gate(
                         f"{kind}_train_loss",
                         f"the {kind.replace('_', ' + ')} network fit its training set (training cross-entropy <= "
                         f"{FIT_LOSS})",

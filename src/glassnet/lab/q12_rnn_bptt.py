@@ -7,8 +7,6 @@ without its memory; the time and memory of one gradient as the sequence grows, f
 The forecasting claims are judged only if the RNNs fitted their training years (their gates), and every
 measured number carries a 95% interval over seeds: the forecasters' training seeds, and for the costs one
 timing round per seed.
-
-The sunspot helpers (:func:`sunspot_series`, :func:`ar_forecasts`, :class:`Forecaster`) are shared with q14.
 """
 
 from __future__ import annotations
@@ -18,79 +16,34 @@ import tracemalloc
 
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
-from ..data.sequences import load_sunspots, sliding_windows
-from ..gradcheck import numerical_grad
+from .. import Tensor, nn, no_grad, optim, release_buffers
+from ..data import sliding_windows
 from ..nn import functional as F
-from ..ops.recurrent import release_buffers
-from ..tensor import Tensor
-from ..train.tbptt import tbptt_step
-from .framework import (
-    AtMost,
-    Claim,
-    Context,
-    Custom,
-    Effect,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    paired_difference,
-    undecided,
-)
+from ..train import tbptt_step
+from . import framework as lab
+from .common import backprop_errors
 from .plots import figure
+from .sequence_tasks import SUNSPOT_TRAIN, Forecaster, rmse, sunspot_series
 
-N_TRAIN, N_FIT = 250, 220  # 1700-1949 train (1700-1919 fit, 1920-1949 pick the epoch); 1950-2008 test
+N_FIT = 220  # of the training years 1700-1949, 1700-1919 fit and 1920-1949 pick the epoch; 1950-2008 test
 MAX_AR = 12
 _HIDDEN = 16
 _COLORS = {"actual": "k", "persistence": "#999999", "ar": "#dd8452", "rnn": "#4c72b0", "memoryless": "#c44e52"}
 
 
-# ------------------------------------------------------------------------------ sunspots (shared with q14)
-def sunspot_series():
-    """(years, sunspot numbers float64, the series standardised with the training years' mean and sd, mean, sd)."""
-    years, spots = load_sunspots()
-    spots = spots.astype(np.float64)
-    mean, sd = float(spots[:N_TRAIN].mean()), float(spots[:N_TRAIN].std())
-    return years, spots, (spots - mean) / sd, mean, sd
-
-
-def rmse(forecast: np.ndarray, actual: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((np.asarray(forecast) - np.asarray(actual)) ** 2)))
+# ------------------------------------------------------------------------------ sunspots
 
 
 def ar_forecasts(z: np.ndarray, p: int) -> tuple[np.ndarray, float]:
     """One-step AR(p) forecasts (with intercept) of z[p:] from the true past, least squares on the training
     years, and the AIC of the fit. Every order is fitted to the same targets (after the first MAX_AR years)."""
-    X, y = sliding_windows(z[:N_TRAIN], p)
+    X, y = sliding_windows(z[:SUNSPOT_TRAIN], p)
     X, y = X[MAX_AR - p :], y[MAX_AR - p :]
     design = np.c_[X, np.ones(len(X))]
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     aic = len(y) * np.log(np.mean((y - design @ coef) ** 2)) + 2 * (p + 1)
     X_all, _ = sliding_windows(z, p)
     return np.c_[X_all, np.ones(len(X_all))] @ coef, float(aic)
-
-
-class Forecaster(nn.Module):
-    """An Elman RNN over one value per year and a linear read-out: h_t = tanh(W_ih x_t + W_hh h_(t-1) + b),
-    forecast of x_(t+1) = w^T h_t + c. float64."""
-
-    def __init__(self, hidden: int, rng: np.random.Generator, nonlinearity: str = "tanh"):
-        super().__init__()
-        self.rnn = nn.RNN(1, hidden, nonlinearity=nonlinearity, dtype=np.float64, rng=rng, batch_first=True)
-        self.head = nn.Linear(hidden, 1, dtype=np.float64, rng=rng)
-
-    def forward(self, x, state=None):
-        """x (B, T, 1) -> (forecasts (B, T, 1), final state)."""
-        out, state = self.rnn(x if isinstance(x, Tensor) else Tensor(x), state)
-        return self.head(out), state
 
 
 def _as_sequence(z: np.ndarray) -> np.ndarray:
@@ -112,7 +65,7 @@ def _train_forecaster(z: np.ndarray, seed: int, epochs: int, memory: bool, check
             return model(_as_sequence(series[:-1]))[0][0, :, 0]
         return model(series[:-1, None, None])[0][:, 0, 0]
 
-    train = z[:N_TRAIN]
+    train = z[:SUNSPOT_TRAIN]
     best, best_state = np.inf, None
     for epoch in range(1, epochs + 1):
         optimizer.zero_grad()
@@ -178,16 +131,10 @@ def _gradient_check(rng: np.random.Generator) -> tuple[dict, dict]:
         for name, got, want in zip(names, fused, reference):
             unrolled_errors[f"{kind}.{name}"] = float(np.linalg.norm(got - want) / np.linalg.norm(want))
 
-    finite_errors = {}
     module = nn.RNN(1, 4, dtype=np.float64, rng=rng, batch_first=True)
     x_data, weights = rng.standard_normal((2, 12, 1)), rng.standard_normal((2, 12, 4))
-    loss_of = lambda *_: (module(Tensor(x_data))[0] * Tensor(weights)).sum()  # reads perturbed weights in place
-    module.zero_grad()
-    loss_of().backward()
-    for name, p in module.named_parameters():
-        numeric = numerical_grad(loss_of, [p], 0)
-        finite_errors[f"rnn.{name}"] = float(np.linalg.norm(p.grad.numpy() - numeric) / np.linalg.norm(numeric))
-    return unrolled_errors, finite_errors
+    errors = backprop_errors(module, lambda: (module(Tensor(x_data))[0] * Tensor(weights)).sum())
+    return unrolled_errors, {f"rnn.{name}": error for name, error in errors.items()}
 
 
 # ------------------------------------------------------------------------------ 3. what a gradient costs
@@ -238,13 +185,13 @@ def _exponent(lengths, values) -> float:
 
 
 # ------------------------------------------------------------------------------ the experiment
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     rng = ctx.rng()
     unrolled_errors, finite_errors = _gradient_check(rng)
 
     # 2. Sunspots, one year ahead.
     years, spots, z, mean, sd = sunspot_series()
-    test = np.arange(N_TRAIN, len(spots))
+    test = np.arange(SUNSPOT_TRAIN, len(spots))
     actual = spots[test]
     persistence = rmse(spots[test - 1], actual)
     fits = {p: ar_forecasts(z, p) for p in range(1, MAX_AR + 1)}
@@ -262,7 +209,7 @@ def run(ctx: Context) -> Result:
         memoryless = _train_forecaster(z, s, epochs, memory=False)
         memoryless_fit.append(_fit_over_persistence(memoryless, z))
         memoryless_values.append(rmse(memoryless[test - 1] * sd + mean, actual))
-    rnn_rmse, memoryless_rmse = estimate(rnn_values, seeds), estimate(memoryless_values, seeds)
+    rnn_rmse, memoryless_rmse = lab.estimate(rnn_values, seeds), lab.estimate(memoryless_values, seeds)
 
     # 3. Cost of one gradient against the sequence length: a timing round (fresh model and data) per seed.
     lengths = [50, 100, 200, 400]
@@ -270,18 +217,18 @@ def run(ctx: Context) -> Result:
     rounds = [_gradient_cost(lengths, k, repeats=ctx.pick(3, 2), seed=s) for s in seeds]
     cost = {key: tuple(np.median([r[key][i] for r in rounds]) for i in range(2)) for key in rounds[0]}
     exps = {
-        (name, what): estimate([_exponent(lengths, [r[name, T][i] for T in lengths]) for r in rounds], seeds)
+        (name, what): lab.estimate([_exponent(lengths, [r[name, T][i] for T in lengths]) for r in rounds], seeds)
         for name in ("full", "truncated")
         for i, what in enumerate(("time", "memory"))
     }
 
     metrics = {
         "max_rel_error": max(max(unrolled_errors.values()), max(finite_errors.values())),
-        "memoryless_minus_rnn_rmse": paired_difference(memoryless_rmse, rnn_rmse),
-        "rnn_over_persistence_rmse": estimate([v / persistence for v in rnn_values], seeds),
-        "rnn_over_ar_rmse": estimate([v / ar for v in rnn_values], seeds),
-        "rnn_fit_over_persistence": estimate(rnn_fit, seeds),
-        "memoryless_fit_over_persistence": estimate(memoryless_fit, seeds),
+        "memoryless_minus_rnn_rmse": lab.paired_difference(memoryless_rmse, rnn_rmse),
+        "rnn_over_persistence_rmse": lab.estimate([v / persistence for v in rnn_values], seeds),
+        "rnn_over_ar_rmse": lab.estimate([v / ar for v in rnn_values], seeds),
+        "rnn_fit_over_persistence": lab.estimate(rnn_fit, seeds),
+        "memoryless_fit_over_persistence": lab.estimate(memoryless_fit, seeds),
         "full_bptt_time_exponent": exps["full", "time"],
         "full_bptt_memory_exponent": exps["full", "memory"],
         "truncated_memory_exponent": exps["truncated", "memory"],
@@ -290,15 +237,15 @@ def run(ctx: Context) -> Result:
         "rnn_rmse": rnn_rmse,
     }
 
-    check = Table(
+    check = lab.Table(
         "Fused BPTT kernels against autograd through the unrolled cells, and against central differences "
         "(float64; relative error of each gradient)",
         ["gradient", "vs unrolled cells", "vs finite differences"],
     )
     for name, err in unrolled_errors.items():
         check.add(name, err, finite_errors.get(name, "-"))
-    forecast_table = Table(
-        f"One-year-ahead sunspot forecasts, test years {years[N_TRAIN]}-{years[-1]} (RMSE in sunspot numbers; "
+    forecast_table = lab.Table(
+        f"One-year-ahead sunspot forecasts, test years {years[SUNSPOT_TRAIN]}-{years[-1]} (RMSE in sunspot numbers; "
         f"RNNs: {len(seeds)} seeds, up to {epochs} epochs of Adam, epoch picked on 1920-1949)",
         ["model", "sees", "test RMSE", "over persistence"],
     )
@@ -311,7 +258,7 @@ def run(ctx: Context) -> Result:
     forecast_table.add(
         f"RNN, {_HIDDEN} tanh units", "this year + its state", rnn_rmse.mean, rnn_rmse.mean / persistence
     )
-    cost_table = Table(
+    cost_table = lab.Table(
         f"One gradient of an RNN (64 units) over 32 sequences: full BPTT vs truncated BPTT (chunks of {k}); "
         f"median of {len(rounds)} timing rounds, growth exponents as mean (95% CI) over the rounds",
         ["steps T", "full: CPU ms", "full: peak MiB", "truncated: CPU ms", "truncated: peak MiB"],
@@ -338,18 +285,18 @@ def run(ctx: Context) -> Result:
         "gives its own growth exponent, so the exponents carry a 95% interval. Truncation does not save time: it "
         "does the same steps forward and backward, in chunks.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[check, forecast_table, cost_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[check, forecast_table, cost_table], notes=notes)
 
 
 def _forecast_figure(years, spots, test, ar_forecast, p_best, rnn_curves, rnn_values):
     fig, (left, right) = figure(1, 2, width=13, height=4.2)
-    shown = np.arange(N_TRAIN - 60, len(spots))
+    shown = np.arange(SUNSPOT_TRAIN - 60, len(spots))
     left.plot(years[shown], spots[shown], color=_COLORS["actual"], lw=1.5, label="observed")
     left.plot(years[test], spots[test - 1], color=_COLORS["persistence"], ls=":", label="persistence")
     left.plot(years[test], ar_forecast, color=_COLORS["ar"], ls="--", label=f"AR({p_best})")
     left.plot(years[test], rnn_curves[0], color=_COLORS["rnn"], label="RNN (first seed)")
-    left.axvline(years[N_TRAIN] - 0.5, color="k", lw=0.8)
-    left.text(years[N_TRAIN], left.get_ylim()[1] * 0.95, " test", va="top", fontsize=8)
+    left.axvline(years[SUNSPOT_TRAIN] - 0.5, color="k", lw=0.8)
+    left.text(years[SUNSPOT_TRAIN], left.get_ylim()[1] * 0.95, " test", va="top", fontsize=8)
     left.set_xlabel("year")
     left.set_ylabel("sunspot number")
     left.set_title("one-year-ahead forecasts")
@@ -389,36 +336,36 @@ def _cost_figure(unrolled_errors, finite_errors, lengths, cost, k):
 
 
 # ------------------------------------------------------------------------------ verdict rules
-def _good_accuracy(m: dict) -> Judgement:
+def _good_accuracy(m: dict) -> lab.Judgement:
     """A ladder on the RNN's test RMSE over two baselines: clearly better than the naive forecast (at most 0.8
     of persistence's) is a good amount of accuracy; clearly better than a linear model too (at most 0.95 of the
     best AR model's) is the full claim."""
     vs_persistence, vs_ar = m["rnn_over_persistence_rmse"], m["rnn_over_ar_rmse"]
-    if low(vs_persistence) > 1.0:
-        return Judgement(Verdict.REFUTED)
-    if low(vs_persistence) > 0.8:
-        return Judgement(Verdict.NOT_SUPPORTED, "not clearly better than the naive forecast")
-    if high(vs_persistence) > 0.8:
-        return undecided(m, "rnn_over_persistence_rmse", because="whether it clearly beats persistence (0.8)")
-    if high(vs_ar) <= 0.95:
-        return Judgement(Verdict.SUPPORTED)
-    if low(vs_ar) > 0.95:
-        return Judgement(Verdict.PARTLY, "it beats persistence clearly, but not the best linear (AR) model")
-    return undecided(m, "rnn_over_ar_rmse", because="it beats persistence; whether it beats the AR model (0.95)")
+    if lab.low(vs_persistence) > 1.0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.low(vs_persistence) > 0.8:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "not clearly better than the naive forecast")
+    if lab.high(vs_persistence) > 0.8:
+        return lab.undecided(m, "rnn_over_persistence_rmse", because="whether it clearly beats persistence (0.8)")
+    if lab.high(vs_ar) <= 0.95:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.low(vs_ar) > 0.95:
+        return lab.Judgement(lab.Verdict.PARTLY, "it beats persistence clearly, but not the best linear (AR) model")
+    return lab.undecided(m, "rnn_over_ar_rmse", because="it beats persistence; whether it beats the AR model (0.95)")
 
 
-def _linear_cost(m: dict) -> Judgement:
+def _linear_cost(m: dict) -> lab.Judgement:
     """Three-valued (True, False, None = the interval cannot tell) tests on the fitted growth exponents."""
 
     def within(name: str, lo: float = 0.75, hi: float = 1.25) -> bool | None:
         x = m[name]
-        if lo <= low(x) and high(x) <= hi:
+        if lo <= lab.low(x) and lab.high(x) <= hi:
             return True
-        return False if high(x) < lo or low(x) > hi else None
+        return False if lab.high(x) < lo or lab.low(x) > hi else None
 
     def flat() -> bool | None:
         x = m["truncated_memory_exponent"]
-        return True if high(x) <= 0.25 else False if low(x) > 0.25 else None
+        return True if lab.high(x) <= 0.25 else False if lab.low(x) > 0.25 else None
 
     def both(a, b):  # Kleene's three-valued and / or
         return False if a is False or b is False else None if a is None or b is None else True
@@ -428,43 +375,41 @@ def _linear_cost(m: dict) -> Judgement:
 
     time_, memory, truncated = within("full_bptt_time_exponent"), within("full_bptt_memory_exponent"), flat()
     linear = both(time_, memory)
-    if high(m["full_bptt_time_exponent"]) < 0.5 and high(m["full_bptt_memory_exponent"]) < 0.5:
-        return Judgement(Verdict.REFUTED)
+    if lab.high(m["full_bptt_time_exponent"]) < 0.5 and lab.high(m["full_bptt_memory_exponent"]) < 0.5:
+        return lab.Judgement(lab.Verdict.REFUTED)
     whole = both(linear, truncated)
     half = either(linear, both(memory, truncated))
     if whole is True:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if half is True and whole is False:
-        return Judgement(Verdict.PARTLY)
+        return lab.Judgement(lab.Verdict.PARTLY)
     if half is False:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, *_COST_METRICS)
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, *_COST_METRICS)
 
 
 _COST_METRICS = ("full_bptt_time_exponent", "full_bptt_memory_exponent", "truncated_memory_exponent")
 
 
-def _accuracy_case(vs_persistence, vs_ar) -> dict:
-    return {"rnn_over_persistence_rmse": estimate_of(*vs_persistence), "rnn_over_ar_rmse": estimate_of(*vs_ar)}
+_accuracy_case = lab.synthetic("rnn_over_persistence_rmse", "rnn_over_ar_rmse")
 
 
-def _cost_case(time_exp, memory_exp, truncated) -> dict:
-    return dict(zip(_COST_METRICS, (estimate_of(*time_exp), estimate_of(*memory_exp), estimate_of(*truncated))))
+_cost_case = lab.synthetic(*_COST_METRICS)
 
 
-_RNN_FITTED = Gate(
+_RNN_FITTED = lab.Gate(
     "rnn_fit_over_persistence",
     "the RNN fitted its training years (RMSE there at most 0.9 of persistence's)",
     at_most=0.9,
 )
-_MEMORYLESS_FITTED = Gate(
+_MEMORYLESS_FITTED = lab.Gate(
     "memoryless_fit_over_persistence",
     "the memoryless RNN learned what the current year tells (training-years RMSE at most 1.05 of persistence's)",
     at_most=1.05,
 )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q12",
     question="What is a recurrent neural network, and how is it trained?",
     answer=(
@@ -481,17 +426,17 @@ EXPERIMENT = Experiment(
         "forecast (about 0.6 of its error), but not a linear autoregressive model (a few percent worse)."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "sequential_state",
             "An RNN models sequential data: its hidden state carries what it has read, so its output depends "
             "on the history and not only on the current input.",
-            Effect("memoryless_minus_rnn_rmse", +1, min_effect=2.0, unit=" sunspots"),
+            lab.Effect("memoryless_minus_rnn_rmse", +1, min_effect=2.0, unit=" sunspots"),
             gates=(_RNN_FITTED, _MEMORYLESS_FITTED),
         ),
-        Claim(
+        lab.Claim(
             "good_accuracy",
             "RNNs model sequential data with a good amount of accuracy.",
-            Custom(
+            lab.Custom(
                 _good_accuracy,
                 "test RMSE of the RNN over that of persistence and over that of the best AR model, judged by their "
                 "95% intervals: supported if the first lies <= 0.8 (clearly better than the naive forecast) and the "
@@ -500,26 +445,26 @@ EXPERIMENT = Experiment(
                 "persistence); otherwise inconclusive",
                 ("rnn_over_persistence_rmse", "rnn_over_ar_rmse"),
                 {
-                    Verdict.SUPPORTED: _accuracy_case([0.5, 0.52, 0.48], [0.8, 0.82, 0.78]),
-                    Verdict.PARTLY: _accuracy_case([0.58, 0.6, 0.56], [1.02, 1.0, 1.04]),
-                    Verdict.NOT_SUPPORTED: _accuracy_case([0.9, 0.92, 0.88], [1.5, 1.52, 1.48]),
-                    Verdict.REFUTED: _accuracy_case([1.2, 1.21, 1.19], [2.0, 2.0, 2.0]),
-                    Verdict.INCONCLUSIVE: _accuracy_case([0.58, 0.6, 0.56], [0.9, 1.05, 0.97]),
+                    lab.Verdict.SUPPORTED: _accuracy_case([0.5, 0.52, 0.48], [0.8, 0.82, 0.78]),
+                    lab.Verdict.PARTLY: _accuracy_case([0.58, 0.6, 0.56], [1.02, 1.0, 1.04]),
+                    lab.Verdict.NOT_SUPPORTED: _accuracy_case([0.9, 0.92, 0.88], [1.5, 1.52, 1.48]),
+                    lab.Verdict.REFUTED: _accuracy_case([1.2, 1.21, 1.19], [2.0, 2.0, 2.0]),
+                    lab.Verdict.INCONCLUSIVE: _accuracy_case([0.58, 0.6, 0.56], [0.9, 1.05, 0.97]),
                 },
             ),
             gates=(_RNN_FITTED,),
         ),
-        Claim(
+        lab.Claim(
             "bptt_is_backprop",
             "RNNs are trained by backpropagation through time: ordinary backpropagation through the network "
             "unrolled over the time steps.",
-            AtMost("max_rel_error", 1e-6, 1e-4, 1e-2),
+            lab.AtMost("max_rel_error", 1e-6, 1e-4, 1e-2),
         ),
-        Claim(
+        lab.Claim(
             "bptt_cost",
             "Full BPTT costs time and memory in proportion to the sequence length; truncating the backward "
             "pass to k steps makes the memory independent of the length.",
-            Custom(
+            lab.Custom(
                 _linear_cost,
                 "exponents b of cost ~ T^b fitted over the sequence lengths, one per timing round, judged by their "
                 "95% intervals: supported if full BPTT's time and memory exponents lie in [0.75, 1.25] and "
@@ -528,11 +473,11 @@ EXPERIMENT = Experiment(
                 "inconclusive",
                 _COST_METRICS,
                 {
-                    Verdict.SUPPORTED: _cost_case([0.95, 1.0, 0.97], [1.0, 1.0, 1.0], [0.05, 0.0, 0.02]),
-                    Verdict.PARTLY: _cost_case([0.95, 1.0, 0.97], [1.0, 1.0, 1.0], [0.9, 0.92, 0.88]),
-                    Verdict.NOT_SUPPORTED: _cost_case([0.6, 0.62, 0.58], [1.6, 1.6, 1.6], [0.9, 0.92, 0.88]),
-                    Verdict.REFUTED: _cost_case([0.1, 0.12, 0.08], [0.1, 0.1, 0.1], [0.1, 0.1, 0.1]),
-                    Verdict.INCONCLUSIVE: _cost_case([0.6, 1.2, 0.9], [1.0, 1.0, 1.0], [0.05, 0.0, 0.02]),
+                    lab.Verdict.SUPPORTED: _cost_case([0.95, 1.0, 0.97], [1.0, 1.0, 1.0], [0.05, 0.0, 0.02]),
+                    lab.Verdict.PARTLY: _cost_case([0.95, 1.0, 0.97], [1.0, 1.0, 1.0], [0.9, 0.92, 0.88]),
+                    lab.Verdict.NOT_SUPPORTED: _cost_case([0.6, 0.62, 0.58], [1.6, 1.6, 1.6], [0.9, 0.92, 0.88]),
+                    lab.Verdict.REFUTED: _cost_case([0.1, 0.12, 0.08], [0.1, 0.1, 0.1], [0.1, 0.1, 0.1]),
+                    lab.Verdict.INCONCLUSIVE: _cost_case([0.6, 1.2, 0.9], [1.0, 1.0, 1.0], [0.05, 0.0, 0.02]),
                 },
             ),
         ),

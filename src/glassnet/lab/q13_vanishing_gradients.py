@@ -13,33 +13,13 @@ trained the same way, solves a 5-step version of it, so that its failure on the 
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
-from ..data.sequences import ADDING_BASELINE_MSE, adding_problem
+from .. import Tensor, nn, no_grad, optim
+from ..data import ADDING_BASELINE_MSE, adding_problem
 from ..nn import functional as F
-from ..tensor import Tensor
-from .common import accuracy, digits_split, mlp, train
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    lies_above,
-    low,
-    undecided,
-)
+from . import framework as lab
+from .common import accuracy, digits_split, log10_input_gradients, mlp, train
 from .plots import figure
 
 _HIDDEN = 32
@@ -68,11 +48,6 @@ _BN_DEPTHS = (5, 10, 20, 40)
 _BN_NETS = {"sigmoid": "glorot", "tanh": "glorot", "relu": "he"}
 
 
-def _orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
-    q, r = np.linalg.qr(rng.standard_normal((n, n)))
-    return q * np.sign(np.diag(r))
-
-
 class _Adder(nn.Module):
     """A one-layer recurrent net over (value, marker) pairs, a linear read-out of its last state: (B, T, 2) -> (B,)."""
 
@@ -91,7 +66,7 @@ class _Adder(nn.Module):
         else:
             self.rnn = nn.RNN(2, H, nonlinearity=layer, dtype=dtype, rng=rng, batch_first=True)
             if start == "orthogonal":  # Saxe, McClelland & Ganguli (2014)
-                self.rnn.weight_hh_l0.data[...] = _orthogonal(rng, H)
+                nn.init.orthogonal_(self.rnn.weight_hh_l0, rng=rng)
             elif start == "identity":  # Le, Jaitly & Hinton (2015): W_hh = I, biases 0, small input weights
                 self.rnn.weight_hh_l0.data[...] = np.eye(H)
                 self.rnn.bias_ih_l0.data[...] = 0.0
@@ -106,11 +81,7 @@ class _Adder(nn.Module):
 
 def _lag_profile(model: nn.Module, x: np.ndarray) -> np.ndarray:
     """log10 of the mean over sequences of ||d y_hat / d x_t||, indexed by lag T - 1 - t (0 = last step), float64."""
-    probe = copy.deepcopy(model).double()
-    xt = Tensor(x.astype(np.float64), requires_grad=True)
-    probe(xt).sum().backward()
-    norms = np.linalg.norm(xt.grad.numpy(), axis=-1).mean(axis=0)[::-1]
-    return np.log10(np.maximum(norms, 1e-300))
+    return log10_input_gradients(model, x)[::-1]
 
 
 def _train_adding(label: str, T: int, steps: int, seed: int) -> tuple[nn.Module, float]:
@@ -141,7 +112,7 @@ def _bn_ratio(act: str, depth: int, bn: bool, seed: int, x: np.ndarray, y: np.nd
     return float(np.log10(np.linalg.norm(weights[0]) / np.linalg.norm(weights[-1])))
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     # 1. Gradient against time lag at initialisation, float64, 64 adding-problem sequences of 100 steps.
     probe_seeds = ctx.seeds(full=10, quick=5)
     init_profiles = {}
@@ -153,7 +124,7 @@ def run(ctx: Context) -> Result:
             profile = _lag_profile(model, x)
             rows.append(profile - profile[0])
         init_profiles[label] = np.array(rows)
-    at_lag = {label: estimate(p[:, _LAG], probe_seeds) for label, p in init_profiles.items()}
+    at_lag = {label: lab.estimate(p[:, _LAG], probe_seeds) for label, p in init_profiles.items()}
     decay = {
         label: float(np.polyfit(np.arange(5, 61), p.mean(axis=0)[5:61], 1)[0]) for label, p in init_profiles.items()
     }
@@ -173,10 +144,10 @@ def run(ctx: Context) -> Result:
             x, _ = adding_problem(256, T, seed=60_000 + s)
             profile = _lag_profile(model, x)
             rows.append(profile - profile[0])
-        mse[label], trained_profiles[label] = estimate(values, seeds), np.array(rows)
+        mse[label], trained_profiles[label] = lab.estimate(values, seeds), np.array(rows)
     # The control: the same tanh RNN and training on a short version of the task. If it learns that, its
     # failure on the long one is the distance, not the training.
-    short = estimate([_train_adding("tanh RNN", _SHORT_T, steps, s)[1] for s in seeds], seeds)
+    short = lab.estimate([_train_adding("tanh RNN", _SHORT_T, steps, s)[1] for s in seeds], seeds)
 
     # 3. Batch normalisation: gradient ratio first / last layer at initialisation, by depth.
     x_train, x_test, y_train, y_test = digits_split()
@@ -186,7 +157,7 @@ def run(ctx: Context) -> Result:
         for with_bn in (False, True):
             for depth in _BN_DEPTHS:
                 values = [_bn_ratio(act, depth, with_bn, s, x_train, y_train) for s in bn_seeds]
-                bn[act, with_bn, depth] = estimate(values, bn_seeds)
+                bn[act, with_bn, depth] = lab.estimate(values, bn_seeds)
     bn_accuracy = {}
     if not ctx.quick:  # the consequence: a 20-layer sigmoid net trained briefly without and with BN (one seed)
         for with_bn in (False, True):
@@ -195,7 +166,7 @@ def run(ctx: Context) -> Result:
             bn_accuracy[with_bn] = accuracy(model, x_test, y_test)
 
     metrics = {
-        "tanh_log10_grad_lag1": estimate(init_profiles["tanh RNN"][:, 1], probe_seeds),
+        "tanh_log10_grad_lag1": lab.estimate(init_profiles["tanh RNN"][:, 1], probe_seeds),
         "tanh_log10_grad_lag50": at_lag["tanh RNN"],
         "tanh_orthogonal_log10_grad_lag50": at_lag["tanh RNN, orthogonal W_hh"],
         "relu_log10_grad_lag50": at_lag["ReLU RNN"],
@@ -209,7 +180,7 @@ def run(ctx: Context) -> Result:
         "relu_bn_log10_grad_ratio_depth40": bn["relu", True, 40],
     }
 
-    lag_table = Table(
+    lag_table = lab.Table(
         f"Gradient reaching each input step at initialisation: log10 ||dy/dx_(T-lag)|| - log10 ||dy/dx_T|| "
         f"(T = {_PROBE_T}, {_HIDDEN} units, 64 sequences, mean of {len(probe_seeds)} seeds)",
         ["model", "lag 1", "lag 10", f"lag {_LAG}", "lag 99", "decay per step (log10)"],
@@ -217,7 +188,7 @@ def run(ctx: Context) -> Result:
     for label, p in init_profiles.items():
         m = p.mean(axis=0)
         lag_table.add(label, m[1], m[10], m[_LAG], m[_PROBE_T - 1], decay[label])
-    adding_table = Table(
+    adding_table = lab.Table(
         f"Adding problem, T = {T}: test MSE after {steps} Adam steps of 32 sequences ({len(seeds)} seeds; "
         f"constant baseline {ADDING_BASELINE_MSE:.3f}), and the trained model's gradient at the first step",
         ["model", "test MSE (mean)", "per seed", "learned (< 0.05)", f"log10 gradient at lag {T - 1} (trained)"],
@@ -229,7 +200,7 @@ def run(ctx: Context) -> Result:
                          float(trained_profiles[label][:, T - 1].mean()))  # fmt: skip
     adding_table.add(f"tanh RNN, control task T = {_SHORT_T}", short.mean, " / ".join(f"{v:.3f}" for v in short.values),
                      f"{sum(v < _LEARNED for v in short.values)} of {short.n}", "-")  # fmt: skip
-    bn_table = Table(
+    bn_table = lab.Table(
         f"Deep MLPs on digits at initialisation: log10 ||dL/dW_1|| / ||dL/dW_top|| (width 64, batch 256, "
         f"{len(bn_seeds)} seeds; < 0: the gradient vanishes toward the input, > 0: it explodes)",
         ["activation", "batch norm"] + [f"depth {d}" for d in _BN_DEPTHS],
@@ -263,7 +234,7 @@ def run(ctx: Context) -> Result:
             f"A 20-layer sigmoid MLP trained for 5 epochs reaches {bn_accuracy[False]:.1%} test accuracy without "
             f"batch norm and {bn_accuracy[True]:.1%} with it (one seed)."
         )
-    return Result(metrics=metrics, figures=figures, tables=[lag_table, adding_table, bn_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[lag_table, adding_table, bn_table], notes=notes)
 
 
 def _lag_figure(init_profiles: dict, trained_profiles: dict, mse: dict, T: int, steps: int):
@@ -315,68 +286,73 @@ def _bn_figure(bn: dict, bn_accuracy: dict):
 # ------------------------------------------------------------------------------ verdict rules
 
 
-def _all_vanish(m: dict) -> Judgement:
+def _all_vanish(m: dict) -> lab.Judgement:
     """Given that the gradient 50 steps back has vanished (the gate), does the gradient 1 step back vanish too?"""
     near, far = m["tanh_log10_grad_lag1"], m["tanh_log10_grad_lag50"]
-    if lies_above(far, _KEPT) is not False:
-        return undecided(m, "tanh_log10_grad_lag50", because=f"whether the distant gradient is below {_KEPT:g}")
-    if high(near) <= _KEPT:
-        return Judgement(Verdict.SUPPORTED)
-    if low(near) > -1:
-        return Judgement(Verdict.PARTLY, "only the distant steps' gradients vanish; the recent steps keep theirs")
-    if low(near) > _KEPT and high(near) <= -1:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, "tanh_log10_grad_lag1")
+    if lab.lies_above(far, _KEPT) is not False:
+        return lab.undecided(m, "tanh_log10_grad_lag50", because=f"whether the distant gradient is below {_KEPT:g}")
+    if lab.high(near) <= _KEPT:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.low(near) > -1:
+        return lab.Judgement(
+            lab.Verdict.PARTLY, "only the distant steps' gradients vanish; the recent steps keep theirs"
+        )
+    if lab.low(near) > _KEPT and lab.high(near) <= -1:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, "tanh_log10_grad_lag1")
 
 
-def _relu_fixes(m: dict) -> Judgement:
-    relu, irnn = lies_above(m["relu_log10_grad_lag50"], _KEPT), lies_above(m["irnn_log10_grad_lag50"], _KEPT)
+def _relu_fixes(m: dict) -> lab.Judgement:
+    relu, irnn = lab.lies_above(m["relu_log10_grad_lag50"], _KEPT), lab.lies_above(m["irnn_log10_grad_lag50"], _KEPT)
     if relu:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if relu is False and irnn:
-        return Judgement(Verdict.PARTLY, "ReLU keeps the gradient only with an identity recurrent matrix")
+        return lab.Judgement(lab.Verdict.PARTLY, "ReLU keeps the gradient only with an identity recurrent matrix")
     if relu is False and irnn is False:
-        return Judgement(Verdict.REFUTED)
-    return undecided(m, "relu_log10_grad_lag50", "irnn_log10_grad_lag50")
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.undecided(m, "relu_log10_grad_lag50", "irnn_log10_grad_lag50")
 
 
-def _init_fixes(m: dict) -> Judgement:
-    kept = [lies_above(m["tanh_orthogonal_log10_grad_lag50"], _KEPT), lies_above(m["irnn_log10_grad_lag50"], _KEPT)]
+def _init_fixes(m: dict) -> lab.Judgement:
+    kept = [
+        lab.lies_above(m["tanh_orthogonal_log10_grad_lag50"], _KEPT),
+        lab.lies_above(m["irnn_log10_grad_lag50"], _KEPT),
+    ]
     if None in kept:
-        return undecided(m, "tanh_orthogonal_log10_grad_lag50", "irnn_log10_grad_lag50")
-    return Judgement({2: Verdict.SUPPORTED, 1: Verdict.PARTLY, 0: Verdict.REFUTED}[sum(kept)])
+        return lab.undecided(m, "tanh_orthogonal_log10_grad_lag50", "irnn_log10_grad_lag50")
+    return lab.Judgement({2: lab.Verdict.SUPPORTED, 1: lab.Verdict.PARTLY, 0: lab.Verdict.REFUTED}[sum(kept)])
 
 
-def _lstm_fixes(m: dict) -> Judgement:
+def _lstm_fixes(m: dict) -> lab.Judgement:
     """The gates say both models can learn (the LSTM this task, the RNN its short version); here: how the
     tanh RNN does on the long one, by the intervals."""
     lstm, rnn = m["lstm_adding_mse"], m["rnn_adding_mse"]
-    if low(lstm) > high(rnn):
-        return Judgement(Verdict.REFUTED, "the LSTM ends worse than the tanh RNN")
-    if high(rnn) < _LEARNED:
-        return Judgement(Verdict.NOT_SUPPORTED, "the tanh RNN learns the long dependency too")
-    if high(lstm) < _LEARNED:
-        if low(rnn) >= 2 * _LEARNED:
-            return Judgement(Verdict.SUPPORTED)
-        if low(rnn) >= _LEARNED and high(rnn) < 2 * _LEARNED:
-            return Judgement(Verdict.PARTLY, "the tanh RNN learns part of the long dependency")
-    return undecided(m, "lstm_adding_mse", "rnn_adding_mse")
+    if lab.low(lstm) > lab.high(rnn):
+        return lab.Judgement(lab.Verdict.REFUTED, "the LSTM ends worse than the tanh RNN")
+    if lab.high(rnn) < _LEARNED:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "the tanh RNN learns the long dependency too")
+    if lab.high(lstm) < _LEARNED:
+        if lab.low(rnn) >= 2 * _LEARNED:
+            return lab.Judgement(lab.Verdict.SUPPORTED)
+        if lab.low(rnn) >= _LEARNED and lab.high(rnn) < 2 * _LEARNED:
+            return lab.Judgement(lab.Verdict.PARTLY, "the tanh RNN learns part of the long dependency")
+    return lab.undecided(m, "lstm_adding_mse", "rnn_adding_mse")
 
 
-def _bn_fixes(m: dict) -> Judgement:
+def _bn_fixes(m: dict) -> lab.Judgement:
     """Given a plain deep sigmoid net that vanishes (the gate): does BN lift it, and do deep BN nets stay sane?"""
     plain, with_bn = m["sigmoid_log10_grad_ratio_depth20"], m["sigmoid_bn_log10_grad_ratio_depth20"]
     explodes = m["relu_bn_log10_grad_ratio_depth40"]
-    if high(with_bn) < low(plain):
-        return Judgement(Verdict.REFUTED, "batch norm makes the sigmoid net's gradient vanish faster")
-    if high(with_bn) < -1:
-        return Judgement(Verdict.NOT_SUPPORTED, "batch norm does not lift the sigmoid net's gradient to -1")
-    if low(with_bn) >= -1:
-        if high(explodes) <= 1:
-            return Judgement(Verdict.SUPPORTED)
-        if low(explodes) > 1:
-            return Judgement(Verdict.PARTLY, "it lifts the sigmoid net, but deep ReLU + BN nets explode")
-    return undecided(m, *_BN_METRICS)
+    if lab.high(with_bn) < lab.low(plain):
+        return lab.Judgement(lab.Verdict.REFUTED, "batch norm makes the sigmoid net's gradient vanish faster")
+    if lab.high(with_bn) < -1:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "batch norm does not lift the sigmoid net's gradient to -1")
+    if lab.low(with_bn) >= -1:
+        if lab.high(explodes) <= 1:
+            return lab.Judgement(lab.Verdict.SUPPORTED)
+        if lab.low(explodes) > 1:
+            return lab.Judgement(lab.Verdict.PARTLY, "it lifts the sigmoid net, but deep ReLU + BN nets explode")
+    return lab.undecided(m, *_BN_METRICS)
 
 
 _BN_METRICS = (
@@ -386,28 +362,23 @@ _BN_METRICS = (
 )
 
 
-def _lags(near, far) -> dict:
-    return {"tanh_log10_grad_lag1": estimate_of(*near), "tanh_log10_grad_lag50": estimate_of(*far)}
+_lags = lab.synthetic("tanh_log10_grad_lag1", "tanh_log10_grad_lag50")
 
 
-def _relu_case(relu, irnn) -> dict:
-    return {"relu_log10_grad_lag50": estimate_of(*relu), "irnn_log10_grad_lag50": estimate_of(*irnn)}
+_relu_case = lab.synthetic("relu_log10_grad_lag50", "irnn_log10_grad_lag50")
 
 
-def _init_case(orth, irnn) -> dict:
-    return {"tanh_orthogonal_log10_grad_lag50": estimate_of(*orth), "irnn_log10_grad_lag50": estimate_of(*irnn)}
+_init_case = lab.synthetic("tanh_orthogonal_log10_grad_lag50", "irnn_log10_grad_lag50")
 
 
-def _adding_case(lstm, rnn) -> dict:
-    return {"lstm_adding_mse": estimate_of(*lstm), "rnn_adding_mse": estimate_of(*rnn)}
+_adding_case = lab.synthetic("lstm_adding_mse", "rnn_adding_mse")
 
 
-def _bn_case(plain, with_bn, relu_bn) -> dict:
-    return dict(zip(_BN_METRICS, (estimate_of(*plain), estimate_of(*with_bn), estimate_of(*relu_bn))))
+_bn_case = lab.synthetic(*_BN_METRICS)
 
 
 # The claims about fixes need a problem to fix: the plain tanh RNN's distant gradient must have vanished.
-_TANH_VANISHES = Gate(
+_TANH_VANISHES = lab.Gate(
     "tanh_log10_grad_lag50",
     f"the tanh RNN's gradient {_LAG} steps back has vanished (log10 <= {_KEPT:g} relative to the last step)",
     at_most=_KEPT,
@@ -415,7 +386,7 @@ _TANH_VANISHES = Gate(
 )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q13",
     question="What is the vanishing gradient problem, and how is it fixed?",
     answer=(
@@ -435,10 +406,10 @@ EXPERIMENT = Experiment(
         "exploding gradients."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "all_gradients_vanish",
             "By the chain rule, when the gradient through one step approaches zero, all the gradients approach zero.",
-            Custom(
+            lab.Custom(
                 _all_vanish,
                 f"tanh RNN at initialisation, log10 of the gradient reaching the input 1 step back relative to the "
                 f"last step, judged by its 95% interval over the seeds (below {_KEPT:g}, float32 rounding loses it), "
@@ -447,18 +418,18 @@ EXPERIMENT = Experiment(
                 f"supported if it lies between {_KEPT:g} and -1; otherwise inconclusive",
                 ("tanh_log10_grad_lag1", "tanh_log10_grad_lag50"),
                 {
-                    Verdict.SUPPORTED: _lags([-8, -9, -8.5], [-13, -12, -14]),
-                    Verdict.PARTLY: _lags([-0.4, -0.5, -0.45], [-13, -12, -14]),
-                    Verdict.NOT_SUPPORTED: _lags([-3, -3.1, -2.9], [-13, -12, -14]),
-                    Verdict.INCONCLUSIVE: _lags([-0.4, -3, -1.5], [-13, -12, -14]),
+                    lab.Verdict.SUPPORTED: _lags([-8, -9, -8.5], [-13, -12, -14]),
+                    lab.Verdict.PARTLY: _lags([-0.4, -0.5, -0.45], [-13, -12, -14]),
+                    lab.Verdict.NOT_SUPPORTED: _lags([-3, -3.1, -2.9], [-13, -12, -14]),
+                    lab.Verdict.INCONCLUSIVE: _lags([-0.4, -3, -1.5], [-13, -12, -14]),
                 },
             ),
             gates=(_TANH_VANISHES,),
         ),
-        Claim(
+        lab.Claim(
             "relu_fixes",
             "Using ReLU activations fixes the vanishing gradient.",
-            Custom(
+            lab.Custom(
                 _relu_fixes,
                 f"log10 of the gradient {_LAG} steps back relative to the last step, at initialisation, judged by its "
                 f"95% interval over the seeds: supported if a ReLU RNN with default weights keeps it above "
@@ -466,18 +437,18 @@ EXPERIMENT = Experiment(
                 f"refuted if neither does; otherwise inconclusive",
                 ("relu_log10_grad_lag50", "irnn_log10_grad_lag50"),
                 {
-                    Verdict.SUPPORTED: _relu_case([-1, -1.2, -0.8], [0, 0.1, -0.1]),
-                    Verdict.PARTLY: _relu_case([-18, -19, -20], [0, 0.1, -0.1]),
-                    Verdict.REFUTED: _relu_case([-18, -19, -20], [-8, -9, -8.5]),
-                    Verdict.INCONCLUSIVE: _relu_case([-18, -19, -20], [0, -9, -4]),
+                    lab.Verdict.SUPPORTED: _relu_case([-1, -1.2, -0.8], [0, 0.1, -0.1]),
+                    lab.Verdict.PARTLY: _relu_case([-18, -19, -20], [0, 0.1, -0.1]),
+                    lab.Verdict.REFUTED: _relu_case([-18, -19, -20], [-8, -9, -8.5]),
+                    lab.Verdict.INCONCLUSIVE: _relu_case([-18, -19, -20], [0, -9, -4]),
                 },
             ),
             gates=(_TANH_VANISHES,),
         ),
-        Claim(
+        lab.Claim(
             "initialisation_fixes",
             "A suitable weight initialisation fixes the vanishing gradient.",
-            Custom(
+            lab.Custom(
                 _init_fixes,
                 f"log10 of the gradient {_LAG} steps back relative to the last step, at initialisation, judged by its "
                 f"95% interval over the seeds: supported if both a tanh RNN with an orthogonal recurrent matrix and "
@@ -485,18 +456,18 @@ EXPERIMENT = Experiment(
                 f"not; refuted if neither does; otherwise inconclusive",
                 ("tanh_orthogonal_log10_grad_lag50", "irnn_log10_grad_lag50"),
                 {
-                    Verdict.SUPPORTED: _init_case([-2.5, -2.7, -2.6], [0, 0.1, -0.1]),
-                    Verdict.PARTLY: _init_case([-9, -10, -9.5], [0, 0.1, -0.1]),
-                    Verdict.REFUTED: _init_case([-9, -10, -9.5], [-8, -9, -8.5]),
-                    Verdict.INCONCLUSIVE: _init_case([-2.5, -12, -6], [0, 0.1, -0.1]),
+                    lab.Verdict.SUPPORTED: _init_case([-2.5, -2.7, -2.6], [0, 0.1, -0.1]),
+                    lab.Verdict.PARTLY: _init_case([-9, -10, -9.5], [0, 0.1, -0.1]),
+                    lab.Verdict.REFUTED: _init_case([-9, -10, -9.5], [-8, -9, -8.5]),
+                    lab.Verdict.INCONCLUSIVE: _init_case([-2.5, -12, -6], [0, 0.1, -0.1]),
                 },
             ),
             gates=(_TANH_VANISHES,),
         ),
-        Claim(
+        lab.Claim(
             "lstm_fixes",
             "LSTMs fix the vanishing gradient: they learn dependencies that a plain RNN cannot.",
-            Custom(
+            lab.Custom(
                 _lstm_fixes,
                 f"adding problem test MSE after the same training, judged by 95% intervals over the seeds: supported "
                 f"if the LSTM lies below {_LEARNED:g} and the tanh RNN at or above {2 * _LEARNED:g}; partly if the "
@@ -505,20 +476,20 @@ EXPERIMENT = Experiment(
                 f"otherwise inconclusive",
                 ("lstm_adding_mse", "rnn_adding_mse"),
                 {
-                    Verdict.SUPPORTED: _adding_case([0.002, 0.003, 0.004], [0.16, 0.17, 0.165]),
-                    Verdict.PARTLY: _adding_case([0.002, 0.003, 0.004], [0.07, 0.075, 0.072]),
-                    Verdict.NOT_SUPPORTED: _adding_case([0.002, 0.003, 0.004], [0.01, 0.012, 0.011]),
-                    Verdict.REFUTED: _adding_case([0.04, 0.041, 0.042], [0.01, 0.012, 0.011]),
-                    Verdict.INCONCLUSIVE: _adding_case([0.002, 0.003, 0.004], [0.16, 0.02, 0.09]),
+                    lab.Verdict.SUPPORTED: _adding_case([0.002, 0.003, 0.004], [0.16, 0.17, 0.165]),
+                    lab.Verdict.PARTLY: _adding_case([0.002, 0.003, 0.004], [0.07, 0.075, 0.072]),
+                    lab.Verdict.NOT_SUPPORTED: _adding_case([0.002, 0.003, 0.004], [0.01, 0.012, 0.011]),
+                    lab.Verdict.REFUTED: _adding_case([0.04, 0.041, 0.042], [0.01, 0.012, 0.011]),
+                    lab.Verdict.INCONCLUSIVE: _adding_case([0.002, 0.003, 0.004], [0.16, 0.02, 0.09]),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "lstm_adding_mse",
                     f"the LSTM learned the adding problem (test MSE below {_LEARNED:g})",
                     at_most=_LEARNED,
                 ),
-                Gate(
+                lab.Gate(
                     "rnn_short_adding_mse",
                     f"the tanh RNN, trained the same way, learns the task at T = {_SHORT_T} (test MSE below "
                     f"{_LEARNED:g}): a failure on the long task is the distance, not the training",
@@ -526,10 +497,10 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "batch_norm_fixes",
             "Batch normalisation fixes the vanishing gradient by normalising the input space.",
-            Custom(
+            lab.Custom(
                 _bn_fixes,
                 "deep MLPs at initialisation, log10 ||dL/dW_1|| / ||dL/dW_top||, judged by 95% intervals over the "
                 "seeds: supported if BN lifts a 20-layer sigmoid net to >= -1 and a 40-layer ReLU + BN net stays "
@@ -538,15 +509,15 @@ EXPERIMENT = Experiment(
                 "net; otherwise inconclusive",
                 _BN_METRICS,
                 {
-                    Verdict.SUPPORTED: _bn_case([-12, -12.5, -13], [-0.3, -0.2, -0.4], [0.1, 0.2, 0.0]),
-                    Verdict.PARTLY: _bn_case([-12, -12.5, -13], [-0.3, -0.2, -0.4], [3.0, 2.9, 3.1]),
-                    Verdict.NOT_SUPPORTED: _bn_case([-12, -12.5, -13], [-5, -6, -5.5], [3.0, 2.9, 3.1]),
-                    Verdict.REFUTED: _bn_case([-12, -12.5, -13], [-15, -16, -15.5], [3.0, 2.9, 3.1]),
-                    Verdict.INCONCLUSIVE: _bn_case([-12, -12.5, -13], [-0.3, -2.5, -1.2], [3.0, 2.9, 3.1]),
+                    lab.Verdict.SUPPORTED: _bn_case([-12, -12.5, -13], [-0.3, -0.2, -0.4], [0.1, 0.2, 0.0]),
+                    lab.Verdict.PARTLY: _bn_case([-12, -12.5, -13], [-0.3, -0.2, -0.4], [3.0, 2.9, 3.1]),
+                    lab.Verdict.NOT_SUPPORTED: _bn_case([-12, -12.5, -13], [-5, -6, -5.5], [3.0, 2.9, 3.1]),
+                    lab.Verdict.REFUTED: _bn_case([-12, -12.5, -13], [-15, -16, -15.5], [3.0, 2.9, 3.1]),
+                    lab.Verdict.INCONCLUSIVE: _bn_case([-12, -12.5, -13], [-0.3, -2.5, -1.2], [3.0, 2.9, 3.1]),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "sigmoid_log10_grad_ratio_depth20",
                     f"a 20-layer sigmoid net without BN has a vanishing gradient (log10 ratio <= {_BN_VANISHED:g})",
                     at_most=_BN_VANISHED,

@@ -15,32 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
-from ..data.sequences import adding_problem
+from .. import Tensor, nn, no_grad, optim
+from ..data import adding_problem
 from ..nn import functional as F
-from ..tensor import Tensor
-from ..train.tbptt import tbptt_step
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Effect,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    lies_above,
-    lies_below,
-    low,
-    undecided,
-)
+from ..train import tbptt_step
+from . import framework as lab
 from .plots import figure
-from .q12_rnn_bptt import N_TRAIN, Forecaster, rmse, sunspot_series
+from .sequence_tasks import SUNSPOT_TRAIN, Forecaster, rmse, sunspot_series
 
 _HIDDEN = 16
 _LR = 0.05  # plain SGD: the step is proportional to the gradient, which is what exploding gradients break
@@ -64,16 +45,11 @@ _REMEDIES = {
 _COLORS = {"none": "#c44e52", "clip": "#4c72b0", "tight_clip": "#64b5cd", "truncate": "#55a868", "l2": "#dd8452"}
 
 
-def _orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
-    q, r = np.linalg.qr(rng.standard_normal((n, n)))
-    return q * np.sign(np.diag(r))
-
-
 def _forecaster(rho: float, seed: int) -> Forecaster:
     """The q12 sunspot RNN (16 tanh units, float64) with W_hh = rho * Q, Q a random orthogonal matrix."""
     rng = np.random.default_rng(seed)
     model = Forecaster(_HIDDEN, rng)
-    model.rnn.weight_hh_l0.data[...] = rho * _orthogonal(rng, _HIDDEN)
+    nn.init.orthogonal_(model.rnn.weight_hh_l0, gain=rho, rng=rng)
     return model
 
 
@@ -110,7 +86,7 @@ def _train(rho: float, remedy: str, seed: int, epochs: int, z: np.ndarray) -> di
     """
     model = _forecaster(rho, seed)
     optimizer = optim.SGD(model.parameters(), lr=_LR)
-    x, y = z[None, : N_TRAIN - 1, None], z[None, 1:N_TRAIN, None]
+    x, y = z[None, : SUNSPOT_TRAIN - 1, None], z[None, 1:SUNSPOT_TRAIN, None]
     losses, norms = [], []
     for _ in range(epochs):
         optimizer.zero_grad()
@@ -147,7 +123,7 @@ def _gradient_by_length(rho: float, seed: int, z: np.ndarray) -> np.ndarray:
 def _input_gradient_at_lag(rho: float, seed: int, z: np.ndarray, lag: int) -> float:
     """log10 of |d forecast_T / d x_(T-lag)| over |d forecast_T / d x_T|, at initialisation."""
     model = _forecaster(rho, seed)
-    x = Tensor(z[None, : N_TRAIN - 1, None].copy(), requires_grad=True)
+    x = Tensor(z[None, : SUNSPOT_TRAIN - 1, None].copy(), requires_grad=True)
     model(x)[0][0, -1, 0].backward()
     g = np.abs(x.grad.numpy()[0, ::-1, 0])
     return float(np.log10(max(g[lag], 1e-300)) - np.log10(g[0]))
@@ -212,9 +188,9 @@ def _final(run: dict) -> float:
     return float(np.mean(run["losses"][-_TAIL:]))
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     years, spots, z, mean, sd = sunspot_series()
-    test = np.arange(N_TRAIN, len(spots))
+    test = np.arange(SUNSPOT_TRAIN, len(spots))
     init_seeds = ctx.seeds(full=10, quick=5)
     seeds = ctx.seeds(full=10, quick=3)
     epochs = 200
@@ -224,8 +200,8 @@ def run(ctx: Context) -> Result:
 
     # 1. At initialisation: gradient against the length of the training sequence, and against the time lag.
     by_length = {rho: np.array([_gradient_by_length(rho, s, z) for s in init_seeds]) for rho in scales}
-    growth = {rho: estimate(v[:, -1] - v[:, 0], init_seeds) for rho, v in by_length.items()}
-    small_lag = estimate([_input_gradient_at_lag(min(scales), s, z, 50) for s in init_seeds], init_seeds)
+    growth = {rho: lab.estimate(v[:, -1] - v[:, 0], init_seeds) for rho, v in by_length.items()}
+    small_lag = lab.estimate([_input_gradient_at_lag(min(scales), s, z, 50) for s in init_seeds], init_seeds)
 
     # 2. Training: the healthy scale 1 and, from each large scale, no remedy and each remedy, on every seed;
     # three more arms for the table and the notes on the first seed. Quick mode trains the L2 arm on one seed
@@ -241,7 +217,7 @@ def run(ctx: Context) -> Result:
 
     def per_seed(fn, remedy="none"):  # over the seeds that trained ``remedy`` at every large scale
         have = [s for s in seeds if all((r, remedy, s) in runs for r in large)]
-        return estimate([fn(s) for s in have], have)
+        return lab.estimate([fn(s) for s in have], have)
 
     def healthy(s):
         return _final(runs[1.0, "none", s])
@@ -257,11 +233,11 @@ def run(ctx: Context) -> Result:
     # 3. What truncation costs: an LSTM recalling a marked value from more than k steps back.
     T_rec, k_rec, steps = ctx.pick(40, 20), ctx.pick(_K, 5), ctx.pick(400, 300)
     rec_seeds = ctx.seeds(full=2, quick=2)  # runs differ by thousandths and miss the bar by 0.06: two decide it
-    recall = {k: estimate([_recall_mse(T_rec, k, steps, s) for s in rec_seeds], rec_seeds) for k in (None, k_rec)}
+    recall = {k: lab.estimate([_recall_mse(T_rec, k, steps, s) for s in rec_seeds], rec_seeds) for k in (None, k_rec)}
 
     # The batched truncation equals the library's tbptt_step (one check, scale 2, the block's first seed).
     model = _forecaster(2.0, seeds[0])
-    x, y = z[None, : N_TRAIN - 1, None], z[None, 1:N_TRAIN, None]
+    x, y = z[None, : SUNSPOT_TRAIN - 1, None], z[None, 1:SUNSPOT_TRAIN, None]
     _truncated_backward(model, x, y, _K)
     batched = [p.grad.numpy().copy() for p in model.parameters()]
     model.zero_grad()
@@ -289,14 +265,14 @@ def run(ctx: Context) -> Result:
         ),
     }
 
-    init_table = Table(
+    init_table = lab.Table(
         f"At initialisation: log10 ||dL/dW_hh|| when the loss covers the first T years (tanh RNN, W_hh = rho Q, "
         f"mean of {len(init_seeds)} seeds)",
         ["rho"] + [f"T = {T}" for T in _LENGTHS] + ["growth T=10 to 249 (orders)"],
     )
     for rho in scales:
         init_table.add(rho, *by_length[rho].mean(axis=0), growth[rho].mean)
-    train_table = Table(
+    train_table = lab.Table(
         f"Sunspot forecaster trained by SGD (lr {_LR:g}, {epochs} full-batch updates): training MSE at the end "
         f"(standardised units, mean of the last {_TAIL} updates), largest gradient norm met (before clipping) and "
         "test RMSE; means over the seeds",
@@ -308,7 +284,7 @@ def run(ctx: Context) -> Result:
         tests = [rmse(v["forecast"][test - 1] * sd + mean, spots[test]) for v in r]
         train_table.add(rho, _REMEDIES[remedy], len(r), float(np.mean([_final(v) for v in r])),
                         float(np.log10(max(max(v["norms"]) for v in r))), float(np.mean(tests)))  # fmt: skip
-    recall_table = Table(
+    recall_table = lab.Table(
         f"What truncation costs: an LSTM (32 units, chrono init) recalls the value marked in the first half of a "
         f"{T_rec}-step sequence, at least {T_rec // 2} steps back; {steps} Adam steps, {len(rec_seeds)} seeds",
         ["backpropagation", "test MSE", "per seed"],
@@ -365,7 +341,7 @@ def run(ctx: Context) -> Result:
             "10 seeds, rho = 2 and 3), the L2 penalty on one seed: its intervals are wide, and a remedy it cannot "
             "judge is inconclusive."
         )
-    return Result(metrics=metrics, figures=figures, tables=[init_table, train_table, recall_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[init_table, train_table, recall_table], notes=notes)
 
 
 def _span(values, spec: str) -> str:
@@ -419,68 +395,66 @@ def _figure(by_length, scales, runs, seeds, large, epochs):
 # ------------------------------------------------------------------------------ verdict rules
 
 
-def _opposite(m: dict) -> Judgement:
-    vanishes = lies_below(m["small_scale_log10_grad_lag50"], _VANISHED)
-    explodes = lies_above(m["large_scale_log10_grad_growth"], 3.0)
+def _opposite(m: dict) -> lab.Judgement:
+    vanishes = lab.lies_below(m["small_scale_log10_grad_lag50"], _VANISHED)
+    explodes = lab.lies_above(m["large_scale_log10_grad_growth"], 3.0)
     if vanishes and explodes:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if {vanishes, explodes} == {True, False}:
-        return Judgement(Verdict.PARTLY, "only one of the two regimes appears")
+        return lab.Judgement(lab.Verdict.PARTLY, "only one of the two regimes appears")
     if vanishes is False and explodes is False:
-        return Judgement(Verdict.REFUTED)
-    return undecided(m, "small_scale_log10_grad_lag50", "large_scale_log10_grad_growth")
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.undecided(m, "small_scale_log10_grad_lag50", "large_scale_log10_grad_growth")
 
 
-def _fixes(metric: str) -> Effect:
+def _fixes(metric: str) -> lab.Effect:
     """A remedy judged by the paired loss reduction it brings: training MSE at the end without the remedy minus
     with it, averaged over the large scales on each seed."""
-    return Effect(metric, +1, _MIN_GAIN, unit=" training MSE")
+    return lab.Effect(metric, +1, _MIN_GAIN, unit=" training MSE")
 
 
-def _truncation(m: dict) -> Judgement:
+def _truncation(m: dict) -> lab.Judgement:
     """Truncation must tame the explosion (as judged by :func:`_fixes`) and still learn a dependency longer than k. When
     it cannot learn that, any real gain makes the claim partly true, whatever its size."""
     gain = m["none_minus_truncated_loss"]
     tames = _fixes("none_minus_truncated_loss").judge(m)
-    learns_long = lies_below(m["truncated_recall_mse"], _RECALLED)
-    if tames.verdict in (Verdict.REFUTED, Verdict.NOT_SUPPORTED):
+    learns_long = lab.lies_below(m["truncated_recall_mse"], _RECALLED)
+    if tames.verdict in (lab.Verdict.REFUTED, lab.Verdict.NOT_SUPPORTED):
         return tames
-    if low(gain) > 0 and learns_long is False:
-        return Judgement(Verdict.PARTLY, "it tames the explosion, but cannot learn a dependency longer than k")
-    if tames.verdict is not Verdict.INCONCLUSIVE and learns_long:
+    if lab.low(gain) > 0 and learns_long is False:
+        return lab.Judgement(lab.Verdict.PARTLY, "it tames the explosion, but cannot learn a dependency longer than k")
+    if tames.verdict is not lab.Verdict.INCONCLUSIVE and learns_long:
         return tames
-    if tames.verdict is Verdict.INCONCLUSIVE:
+    if tames.verdict is lab.Verdict.INCONCLUSIVE:
         return tames
-    return undecided(m, "truncated_recall_mse", because="whether truncated BPTT still learns the long dependency")
+    return lab.undecided(m, "truncated_recall_mse", because="whether truncated BPTT still learns the long dependency")
 
 
-def _opposite_case(lag, growth) -> dict:
-    return {"small_scale_log10_grad_lag50": estimate_of(*lag), "large_scale_log10_grad_growth": estimate_of(*growth)}
+_opposite_case = lab.synthetic("small_scale_log10_grad_lag50", "large_scale_log10_grad_growth")
 
 
-def _truncation_case(diff, truncated) -> dict:
-    return {"none_minus_truncated_loss": estimate_of(*diff), "truncated_recall_mse": estimate_of(*truncated)}
+_truncation_case = lab.synthetic("none_minus_truncated_loss", "truncated_recall_mse")
 
 
-_EXPLODED = Gate(
+_EXPLODED = lab.Gate(
     "exploded_log10_grad_ratio",
     "the large scales made the gradient explode (first gradient norm at least 1,000 times the healthy net's)",
     at_least=3.0,
     kind="manipulation check",
 )
-_HEALTHY_TRAINS = Gate(
+_HEALTHY_TRAINS = lab.Gate(
     "healthy_final_loss",
     "SGD trains the net from a healthy start (rho = 1: training MSE at most 0.2 at the end; it starts near 1)",
     at_most=0.2,
 )
-_DAMAGED = Gate(
+_DAMAGED = lab.Gate(
     "unremedied_minus_healthy_loss",
     "without a remedy the explosion hurt training (training MSE at least 0.1 above the healthy net's), so "
     "there is something to fix",
     at_least=0.1,
     kind="manipulation check",
 )
-_RECALL_LEARNED = Gate(
+_RECALL_LEARNED = lab.Gate(
     "full_bptt_recall_mse",
     f"full BPTT learns the recall task (test MSE at most {_RECALLED:.3f}, a quarter of the constant answer's)",
     at_most=_RECALLED,
@@ -488,7 +462,7 @@ _RECALL_LEARNED = Gate(
 _REMEDY_GATES = (_EXPLODED, _HEALTHY_TRAINS, _DAMAGED)
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q14",
     question="What is the exploding gradient problem, and how is it fixed?",
     answer=(
@@ -508,11 +482,11 @@ EXPERIMENT = Experiment(
         "difference worth the name, and it costs capacity."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "opposite_of_vanishing",
             "Exploding gradients are the opposite of vanishing ones: the same product of per-step factors grows "
             "instead of shrinking.",
-            Custom(
+            lab.Custom(
                 _opposite,
                 f"at initialisation, judged by 95% intervals over the seeds: supported if, with the smallest scale, "
                 f"the gradient reaching the input 50 steps back lies below {_VANISHED:g} in log10 relative to the "
@@ -521,29 +495,29 @@ EXPERIMENT = Experiment(
                 f"otherwise inconclusive",
                 ("small_scale_log10_grad_lag50", "large_scale_log10_grad_growth"),
                 {
-                    Verdict.SUPPORTED: _opposite_case([-15, -16, -15.5], [13, 12, 14]),
-                    Verdict.PARTLY: _opposite_case([-15, -16, -15.5], [0.2, 0.1, 0.3]),
-                    Verdict.REFUTED: _opposite_case([-1, -1.5, -1.2], [0.2, 0.1, 0.3]),
-                    Verdict.INCONCLUSIVE: _opposite_case([-15, -16, -15.5], [13, -2, 8]),
+                    lab.Verdict.SUPPORTED: _opposite_case([-15, -16, -15.5], [13, 12, 14]),
+                    lab.Verdict.PARTLY: _opposite_case([-15, -16, -15.5], [0.2, 0.1, 0.3]),
+                    lab.Verdict.REFUTED: _opposite_case([-1, -1.5, -1.2], [0.2, 0.1, 0.3]),
+                    lab.Verdict.INCONCLUSIVE: _opposite_case([-15, -16, -15.5], [13, -2, 8]),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "powerful_training",
             "Too large gradient values in an RNN cause powerful training.",
-            Effect("large_minus_healthy_loss", -1, min_effect=0.02, unit=" (training MSE)"),
+            lab.Effect("large_minus_healthy_loss", -1, min_effect=0.02, unit=" (training MSE)"),
             gates=(_EXPLODED, _HEALTHY_TRAINS),
         ),
-        Claim(
+        lab.Claim(
             "clipping_fixes",
             "Gradient clipping fixes exploding gradients.",
             _fixes("none_minus_clipped_loss"),
             gates=_REMEDY_GATES,
         ),
-        Claim(
+        lab.Claim(
             "truncation_fixes",
             "Truncated backpropagation through time fixes exploding gradients.",
-            Custom(
+            lab.Custom(
                 _truncation,
                 "(a) training MSE at the end without remedy minus with truncated BPTT, averaged over the large "
                 "scales on each seed; (b) test MSE of an LSTM recalling a value from beyond the truncation window, "
@@ -554,16 +528,16 @@ EXPERIMENT = Experiment(
                 "explosion but loses the long dependency), or (a) is small; otherwise inconclusive",
                 ("none_minus_truncated_loss", "truncated_recall_mse"),
                 {
-                    Verdict.SUPPORTED: _truncation_case([0.2, 0.25, 0.3], [0.003, 0.004, 0.002]),
-                    Verdict.PARTLY: _truncation_case([0.2, 0.25, 0.3], [0.09, 0.1, 0.085]),
-                    Verdict.NOT_SUPPORTED: _truncation_case([0.02, -0.01, 0.0], [0.09, 0.1, 0.085]),
-                    Verdict.REFUTED: _truncation_case([-0.2, -0.25, -0.3], [0.09, 0.1, 0.085]),
-                    Verdict.INCONCLUSIVE: _truncation_case([0.2, -0.1, 0.3], [0.09, 0.1, 0.085]),
+                    lab.Verdict.SUPPORTED: _truncation_case([0.2, 0.25, 0.3], [0.003, 0.004, 0.002]),
+                    lab.Verdict.PARTLY: _truncation_case([0.2, 0.25, 0.3], [0.09, 0.1, 0.085]),
+                    lab.Verdict.NOT_SUPPORTED: _truncation_case([0.02, -0.01, 0.0], [0.09, 0.1, 0.085]),
+                    lab.Verdict.REFUTED: _truncation_case([-0.2, -0.25, -0.3], [0.09, 0.1, 0.085]),
+                    lab.Verdict.INCONCLUSIVE: _truncation_case([0.2, -0.1, 0.3], [0.09, 0.1, 0.085]),
                 },
             ),
             gates=(*_REMEDY_GATES, _RECALL_LEARNED),
         ),
-        Claim(
+        lab.Claim(
             "penalty_fixes",
             "A penalty on the weights (L2 on the recurrent matrix) fixes exploding gradients.",
             _fixes("none_minus_l2_loss"),

@@ -12,46 +12,21 @@ must have learned the past. The adding errors are judged on a log scale (a solve
 0.02 of the constant answer's error, a failed one about 1). The plain RNN is cheap and its error varies
 most, so it gets 5 seeds to the LSTM's 3. Times are CPU time per step measured in one timing round per
 seed, so their ratios carry the timing noise in their intervals.
-
-The model and training pieces here (:class:`SequenceModel`, :func:`step_time_rounds`,
-:func:`train_adding`) are shared with q16 and q17.
 """
 
 from __future__ import annotations
 
-import copy
-import time
-
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
-from ..data.sequences import ADDING_BASELINE_MSE, adding_problem
+from .. import Tensor, nn, no_grad, optim
+from ..data import ADDING_BASELINE_MSE, adding_problem
 from ..nn import functional as F
-from ..tensor import Tensor
-from .common import digits_split
-from .framework import (
-    AtLeast,
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    paired_difference,
-    proportion,
-    undecided,
-)
+from ..train import count_parameters
+from . import framework as lab
+from .common import digits_split, log10_input_gradients
 from .plots import figure
+from .sequence_tasks import SequenceModel, step_time_rounds, train_adding
 
-_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 _COLORS = {"rnn": "#c44e52", "lstm": "#4c72b0", "gru": "#55a868", "bilstm": "#8172b2"}
 _HIDDEN = 32
 _SOLVED = 0.1  # adding problem: test MSE below 10% of the constant baseline's counts as solved
@@ -59,139 +34,15 @@ _FAILED = 0.5  # a model whose test MSE stays above half the baseline's has not 
 # The rules read these errors on a log scale, where a solved run (0.02) and a failed one (1) are equally far
 # from the bars and one slow seed does not stretch the interval across them.
 _LOG_SOLVED, _LOG_FAILED = float(np.log10(_SOLVED)), float(np.log10(_FAILED))
-_STOP = 0.03  # training stops once the validation MSE is below 3% of the baseline's
 _DIGITS_TARGET = 0.9
 _OFFSETS = (-3, -2, -1, 0, 1, 2, 3)  # tagging: the target at step t is the input bit at t + k
 
 
-# ------------------------------------------------------------------------------ shared with q16 and q17
-def set_forget_bias(lstm: nn.LSTM, value: float = 1.0) -> None:
-    """Start every forget gate at sigmoid(value): bias_ih's f block = value, bias_hh's = 0 (Jozefowicz et al., 2015)."""
-    H = lstm.hidden_size
-    for name, p in lstm.named_parameters():
-        if name.startswith("bias_ih"):
-            p.data[H : 2 * H] = value
-        elif name.startswith("bias_hh"):
-            p.data[H : 2 * H] = 0.0
-
-
-class SequenceModel(nn.Module):
-    """A one-layer RNN, LSTM or GRU (batch first) and a linear read-out.
-
-    ``per_step=False``: the read-out sees the last state, (B, T, I) -> (B, outputs) (one way only).
-    ``per_step=True``: it sees the output at every step, (B, T, I) -> (B, T, outputs).
-    An LSTM's forget gates start at sigmoid(1) unless ``forget_bias`` is None (PyTorch's uniform init).
-    """
-
-    def __init__(
-        self,
-        cell: str,
-        input_size: int,
-        hidden_size: int,
-        outputs: int,
-        rng: np.random.Generator,
-        bidirectional: bool = False,
-        per_step: bool = False,
-        forget_bias: float | None = 1.0,
-    ):
-        super().__init__()
-        if bidirectional and not per_step:
-            raise ValueError("a bidirectional SequenceModel reads out every step: pass per_step=True")
-        self.cell, self.per_step = cell, per_step
-        self.rnn = _CELLS[cell](input_size, hidden_size, bidirectional=bidirectional, rng=rng, batch_first=True)
-        if cell == "lstm" and forget_bias is not None:
-            set_forget_bias(self.rnn, forget_bias)
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), outputs, rng=rng)
-
-    def forward(self, x: Tensor) -> Tensor:
-        output, state = self.rnn(x)
-        if self.per_step:
-            return self.head(output)
-        h_n = state[0] if self.cell == "lstm" else state
-        return self.head(h_n[-1])
-
-
-def n_parameters(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def step_time_rounds(models: dict, loss_fn, x: np.ndarray, y, rounds: int, repeats: int) -> dict:
-    """CPU seconds of one Adam step (forward, backward, update) of each model, once per timing round:
-    {name: [median over ``repeats`` steps, one per round]}.
-
-    CPU time (this process, one BLAS thread) rather than wall time: the machine may be shared, and waiting
-    for a core is not the model's cost. The models take turns within each round, so a change of load
-    between rounds hits them alike; the spread over rounds is what gives a time ratio its interval.
-    """
-    xt = Tensor(x)
-    steps = {}
-    for name, model in models.items():
-        opt = optim.Adam(model.parameters(), lr=1e-4)
-
-        def step(model=model, opt=opt):
-            opt.zero_grad()
-            loss_fn(model(xt), y).backward()
-            opt.step()
-
-        step()  # warm-up: the first step allocates the optimizer's state
-        steps[name] = step
-    out = {name: [] for name in models}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            times = []
-            for _ in range(repeats):
-                start = time.process_time()
-                step()
-                times.append(time.process_time() - start)
-            out[name].append(float(np.median(times)))
-    return out
+# ------------------------------------------------------------------------------ the adding problem
 
 
 def _mse(pred: Tensor, y) -> Tensor:
     return F.mse_loss(pred, y)
-
-
-def adding_batches(T: int, seed: int, batch: int = 32):
-    """Fresh adding-problem batches, (x (B, T, 2), y (B, 1)), each from its own seed."""
-    step = 0
-    while True:
-        x, y = adding_problem(batch, T, seed=seed * 1_000_003 + step)
-        step += 1
-        yield x, Tensor(y[:, None])
-
-
-def train_adding(
-    cell: str,
-    T: int,
-    seed: int,
-    max_steps: int,
-    hidden: int = _HIDDEN,
-    lr: float = 2e-2,
-    check_every: int = 25,
-):
-    """Adam (lr 2e-2, gradient norm clipped at 1) on fresh batches of 32 until the validation MSE is below
-    3% of the baseline's, or ``max_steps``.
-
-    Returns (model, curve [(step, validation MSE / baseline)], steps taken, stopped early: bool).
-    """
-    rng = np.random.default_rng(seed)
-    model = SequenceModel(cell, 2, hidden, 1, rng)
-    opt = optim.Adam(model.parameters(), lr=lr)
-    x_val, y_val = adding_problem(500, T, seed=10_000 + seed)
-    curve, solved, steps = [], False, 0
-    for steps, (x, y) in enumerate(adding_batches(T, seed), start=1):
-        opt.zero_grad()
-        _mse(model(Tensor(x)), y).backward()
-        optim.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        if steps % check_every == 0:
-            with no_grad():
-                val = float(np.mean((model(Tensor(x_val)).numpy()[:, 0] - y_val) ** 2)) / ADDING_BASELINE_MSE
-            curve.append((steps, val))
-            solved = val < _STOP
-        if solved or steps >= max_steps:
-            break
-    return model, curve, steps, solved
 
 
 def adding_test_nmse(model: nn.Module, T: int, seed: int) -> float:
@@ -202,15 +53,6 @@ def adding_test_nmse(model: nn.Module, T: int, seed: int) -> float:
 
 
 # ------------------------------------------------------------------------------ parts of the experiment
-def _gradient_profile(model: nn.Module, x: np.ndarray) -> np.ndarray:
-    """log10 of the mean over sequences of ||d y_hat / d x_t||, for every step t (float64 copy of the model)."""
-    probe = copy.deepcopy(model).double()
-    xt = Tensor(x.astype(np.float64), requires_grad=True)
-    probe(xt).sum().backward()
-    norms = np.linalg.norm(xt.grad.numpy(), axis=-1).mean(axis=0)
-    return np.log10(np.maximum(norms, 1e-300))
-
-
 def _edge_ratio(profile: np.ndarray, k: int = 5) -> float:
     """log10 of the gradient reaching the first k steps over that reaching the last k (both averaged)."""
     return float(np.log10(np.mean(10 ** profile[:k])) - np.log10(np.mean(10 ** profile[-k:])))
@@ -304,11 +146,11 @@ def _costs(T: int, seeds: list, repeats: int) -> dict:
         ]
     }
     seconds = step_time_rounds(models, _mse, x, y, len(seeds), repeats)
-    return {label: (n_parameters(m.rnn), [1e3 * t for t in seconds[label]]) for label, m in models.items()}
+    return {label: (count_parameters(m.rnn), [1e3 * t for t in seconds[label]]) for label, m in models.items()}
 
 
 # ------------------------------------------------------------------------------ run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     seeds = ctx.seeds(full=3, quick=3)
     # the RNN is cheap and its error (near the constant answer's) varies most: 5 seeds pin down that it failed
     adding_seeds = {"rnn": ctx.seeds(full=5, quick=4), "lstm": seeds}
@@ -319,16 +161,16 @@ def run(ctx: Context) -> Result:
     nmse, curves, profiles = {}, {}, {}
     for cell, on in adding_seeds.items():
         for s in on:
-            init_profile = _gradient_profile(SequenceModel(cell, 2, _HIDDEN, 1, np.random.default_rng(s)), probe_x)
+            init_profile = log10_input_gradients(SequenceModel(cell, 2, _HIDDEN, 1, np.random.default_rng(s)), probe_x)
             model, curve, _, _ = train_adding(cell, T, s, max_steps=ctx.pick(900, 600))
             nmse[cell, s] = adding_test_nmse(model, T, s)
             curves[cell, s] = curve
-            profiles[cell, s] = (init_profile, _gradient_profile(model, probe_x))
-    adding = {cell: estimate([nmse[cell, s] for s in on], on) for cell, on in adding_seeds.items()}
-    log_adding = {cell: estimate(np.log10(e.values), e.seeds) for cell, e in adding.items()}
-    solved = {cell: proportion([nmse[cell, s] < _SOLVED for s in on], on) for cell, on in adding_seeds.items()}
+            profiles[cell, s] = (init_profile, log10_input_gradients(model, probe_x))
+    adding = {cell: lab.estimate([nmse[cell, s] for s in on], on) for cell, on in adding_seeds.items()}
+    log_adding = {cell: lab.estimate(np.log10(e.values), e.seeds) for cell, e in adding.items()}
+    solved = {cell: lab.proportion([nmse[cell, s] < _SOLVED for s in on], on) for cell, on in adding_seeds.items()}
     ratio = {
-        (cell, when): estimate([_edge_ratio(profiles[cell, s][i]) for s in on], on)
+        (cell, when): lab.estimate([_edge_ratio(profiles[cell, s][i]) for s in on], on)
         for cell, on in adding_seeds.items()
         for i, when in enumerate(("init", "trained"))
     }
@@ -347,12 +189,14 @@ def run(ctx: Context) -> Result:
         for s in seeds
     }
     to_target = {key: _steps_to(curve, _DIGITS_TARGET) for key, curve in digit_curves.items()}
-    reached = proportion([to_target["rnn", s] is not None and to_target["lstm", s] is not None for s in seeds], seeds)
+    reached = lab.proportion(
+        [to_target["rnn", s] is not None and to_target["lstm", s] is not None for s in seeds], seeds
+    )
     # a run that missed the target counts as one check later than its last (censored; the gate then stops the
     # verdict); seed k is timed in round k, so its time ratio carries that round's timing noise
     steps_to = {key: step or digit_curves[key][-1][0] + ctx.pick(10, 20) for key, step in to_target.items()}
     time_to = {cell: [steps_to[cell, s] * step_cost[cell][k] for k, s in enumerate(seeds)] for cell in timers}
-    log_time_ratio = estimate(np.log10(np.divide(time_to["lstm"], time_to["rnn"])), seeds)
+    log_time_ratio = lab.estimate(np.log10(np.divide(time_to["lstm"], time_to["rnn"])), seeds)
 
     # 3. Tagging: output the input bit k steps away, k = -3..3, one-way vs bidirectional LSTM.
     # quick: shorter streams and a higher rate, learned in 60 steps
@@ -362,10 +206,10 @@ def run(ctx: Context) -> Result:
     past = [j for j, k in enumerate(_OFFSETS) if k < 0]
 
     def side(bi, cols):
-        return estimate(tag[bi][:, cols].mean(axis=1), seeds)
+        return lab.estimate(tag[bi][:, cols].mean(axis=1), seeds)
 
     def over_rounds(a: str, b: str):
-        return estimate(np.divide(costs[a][1], costs[b][1]), seeds)
+        return lab.estimate(np.divide(costs[a][1], costs[b][1]), seeds)
 
     metrics = {
         "lstm_solved_fraction": solved["lstm"],
@@ -386,10 +230,10 @@ def run(ctx: Context) -> Result:
         "bi_future_accuracy": side(True, future),
         "uni_past_accuracy": side(False, past),
         "bi_past_accuracy": side(True, past),
-        "bi_minus_uni_future_accuracy": paired_difference(side(True, future), side(False, future)),
+        "bi_minus_uni_future_accuracy": lab.paired_difference(side(True, future), side(False, future)),
     }
 
-    adding_table = Table(
+    adding_table = lab.Table(
         f"Adding problem, T = {T}, hidden {_HIDDEN}, Adam 2e-2, batch 32 (RNN {len(adding_seeds['rnn'])} seeds, "
         f"LSTM {len(seeds)}; MSE / baseline 1/6)",
         ["model", "test MSE / baseline", "seeds solved (< 0.1)", "log10 grad ratio at init", "after training"],
@@ -398,7 +242,7 @@ def run(ctx: Context) -> Result:
         adding_table.add(
             cell.upper(), adding[cell].mean, str(solved[cell]), ratio[cell, "init"].mean, ratio[cell, "trained"].mean
         )
-    cost_table = Table(
+    cost_table = lab.Table(
         f"Cost of one Adam step (input 16, hidden 64, T = {cost_T}, batch 32; CPU time, one BLAS thread, median "
         f"of {len(seeds)} timing rounds)",
         ["model", "parameters", "matrix products per step (RNN = 1)", "CPU ms per step", "relative to RNN"],
@@ -412,7 +256,7 @@ def run(ctx: Context) -> Result:
             float(np.median(ms)),
             float(np.median(np.divide(ms, costs["rnn"][1]))),
         )
-    speed_table = Table(
+    speed_table = lab.Table(
         f"Digits as 8 rows of 8 pixels, hidden {_HIDDEN}, Adam 1e-2, batch 32: time to {_DIGITS_TARGET:.0%} test "
         "accuracy (steps x CPU time per step)",
         ["model", "CPU ms per step", "steps to target (mean)", "CPU s to target (mean)"],
@@ -422,7 +266,7 @@ def run(ctx: Context) -> Result:
         speed_table.add(
             cell.upper(), 1e3 * float(np.median(step_cost[cell])), float(np.mean(steps)), float(np.mean(time_to[cell]))
         )
-    tag_table = Table(
+    tag_table = lab.Table(
         f"Tagging: predict the input bit k steps away (T = {tag_T}, hidden 16 per direction, Adam {tag_lr:g}, "
         f"{tag_steps} steps), test accuracy",
         ["model"] + [f"k = {k:+d}" for k in _OFFSETS],
@@ -446,7 +290,7 @@ def run(ctx: Context) -> Result:
         "interval of the time ratio includes timing noise. Ratios depend on the implementation; the FLOP ratio "
         "is exact.",
     ]
-    return Result(
+    return lab.Result(
         metrics=metrics, figures=figures, tables=[adding_table, cost_table, speed_table, tag_table], notes=notes
     )
 
@@ -522,70 +366,72 @@ _ADDING = ("lstm_adding_log10_nmse", "rnn_adding_log10_nmse")
 _TIME = "digits_log10_lstm_over_rnn_time_to_90"
 
 
-def _long_term(m: dict) -> Judgement:
+def _long_term(m: dict) -> lab.Judgement:
     lstm, rnn = (m[k] for k in _ADDING)
-    if high(rnn) < _LOG_SOLVED:
-        return Judgement(Verdict.REFUTED, "the plain RNN solved the adding problem too")
-    if high(lstm) < _LOG_SOLVED and low(rnn) >= _LOG_FAILED:
-        return Judgement(Verdict.SUPPORTED)
-    if high(lstm) < _LOG_SOLVED and low(rnn) > _LOG_SOLVED and high(rnn) < _LOG_FAILED:
-        return Judgement(Verdict.PARTLY, "the RNN did not solve it, but learned part of it")
-    return undecided(m, *_ADDING)
+    if lab.high(rnn) < _LOG_SOLVED:
+        return lab.Judgement(lab.Verdict.REFUTED, "the plain RNN solved the adding problem too")
+    if lab.high(lstm) < _LOG_SOLVED and lab.low(rnn) >= _LOG_FAILED:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.high(lstm) < _LOG_SOLVED and lab.low(rnn) > _LOG_SOLVED and lab.high(rnn) < _LOG_FAILED:
+        return lab.Judgement(lab.Verdict.PARTLY, "the RNN did not solve it, but learned part of it")
+    return lab.undecided(m, *_ADDING)
 
 
 def _adding_win(m: dict) -> int:
     """+1 if the LSTM solved the adding problem and the RNN did not, -1 if the RNN solved it too, else 0."""
     lstm, rnn = (m[k] for k in _ADDING)
-    if high(lstm) < _LOG_SOLVED and low(rnn) > _LOG_SOLVED:
+    if lab.high(lstm) < _LOG_SOLVED and lab.low(rnn) > _LOG_SOLVED:
         return 1
-    return -1 if high(rnn) < _LOG_SOLVED else 0
+    return -1 if lab.high(rnn) < _LOG_SOLVED else 0
 
 
-def _quick(m: dict) -> Judgement:
+def _quick(m: dict) -> lab.Judgement:
     long = _adding_win(m)
-    short = 1 if high(m[_TIME]) < 0 else -1 if low(m[_TIME]) > 0 else 0
+    short = 1 if lab.high(m[_TIME]) < 0 else -1 if lab.low(m[_TIME]) > 0 else 0
     if long == short == 1:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if 0 in (long, short):
-        return undecided(m, *_ADDING, _TIME)
+        return lab.undecided(m, *_ADDING, _TIME)
     if 1 in (long, short):
         task = "the adding problem" if long == 1 else "digits"
-        return Judgement(Verdict.PARTLY, f"quicker on {task} only")
-    return Judgement(Verdict.REFUTED)
+        return lab.Judgement(lab.Verdict.PARTLY, f"quicker on {task} only")
+    return lab.Judgement(lab.Verdict.REFUTED)
 
 
-def _bidirectional(m: dict) -> Judgement:
+def _bidirectional(m: dict) -> lab.Judgement:
     bi_f, uni_f, bi_p = m["bi_future_accuracy"], m["uni_future_accuracy"], m["bi_past_accuracy"]
     gain = m["bi_minus_uni_future_accuracy"]
-    if low(bi_f) >= 0.95 and low(bi_p) >= 0.95 and high(uni_f) <= 0.6:
-        return Judgement(Verdict.SUPPORTED)
-    short_of_full = high(bi_f) < 0.95 or high(bi_p) < 0.95 or low(uni_f) > 0.6
-    if low(gain) >= 0.1 and short_of_full:
-        return Judgement(Verdict.PARTLY, "the BiLSTM uses the future, but not fully")
-    if high(gain) <= 0.02:
-        return Judgement(Verdict.REFUTED)
-    if high(gain) < 0.1:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, "bi_future_accuracy", "bi_past_accuracy", "uni_future_accuracy", "bi_minus_uni_future_accuracy")
+    if lab.low(bi_f) >= 0.95 and lab.low(bi_p) >= 0.95 and lab.high(uni_f) <= 0.6:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    short_of_full = lab.high(bi_f) < 0.95 or lab.high(bi_p) < 0.95 or lab.low(uni_f) > 0.6
+    if lab.low(gain) >= 0.1 and short_of_full:
+        return lab.Judgement(lab.Verdict.PARTLY, "the BiLSTM uses the future, but not fully")
+    if lab.high(gain) <= 0.02:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.high(gain) < 0.1:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(
+        m, "bi_future_accuracy", "bi_past_accuracy", "uni_future_accuracy", "bi_minus_uni_future_accuracy"
+    )
 
 
 def _memory(lstm, rnn) -> dict:
     """Made-up test errors (MSE over the constant answer's) as the rules read them, on a log scale."""
-    return {key: estimate_of(*np.log10(errors)) for key, errors in zip(_ADDING, (lstm, rnn))}
+    return {key: lab.estimate_of(*np.log10(errors)) for key, errors in zip(_ADDING, (lstm, rnn))}
 
 
 def _speed(lstm, rnn, log_ratios) -> dict:
-    return {**_memory(lstm, rnn), _TIME: estimate_of(*log_ratios)}
+    return {**_memory(lstm, rnn), _TIME: lab.estimate_of(*log_ratios)}
 
 
 def _tags(bi_f, uni_f, bi_p) -> dict:
-    bi_f, uni_f = estimate_of(*bi_f), estimate_of(*uni_f)
+    bi_f, uni_f = lab.estimate_of(*bi_f), lab.estimate_of(*uni_f)
     return {
         "bi_future_accuracy": bi_f,
         "uni_future_accuracy": uni_f,
-        "bi_past_accuracy": estimate_of(*bi_p),
-        "uni_past_accuracy": estimate_of(1.0, 1.0, 1.0),
-        "bi_minus_uni_future_accuracy": paired_difference(bi_f, uni_f),
+        "bi_past_accuracy": lab.estimate_of(*bi_p),
+        "uni_past_accuracy": lab.estimate_of(1.0, 1.0, 1.0),
+        "bi_minus_uni_future_accuracy": lab.paired_difference(bi_f, uni_f),
     }
 
 
@@ -593,13 +439,13 @@ _LEARNT, _FAILS, _HALF, _NOISY = (0.02, 0.03, 0.025), (1.1, 1.0, 1.2), (0.3, 0.2
 _SLOWER, _FASTER, _EITHER = (0.6, 0.7, 0.65), (-0.3, -0.35, -0.25), (0.5, -0.6, 0.1)
 _CHANCE, _ONE = (0.5, 0.51, 0.5), (1.0, 1.0, 1.0)
 
-_LSTM_SOLVED = Gate(
+_LSTM_SOLVED = lab.Gate(
     "lstm_adding_log10_nmse",
     "the LSTM solved the adding problem (test MSE below 10% of the constant answer's, geometric mean over seeds)",
     at_most=_LOG_SOLVED,
 )
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q15",
     question="What is an LSTM, and what is a bidirectional LSTM?",
     answer=(
@@ -615,10 +461,10 @@ EXPERIMENT = Experiment(
         "It needs the whole sequence first, so it cannot run online, and it costs twice as much."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "long_term_dependencies",
             "An LSTM learns dependencies that span many time steps, which a plain RNN fails to learn.",
-            Custom(
+            lab.Custom(
                 _long_term,
                 "adding problem (T = 40; quick mode T = 20): log10 of the test MSE over the constant answer's, 95% "
                 "CIs over seeds (LSTM 3, RNN 5; quick mode RNN 4). Supported if the LSTM's lies below log10 0.1 "
@@ -627,21 +473,21 @@ EXPERIMENT = Experiment(
                 "but partly learned); refuted if the RNN's lies below log10 0.1 too; otherwise inconclusive",
                 _ADDING,
                 {
-                    Verdict.SUPPORTED: _memory(_LEARNT, _FAILS),
-                    Verdict.PARTLY: _memory(_LEARNT, _HALF),
-                    Verdict.REFUTED: _memory(_LEARNT, (0.03, 0.05, 0.04)),
-                    Verdict.INCONCLUSIVE: _memory(_LEARNT, _NOISY),
+                    lab.Verdict.SUPPORTED: _memory(_LEARNT, _FAILS),
+                    lab.Verdict.PARTLY: _memory(_LEARNT, _HALF),
+                    lab.Verdict.REFUTED: _memory(_LEARNT, (0.03, 0.05, 0.04)),
+                    lab.Verdict.INCONCLUSIVE: _memory(_LEARNT, _NOISY),
                 },
             ),
             gates=(_LSTM_SOLVED,),
         ),
-        Claim(
+        lab.Claim(
             "mitigates_vanishing_gradient",
             "An LSTM deals with the vanishing gradient: the error signal still reaches inputs far back in time.",
-            AtLeast("lstm_trained_log10_grad_ratio", supported=-1.0, partly=-2.0, refuted_below=-3.0),
+            lab.AtLeast("lstm_trained_log10_grad_ratio", supported=-1.0, partly=-2.0, refuted_below=-3.0),
             gates=(
                 _LSTM_SOLVED,
-                Gate(
+                lab.Gate(
                     "rnn_init_log10_grad_ratio",
                     "over this length a plain RNN's gradient vanishes (log10 of the gradient reaching the first 5 "
                     "steps over that reaching the last 5, at initialisation, at most -3)",
@@ -650,10 +496,10 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "trains_quickly",
             "Because its gradient does not vanish, an LSTM trains quickly and reaches high accuracy.",
-            Custom(
+            lab.Custom(
                 _quick,
                 "two tasks. Adding problem (long dependency): the LSTM wins if the 95% CI of its log10 test MSE "
                 "(over the constant answer's) lies below log10 0.1 and the RNN's above it; it does not if the RNN's "
@@ -664,25 +510,25 @@ EXPERIMENT = Experiment(
                 "inconclusive while either task is undecided",
                 (*_ADDING, _TIME),
                 {
-                    Verdict.SUPPORTED: _speed(_LEARNT, _FAILS, _FASTER),
-                    Verdict.PARTLY: _speed(_LEARNT, _FAILS, _SLOWER),
-                    Verdict.REFUTED: _speed(_LEARNT, (0.03, 0.05, 0.04), _SLOWER),
-                    Verdict.INCONCLUSIVE: _speed(_LEARNT, _NOISY, _EITHER),
+                    lab.Verdict.SUPPORTED: _speed(_LEARNT, _FAILS, _FASTER),
+                    lab.Verdict.PARTLY: _speed(_LEARNT, _FAILS, _SLOWER),
+                    lab.Verdict.REFUTED: _speed(_LEARNT, (0.03, 0.05, 0.04), _SLOWER),
+                    lab.Verdict.INCONCLUSIVE: _speed(_LEARNT, _NOISY, _EITHER),
                 },
             ),
             gates=(
                 _LSTM_SOLVED,
-                Gate(
+                lab.Gate(
                     "digits_runs_reaching_90",
                     "both models reached 90% test accuracy on digits within the step budget, on every seed",
                     at_least=1.0,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "bidirectional_context",
             "A bidirectional LSTM reads the sequence both ways, so each output can use past and future inputs.",
-            Custom(
+            lab.Custom(
                 _bidirectional,
                 "tagging: predict the input bit k steps away; accuracy averaged over k = 1..3 (future) and k = -3..-1 "
                 "(past), 95% CIs over seeds. Supported if the BiLSTM's lie >= 0.95 on both and the one-way LSTM's "
@@ -691,15 +537,15 @@ EXPERIMENT = Experiment(
                 "lead lies <= 0.02; not supported if it lies below 0.1; otherwise inconclusive",
                 ("bi_future_accuracy", "uni_future_accuracy", "bi_past_accuracy", "bi_minus_uni_future_accuracy"),
                 {
-                    Verdict.SUPPORTED: _tags((0.99, 1.0, 0.98), _CHANCE, _ONE),
-                    Verdict.PARTLY: _tags((0.8, 0.85, 0.75), _CHANCE, _ONE),
-                    Verdict.NOT_SUPPORTED: _tags((0.56, 0.55, 0.57), _CHANCE, _ONE),
-                    Verdict.REFUTED: _tags(_CHANCE, _CHANCE, _ONE),
-                    Verdict.INCONCLUSIVE: _tags((0.9, 0.5, 0.7), _CHANCE, _ONE),
+                    lab.Verdict.SUPPORTED: _tags((0.99, 1.0, 0.98), _CHANCE, _ONE),
+                    lab.Verdict.PARTLY: _tags((0.8, 0.85, 0.75), _CHANCE, _ONE),
+                    lab.Verdict.NOT_SUPPORTED: _tags((0.56, 0.55, 0.57), _CHANCE, _ONE),
+                    lab.Verdict.REFUTED: _tags(_CHANCE, _CHANCE, _ONE),
+                    lab.Verdict.INCONCLUSIVE: _tags((0.9, 0.5, 0.7), _CHANCE, _ONE),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "uni_past_accuracy",
                     "the one-way LSTM learned to recall past inputs (accuracy >= 0.95 on k = -3..-1)",
                     at_least=0.95,

@@ -24,86 +24,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
-from ..nn import functional as F
-from ..tensor import Tensor
-from .framework import (
-    AllOf,
-    AtLeast,
-    Claim,
-    Context,
-    Custom,
-    Effect,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    undecided,
-)
+from .. import Tensor, nn, no_grad
+from . import framework as lab
+from .common import sigmoid as _sigmoid  # the name the gate replays below call
 from .plots import figure
-from .q15_lstm_bilstm import SequenceModel
+from .sequence_tasks import (
+    LSTM_GATE_ROWS,
+    STORE_RECALL_HIDDEN,
+    STORE_RECALL_WINDOW,
+    SequenceModel,
+    held_value,
+    query_nmse,
+    store_recall_stream,
+    test_windows,
+    train_store_recall,
+)
 
-_HIDDEN = 16
-_WINDOW = 40  # training and test windows: 40 steps from a zero state (quick mode trains on 20)
-_P_STORE, _P_QUERY = 0.1, 0.1
-_GATES = {"input": 0, "forget": 1, "output": 3}  # row blocks of PyTorch's i, f, g, o layout
 _SHORT = {"input": "i", "forget": "f", "output": "o"}
 _VARIANTS = ("full", "no input gate", "no forget gate", "no output gate")
 _COLORS = {"full": "#4c72b0", "no input gate": "#dd8452", "no forget gate": "#c44e52", "no output gate": "#8172b2"}
 
 
-# ------------------------------------------------------------------------------ task
-def store_recall_stream(n: int, T: int, rng: np.random.Generator):
-    """n streams of T steps of (value ~ U(-1, 1), store bit, query bit); store and query never coincide.
-
-    Target y_t = query_t * (the value at the latest store before t), 0 before any store.
-    Returns x float32 (n, T, 3), y float32 (n, T, 1), and the store and query masks (n, T) bool.
-    """
-    value = rng.uniform(-1, 1, (n, T))
-    u = rng.random((n, T))
-    store, query = u < _P_STORE, (u >= _P_STORE) & (u < _P_STORE + _P_QUERY)
-    held = _held(value, store)  # after each step; the target reads it one step later
-    before = np.concatenate([np.zeros((n, 1)), held[:, :-1]], axis=1)
-    y = np.where(query, before, 0.0)
-    x = np.stack([value, store, query], axis=-1).astype(np.float32)
-    return x, y[..., None].astype(np.float32), store, query
-
-
-def _held(value: np.ndarray, store: np.ndarray) -> np.ndarray:
-    """The value at the latest store at or before each step, 0 before the first: (n, T)."""
-    latest = np.maximum.accumulate(np.where(store, np.arange(store.shape[1]), -1), axis=1)
-    return np.where(latest >= 0, np.take_along_axis(value, np.maximum(latest, 0), axis=1), 0.0)
-
-
-def held_value(x: np.ndarray) -> np.ndarray:
-    """The value the task asks to hold after each step (n, T)."""
-    return _held(x[..., 0].astype(np.float64), x[..., 1] > 0)
-
-
-def query_nmse(pred: np.ndarray, y: np.ndarray, query: np.ndarray) -> float:
-    """MSE at the query steps over that of always answering 0."""
-    y, pred = y[..., 0], pred[..., 0]
-    return float(np.mean((pred - y)[query] ** 2) / np.mean(y[query] ** 2))
-
-
 # ------------------------------------------------------------------------------ model
-def remove_gate(lstm: nn.LSTM, gate: str) -> None:
-    """Fix ``gate`` at 1: its weight rows 0, its input bias 30 (sigmoid(30) == 1 in float32, gradient 0)."""
-    H = lstm.hidden_size
-    rows = slice(_GATES[gate] * H, (_GATES[gate] + 1) * H)
-    for name, p in lstm.named_parameters():
-        p.data[rows] = 30.0 if name.startswith("bias_ih") else 0.0
-
-
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 def lstm_trace(lstm: nn.LSTM, x: np.ndarray, clamp: dict | None = None) -> dict:
@@ -137,37 +79,14 @@ def _readout(model: SequenceModel, h: np.ndarray) -> np.ndarray:
     return h @ model.head.weight.numpy().astype(np.float64).T + model.head.bias.numpy().astype(np.float64)
 
 
-def train_store_recall(
-    cell: str, seed: int, steps: int, removed: str | None = None, lr: float = 1e-2, window: int = _WINDOW
-) -> SequenceModel:
-    """Adam (gradient norm clipped at 1), batches of 32 windows of ``window`` steps, MSE at every step."""
-    rng = np.random.default_rng(seed)
-    model = SequenceModel(cell, 3, _HIDDEN, 1, rng, per_step=True)
-    if removed:
-        remove_gate(model.rnn, removed)
-    opt = optim.Adam(model.parameters(), lr=lr)
-    for _ in range(steps):
-        x, y, _, _ = store_recall_stream(32, window, rng)
-        opt.zero_grad()
-        F.mse_loss(model(Tensor(x)), Tensor(y)).backward()
-        optim.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-    return model
-
-
-def store_recall_recipe(ctx: Context) -> dict:
+def store_recall_recipe(ctx: lab.Context) -> dict:
     """The training budget on this task: 500 Adam steps at 1e-2 on 40-step windows; in quick mode 250 steps at
     3e-2 on 20-step windows, which still learns the task (answering 0 scores 1, trained LSTMs about 0.03)."""
-    return {"steps": ctx.pick(500, 250), "lr": ctx.pick(1e-2, 3e-2), "window": ctx.pick(_WINDOW, 20)}
-
-
-def test_windows(seed: int, n: int = 300):
-    """The test windows of one seed (a fresh draw per seed, so the seeds' spread includes the test items')."""
-    return store_recall_stream(n, _WINDOW, np.random.default_rng([seed, 7]))
+    return {"steps": ctx.pick(500, 250), "lr": ctx.pick(1e-2, 3e-2), "window": ctx.pick(STORE_RECALL_WINDOW, 20)}
 
 
 # ------------------------------------------------------------------------------ run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     # The output gate is the one whose removal costs least and varies most from seed to seed (on about one
     # seed in five it costs nothing): the full LSTM and its no-output-gate ablation get 12 seeds, the input and
     # forget ablations 5. Quick mode trains the input and output ablations once (a picture, no verdict on
@@ -206,7 +125,7 @@ def run(ctx: Context) -> Result:
             )
             # largest |c| (over units, mean over streams) late in the stream vs within a test window's length
             size = np.abs(long["c"]).max(axis=2).mean(axis=0)
-            growth[variant, s] = float(size[-100:].max() / size[:_WINDOW].max())
+            growth[variant, s] = float(size[-100:].max() / size[:STORE_RECALL_WINDOW].max())
             late_c[variant, s] = float(size[-100:].max())
             long_c[variant, s] = size
             if removed:
@@ -216,22 +135,22 @@ def run(ctx: Context) -> Result:
                 kernel_gap.append(float(np.abs(model.rnn(Tensor(x_test))[0].numpy() - trace["h"]).max()))
             traces[s] = (model, trace)
             for gate, k in _SHORT.items():
-                mean = trace[k].reshape(-1, _HIDDEN).mean(axis=0)
+                mean = trace[k].reshape(-1, STORE_RECALL_HIDDEN).mean(axis=0)
                 clamped = lstm_trace(model.rnn, x_test, {k: mean})
                 clamp[gate, s] = query_nmse(_readout(model, clamped["h"]), y_test, query_test) - window[variant, s]
             select[s] = _selectivity(trace, held, store_test, query_test)
 
     def est(table, variant):
-        return estimate([table[variant, s] for s in variant_seeds[variant]], variant_seeds[variant])
+        return lab.estimate([table[variant, s] for s in variant_seeds[variant]], variant_seeds[variant])
 
     def damage(variant):
         on = variant_seeds[variant]
-        return estimate([np.log10(window[variant, s] / window["full", s]) for s in on], on)
+        return lab.estimate([np.log10(window[variant, s] / window["full", s]) for s in on], on)
 
     metrics = {
-        "input_clamp_damage": estimate([clamp["input", s] for s in seeds], seeds),
-        "forget_clamp_damage": estimate([clamp["forget", s] for s in seeds], seeds),
-        "output_clamp_damage": estimate([clamp["output", s] for s in seeds], seeds),
+        "input_clamp_damage": lab.estimate([clamp["input", s] for s in seeds], seeds),
+        "forget_clamp_damage": lab.estimate([clamp["forget", s] for s in seeds], seeds),
+        "output_clamp_damage": lab.estimate([clamp["output", s] for s in seeds], seeds),
         "no_forget_cell_growth": est(growth, "no forget gate"),
         "full_cell_growth": est(growth, "full"),
         "no_forget_stream_nmse": est(stream, "no forget gate"),
@@ -246,14 +165,14 @@ def run(ctx: Context) -> Result:
     }
 
     how = f"Adam {recipe['lr']:g}, {recipe['steps']} steps on {recipe['window']}-step windows"
-    variant_table = Table(
-        f"LSTMs (hidden {_HIDDEN}; {how}; seeds: "
+    variant_table = lab.Table(
+        f"LSTMs (hidden {STORE_RECALL_HIDDEN}; {how}; seeds: "
         + ", ".join(f"{v} {len(on)}" for v, on in variant_seeds.items())
-        + f"): error at the query steps of {_WINDOW}-step test windows (MSE over that of answering 0), and "
+        + f"): error at the query steps of {STORE_RECALL_WINDOW}-step test windows (MSE over that of answering 0), and "
         f"the cell state on a {stream_len:,}-step stream",
         [
             "variant",
-            f"error, {_WINDOW}-step windows",
+            f"error, {STORE_RECALL_WINDOW}-step windows",
             f"error, {stream_len:,}-step stream",
             "largest cell state, late in stream",
             "growth of the largest cell state",
@@ -267,14 +186,14 @@ def run(ctx: Context) -> Result:
             est(late_c, variant).mean,
             est(growth, variant).mean,
         )
-    gate_table = Table(
+    gate_table = lab.Table(
         "Trained full LSTM: each gate's timing removed (replaced by its per-unit mean), and how each gate moves at "
         "the events (mean gate value at the event minus elsewhere; memory cells = the 3 units whose cell state "
         "follows the held value most closely)",
         ["gate", "error with timing removed", "increase", "event", "change, all units", "change, memory cells"],
     )
     events = {"input": "store", "forget": "store", "output": "query"}
-    for gate in _GATES:
+    for gate in LSTM_GATE_ROWS:
         after = np.mean([clamp[gate, s] + window["full", s] for s in seeds])
         all_units = np.mean([select[s][gate][0] for s in seeds])
         memory = np.mean([select[s][gate][1] for s in seeds])
@@ -291,19 +210,20 @@ def run(ctx: Context) -> Result:
         f"The float64 NumPy replay of the gates matches the fused kernel to {max(kernel_gap):.1e}; a removed gate "
         f"stays within {max(removed_dev):.1e} of 1 after training.",
         "How a gate moves differs from unit to unit. Averaged over all units, the change at its event (second "
-        "table) is " + ", ".join(f"{g} {np.mean([select[s][g][0] for s in seeds]):+.2f}" for g in _GATES) + "; the "
-        "intervention test asks the causal question instead: does the network still work when the gate stops "
+        "table) is "
+        + ", ".join(f"{g} {np.mean([select[s][g][0] for s in seeds]):+.2f}" for g in LSTM_GATE_ROWS)
+        + "; the intervention test asks the causal question instead: does the network still work when the gate stops "
         "reacting to the input?",
         "The retrained ablations are compared at the same budget of Adam steps: an ablated LSTM that learns more "
         "slowly counts as worse.",
         f"Without a forget gate the stream error was {_listed(stream, 'no forget gate', no_forget)} "
         f"(seeds {_seed_list(no_forget)}), against {_listed(window, 'no forget gate', no_forget)} on "
-        f"{_WINDOW}-step windows: how badly the network breaks down varies from seed to seed (an error near 1 or "
-        "above is no better than answering 0), the growth of the cell state does not. First half of the stream "
-        f"vs second half: {_halves(halves, no_forget)}.",
+        f"{STORE_RECALL_WINDOW}-step windows: how badly the network breaks down varies from seed to seed (an "
+        "error near 1 or above is no better than answering 0), the growth of the cell state does not. First half "
+        f"of the stream vs second half: {_halves(halves, no_forget)}.",
         _output_note(metrics["no_output_log10_error_ratio"]),
     ]
-    return Result(metrics=metrics, figures=figures, tables=[variant_table, gate_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[variant_table, gate_table], notes=notes)
 
 
 def _output_note(ratio) -> str:
@@ -332,8 +252,8 @@ def _listed(table: dict, variant: str, seeds) -> str:
 def _selectivity(trace: dict, held: np.ndarray, store: np.ndarray, query: np.ndarray) -> dict:
     """Per gate: (mean change at its event over all units, the same over the 3 memory cells), in the textbook's
     direction: input opens at a store, forget closes at a store, output opens at a query."""
-    c = trace["c"][:, 5:].reshape(-1, _HIDDEN)
-    corr = np.nan_to_num([abs(np.corrcoef(c[:, k], held[:, 5:].ravel())[0, 1]) for k in range(_HIDDEN)])
+    c = trace["c"][:, 5:].reshape(-1, STORE_RECALL_HIDDEN)
+    corr = np.nan_to_num([abs(np.corrcoef(c[:, k], held[:, 5:].ravel())[0, 1]) for k in range(STORE_RECALL_HIDDEN)])
     memory = np.argsort(-corr)[:3]
 
     def change(k, event, sign):
@@ -349,8 +269,8 @@ def _selectivity(trace: dict, held: np.ndarray, store: np.ndarray, query: np.nda
 def _gates_figure(model, trace, x, held, y):
     """One test window: inputs and events, the gates of the strongest memory cell, its cell state and the output."""
     row = int(np.argmax((x[:, :, 1].sum(axis=1) >= 2) & (x[:, :, 2].sum(axis=1) >= 2)))
-    c = trace["c"][:, 5:].reshape(-1, _HIDDEN)
-    corr = np.nan_to_num([abs(np.corrcoef(c[:, k], held[:, 5:].ravel())[0, 1]) for k in range(_HIDDEN)])
+    c = trace["c"][:, 5:].reshape(-1, STORE_RECALL_HIDDEN)
+    corr = np.nan_to_num([abs(np.corrcoef(c[:, k], held[:, 5:].ravel())[0, 1]) for k in range(STORE_RECALL_HIDDEN)])
     unit = int(np.argmax(corr))
     t = np.arange(x.shape[1])
     stores, queries = t[x[row, :, 1] > 0], t[x[row, :, 2] > 0]
@@ -399,7 +319,7 @@ def _ablation_figure(clamp, window, long_c, variant_seeds):
         "no output\ngate",
     ]
     values = [[window["full", s] for s in seeds]]
-    values += [[clamp[g, s] + window["full", s] for s in seeds] for g in _GATES]
+    values += [[clamp[g, s] + window["full", s] for s in seeds] for g in LSTM_GATE_ROWS]
     values += [[window[v, s] for s in variant_seeds[v]] for v in _VARIANTS[1:]]
     colors = ["#4c72b0"] + ["#999999"] * 3 + [_COLORS[v] for v in _VARIANTS[1:]]
     left.bar(range(len(labels)), [np.mean(v) for v in values], color=colors)
@@ -412,7 +332,7 @@ def _ablation_figure(clamp, window, long_c, variant_seeds):
     for variant in _VARIANTS:
         size = np.mean([long_c[variant, s] for s in variant_seeds[variant]], axis=0)
         right.plot(np.arange(1, len(size) + 1), size, color=_COLORS[variant], label=variant)
-    right.axvline(_WINDOW, color="k", ls=":", lw=1, label="training length")
+    right.axvline(STORE_RECALL_WINDOW, color="k", ls=":", lw=1, label="training length")
     right.set_xscale("log")
     right.set_yscale("log")
     right.set_xlabel("step of an unsegmented stream (never reset)")
@@ -426,39 +346,38 @@ def _ablation_figure(clamp, window, long_c, variant_seeds):
 _GROWTH = ("no_forget_cell_growth", "full_cell_growth")
 
 
-def _grows(m: dict) -> Judgement:
+def _grows(m: dict) -> lab.Judgement:
     no_forget, full = m["no_forget_cell_growth"], m["full_cell_growth"]
-    if low(no_forget) >= 10 and high(full) <= 2:
-        return Judgement(Verdict.SUPPORTED)
-    short_of_full = high(no_forget) < 10 or low(full) > 2
-    if low(no_forget) >= 3 and low(no_forget) >= 2 * high(full) and short_of_full:
-        return Judgement(Verdict.PARTLY, "the state grows, but less than 10-fold or also with a forget gate")
-    if high(no_forget) <= 2:
-        return Judgement(Verdict.REFUTED)
-    if high(no_forget) < 3 or high(no_forget) < 2 * low(full):
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, *_GROWTH)
+    if lab.low(no_forget) >= 10 and lab.high(full) <= 2:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    short_of_full = lab.high(no_forget) < 10 or lab.low(full) > 2
+    if lab.low(no_forget) >= 3 and lab.low(no_forget) >= 2 * lab.high(full) and short_of_full:
+        return lab.Judgement(lab.Verdict.PARTLY, "the state grows, but less than 10-fold or also with a forget gate")
+    if lab.high(no_forget) <= 2:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.high(no_forget) < 3 or lab.high(no_forget) < 2 * lab.low(full):
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, *_GROWTH)
 
 
-def _growth(no_forget, full) -> dict:
-    return {"no_forget_cell_growth": estimate_of(*no_forget), "full_cell_growth": estimate_of(*full)}
+_growth = lab.synthetic("no_forget_cell_growth", "full_cell_growth")
 
 
 _ABLATIONS = ("no_input_log10_error_ratio", "no_forget_log10_error_ratio", "no_output_log10_error_ratio")
 _DOUBLED = float(np.log10(2.0))  # a gate matters if removing it at least doubles the error
 
-_LEARNED = Gate(
+_LEARNED = lab.Gate(
     "full_window_nmse",
     "the full LSTM learned the store-and-recall task (query error at most 0.1 of answering 0)",
     at_most=0.1,
 )
-_REPLAYED = Gate(
+_REPLAYED = lab.Gate(
     "kernel_vs_replay_max_error",
     "the float64 replay in which the gates are read and frozen reproduces the trained LSTM (to 1e-4)",
     at_most=1e-4,
     kind="manipulation check",
 )
-_REMOVED = Gate(
+_REMOVED = lab.Gate(
     "removed_gate_max_deviation_from_1",
     "every removed gate stayed fixed at 1 through training (to 1e-6)",
     at_most=1e-6,
@@ -466,14 +385,14 @@ _REMOVED = Gate(
 )
 
 
-def _clamp_claim(key: str, text: str, metric: str) -> Claim:
+def _clamp_claim(key: str, text: str, metric: str) -> lab.Claim:
     """A gate judged by the damage (increase of the query error, over that of answering 0) when it is replaced
     by its per-unit mean: the whole interval must lie in one band."""
-    rule = AtLeast(metric, supported=0.1, partly=0.03, refuted_below=0.01)
-    return Claim(key, text, rule, gates=(_LEARNED, _REPLAYED))
+    rule = lab.AtLeast(metric, supported=0.1, partly=0.03, refuted_below=0.01)
+    return lab.Claim(key, text, rule, gates=(_LEARNED, _REPLAYED))
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q16",
     question="What do the input, forget and output gates of an LSTM do?",
     answer=(
@@ -502,10 +421,10 @@ EXPERIMENT = Experiment(
             "The output gate decides what part of the cell state is passed on as the output (hidden state).",
             "output_clamp_damage",
         ),
-        Claim(
+        lab.Claim(
             "state_grows_without_forget_gate",
             "Without a forget gate, the cell state of an LSTM that reads a stream that is never reset keeps growing.",
-            Custom(
+            lab.Custom(
                 _grows,
                 "growth = largest |c| in the last 100 steps of a 1,000-step stream over that within the first 40 "
                 "(a test window's length), 95% CIs over seeds. Supported if it lies >= 10 without a forget gate and "
@@ -514,16 +433,16 @@ EXPERIMENT = Experiment(
                 "lies below 3, or below twice the lower end with one; otherwise inconclusive",
                 _GROWTH,
                 {
-                    Verdict.SUPPORTED: _growth([50, 40, 60], [1.0, 1.1, 1.0]),
-                    Verdict.PARTLY: _growth([5, 5.2, 4.8], [1.0, 1.05, 1.0]),
-                    Verdict.NOT_SUPPORTED: _growth([5, 5.2, 4.8], [3.0, 3.05, 3.0]),
-                    Verdict.REFUTED: _growth([1.0, 1.2, 1.1], [1.0, 1.1, 1.0]),
-                    Verdict.INCONCLUSIVE: _growth([30, 2, 12], [1.0, 1.1, 1.0]),
+                    lab.Verdict.SUPPORTED: _growth([50, 40, 60], [1.0, 1.1, 1.0]),
+                    lab.Verdict.PARTLY: _growth([5, 5.2, 4.8], [1.0, 1.05, 1.0]),
+                    lab.Verdict.NOT_SUPPORTED: _growth([5, 5.2, 4.8], [3.0, 3.05, 3.0]),
+                    lab.Verdict.REFUTED: _growth([1.0, 1.2, 1.1], [1.0, 1.1, 1.0]),
+                    lab.Verdict.INCONCLUSIVE: _growth([30, 2, 12], [1.0, 1.1, 1.0]),
                 },
             ),
             gates=(
                 _LEARNED,
-                Gate(
+                lab.Gate(
                     "no_forget_window_nmse",
                     "the LSTM without a forget gate learned the task on test windows (query error at most 0.5 of "
                     "answering 0)",
@@ -532,10 +451,10 @@ EXPERIMENT = Experiment(
                 _REMOVED,
             ),
         ),
-        Claim(
+        lab.Claim(
             "all_three_gates_needed",
             "An LSTM needs all three gates: without any one of them it does the job worse.",
-            AllOf(tuple(Effect(k, sign=+1, min_effect=_DOUBLED) for k in _ABLATIONS)),
+            lab.AllOf(tuple(lab.Effect(k, sign=+1, min_effect=_DOUBLED) for k in _ABLATIONS)),
             gates=(_LEARNED, _REMOVED),
         ),
     ),

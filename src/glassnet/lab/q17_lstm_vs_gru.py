@@ -21,35 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
+from .. import Tensor, nn, no_grad, optim
 from ..data import train_test_split
 from ..nn import functional as F
-from ..tensor import Tensor
+from ..train import count_parameters
+from . import framework as lab
 from .common import correct, digits_split
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Estimate,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    inconclusive,
-    low,
-    over_items,
-    proportion,
-    undecided,
-)
+from .common import sigmoid as _sigmoid  # the name the gate replays below call
 from .plots import figure
-from .q15_lstm_bilstm import SequenceModel, n_parameters, step_time_rounds, train_adding
-from .q16_lstm_gates import query_nmse, test_windows, train_store_recall
+from .sequence_tasks import SequenceModel, query_nmse, step_time_rounds, test_windows, train_adding, train_store_recall
 
 _HIDDEN = 32
 _COLORS = {"lstm": "#4c72b0", "gru": "#55a868", "gru_params": "#8c8c3c"}
@@ -66,23 +46,19 @@ def _structure(cell: str, input_size: int = 8, hidden: int = _HIDDEN) -> dict:
     return {
         "gates": layer.weight_ih_l0.shape[0] // hidden - 1,
         "states": len(state) if isinstance(state, tuple) else 1,
-        "params": n_parameters(layer),
+        "params": count_parameters(layer),
     }
 
 
 def _equal_params_hidden(input_size: int, outputs: int) -> int:
     """The GRU width whose layer + read-out has the parameter count closest to the LSTM's at width 32."""
     rng = np.random.default_rng(0)
-    target = n_parameters(SequenceModel("lstm", input_size, _HIDDEN, outputs, rng))
+    target = count_parameters(SequenceModel("lstm", input_size, _HIDDEN, outputs, rng))
     sizes = range(_HIDDEN, 2 * _HIDDEN)
-    return min(sizes, key=lambda h: abs(n_parameters(SequenceModel("gru", input_size, h, outputs, rng)) - target))
+    return min(sizes, key=lambda h: abs(count_parameters(SequenceModel("gru", input_size, h, outputs, rng)) - target))
 
 
 # ------------------------------------------------------------------------------ GRU gates
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
 def gru_trace(gru: nn.GRU, x: np.ndarray, clamp: dict | None = None) -> dict:
     """Replay a one-layer GRU (PyTorch's formulation) in float64: {"r", "z", "n", "h"}, each (N, T, H).
 
@@ -168,12 +144,12 @@ def _steps_to(curve, target: float) -> int | None:
     return next((step for step, acc in curve if acc >= target), None)
 
 
-def _ratio(a: list, b: list, seeds) -> Estimate:
-    return estimate(np.divide(a, b), seeds)
+def _ratio(a: list, b: list, seeds) -> lab.Estimate:
+    return lab.estimate(np.divide(a, b), seeds)
 
 
 # ------------------------------------------------------------------------------ run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     # Quick mode judges only what three seeds can decide, the GRU's gates; the speed runs and the learning
     # curves get one seed there (a picture, no verdict: three seeds cannot pin down the digits time ratio).
     seeds = ctx.seeds(full=5, quick=3)  # the GRU's gates
@@ -243,12 +219,12 @@ def run(ctx: Context) -> Result:
         return scores[key, n, s] - scores["lstm", n, s]
 
     def gap(key, n):
-        return over_items([gap_items(key, n, s) for s in digit_seeds], digit_seeds)
+        return lab.over_items([gap_items(key, n, s) for s in digit_seeds], digit_seeds)
 
     small = sorted(sizes)[:2]
 
     def shrink(key):
-        return over_items(
+        return lab.over_items(
             [gap_items(key, small[0], s) - gap_items(key, largest, s) for s in digit_seeds],
             digit_seeds,
         )
@@ -256,13 +232,13 @@ def run(ctx: Context) -> Result:
     def small_gap(key):
         """The lead at both small sizes together: per test image, the mean of its two paired differences."""
         n0, n1 = small
-        return over_items(
+        return lab.over_items(
             [(gap_items(key, n0, s) + gap_items(key, n1, s)) / 2 for s in digit_seeds],
             digit_seeds,
         )
 
     def accuracy(key, n):
-        return over_items([scores[key, n, s] for s in digit_seeds], digit_seeds)
+        return lab.over_items([scores[key, n, s] for s in digit_seeds], digit_seeds)
 
     # 5. GRU gates on the store-and-recall stream. Quick mode: 20-step windows, but the full run's rate: at q16's
     # quick rate (3e-2) the GRUs rely far less on their reset gate (removing its timing costs about 0.02 of query
@@ -283,10 +259,10 @@ def run(ctx: Context) -> Result:
         "digits_gru_over_lstm_steps_to_90": _ratio(digits_gru, digits_lstm, digit_seeds),
         "adding_gru_over_lstm_time_to_target": _ratio(adding_time["gru"], adding_time["lstm"], adding_seeds),
         "digits_gru_over_lstm_time_to_90": _ratio(digits_time["gru"], digits_time["lstm"], digit_seeds),
-        "adding_runs_reaching_target": proportion(
+        "adding_runs_reaching_target": lab.proportion(
             [adding_solved["lstm", s] and adding_solved["gru", s] for s in adding_seeds], adding_seeds
         ),
-        "digits_runs_reaching_90": proportion(
+        "digits_runs_reaching_90": lab.proportion(
             [to_90["lstm", s] is not None and to_90["gru", s] is not None for s in digit_seeds], digit_seeds
         ),
         "lstm_accuracy_n1000": accuracy("lstm", largest),
@@ -298,20 +274,20 @@ def run(ctx: Context) -> Result:
         "gap_equal_params_small": small_gap("gru_params"),
         "gap_shrink_equal_width": shrink("gru"),
         "gap_shrink_equal_params": shrink("gru_params"),
-        "gru_window_nmse": estimate([g["intact"] for g in gates], seeds),
-        "reset_clamp_damage": estimate([g["r"] for g in gates], seeds),
-        "update_clamp_damage": estimate([g["z"] for g in gates], seeds),
-        "update_drop_at_store": estimate([g["z_drop_at_store"] for g in gates], seeds),
+        "gru_window_nmse": lab.estimate([g["intact"] for g in gates], seeds),
+        "reset_clamp_damage": lab.estimate([g["r"] for g in gates], seeds),
+        "update_clamp_damage": lab.estimate([g["z"] for g in gates], seeds),
+        "update_drop_at_store": lab.estimate([g["z_drop_at_store"] for g in gates], seeds),
         "gru_replay_max_error": max(g["replay_gap"] for g in gates),
     }
 
-    structure = Table(
+    structure = lab.Table(
         f"Structure at input 8, hidden {_HIDDEN}",
         ["cell", "gates", "state tensors", "parameters", "weight blocks per step"],
     )
     structure.add("LSTM (input, forget, output)", lstm["gates"], lstm["states"], lstm["params"], lstm["gates"] + 1)
     structure.add("GRU (reset, update)", gru["gates"], gru["states"], gru["params"], gru["gates"] + 1)
-    speed = Table(
+    speed = lab.Table(
         f"Speed: CPU ms per Adam step (batch 32, one BLAS thread; median of the timing rounds) and steps and CPU "
         f"seconds to a target ({len(adding_seeds)} seed(s) for the adding problem, {len(digit_seeds)} for digits)",
         ["setting", "LSTM", "GRU", "GRU / LSTM"],
@@ -331,7 +307,7 @@ def run(ctx: Context) -> Result:
     ):
         lstm_mean, gru_mean = float(np.mean(lstm_values)), float(np.mean(gru_values))
         speed.add(label, lstm_mean, gru_mean, gru_mean / lstm_mean)
-    curves = Table(
+    curves = lab.Table(
         f"Digits learning curves: test accuracy at the best validation check, {len(digit_seeds)} seed(s) "
         f"(LSTM {_HIDDEN} units, GRU {_HIDDEN} = equal width, GRU {wide} = equal parameters; intervals over seeds "
         "and test images)",
@@ -347,7 +323,7 @@ def run(ctx: Context) -> Result:
     for n in sizes:
         row = [accuracy(k, n).mean for k in models]
         curves.add(n, *row, _ci(gap("gru", n)), _ci(gap("gru_params", n)))
-    gate_table = Table(
+    gate_table = lab.Table(
         "GRU (hidden 16) on q16's store-and-recall stream: query error (MSE / answering 0) with one gate's timing "
         "removed (replaced by its per-unit mean)",
         [
@@ -379,10 +355,10 @@ def run(ctx: Context) -> Result:
         "claim that a GRU needs less data.",
         f"The float64 replay of the GRU matches the fused kernel to {metrics['gru_replay_max_error']:.1e}.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[structure, speed, curves, gate_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[structure, speed, curves, gate_table], notes=notes)
 
 
-def _ci(e: Estimate) -> str:
+def _ci(e: lab.Estimate) -> str:
     low, high = e.ci
     return f"{e.mean:+.3f} ({low:+.3f} to {high:+.3f})"
 
@@ -456,14 +432,14 @@ def _curve_figure(scores, sizes, seeds, wide):
 _COUNTS = ("lstm_gates", "gru_gates", "lstm_state_tensors", "gru_state_tensors")
 
 
-def _gate_count(m: dict) -> Judgement:
+def _gate_count(m: dict) -> lab.Judgement:
     if any(float(m[k]) != int(m[k]) for k in _COUNTS):
-        return inconclusive("the layers' weight blocks are not whole multiples of their width: no gate count")
+        return lab.inconclusive("the layers' weight blocks are not whole multiples of their width: no gate count")
     if (m["lstm_gates"], m["gru_gates"]) != (3, 2):
-        return Judgement(Verdict.REFUTED)
+        return lab.Judgement(lab.Verdict.REFUTED)
     if m["lstm_state_tensors"] == m["gru_state_tensors"]:
-        return Judgement(Verdict.SUPPORTED)
-    return Judgement(Verdict.PARTLY, "the GRU also lacks the LSTM's separate cell state")
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    return lab.Judgement(lab.Verdict.PARTLY, "the GRU also lacks the LSTM's separate cell state")
 
 
 _TIMES = ("adding_gru_over_lstm_time_to_target", "digits_gru_over_lstm_time_to_90")
@@ -471,25 +447,25 @@ _SAME_PACE = 1.1  # a time ratio within 1/1.1 to 1.1: neither cell is faster by 
 
 
 def _pace(metric) -> str:
-    if high(metric) < 1:
+    if lab.high(metric) < 1:
         return "faster"
-    if low(metric) > 1:
+    if lab.low(metric) > 1:
         return "slower"
-    return "same" if low(metric) >= 1 / _SAME_PACE and high(metric) <= _SAME_PACE else "?"
+    return "same" if lab.low(metric) >= 1 / _SAME_PACE and lab.high(metric) <= _SAME_PACE else "?"
 
 
-def _faster(m: dict) -> Judgement:
+def _faster(m: dict) -> lab.Judgement:
     paces = [_pace(m[k]) for k in _TIMES]
     if paces == ["faster", "faster"]:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if "?" in paces:
-        return undecided(m, *_TIMES)
+        return lab.undecided(m, *_TIMES)
     if "faster" in paces:
         task = "the adding problem" if paces[0] == "faster" else "digits"
-        return Judgement(Verdict.PARTLY, f"faster on {task} only")
+        return lab.Judgement(lab.Verdict.PARTLY, f"faster on {task} only")
     if paces == ["slower", "slower"]:
-        return Judgement(Verdict.REFUTED)
-    return Judgement(Verdict.NOT_SUPPORTED)
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
 
 
 _GAPS = ("gap_equal_width_small", "gap_equal_params_small")
@@ -498,72 +474,71 @@ _MIN_GAP = 0.02  # two points of test accuracy: a smaller lead does not matter
 
 
 def _lead(metric) -> str:
-    if low(metric) > 0:
+    if lab.low(metric) > 0:
         return "gru"
-    if high(metric) < 0:
+    if lab.high(metric) < 0:
         return "lstm"
-    return "none" if -_MIN_GAP < low(metric) and high(metric) < _MIN_GAP else "?"
+    return "none" if -_MIN_GAP < lab.low(metric) and lab.high(metric) < _MIN_GAP else "?"
 
 
-def _less_data(m: dict) -> Judgement:
+def _less_data(m: dict) -> lab.Judgement:
     leads = [_lead(m[k]) for k in _GAPS]
-    if leads == ["gru", "gru"] and all(low(m[k]) >= _MIN_GAP for k in _SHRINKS):
-        return Judgement(Verdict.SUPPORTED)
+    if leads == ["gru", "gru"] and all(lab.low(m[k]) >= _MIN_GAP for k in _SHRINKS):
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if "gru" in leads and "?" not in leads:
-        return Judgement(
-            Verdict.PARTLY,
+        return lab.Judgement(
+            lab.Verdict.PARTLY,
             "the GRU is better with little data, but its lead is not shown to shrink by 0.02 or more with more "
             "data in both comparisons"
             if leads == ["gru", "gru"]
             else "the GRU is better with little data in one comparison only",
         )
     if leads == ["lstm", "lstm"]:
-        return Judgement(Verdict.REFUTED)
+        return lab.Judgement(lab.Verdict.REFUTED)
     if "?" not in leads and "gru" not in leads:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, *_GAPS)
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, *_GAPS)
 
 
-def _reset(m: dict) -> Judgement:
+def _reset(m: dict) -> lab.Judgement:
     reset, update = m["reset_clamp_damage"], m["update_clamp_damage"]
-    if low(reset) >= 0.1 and low(reset) >= 0.5 * high(update):
-        return Judgement(Verdict.SUPPORTED)
-    if low(reset) >= 0.02 and (high(reset) < 0.1 or high(reset) < 0.5 * low(update)):
-        return Judgement(Verdict.PARTLY, "the reset gate matters, but far less than the update gate")
-    if high(reset) < 0.02:
-        return Judgement(Verdict.REFUTED if low(update) >= 0.1 else Verdict.NOT_SUPPORTED)
-    return undecided(m, "reset_clamp_damage", "update_clamp_damage")
+    if lab.low(reset) >= 0.1 and lab.low(reset) >= 0.5 * lab.high(update):
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.low(reset) >= 0.02 and (lab.high(reset) < 0.1 or lab.high(reset) < 0.5 * lab.low(update)):
+        return lab.Judgement(lab.Verdict.PARTLY, "the reset gate matters, but far less than the update gate")
+    if lab.high(reset) < 0.02:
+        return lab.Judgement(lab.Verdict.REFUTED if lab.low(update) >= 0.1 else lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, "reset_clamp_damage", "update_clamp_damage")
 
 
 _DROP = 0.02  # z elsewhere - z at stores, averaged over all units (memory and other units alike)
 
 
-def _update(m: dict) -> Judgement:
+def _update(m: dict) -> lab.Judgement:
     damage, drop = m["update_clamp_damage"], m["update_drop_at_store"]
-    needed = True if low(damage) >= 0.1 else False if high(damage) < 0.1 else None
-    opens = True if low(drop) >= _DROP else False if high(drop) < _DROP else None
+    needed = True if lab.low(damage) >= 0.1 else False if lab.high(damage) < 0.1 else None
+    opens = True if lab.low(drop) >= _DROP else False if lab.high(drop) < _DROP else None
     if needed is None or opens is None:
-        return undecided(m, "update_clamp_damage", "update_drop_at_store")
+        return lab.undecided(m, "update_clamp_damage", "update_drop_at_store")
     if needed and opens:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if needed or opens:
-        return Judgement(
-            Verdict.PARTLY,
+        return lab.Judgement(
+            lab.Verdict.PARTLY,
             "it keeps the state but does not open at stores"
             if needed
             else "it opens at stores, but the network does not depend on its timing",
         )
-    if high(damage) < 0.01 and high(drop) <= 0:
-        return Judgement(Verdict.REFUTED)
-    return Judgement(Verdict.NOT_SUPPORTED)
+    if lab.high(damage) < 0.01 and lab.high(drop) <= 0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
 
 
 def _counts(lstm_gates, gru_gates, lstm_states, gru_states) -> dict:
     return dict(zip(_COUNTS, (lstm_gates, gru_gates, lstm_states, gru_states)))
 
 
-def _times(adding, digits) -> dict:
-    return {_TIMES[0]: estimate_of(*adding), _TIMES[1]: estimate_of(*digits)}
+_times = lab.synthetic(*_TIMES)
 
 
 _FAST, _SLOW, _EVEN, _MIXED = (0.3, 0.35, 0.4), (1.5, 1.6, 1.4), (1.0, 1.01, 0.99), (0.6, 1.4, 1.0)
@@ -572,25 +547,25 @@ _WIN, _LOSS, _TIE, _NOISY = (0.05, 0.06, 0.04), (-0.05, -0.06, -0.04), (0.002, -
 
 def _data(width, params, shrink) -> dict:
     return {
-        **dict(zip(_GAPS, [estimate_of(*width), estimate_of(*params)])),
-        **dict.fromkeys(_SHRINKS, estimate_of(*shrink)),
+        **dict(zip(_GAPS, [lab.estimate_of(*width), lab.estimate_of(*params)])),
+        **dict.fromkeys(_SHRINKS, lab.estimate_of(*shrink)),
     }
 
 
 def _gates(reset, update, drop=(0.2, 0.2, 0.2)) -> dict:
     return {
-        "reset_clamp_damage": estimate_of(*reset),
-        "update_clamp_damage": estimate_of(*update),
-        "update_drop_at_store": estimate_of(*drop),
+        "reset_clamp_damage": lab.estimate_of(*reset),
+        "update_clamp_damage": lab.estimate_of(*update),
+        "update_drop_at_store": lab.estimate_of(*drop),
     }
 
 
-_GRU_LEARNED = Gate(
+_GRU_LEARNED = lab.Gate(
     "gru_window_nmse",
     "the GRU learned the store-and-recall task (query error at most 0.1 of answering 0)",
     at_most=0.1,
 )
-_GRU_REPLAYED = Gate(
+_GRU_REPLAYED = lab.Gate(
     "gru_replay_max_error",
     "the float64 replay in which the gates are frozen reproduces the trained GRU (to 1e-4)",
     at_most=1e-4,
@@ -598,7 +573,7 @@ _GRU_REPLAYED = Gate(
 )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q17",
     question="What is the difference between an LSTM and a GRU?",
     answer=(
@@ -616,10 +591,10 @@ EXPERIMENT = Experiment(
         "that lead is specific to small data is not settled."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "differ_by_gate_count",
             "A GRU differs from an LSTM mainly in its number of gates: two (reset, update) against three.",
-            Custom(
+            lab.Custom(
                 _gate_count,
                 "gates = weight blocks minus the candidate, read off the layers; state tensors = what each layer "
                 "returns as its state (exact counts). Supported if the gates are 3 and 2 and nothing else differs "
@@ -628,17 +603,17 @@ EXPERIMENT = Experiment(
                 "cannot be counted",
                 _COUNTS,
                 {
-                    Verdict.SUPPORTED: _counts(3, 2, 1, 1),
-                    Verdict.PARTLY: _counts(3, 2, 2, 1),
-                    Verdict.REFUTED: _counts(3, 3, 2, 1),
-                    Verdict.INCONCLUSIVE: _counts(3, 2.5, 2, 1),
+                    lab.Verdict.SUPPORTED: _counts(3, 2, 1, 1),
+                    lab.Verdict.PARTLY: _counts(3, 2, 2, 1),
+                    lab.Verdict.REFUTED: _counts(3, 3, 2, 1),
+                    lab.Verdict.INCONCLUSIVE: _counts(3, 2.5, 2, 1),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "gru_faster",
             "A GRU is faster to train than an LSTM.",
-            Custom(
+            lab.Custom(
                 _faster,
                 "CPU time to a target = Adam steps to reach it x CPU time per step (one timing round per seed), "
                 "GRU / LSTM paired by seed, on the adding problem (validation MSE < 3% of the baseline's; 3 seeds) "
@@ -648,30 +623,30 @@ EXPERIMENT = Experiment(
                 "not supported if faster on neither (and decided); otherwise inconclusive",
                 _TIMES,
                 {
-                    Verdict.SUPPORTED: _times(_FAST, _FAST),
-                    Verdict.PARTLY: _times(_FAST, _EVEN),
-                    Verdict.NOT_SUPPORTED: _times(_EVEN, _SLOW),
-                    Verdict.REFUTED: _times(_SLOW, _SLOW),
-                    Verdict.INCONCLUSIVE: _times(_FAST, _MIXED),
+                    lab.Verdict.SUPPORTED: _times(_FAST, _FAST),
+                    lab.Verdict.PARTLY: _times(_FAST, _EVEN),
+                    lab.Verdict.NOT_SUPPORTED: _times(_EVEN, _SLOW),
+                    lab.Verdict.REFUTED: _times(_SLOW, _SLOW),
+                    lab.Verdict.INCONCLUSIVE: _times(_FAST, _MIXED),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "adding_runs_reaching_target",
                     "both cells solved the adding problem within the step budget, on every seed",
                     at_least=1.0,
                 ),
-                Gate(
+                lab.Gate(
                     "digits_runs_reaching_90",
                     "both cells reached 90% validation accuracy on digits within the step budget, on every seed",
                     at_least=1.0,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "needs_less_data",
             "A GRU needs less training data than an LSTM to generalise.",
-            Custom(
+            lab.Custom(
                 _less_data,
                 "digits learning curves (8 seeds; quick mode one, no verdict); the GRU's lead = GRU - LSTM test "
                 "accuracy, paired by seed and test image, averaged over the two smallest training sets (50 and 100 "
@@ -683,25 +658,25 @@ EXPERIMENT = Experiment(
                 "GRU leads in neither (and each is decided); otherwise inconclusive",
                 _GAPS + _SHRINKS,
                 {
-                    Verdict.SUPPORTED: _data(_WIN, _WIN, _WIN),
-                    Verdict.PARTLY: _data(_WIN, _TIE, _TIE),
-                    Verdict.NOT_SUPPORTED: _data(_TIE, _TIE, _TIE),
-                    Verdict.REFUTED: _data(_LOSS, _LOSS, _TIE),
-                    Verdict.INCONCLUSIVE: _data(_NOISY, _WIN, _TIE),
+                    lab.Verdict.SUPPORTED: _data(_WIN, _WIN, _WIN),
+                    lab.Verdict.PARTLY: _data(_WIN, _TIE, _TIE),
+                    lab.Verdict.NOT_SUPPORTED: _data(_TIE, _TIE, _TIE),
+                    lab.Verdict.REFUTED: _data(_LOSS, _LOSS, _TIE),
+                    lab.Verdict.INCONCLUSIVE: _data(_NOISY, _WIN, _TIE),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "lstm_accuracy_n1000",
                     "the LSTM learned digits (test accuracy >= 0.85 with 1,000 training images)",
                     at_least=0.85,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "reset_gate_forgets",
             "The GRU's reset gate decides how much of the past to forget.",
-            Custom(
+            lab.Custom(
                 _reset,
                 "GRU trained on the store-and-recall stream; increase of the query error when the reset gate (r) or "
                 "the update gate (z) is replaced by its per-unit mean, 95% CIs over seeds. Supported if removing r's "
@@ -710,19 +685,19 @@ EXPERIMENT = Experiment(
                 "supported if it costs < 0.02 otherwise; otherwise inconclusive",
                 ("reset_clamp_damage", "update_clamp_damage"),
                 {
-                    Verdict.SUPPORTED: _gates((0.5, 0.52, 0.48), (0.6, 0.62, 0.58)),
-                    Verdict.PARTLY: _gates((0.05, 0.06, 0.07), (0.9, 0.95, 0.97)),
-                    Verdict.NOT_SUPPORTED: _gates((0.0, 0.01, 0.0), (0.05, 0.04, 0.06)),
-                    Verdict.REFUTED: _gates((0.0, 0.01, 0.0), (0.9, 0.95, 0.97)),
-                    Verdict.INCONCLUSIVE: _gates((0.0, 0.3, 0.1), (0.9, 0.95, 0.97)),
+                    lab.Verdict.SUPPORTED: _gates((0.5, 0.52, 0.48), (0.6, 0.62, 0.58)),
+                    lab.Verdict.PARTLY: _gates((0.05, 0.06, 0.07), (0.9, 0.95, 0.97)),
+                    lab.Verdict.NOT_SUPPORTED: _gates((0.0, 0.01, 0.0), (0.05, 0.04, 0.06)),
+                    lab.Verdict.REFUTED: _gates((0.0, 0.01, 0.0), (0.9, 0.95, 0.97)),
+                    lab.Verdict.INCONCLUSIVE: _gates((0.0, 0.3, 0.1), (0.9, 0.95, 0.97)),
                 },
             ),
             gates=(_GRU_LEARNED, _GRU_REPLAYED),
         ),
-        Claim(
+        lab.Claim(
             "update_gate_is_input_and_forget",
             "The GRU's update gate does the job of the LSTM's input and forget gates together.",
-            Custom(
+            lab.Custom(
                 _update,
                 "same GRUs: the update gate must both keep the held value and replace it at a store. It keeps it if "
                 "removing its timing costs >= 0.1 of query error (95% CI), and it opens at stores if z falls there "
@@ -731,11 +706,11 @@ EXPERIMENT = Experiment(
                 "fall at stores (CI <= 0); not supported if neither holds; otherwise inconclusive",
                 ("update_clamp_damage", "update_drop_at_store"),
                 {
-                    Verdict.SUPPORTED: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.2, 0.18, 0.17)),
-                    Verdict.PARTLY: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.0, 0.01, 0.005)),
-                    Verdict.NOT_SUPPORTED: _gates((0.1,) * 3, (0.05, 0.04, 0.06), (0.0, 0.01, 0.005)),
-                    Verdict.REFUTED: _gates((0.1,) * 3, (0.0, 0.001, 0.002), (-0.1, -0.05, -0.08)),
-                    Verdict.INCONCLUSIVE: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.3, -0.1, 0.05)),
+                    lab.Verdict.SUPPORTED: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.2, 0.18, 0.17)),
+                    lab.Verdict.PARTLY: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.0, 0.01, 0.005)),
+                    lab.Verdict.NOT_SUPPORTED: _gates((0.1,) * 3, (0.05, 0.04, 0.06), (0.0, 0.01, 0.005)),
+                    lab.Verdict.REFUTED: _gates((0.1,) * 3, (0.0, 0.001, 0.002), (-0.1, -0.05, -0.08)),
+                    lab.Verdict.INCONCLUSIVE: _gates((0.1,) * 3, (0.9, 0.95, 0.97), (0.3, -0.1, 0.05)),
                 },
             ),
             gates=(_GRU_LEARNED, _GRU_REPLAYED),

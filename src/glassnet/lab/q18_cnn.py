@@ -5,32 +5,12 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import nn
-from ..autograd import no_grad
-from ..models.cnn import budget_mlp, count_parameters, mnist_subset_split, small_cnn
-from ..optim import Adam
-from ..optim.lr_scheduler import CosineAnnealingLR
-from ..tensor import Tensor
-from ..train import LRSchedule, fit
-from .common import correct, predict, train
-from .framework import (
-    AtLeast,
-    Claim,
-    Context,
-    Custom,
-    Effect,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    undecided,
-)
+from .. import Tensor, nn, no_grad
+from ..data import mnist_subset_split
+from ..models import budget_mlp, small_cnn
+from ..train import count_parameters
+from . import framework as lab
+from .common import correct, predict, train, train_cnn
 from .plots import figure
 
 _CHANNELS = (8, 16)
@@ -42,18 +22,6 @@ _CNNS = {
 }
 _PIPELINE, _NO_RELU, _STRIDED = _CNNS
 _BIG_MLP = 256  # hidden units of the unconstrained reference MLP
-
-
-def train_cnn(
-    model: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, seed: int, batch_size: int = 64
-) -> None:
-    """Adam on cross-entropy, the learning rate decayed to 0 along a cosine over ``epochs``.
-
-    The decay makes the final weights, and so the paired comparisons between seeds, much less noisy.
-    """
-    optimizer = Adam(model.parameters(), lr=lr)
-    schedule = LRSchedule(CosineAnnealingLR(optimizer, T_max=epochs))
-    fit(model, nn.CrossEntropyLoss(), optimizer, (x, y), epochs, batch_size, callbacks=[schedule], seed=seed, verbose=0)
 
 
 def _cnn(rng: np.random.Generator, **variant) -> nn.Sequential:
@@ -71,7 +39,7 @@ def _stages(model: nn.Sequential, image: np.ndarray) -> list[tuple[str, np.ndarr
     return out
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     x_train, x_test, y_train, y_test = mnist_subset_split()
     # Quick mode: a smaller task that a CNN still learns (500 images, more epochs at a gentler rate), with
     # five seeds so that the CNN-vs-MLP interval can decide; the pipeline's variants get one seed there,
@@ -110,7 +78,7 @@ def run(ctx: Context) -> Result:
         scores[big].append(correct(model, x_test, y_test))
     big_params = count_parameters(model)
     scores = {label: np.array(v) for label, v in scores.items()}
-    acc = {label: over_items(v, seeds[: len(v)]) for label, v in scores.items()}
+    acc = {label: lab.over_items(v, seeds[: len(v)]) for label, v in scores.items()}
 
     # The best same-budget MLP, chosen per seed on the test set: an optimistic choice, in the MLP's favour.
     mlps = np.stack([scores[k] for k in mlp_labels])  # (MLP, seed, item)
@@ -118,11 +86,11 @@ def run(ctx: Context) -> Result:
     pipeline, k = scores[_PIPELINE], len(variant_seeds)
     metrics = {
         "cnn_accuracy": acc[_PIPELINE],
-        "best_same_budget_mlp_accuracy": over_items(best_mlp, seeds),
-        "cnn_minus_best_mlp": over_items(pipeline - best_mlp, seeds),
-        "cnn_minus_big_mlp": over_items(pipeline[:k] - scores[big], variant_seeds),
-        "relu_removal_cost": over_items(pipeline[:k] - scores[_NO_RELU], variant_seeds),
-        "pooling_replacement_cost": over_items(pipeline[:k] - scores[_STRIDED], variant_seeds),
+        "best_same_budget_mlp_accuracy": lab.over_items(best_mlp, seeds),
+        "cnn_minus_best_mlp": lab.over_items(pipeline - best_mlp, seeds),
+        "cnn_minus_big_mlp": lab.over_items(pipeline[:k] - scores[big], variant_seeds),
+        "relu_removal_cost": lab.over_items(pipeline[:k] - scores[_NO_RELU], variant_seeds),
+        "pooling_replacement_cost": lab.over_items(pipeline[:k] - scores[_STRIDED], variant_seeds),
     }
 
     # Weight sharing: the first convolution against a dense layer with the same input and output sizes.
@@ -138,14 +106,14 @@ def run(ctx: Context) -> Result:
     scores[np.arange(50), y_test[:50]] = -np.inf
     shown = int(np.argmax(right - scores.max(axis=1)))
     stages = _stages(trained, x_test[shown])
-    shape_table = Table(
+    shape_table = lab.Table(
         "The pipeline, stage by stage, on one 1 x 28 x 28 image (batch axis left out)",
         ["stage", "layer", "output shape", "parameters"],
     )
     shape_table.add(0, "input", "1 x 28 x 28", 0)
     for i, (name, value, params) in enumerate(stages, 1):
         shape_table.add(i, name, " x ".join(map(str, value.shape)), params)
-    models_table = Table(
+    models_table = lab.Table(
         f"MNIST subset, {n_train:,} training / {len(y_test):,} test images, Adam: CNNs {cnn_epochs} epochs, batch "
         f"{cnn_batch}, lr {cnn_lr:g} with cosine decay; MLPs {mlp_epochs} epochs, batch 64, lr 0.003 (the wide one "
         "0.001)",
@@ -153,9 +121,9 @@ def run(ctx: Context) -> Result:
     )
     params = {label: budget for label in acc} | {big: big_params}
     for label, e in acc.items():
-        ci = f"{low(e):.3f} to {high(e):.3f}" if e.bounded else "one seed: none"
+        ci = f"{lab.low(e):.3f} to {lab.high(e):.3f}" if e.bounded else "one seed: none"
         models_table.add(label, params[label], e.mean, ci, ", ".join(f"{v:.3f}" for v in e.values))
-    sharing = Table(
+    sharing = lab.Table(
         "First layer: a 3x3 convolution vs a dense layer mapping the same 784 pixels to the same 8 x 28 x 28 outputs",
         ["layer", "weights and biases"],
     )
@@ -181,7 +149,7 @@ def run(ctx: Context) -> Result:
             "Quick mode trains the two variants and the wide MLP at one seed: the pipeline claim is judged only "
             "after full training (its gate), so they are shown, not judged."
         )
-    return Result(metrics=metrics, figures=figures, tables=[shape_table, models_table, sharing], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[shape_table, models_table, sharing], notes=notes)
 
 
 def _dense(fan_in: int, width: int, rng: np.random.Generator) -> list:
@@ -256,33 +224,32 @@ _NEEDED_BY = 0.01  # removing a step that costs less than one point of accuracy 
 
 def _step(cost) -> str:
     """'needed' if removing the step surely costs accuracy, 'dispensable' if it surely costs < 1 point."""
-    if low(cost) > 0:
+    if lab.low(cost) > 0:
         return "needed"
-    return "dispensable" if high(cost) < _NEEDED_BY else "undecided"
+    return "dispensable" if lab.high(cost) < _NEEDED_BY else "undecided"
 
 
-def _pipeline(m: dict) -> Judgement:
+def _pipeline(m: dict) -> lab.Judgement:
     names = ("relu_removal_cost", "pooling_replacement_cost")
     costs = [m[n] for n in names]
     steps = [_step(c) for c in costs]
     if steps == ["needed", "needed"]:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if "needed" in steps:
         other = steps[1 - steps.index("needed")]
         why = "one step is dispensable" if other == "dispensable" else "at least one step is needed"
-        return Judgement(Verdict.PARTLY, f"{why}: ReLU {steps[0]}, pooling {steps[1]}")
-    if all(high(c) < 0 for c in costs):
-        return Judgement(Verdict.REFUTED)
+        return lab.Judgement(lab.Verdict.PARTLY, f"{why}: ReLU {steps[0]}, pooling {steps[1]}")
+    if all(lab.high(c) < 0 for c in costs):
+        return lab.Judgement(lab.Verdict.REFUTED)
     if steps == ["dispensable", "dispensable"]:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, *(n for n, step in zip(names, steps) if step == "undecided"))
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, *(n for n, step in zip(names, steps) if step == "undecided"))
 
 
-def _costs(relu, pool) -> dict:
-    return {"relu_removal_cost": estimate_of(*relu), "pooling_replacement_cost": estimate_of(*pool)}
+_costs = lab.synthetic("relu_removal_cost", "pooling_replacement_cost")
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q18",
     question="What is a convolutional neural network (CNN), and how does it work?",
     answer=(
@@ -302,27 +269,27 @@ EXPERIMENT = Experiment(
         "(see Q21)."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "cnn_beats_mlp",
             "On images a CNN beats a fully connected network: with the same number of parameters it classifies "
             "them more accurately.",
-            Effect("cnn_minus_best_mlp", sign=+1, min_effect=0.02),
+            lab.Effect("cnn_minus_best_mlp", sign=+1, min_effect=0.02),
             gates=(
-                Gate("cnn_accuracy", "the CNN learned the digits", at_least=0.85),
-                Gate("best_same_budget_mlp_accuracy", "the same-budget MLP learned the digits", at_least=0.75),
+                lab.Gate("cnn_accuracy", "the CNN learned the digits", at_least=0.85),
+                lab.Gate("best_same_budget_mlp_accuracy", "the same-budget MLP learned the digits", at_least=0.75),
             ),
         ),
-        Claim(
+        lab.Claim(
             "weight_sharing",
             "A convolution layer, with small filters shared across positions, needs far fewer parameters than a "
             "fully connected layer with the same inputs and outputs.",
-            AtLeast("dense_over_conv_parameters", supported=100.0, partly=10.0, refuted_below=1.0, unit="x"),
+            lab.AtLeast("dense_over_conv_parameters", supported=100.0, partly=10.0, refuted_below=1.0, unit="x"),
         ),
-        Claim(
+        lab.Claim(
             "pipeline",
             "A CNN works in the steps convolution -> ReLU -> pooling -> flatten -> fully connected, each of which "
             "is needed.",
-            Custom(
+            lab.Custom(
                 _pipeline,
                 "test-accuracy cost of removing ReLU, and of replacing each 2x2 max pool by a stride-2 convolution "
                 "(same parameters), paired over seeds and test images; a step is needed if the 95% CI of its cost "
@@ -331,15 +298,15 @@ EXPERIMENT = Experiment(
                 "(the steps hurt); not supported if both are dispensable; otherwise inconclusive",
                 ("relu_removal_cost", "pooling_replacement_cost"),
                 {
-                    Verdict.SUPPORTED: _costs([0.03, 0.035, 0.032], [0.01, 0.012, 0.011]),
-                    Verdict.PARTLY: _costs([0.03, 0.035, 0.032], [0.002, -0.003, 0.001]),
-                    Verdict.NOT_SUPPORTED: _costs([0.001, -0.002, 0.0], [0.002, -0.003, 0.001]),
-                    Verdict.REFUTED: _costs([-0.01, -0.012, -0.011], [-0.01, -0.012, -0.011]),
-                    Verdict.INCONCLUSIVE: _costs([0.001, -0.002, 0.0], [0.03, -0.02, 0.005]),
+                    lab.Verdict.SUPPORTED: _costs([0.03, 0.035, 0.032], [0.01, 0.012, 0.011]),
+                    lab.Verdict.PARTLY: _costs([0.03, 0.035, 0.032], [0.002, -0.003, 0.001]),
+                    lab.Verdict.NOT_SUPPORTED: _costs([0.001, -0.002, 0.0], [0.002, -0.003, 0.001]),
+                    lab.Verdict.REFUTED: _costs([-0.01, -0.012, -0.011], [-0.01, -0.012, -0.011]),
+                    lab.Verdict.INCONCLUSIVE: _costs([0.001, -0.002, 0.0], [0.03, -0.02, 0.005]),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "cnn_accuracy",
                     "the pipeline CNN was trained to the full-data regime (>= 94% test accuracy) in which its steps "
                     "are compared",

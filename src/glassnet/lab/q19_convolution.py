@@ -4,30 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn
-from ..models.cnn import mnist_subset_split
+from .. import Tensor, nn
+from ..data import mnist_subset_split
 from ..nn import functional as F
-from ..tensor import Tensor
+from . import framework as lab
 from .common import correct, train
-from .framework import (
-    AtMost,
-    Claim,
-    Context,
-    Custom,
-    Estimate,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    undecided,
-)
 from .plots import figure
 
 # Classic hand-made 3x3 kernels (applied as cross-correlation, like every convolution layer).
@@ -123,7 +104,7 @@ def _first_layer_net(rng: np.random.Generator) -> nn.Sequential:
     )  # fmt: skip
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     x_train, x_test, y_train, y_test = mnist_subset_split()
     rng = ctx.rng()
 
@@ -174,7 +155,7 @@ def run(ctx: Context) -> Result:
     acc = [float(c.mean()) for c in scores]
     random_filters = rng.uniform(-1, 1, (2000, _FILTER_SIZE, _FILTER_SIZE))
     chance = float(np.mean(_edge_match(random_filters, bank)))
-    match_before, match_after = estimate(before, seeds), estimate(after, seeds)
+    match_before, match_after = lab.estimate(before, seeds), lab.estimate(after, seeds)
 
     metrics = {
         "patch_sum_max_error": patch_error,
@@ -186,19 +167,19 @@ def run(ctx: Context) -> Result:
         "edge_energy_enrichment": energy_share / area_share,
         "learned_edge_match": match_after,
         "initial_edge_match": match_before,
-        "learned_minus_initial_edge_match": estimate(np.subtract(after, before), seeds),
-        "filter_net_accuracy": over_items(scores, seeds),
+        "learned_minus_initial_edge_match": lab.estimate(np.subtract(after, before), seeds),
+        "filter_net_accuracy": lab.over_items(scores, seeds),
     }
 
-    check = Table("conv2d against patch sums written as loops (float64)", ["comparison", "max |difference|"])
+    check = lab.Table("conv2d against patch sums written as loops (float64)", ["comparison", "max |difference|"])
     check.add("conv2d vs sum(patch * kernel) + bias (stride 1 valid; stride 2, padding 1)", patch_error)
     check.add("conv2d vs the same with the kernel flipped (true convolution)", flipped_error)
-    shapes = Table(
+    shapes = lab.Table(
         f"Conv2d(1, {_FILTERS}, 3) on one 1 x 28 x 28 digit", ["padding, stride", "output shape", "area vs input"]
     )
     for (padding, stride), shape in layer_shapes.items():
         shapes.add(f"{padding}, {stride}", " x ".join(map(str, shape)), area[padding, stride])
-    kernels = Table(
+    kernels = lab.Table(
         f"Hand-made 3x3 kernels on {len(images):,} test digits ('same' padding)",
         ["measure", "value", "reading"],
     )
@@ -209,7 +190,7 @@ def run(ctx: Context) -> Result:
     kernels.add("enrichment (ratio of the two)", energy_share / area_share, "> 1: edges light up")
     kernels.add("Sobel x / Sobel y energy, digit 1", orientation[1], "mostly vertical strokes")
     kernels.add("Sobel x / Sobel y energy, digit 7", orientation[7], "a horizontal bar on top")
-    learned = Table(
+    learned = lab.Table(
         f"First-layer {_FILTER_SIZE}x{_FILTER_SIZE} filters ({_FILTERS} per network) vs 16 oriented edge/bar "
         f"templates: mean over filters of the best |cosine|; {epochs} epochs of Adam (batch {batch}, lr {lr:g}) on "
         f"{n_train:,} images",
@@ -231,7 +212,7 @@ def run(ctx: Context) -> Result:
         f"An edge/bar template bank scores random filters at a mean best |cosine| of {chance:.2f}; the learned "
         "filters are compared with their own initial values, seed by seed.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[check, shapes, kernels, learned], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[check, shapes, kernels, learned], notes=notes)
 
 
 def _kernel_figure(images, out, gradient, boundary):
@@ -286,17 +267,17 @@ def _filter_figure(initial, learned, bank, n: int = 8):
 # ------------------------------------------------------------------------------ verdict rules
 # The geometry and kernel metrics are exact computations (their interval is the value itself); the rules
 # still read interval ends, so that a measured, uncertain value could only make them inconclusive.
-def _smaller_images(m: dict) -> Judgement:
+def _smaller_images(m: dict) -> lab.Judgement:
     names = ("same_stride1_area_ratio", "valid_stride1_area_ratio")
-    smaller = [high(m[n]) < 1 for n in names]
-    not_smaller = [low(m[n]) >= 1 for n in names]
+    smaller = [lab.high(m[n]) < 1 for n in names]
+    not_smaller = [lab.low(m[n]) >= 1 for n in names]
     if all(smaller):
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if any(smaller) and any(not_smaller):
-        return Judgement(Verdict.PARTLY)
+        return lab.Judgement(lab.Verdict.PARTLY)
     if all(not_smaller):
-        return Judgement(Verdict.REFUTED)
-    return undecided(m, *names)
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.undecided(m, *names)
 
 
 _KERNEL_BARS = (  # metric, bar, +1 if the effect needs the value >= bar, -1 if <= bar
@@ -306,10 +287,10 @@ _KERNEL_BARS = (  # metric, bar, +1 if the effect needs the value >= bar, -1 if 
 )
 
 
-def _classic_kernels(m: dict) -> Judgement:
+def _classic_kernels(m: dict) -> lab.Judgement:
     held, failed, unsure = 0, 0, []
     for name, bar, sign in _KERNEL_BARS:
-        worst, best = sorted(sign * x for x in (low(m[name]), high(m[name])))
+        worst, best = sorted(sign * x for x in (lab.low(m[name]), lab.high(m[name])))
         if worst >= sign * bar:
             held += 1
         elif best < sign * bar:
@@ -317,36 +298,38 @@ def _classic_kernels(m: dict) -> Judgement:
         else:
             unsure.append(name)
     if held == 3:
-        return Judgement(Verdict.SUPPORTED)
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if held == 2:
-        return Judgement(Verdict.PARTLY)
-    if low(m["blur_high_frequency_ratio"]) >= 1 and high(m["sharpen_high_frequency_ratio"]) <= 1:
-        return Judgement(Verdict.REFUTED)
+        return lab.Judgement(lab.Verdict.PARTLY)
+    if lab.low(m["blur_high_frequency_ratio"]) >= 1 and lab.high(m["sharpen_high_frequency_ratio"]) <= 1:
+        return lab.Judgement(lab.Verdict.REFUTED)
     if not unsure:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, *unsure)
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, *unsure)
 
 
 _DRIFT = 0.05  # the smallest rise of the template match that counts as moving toward edge detectors
 _CLEAN_MATCH = 0.7  # best |cosine| of a filter that is close to an edge/bar template
 
 
-def _learned_edges(m: dict) -> Judgement:
+def _learned_edges(m: dict) -> lab.Judgement:
     drift, match = m["learned_minus_initial_edge_match"], m["learned_edge_match"]
-    if low(drift) > 0:
-        if low(match) >= _CLEAN_MATCH:
-            return Judgement(Verdict.SUPPORTED)
-        if high(match) < _CLEAN_MATCH:
-            return Judgement(Verdict.PARTLY, "the filters move toward edge templates but stay far from them")
-        return Judgement(Verdict.PARTLY, "the filters move toward edge templates; whether they reach them is unclear")
-    if high(drift) < 0:
-        return Judgement(Verdict.REFUTED)
-    if high(drift) < _DRIFT:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, "learned_minus_initial_edge_match")
+    if lab.low(drift) > 0:
+        if lab.low(match) >= _CLEAN_MATCH:
+            return lab.Judgement(lab.Verdict.SUPPORTED)
+        if lab.high(match) < _CLEAN_MATCH:
+            return lab.Judgement(lab.Verdict.PARTLY, "the filters move toward edge templates but stay far from them")
+        return lab.Judgement(
+            lab.Verdict.PARTLY, "the filters move toward edge templates; whether they reach them is unclear"
+        )
+    if lab.high(drift) < 0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.high(drift) < _DRIFT:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, "learned_minus_initial_edge_match")
 
 
-def _learned(difference: Estimate, match: Estimate) -> dict:
+def _learned(difference: lab.Estimate, match: lab.Estimate) -> dict:
     return {"learned_minus_initial_edge_match": difference, "learned_edge_match": match}
 
 
@@ -358,11 +341,11 @@ def _effects(blur, sharpen, edges) -> dict:
     return {"blur_high_frequency_ratio": blur, "sharpen_high_frequency_ratio": sharpen, "edge_energy_enrichment": edges}
 
 
-def _one_seed(value: float) -> Estimate:
-    return estimate([value], [0])
+def _one_seed(value: float) -> lab.Estimate:
+    return lab.estimate([value], [0])
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q19",
     question="What does a convolution layer do?",
     answer=(
@@ -380,33 +363,33 @@ EXPERIMENT = Experiment(
         "makes no difference for learned filters."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "patch_weighted_sum",
             "At each position the layer multiplies the filter with the patch under it and sums the results into "
             "one output pixel.",
-            AtMost("patch_sum_max_error", supported=1e-9, partly=1e-6, refuted_above=1e-3),
+            lab.AtMost("patch_sum_max_error", supported=1e-9, partly=1e-6, refuted_above=1e-3),
         ),
-        Claim(
+        lab.Claim(
             "smaller_images",
             "A convolution layer turns the image into several smaller images.",
-            Custom(
+            lab.Custom(
                 _smaller_images,
                 "output area / input area of a 3x3 convolution at stride 1 (exact): supported if the maps are smaller "
                 "with 'same' padding as well as 'valid'; partly if only with one of them; refuted if never smaller; "
                 "inconclusive if an interval spans 1",
                 ("same_stride1_area_ratio", "valid_stride1_area_ratio"),
                 {
-                    Verdict.SUPPORTED: _areas(0.9, 0.86),
-                    Verdict.PARTLY: _areas(1.0, 0.86),
-                    Verdict.REFUTED: _areas(1.0, 1.0),
-                    Verdict.INCONCLUSIVE: _areas(_one_seed(1.0), 0.86),
+                    lab.Verdict.SUPPORTED: _areas(0.9, 0.86),
+                    lab.Verdict.PARTLY: _areas(1.0, 0.86),
+                    lab.Verdict.REFUTED: _areas(1.0, 1.0),
+                    lab.Verdict.INCONCLUSIVE: _areas(_one_seed(1.0), 0.86),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "classic_kernels",
             "Convolution with suitable filters blurs, sharpens or detects edges.",
-            Custom(
+            lab.Custom(
                 _classic_kernels,
                 "on test digits (exact computations): supported if a 3x3 box blur keeps <= 0.5 of the fine-detail "
                 "(Laplacian) energy, sharpening raises it >= 1.5x, and Sobel gradient energy is >= 2x more "
@@ -415,18 +398,18 @@ EXPERIMENT = Experiment(
                 "one holds and the others fail; inconclusive if an interval spans a bar",
                 ("blur_high_frequency_ratio", "sharpen_high_frequency_ratio", "edge_energy_enrichment"),
                 {
-                    Verdict.SUPPORTED: _effects(0.2, 3.0, 4.0),
-                    Verdict.PARTLY: _effects(0.2, 3.0, 1.0),
-                    Verdict.NOT_SUPPORTED: _effects(0.2, 1.0, 1.0),
-                    Verdict.REFUTED: _effects(1.2, 0.9, 1.0),
-                    Verdict.INCONCLUSIVE: _effects(_one_seed(0.2), 3.0, 1.0),
+                    lab.Verdict.SUPPORTED: _effects(0.2, 3.0, 4.0),
+                    lab.Verdict.PARTLY: _effects(0.2, 3.0, 1.0),
+                    lab.Verdict.NOT_SUPPORTED: _effects(0.2, 1.0, 1.0),
+                    lab.Verdict.REFUTED: _effects(1.2, 0.9, 1.0),
+                    lab.Verdict.INCONCLUSIVE: _effects(_one_seed(0.2), 3.0, 1.0),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "learned_edges",
             "The filters a network learns in its first layer become edge detectors.",
-            Custom(
+            lab.Custom(
                 _learned_edges,
                 "mean over first-layer filters of the best |cosine| with 16 oriented edge/bar templates, trained "
                 "minus initial, paired over seeds: supported if its 95% CI lies above 0 and the trained filters' "
@@ -436,14 +419,20 @@ EXPERIMENT = Experiment(
                 "inconclusive",
                 ("learned_minus_initial_edge_match", "learned_edge_match"),
                 {
-                    Verdict.SUPPORTED: _learned(estimate_of(0.4, 0.45, 0.5), estimate_of(0.75, 0.8, 0.78)),
-                    Verdict.PARTLY: _learned(estimate_of(0.15, 0.18, 0.2), estimate_of(0.5, 0.52, 0.55)),
-                    Verdict.NOT_SUPPORTED: _learned(estimate_of(0.01, -0.01, 0.0), estimate_of(0.35, 0.3, 0.33)),
-                    Verdict.REFUTED: _learned(estimate_of(-0.1, -0.12, -0.09), estimate_of(0.25, 0.24, 0.26)),
-                    Verdict.INCONCLUSIVE: _learned(estimate_of(0.1, -0.1, 0.02), estimate_of(0.35, 0.3, 0.33)),
+                    lab.Verdict.SUPPORTED: _learned(lab.estimate_of(0.4, 0.45, 0.5), lab.estimate_of(0.75, 0.8, 0.78)),
+                    lab.Verdict.PARTLY: _learned(lab.estimate_of(0.15, 0.18, 0.2), lab.estimate_of(0.5, 0.52, 0.55)),
+                    lab.Verdict.NOT_SUPPORTED: _learned(
+                        lab.estimate_of(0.01, -0.01, 0.0), lab.estimate_of(0.35, 0.3, 0.33)
+                    ),
+                    lab.Verdict.REFUTED: _learned(
+                        lab.estimate_of(-0.1, -0.12, -0.09), lab.estimate_of(0.25, 0.24, 0.26)
+                    ),
+                    lab.Verdict.INCONCLUSIVE: _learned(
+                        lab.estimate_of(0.1, -0.1, 0.02), lab.estimate_of(0.35, 0.3, 0.33)
+                    ),
                 },
             ),
-            gates=(Gate("filter_net_accuracy", "the network learned the digits", at_least=0.8),),
+            gates=(lab.Gate("filter_net_accuracy", "the network learned the digits", at_least=0.8),),
         ),
     ),
     data=(

@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nn
-from ..models.cnn import count_parameters
+from .. import Tensor, nn
 from ..nn import functional as F
-from ..ops.conv import same_padding
-from ..tensor import Tensor
-from .common import correct, digits_split
-from .framework import (
-    AtLeast,
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    undecided,
-)
+from ..train import count_parameters
+from . import framework as lab
+from .common import correct, digits_split, train_cnn
 from .plots import figure
-from .q18_cnn import train_cnn
 
 _SIZES, _KERNELS, _STRIDES = range(5, 33), range(2, 6), range(1, 4)
 
@@ -48,6 +28,15 @@ def _out_size(n: int, k: int, stride: int, padding) -> int:
     return F.conv2d(
         Tensor(np.zeros((1, 1, n, n))), Tensor(np.zeros((1, 1, k, k))), stride=stride, padding=padding
     ).shape[-1]
+
+
+def _same_padding(n: int, k: int, stride: int) -> tuple[int, int]:
+    """The zeros that conv2d's 'same' padding puts before and after a row of n pixels, measured: a window of
+    ones over ones first sums the k - before pixels it reads, and the windows span before + n + after.
+    """
+    sums = F.conv2d(Tensor(np.ones((1, 1, 1, n))), Tensor(np.ones((1, 1, 1, k))), stride=stride, padding="same")
+    before = k - int(sums[0, 0, 0, 0].item())
+    return before, max((sums.shape[-1] - 1) * stride + k - n - before, 0)
 
 
 def _geometry() -> dict:
@@ -100,7 +89,7 @@ def _equal_cnn(padding: str, rng: np.random.Generator) -> nn.Sequential:
 _DESIGNS = {"typical (pool, flatten)": _typical_cnn, "equal parameters (adaptive pool)": _equal_cnn}
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     rows = _geometry()
     stride1 = [r for r in rows if r["s"] == 1]
     strided = [r for r in rows if r["s"] > 1]
@@ -111,7 +100,7 @@ def run(ctx: Context) -> Result:
     cover = _coverage(8, 3, 1, "valid")
     corner, center = cover[0, 0], cover[4, 4]
 
-    sizes = Table(
+    sizes = lab.Table(
         "Output side of a k x k convolution on a 28 x 28 image, measured with conv2d (formula: "
         "floor((n + p_before + p_after - k) / s) + 1)",
         ["k", "stride", "valid (p = 0)", "same", "full (p = k - 1)", "'same' padding (before, after)"],
@@ -124,9 +113,9 @@ def run(ctx: Context) -> Result:
                 _out_size(28, k, s, "valid"),
                 _out_size(28, k, s, "same"),
                 _out_size(28, k, s, k - 1),
-                str(same_padding(28, k, s)),
+                str(_same_padding(28, k, s)),
             )
-    sweep = Table(
+    sweep = lab.Table(
         f"All {len(rows)} cases n = 5..32, k = 2..5, stride 1..3 with 'valid' padding",
         ["stride", "cases", "filter does not fit", "cases with unread pixels", "largest number of unread pixels"],
     )
@@ -161,8 +150,8 @@ def run(ctx: Context) -> Result:
                 scores[design, padding].append(correct(model, x_test, y_test))
             scores[design, padding] = np.array(scores[design, padding])
             params[design, padding] = count_parameters(model)
-    acc = {key: over_items(v, seeds) for key, v in scores.items()}
-    accuracy_table = Table(
+    acc = {key: lab.over_items(v, seeds) for key, v in scores.items()}
+    accuracy_table = lab.Table(
         f"8x8 digits (1,200 train / 597 test), Adam (batch 32, lr {lr:g} with cosine decay), {epochs} epochs, "
         f"{len(seeds)} seeds",
         ["network", "padding", "parameters", "test accuracy (mean)", "95% CI (seeds and test digits)", "per seed"],
@@ -173,7 +162,7 @@ def run(ctx: Context) -> Result:
             padding,
             params[design, padding],
             e.mean,
-            f"{low(e):.3f} to {high(e):.3f}",
+            f"{lab.low(e):.3f} to {lab.high(e):.3f}",
             ", ".join(f"{v:.3f}" for v in e.values),
         )
     typical, equal = _DESIGNS
@@ -187,8 +176,8 @@ def run(ctx: Context) -> Result:
         "dropped_share_strided": float(np.mean([r["dropped"] > 0 for r in strided])),
         "drop_rule_mismatches": mismatches,
         "size_formula_mismatches": formula_errors,
-        "same_minus_valid_typical": over_items(scores[typical, "same"] - scores[typical, "valid"], seeds),
-        "same_minus_valid_equal_params": over_items(scores[equal, "same"] - scores[equal, "valid"], seeds),
+        "same_minus_valid_typical": lab.over_items(scores[typical, "same"] - scores[typical, "valid"], seeds),
+        "same_minus_valid_equal_params": lab.over_items(scores[equal, "same"] - scores[equal, "valid"], seeds),
         "least_accurate_network_accuracy": acc[weakest],
     }
     notes = [
@@ -209,7 +198,7 @@ def run(ctx: Context) -> Result:
         "coverage of the input": _coverage_figure(),
         "output sizes and accuracy": _size_accuracy_figure(acc),
     }
-    return Result(metrics=metrics, figures=figures, tables=[sizes, sweep, accuracy_table], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[sizes, sweep, accuracy_table], notes=notes)
 
 
 def _coverage_figure():
@@ -274,49 +263,52 @@ def _size_accuracy_figure(acc: dict):
 # ------------------------------------------------------------------------------ verdict rules
 # The geometry shares are exact counts over the sweep (their interval is the value itself); the rules
 # still read interval ends, so that an uncertain value could only make them inconclusive.
-def _may_not_fit(m: dict) -> Judgement:
+def _may_not_fit(m: dict) -> lab.Judgement:
     stride1, strided = m["misfit_share_stride1"], m["misfit_share_strided"]
-    if low(stride1) > 0:
-        return Judgement(Verdict.SUPPORTED)
-    if high(stride1) <= 0 and low(strided) > 0:
-        return Judgement(Verdict.PARTLY)
-    if high(stride1) <= 0 and high(strided) <= 0:
-        return Judgement(Verdict.REFUTED)
-    return undecided(m, "misfit_share_stride1", "misfit_share_strided")
+    if lab.low(stride1) > 0:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.high(stride1) <= 0 and lab.low(strided) > 0:
+        return lab.Judgement(lab.Verdict.PARTLY)
+    if lab.high(stride1) <= 0 and lab.high(strided) <= 0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.undecided(m, "misfit_share_stride1", "misfit_share_strided")
 
 
-def _valid_drops(m: dict) -> Judgement:
+def _valid_drops(m: dict) -> lab.Judgement:
     stride1, strided = m["dropped_share_stride1"], m["dropped_share_strided"]
-    if low(stride1) >= 0.5:
-        return Judgement(Verdict.SUPPORTED)
-    if high(stride1) < 0.5 and low(strided) > 0:
-        return Judgement(Verdict.PARTLY)
-    if high(stride1) < 0.5 and high(strided) <= 0:
-        return Judgement(Verdict.REFUTED)
-    return undecided(m, "dropped_share_stride1", "dropped_share_strided")
+    if lab.low(stride1) >= 0.5:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.high(stride1) < 0.5 and lab.low(strided) > 0:
+        return lab.Judgement(lab.Verdict.PARTLY)
+    if lab.high(stride1) < 0.5 and lab.high(strided) <= 0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.undecided(m, "dropped_share_stride1", "dropped_share_strided")
 
 
 _GAIN = 0.01  # the smallest accuracy gain (one point) that counts as padding helping
 
 
-def _padding_helps(m: dict) -> Judgement:
+def _padding_helps(m: dict) -> lab.Judgement:
     names = ("same_minus_valid_typical", "same_minus_valid_equal_params")
     typical, equal = (m[n] for n in names)
-    if low(typical) > 0 and low(equal) > 0:
-        return Judgement(Verdict.SUPPORTED)
-    if low(typical) > 0:
-        if high(equal) < _GAIN:
-            return Judgement(Verdict.PARTLY, "the typical network gains; with equal parameters there is no gain")
-        return Judgement(Verdict.PARTLY, "the typical network gains; with equal parameters the interval cannot tell")
-    if high(typical) < 0 and high(equal) < 0:
-        return Judgement(Verdict.REFUTED)
-    if high(typical) < _GAIN and high(equal) < _GAIN:
-        return Judgement(Verdict.NOT_SUPPORTED)
-    return undecided(m, *names)
+    if lab.low(typical) > 0 and lab.low(equal) > 0:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.low(typical) > 0:
+        if lab.high(equal) < _GAIN:
+            return lab.Judgement(
+                lab.Verdict.PARTLY, "the typical network gains; with equal parameters there is no gain"
+            )
+        return lab.Judgement(
+            lab.Verdict.PARTLY, "the typical network gains; with equal parameters the interval cannot tell"
+        )
+    if lab.high(typical) < 0 and lab.high(equal) < 0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if lab.high(typical) < _GAIN and lab.high(equal) < _GAIN:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+    return lab.undecided(m, *names)
 
 
-def _gains(typical, equal) -> dict:
-    return {"same_minus_valid_typical": estimate_of(*typical), "same_minus_valid_equal_params": estimate_of(*equal)}
+_gains = lab.synthetic("same_minus_valid_typical", "same_minus_valid_equal_params")
 
 
 def _shares(key: str, stride1, strided) -> dict:
@@ -324,10 +316,10 @@ def _shares(key: str, stride1, strided) -> dict:
 
 
 def _one_seed(value: float):
-    return estimate([value], [0])
+    return lab.estimate([value], [0])
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q20",
     question="What is padding, and what do 'valid' and 'same' (zero) padding do?",
     answer=(
@@ -346,50 +338,50 @@ EXPERIMENT = Experiment(
         "worse (that design also summarises the larger 'same' maps more coarsely)."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "filter_may_not_fit",
             "Sometimes the filter does not fit the image exactly.",
-            Custom(
+            lab.Custom(
                 _may_not_fit,
                 "share of cases (n = 5..32, k = 2..5) where (n - k) is not a multiple of the stride (exact counts): "
                 "supported if this happens at stride 1 too; partly if only at strides > 1; refuted if never; "
                 "inconclusive if an interval spans 0",
                 ("misfit_share_stride1", "misfit_share_strided"),
                 {
-                    Verdict.SUPPORTED: _shares("misfit", 0.3, 0.5),
-                    Verdict.PARTLY: _shares("misfit", 0.0, 0.5),
-                    Verdict.REFUTED: _shares("misfit", 0.0, 0.0),
-                    Verdict.INCONCLUSIVE: _shares("misfit", _one_seed(0.0), 0.5),
+                    lab.Verdict.SUPPORTED: _shares("misfit", 0.3, 0.5),
+                    lab.Verdict.PARTLY: _shares("misfit", 0.0, 0.5),
+                    lab.Verdict.REFUTED: _shares("misfit", 0.0, 0.0),
+                    lab.Verdict.INCONCLUSIVE: _shares("misfit", _one_seed(0.0), 0.5),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "same_keeps_size",
             "Zero padding adds zeros around the image so that the filter fits and the output keeps the input's size.",
-            AtLeast("same_keeps_size_share_stride1", supported=1.0, partly=0.9, refuted_below=0.5),
+            lab.AtLeast("same_keeps_size_share_stride1", supported=1.0, partly=0.9, refuted_below=0.5),
         ),
-        Claim(
+        lab.Claim(
             "valid_drops_pixels",
             "Valid padding drops the part of the image where the filter does not fit.",
-            Custom(
+            lab.Custom(
                 _valid_drops,
                 "share of cases with pixels no output reads (their input gradient is exactly 0; exact counts): "
                 "supported if most stride-1 cases drop pixels; partly if pixels are dropped only at strides > 1; "
                 "refuted if never; inconclusive if an interval spans a bar",
                 ("dropped_share_stride1", "dropped_share_strided"),
                 {
-                    Verdict.SUPPORTED: _shares("dropped", 0.8, 0.6),
-                    Verdict.PARTLY: _shares("dropped", 0.0, 0.6),
-                    Verdict.REFUTED: _shares("dropped", 0.0, 0.0),
-                    Verdict.INCONCLUSIVE: _shares("dropped", _one_seed(0.0), 0.6),
+                    lab.Verdict.SUPPORTED: _shares("dropped", 0.8, 0.6),
+                    lab.Verdict.PARTLY: _shares("dropped", 0.0, 0.6),
+                    lab.Verdict.REFUTED: _shares("dropped", 0.0, 0.0),
+                    lab.Verdict.INCONCLUSIVE: _shares("dropped", _one_seed(0.0), 0.6),
                 },
             ),
         ),
-        Claim(
+        lab.Claim(
             "padding_helps_accuracy",
             "Zero padding keeps the information at the borders, so a network with it is more accurate than one "
             "with valid padding.",
-            Custom(
+            lab.Custom(
                 _padding_helps,
                 "test accuracy with 'same' minus 'valid' padding, paired over seeds and test digits, in a typical "
                 "network (pool, flatten, FC: 'same' then also has more parameters) and in one whose head makes the "
@@ -398,14 +390,14 @@ EXPERIMENT = Experiment(
                 "otherwise inconclusive",
                 ("same_minus_valid_typical", "same_minus_valid_equal_params"),
                 {
-                    Verdict.SUPPORTED: _gains([0.02, 0.015, 0.018], [0.01, 0.012, 0.011]),
-                    Verdict.PARTLY: _gains([0.02, 0.015, 0.018], [-0.01, -0.012, -0.011]),
-                    Verdict.NOT_SUPPORTED: _gains([0.002, -0.002, 0.0], [0.001, -0.001, 0.0]),
-                    Verdict.REFUTED: _gains([-0.02, -0.015, -0.018], [-0.01, -0.012, -0.011]),
-                    Verdict.INCONCLUSIVE: _gains([0.02, -0.015, 0.0], [0.01, -0.012, 0.001]),
+                    lab.Verdict.SUPPORTED: _gains([0.02, 0.015, 0.018], [0.01, 0.012, 0.011]),
+                    lab.Verdict.PARTLY: _gains([0.02, 0.015, 0.018], [-0.01, -0.012, -0.011]),
+                    lab.Verdict.NOT_SUPPORTED: _gains([0.002, -0.002, 0.0], [0.001, -0.001, 0.0]),
+                    lab.Verdict.REFUTED: _gains([-0.02, -0.015, -0.018], [-0.01, -0.012, -0.011]),
+                    lab.Verdict.INCONCLUSIVE: _gains([0.02, -0.015, 0.0], [0.01, -0.012, 0.001]),
                 },
             ),
-            gates=(Gate("least_accurate_network_accuracy", "every network learned the digits", at_least=0.85),),
+            gates=(lab.Gate("least_accurate_network_accuracy", "every network learned the digits", at_least=0.85),),
         ),
     ),
     data=(

@@ -6,30 +6,13 @@ import time
 
 import numpy as np
 
-from .. import nn
-from ..autograd import no_grad
-from ..models.cnn import count_parameters, mnist_subset_split, small_cnn
-from ..tensor import Tensor
-from .framework import (
-    AtLeast,
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    undecided,
-)
+from .. import Tensor, nn, no_grad
+from ..data import mnist_subset_split
+from ..models import small_cnn
+from ..train import count_parameters
+from . import framework as lab
+from .common import train_cnn
 from .plots import figure
-from .q18_cnn import train_cnn
 
 _CHANNELS = (8, 16)
 _KINDS = {"max": "max", "average": "avg", "min": "min", "none": None}
@@ -111,7 +94,7 @@ def _next_layer_timing(seed: int) -> tuple[float, float]:
         return _fastest(lambda: conv(maps)), _fastest(lambda: conv(pooled))
 
 
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     x_train, x_test, y_train, y_test = mnist_subset_split()
     # Quick mode trains one network per kind on 500 images: enough to show the kinds side by side, not to
     # judge them (one seed has no interval, and the gates ask for trained networks). Intervals that can
@@ -160,7 +143,7 @@ def run(ctx: Context) -> Result:
         params[kind] = count_parameters(model)
         kept[kind] = model
         if zeros:
-            zero_fraction[kind], zero_fraction_init[kind] = estimate(zeros, seeds), estimate(zeros_init, seeds)
+            zero_fraction[kind], zero_fraction_init[kind] = lab.estimate(zeros, seeds), lab.estimate(zeros_init, seeds)
     scores = {kind: {name: np.array(v) for name, v in by_test.items() if v} for kind, by_test in scores.items()}
 
     def group_score(kind: str, names) -> np.ndarray:  # (seed, image): the mean over the test sets ``names``
@@ -168,10 +151,10 @@ def run(ctx: Context) -> Result:
 
     acc = {}  # kind -> test set or group of transformed copies -> accuracy
     for kind, by_test in scores.items():
-        acc[kind] = {"test set": over_items(by_test["test set"], seeds)}
+        acc[kind] = {"test set": lab.over_items(by_test["test set"], seeds)}
         if kind in transformed:
             for g, names in {"original": ["original"], **groups}.items():
-                acc[kind][g] = over_items(group_score(kind, names), seeds)
+                acc[kind][g] = lab.over_items(group_score(kind, names), seeds)
     # Per image: accuracy on the original minus the mean over the shifted (or rotated) copies.
     drop = {
         kind: {
@@ -183,23 +166,23 @@ def run(ctx: Context) -> Result:
     test_set = {kind: by_test["test set"] for kind, by_test in scores.items()}
 
     metrics = {
-        "next_layer_speedup": estimate(full_times / pooled_times, timing_seeds),
+        "next_layer_speedup": lab.estimate(full_times / pooled_times, timing_seeds),
         "max_pool_accuracy": acc["max"]["test set"],
         "min_pool_zero_fraction": zero_fraction["min"],
-        "min_minus_max_accuracy": over_items(test_set["min"] - test_set["max"], seeds),
-        "min_minus_avg_accuracy": over_items(test_set["min"] - test_set["average"], seeds),
-        "avg_minus_max_accuracy": over_items(test_set["average"] - test_set["max"], seeds),
+        "min_minus_max_accuracy": lab.over_items(test_set["min"] - test_set["max"], seeds),
+        "min_minus_avg_accuracy": lab.over_items(test_set["min"] - test_set["average"], seeds),
+        "avg_minus_max_accuracy": lab.over_items(test_set["average"] - test_set["max"], seeds),
         "pooled_original_accuracy": acc["max"]["original"],
         "unpooled_original_accuracy": acc["none"]["original"],
-        "shift_drop_pooled": over_items(drop["max"]["shift"], seeds),
-        "shift_drop_unpooled": over_items(drop["none"]["shift"], seeds),
-        "shift_advantage_of_pooling": over_items(drop["none"]["shift"] - drop["max"]["shift"], seeds),
-        "rotation_drop_pooled": over_items(drop["max"]["rotate"], seeds),
-        "rotation_drop_unpooled": over_items(drop["none"]["rotate"], seeds),
-        "rotation_advantage_of_pooling": over_items(drop["none"]["rotate"] - drop["max"]["rotate"], seeds),
+        "shift_drop_pooled": lab.over_items(drop["max"]["shift"], seeds),
+        "shift_drop_unpooled": lab.over_items(drop["none"]["shift"], seeds),
+        "shift_advantage_of_pooling": lab.over_items(drop["none"]["shift"] - drop["max"]["shift"], seeds),
+        "rotation_drop_pooled": lab.over_items(drop["max"]["rotate"], seeds),
+        "rotation_drop_unpooled": lab.over_items(drop["none"]["rotate"], seeds),
+        "rotation_advantage_of_pooling": lab.over_items(drop["none"]["rotate"] - drop["max"]["rotate"], seeds),
     }
 
-    stages = Table(
+    stages = lab.Table(
         "The max-pooled network on one 1 x 28 x 28 image: each pool halves the side; flatten makes one vector",
         ["layer", "output shape", "values", "parameters"],
     )
@@ -213,7 +196,7 @@ def run(ctx: Context) -> Result:
                 int(np.prod(h.shape[1:])),
                 count_parameters(layer),
             )
-    cost = Table(
+    cost = lab.Table(
         f"Cost of the next layer: Conv2d(8, 16, 3) on a batch of 64 feature maps, median over {len(timing_seeds)} "
         "rounds (a fresh layer and maps each) of the fastest of 5 runs",
         ["input maps", "positions per map", "multiply-adds", "time (ms)"],
@@ -226,7 +209,7 @@ def run(ctx: Context) -> Result:
         "not. It also moves with the machine's load (from under 4x to about 18x in our runs), which is why the "
         "claim asks for 2x, half the ratio of multiply-adds, rather than the 4x itself."
     )
-    kinds = Table(
+    kinds = lab.Table(
         f"MNIST subset ({n_train:,} train images), conv 3x3 (8) -> ReLU -> pool -> conv 3x3 (16) -> ReLU -> pool "
         f"-> FC 10, Adam (batch {batch}, lr {lr:g}) with cosine decay, {epochs} epochs, {len(seeds)} seed(s): mean "
         f"test accuracy on the {len(y_test):,} test images, then on the first {n_eval} as they are, shifted and "
@@ -259,7 +242,7 @@ def run(ctx: Context) -> Result:
         "interpolation. Drops are paired image by image: accuracy on the original test images minus on the "
         "transformed ones, for the same network; their intervals add the sampling error of the test images.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[stages, cost, kinds], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[stages, cost, kinds], notes=notes)
 
 
 _COLORS = {"max": "#4c72b0", "average": "#55a868", "min": "#c44e52", "none": "#8c8c8c"}
@@ -351,45 +334,47 @@ _PEER = 0.01  # a pooling kind within one point of max pooling's accuracy is a p
 _HELPS_BY = 0.01  # the smallest reduction of the accuracy drop that counts as pooling helping
 
 
-def _max_and_min(m: dict) -> Judgement:
+def _max_and_min(m: dict) -> lab.Judgement:
     gap = m["min_minus_max_accuracy"]
-    if low(gap) > -_PEER:
-        return Judgement(Verdict.SUPPORTED)
-    if high(gap) < -_PEER:
-        return Judgement(Verdict.REFUTED)
-    return undecided(m, "min_minus_max_accuracy", because="the interval spans -0.01 (one point worse than max)")
+    if lab.low(gap) > -_PEER:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.high(gap) < -_PEER:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.undecided(m, "min_minus_max_accuracy", because="the interval spans -0.01 (one point worse than max)")
 
 
 def _invariance(drop_key: str, advantage_key: str, tolerance: float):
-    def rule(m: dict) -> Judgement:
+    def rule(m: dict) -> lab.Judgement:
         drop, advantage = m[drop_key], m[advantage_key]
-        if low(advantage) > 0:
-            if high(drop) <= tolerance:
-                return Judgement(Verdict.SUPPORTED)
-            if low(drop) > tolerance:
-                return Judgement(Verdict.PARTLY, "pooling lowers the drop, but the pooled network still loses more")
-            return Judgement(Verdict.PARTLY, "pooling lowers the drop; whether the rest is small is unclear")
-        if high(advantage) < 0:
-            return Judgement(Verdict.REFUTED)
-        if high(advantage) < _HELPS_BY:
-            return Judgement(Verdict.NOT_SUPPORTED)
-        return undecided(m, advantage_key)
+        if lab.low(advantage) > 0:
+            if lab.high(drop) <= tolerance:
+                return lab.Judgement(lab.Verdict.SUPPORTED)
+            if lab.low(drop) > tolerance:
+                return lab.Judgement(
+                    lab.Verdict.PARTLY, "pooling lowers the drop, but the pooled network still loses more"
+                )
+            return lab.Judgement(lab.Verdict.PARTLY, "pooling lowers the drop; whether the rest is small is unclear")
+        if lab.high(advantage) < 0:
+            return lab.Judgement(lab.Verdict.REFUTED)
+        if lab.high(advantage) < _HELPS_BY:
+            return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
+        return lab.undecided(m, advantage_key)
 
     return rule
 
 
 def _kind_case(*vs_max) -> dict:
-    return {"min_minus_max_accuracy": estimate_of(*vs_max)}
+    return {"min_minus_max_accuracy": lab.estimate_of(*vs_max)}
 
 
 def _invariance_claim(
     key: str, text: str, what: str, drop_key: str, advantage_key: str, unpooled_key: str, tolerance: float
-) -> Claim:
-    e = estimate_of
-    return Claim(
+) -> lab.Claim:
+    e = lab.estimate_of
+    return lab.Claim(
         key,
         text,
-        Custom(
+        lab.Custom(
             _invariance(drop_key, advantage_key, tolerance),
             f"test-accuracy drop under {what}, paired over seeds and test images: supported if pooling lowers the "
             f"drop (95% CI of unpooled drop minus pooled drop above 0) and the pooled network's drop lies <= "
@@ -399,24 +384,24 @@ def _invariance_claim(
             f"{_HELPS_BY * 100:.0f} point (no help worth the name); otherwise inconclusive",
             (drop_key, advantage_key),
             {
-                Verdict.SUPPORTED: {drop_key: e(0.01, 0.02, 0.015), advantage_key: e(0.1, 0.12, 0.11)},
-                Verdict.PARTLY: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.05, 0.06, 0.055)},
-                Verdict.NOT_SUPPORTED: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.002, -0.002, 0.0)},
-                Verdict.REFUTED: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(-0.05, -0.06, -0.055)},
-                Verdict.INCONCLUSIVE: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.05, -0.06, 0.0)},
+                lab.Verdict.SUPPORTED: {drop_key: e(0.01, 0.02, 0.015), advantage_key: e(0.1, 0.12, 0.11)},
+                lab.Verdict.PARTLY: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.05, 0.06, 0.055)},
+                lab.Verdict.NOT_SUPPORTED: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.002, -0.002, 0.0)},
+                lab.Verdict.REFUTED: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(-0.05, -0.06, -0.055)},
+                lab.Verdict.INCONCLUSIVE: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.05, -0.06, 0.0)},
             },
         ),
         gates=(
-            Gate("pooled_original_accuracy", "the max-pooled network learned the digits", at_least=0.9),
-            Gate("unpooled_original_accuracy", "the unpooled network learned the digits", at_least=0.9),
-            Gate(
+            lab.Gate("pooled_original_accuracy", "the max-pooled network learned the digits", at_least=0.9),
+            lab.Gate("unpooled_original_accuracy", "the unpooled network learned the digits", at_least=0.9),
+            lab.Gate(
                 unpooled_key, f"{what} lower the unpooled network's accuracy", at_least=0.02, kind="manipulation check"
             ),
         ),
     )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q21",
     question="What does pooling do, which kinds are there, and what does flattening do?",
     answer=(
@@ -437,15 +422,15 @@ EXPERIMENT = Experiment(
         "of maps into one vector of C H W values for the fully connected layers."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "reduces_size",
             "Pooling reduces the size of the feature maps, and so the computation in the layers after it.",
-            AtLeast("next_layer_speedup", supported=2.0, partly=1.2, refuted_below=1.0, unit="x"),
+            lab.AtLeast("next_layer_speedup", supported=2.0, partly=1.2, refuted_below=1.0, unit="x"),
         ),
-        Claim(
+        lab.Claim(
             "max_and_min",
             "The kinds of pooling are max pooling and min pooling.",
-            Custom(
+            lab.Custom(
                 _max_and_min,
                 "test accuracy of min pooling minus max pooling (after ReLU, same network), paired over seeds and "
                 "test images: supported if min pooling is no more than 1 point worse (95% CI lower end > -0.01); "
@@ -453,13 +438,13 @@ EXPERIMENT = Experiment(
                 "pooling; otherwise inconclusive",
                 ("min_minus_max_accuracy",),
                 {
-                    Verdict.SUPPORTED: _kind_case(0.0, 0.002, -0.001),
-                    Verdict.REFUTED: _kind_case(-0.05, -0.06, -0.055),
-                    Verdict.INCONCLUSIVE: _kind_case(-0.03, 0.0, -0.02),
+                    lab.Verdict.SUPPORTED: _kind_case(0.0, 0.002, -0.001),
+                    lab.Verdict.REFUTED: _kind_case(-0.05, -0.06, -0.055),
+                    lab.Verdict.INCONCLUSIVE: _kind_case(-0.03, 0.0, -0.02),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "max_pool_accuracy",
                     "the max-pooled network was trained to the full-data regime (>= 93% test accuracy) in which "
                     "pooling kinds differ",

@@ -9,27 +9,11 @@ import tracemalloc
 
 import numpy as np
 
-from .. import nn, optim
+from .. import Tensor, nn, optim
 from ..nn import functional as F
-from ..tensor import Tensor
 from ..train import Callback, evaluate, fit
+from . import framework as lab
 from .common import digits_split
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Experiment,
-    Gate,
-    Judgement,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    undecided,
-)
 from .plots import figure
 
 # (samples N, batch size B, drop_last, epochs): the textbook case, a remainder, no batching, one sample per step
@@ -176,7 +160,7 @@ def _steps_label(steps: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     rng = ctx.rng()
     # quick mode shortens only the one-sample-per-step case
     cases = ctx.pick(COUNT_CASES, tuple((min(n, 300) if b == 1 else n, b, d, e) for n, b, d, e in COUNT_CASES))
@@ -187,7 +171,7 @@ def run(ctx: Context) -> Result:
     trade = _trade_off(seeds, epochs=epochs, n_train=ctx.pick(None, 300))
 
     # ------------------------------------------------------------------ counts
-    counts = Table(
+    counts = lab.Table(
         "What fit() did, counted: History against the formula ceil(N / B) (floor with drop_last)",
         [
             "N",
@@ -238,7 +222,7 @@ def run(ctx: Context) -> Result:
     slope, intercept = np.polyfit(batches, mib, 1)
     r2 = 1 - np.sum((mib - (slope * batches + intercept)) ** 2) / np.sum((mib - mib.mean()) ** 2)
     activations = 4 * (2 * sum(MEMORY_SIZES[1:-1]) + MEMORY_SIZES[-1])  # float32 pre- and post-ReLU, logits
-    memory = Table(
+    memory = lab.Table(
         f"Peak NumPy memory of one forward + backward pass, MLP {'-'.join(map(str, MEMORY_SIZES))} (tracemalloc)",
         ["batch size", "peak (MiB)", "linear fit (MiB)"],
     )
@@ -253,7 +237,7 @@ def run(ctx: Context) -> Result:
 
     # ------------------------------------------------------------------ trade-off
     n_trade = ctx.pick(1200, 300)
-    trade_table = Table(
+    trade_table = lab.Table(
         f"Digits ({n_trade} training images), 64-64-10 ReLU MLP, SGD lr 0.05, {epochs} epochs, {len(seeds)} seed(s)",
         [
             "batch size",
@@ -325,7 +309,7 @@ def run(ctx: Context) -> Result:
         "memory_linear_r2": float(r2),
         "memory_ratio_2048_vs_32": float(peaks[-1] / peaks[0]),
         "memory_peak_mib_batch_32": float(mib[0]),
-        "seconds_per_epoch_batch1_vs_full": estimate(
+        "seconds_per_epoch_batch1_vs_full": lab.estimate(
             [a / b for a, b in zip(trade[1]["seconds"], trade[None]["seconds"])], seeds
         ),
     }
@@ -345,7 +329,7 @@ def run(ctx: Context) -> Result:
         "of steps; tuning the rate per batch size (larger for larger batches) narrows the loss gap after a fixed "
         "number of epochs but not the difference in steps.",
     ]
-    return Result(
+    return lab.Result(
         metrics=metrics,
         figures={"memory and the batch-size trade-off": fig},
         tables=[counts, memory, trade_table],
@@ -354,55 +338,55 @@ def run(ctx: Context) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------- rules
-def _epoch_is_one_pass(m: dict) -> Judgement:
+def _epoch_is_one_pass(m: dict) -> lab.Judgement:
     errors = m["epoch_coverage_errors"]
-    if high(errors) <= 0:
-        return Judgement(Verdict.SUPPORTED)
-    if low(errors) > 0:
-        return Judgement(Verdict.REFUTED)
-    return undecided(m, "epoch_coverage_errors")
+    if lab.high(errors) <= 0:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.low(errors) > 0:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    return lab.undecided(m, "epoch_coverage_errors")
 
 
-def _iteration_counts(m: dict) -> Judgement:
+def _iteration_counts(m: dict) -> lab.Judgement:
     steps, mismatches = m["iterations_per_epoch_1000_200"], m["count_mismatches"]
-    if low(steps) > 5 or high(steps) < 5:
-        return Judgement(Verdict.REFUTED)
-    if not low(steps) == high(steps) == 5:
-        return undecided(m, "iterations_per_epoch_1000_200")
-    if high(mismatches) <= 0:
-        return Judgement(Verdict.SUPPORTED)
-    if low(mismatches) > 0:
-        return Judgement(Verdict.PARTLY, "the 1,000 / 200 case holds, but some other case does not")
-    return undecided(m, "count_mismatches")
+    if lab.low(steps) > 5 or lab.high(steps) < 5:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if not lab.low(steps) == lab.high(steps) == 5:
+        return lab.undecided(m, "iterations_per_epoch_1000_200")
+    if lab.high(mismatches) <= 0:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.low(mismatches) > 0:
+        return lab.Judgement(lab.Verdict.PARTLY, "the 1,000 / 200 case holds, but some other case does not")
+    return lab.undecided(m, "count_mismatches")
 
 
-def _one_pass_per_epoch(m: dict) -> Judgement:
+def _one_pass_per_epoch(m: dict) -> lab.Judgement:
     full, mini = m["passes_per_epoch_full_batch"], m["passes_per_epoch_mini_batch_min"]
-    if low(full) > 1 or high(full) < 1:
-        return Judgement(Verdict.REFUTED)
-    if not low(full) == high(full) == 1:
-        return undecided(m, "passes_per_epoch_full_batch")
-    if low(mini) == high(mini) == 1:
-        return Judgement(Verdict.SUPPORTED)
-    if low(mini) > 1:
-        return Judgement(Verdict.PARTLY, "only full-batch training makes one pass per epoch")
-    return undecided(m, "passes_per_epoch_mini_batch_min")
+    if lab.low(full) > 1 or lab.high(full) < 1:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if not lab.low(full) == lab.high(full) == 1:
+        return lab.undecided(m, "passes_per_epoch_full_batch")
+    if lab.low(mini) == lab.high(mini) == 1:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.low(mini) > 1:
+        return lab.Judgement(lab.Verdict.PARTLY, "only full-batch training makes one pass per epoch")
+    return lab.undecided(m, "passes_per_epoch_mini_batch_min")
 
 
-def _memory_grows(m: dict) -> Judgement:
+def _memory_grows(m: dict) -> lab.Judgement:
     slope, ratio, r2 = m["memory_slope_kib_per_sample"], m["memory_ratio_2048_vs_32"], m["memory_linear_r2"]
-    if high(slope) <= 0 or high(ratio) < 1.1:
-        return Judgement(Verdict.REFUTED)
-    if not (low(slope) > 0 and low(ratio) >= 1.1):
-        return undecided(m, "memory_slope_kib_per_sample", "memory_ratio_2048_vs_32")
-    if low(r2) >= 0.99:
-        return Judgement(Verdict.SUPPORTED)
-    if high(r2) < 0.99:
-        return Judgement(Verdict.PARTLY, "memory grows with the batch, but not linearly")
-    return undecided(m, "memory_linear_r2")
+    if lab.high(slope) <= 0 or lab.high(ratio) < 1.1:
+        return lab.Judgement(lab.Verdict.REFUTED)
+    if not (lab.low(slope) > 0 and lab.low(ratio) >= 1.1):
+        return lab.undecided(m, "memory_slope_kib_per_sample", "memory_ratio_2048_vs_32")
+    if lab.low(r2) >= 0.99:
+        return lab.Judgement(lab.Verdict.SUPPORTED)
+    if lab.high(r2) < 0.99:
+        return lab.Judgement(lab.Verdict.PARTLY, "memory grows with the batch, but not linearly")
+    return lab.undecided(m, "memory_linear_r2")
 
 
-_HOOKS = Gate(
+_HOOKS = lab.Gate(
     "cases_the_hooks_missed",
     "the hooks and the sample log recorded every counting run",
     at_most=0,
@@ -414,10 +398,10 @@ _MEMORY = ("memory_slope_kib_per_sample", "memory_linear_r2", "memory_ratio_2048
 
 def _one_seed(value: float):
     """A made-up single measurement: no interval, so a rule cannot decide on it (for the rules' examples)."""
-    return estimate_of(value)
+    return lab.estimate_of(value)
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q22",
     question="What are an epoch, a batch and an iteration?",
     answer=(
@@ -431,54 +415,57 @@ EXPERIMENT = Experiment(
         "epoch, so an epoch costs more time but makes more progress."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "epoch_is_one_pass",
             "An epoch is one pass over the whole training set.",
-            Custom(
+            lab.Custom(
                 _epoch_is_one_pass,
                 "supported if, without drop_last, every sample goes through exactly one forward pass in every "
                 "epoch (count of samples used zero or several times = 0); refuted if that count is above 0" + _EXACT,
                 ("epoch_coverage_errors",),
                 {
-                    Verdict.SUPPORTED: {"epoch_coverage_errors": 0.0},
-                    Verdict.REFUTED: {"epoch_coverage_errors": 3.0},
-                    Verdict.INCONCLUSIVE: {"epoch_coverage_errors": _one_seed(0.0)},
+                    lab.Verdict.SUPPORTED: {"epoch_coverage_errors": 0.0},
+                    lab.Verdict.REFUTED: {"epoch_coverage_errors": 3.0},
+                    lab.Verdict.INCONCLUSIVE: {"epoch_coverage_errors": _one_seed(0.0)},
                 },
             ),
             gates=(_HOOKS,),
         ),
-        Claim(
+        lab.Claim(
             "iteration_is_one_batch_step",
             "An iteration is one optimizer step on one batch, so 1,000 samples in batches of 200 take 5 iterations "
             "per epoch.",
-            Custom(
+            lab.Custom(
                 _iteration_counts,
                 "supported if fit() takes 5 steps per epoch for N = 1,000, B = 200 and every case's iterations, "
                 "samples seen, forward and backward passes equal the formula ceil(N / B) (floor with drop_last); "
                 "partly if only the 1,000 / 200 case holds; refuted if it does not" + _EXACT,
                 ("iterations_per_epoch_1000_200", "count_mismatches"),
                 {
-                    Verdict.SUPPORTED: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": 0.0},
-                    Verdict.PARTLY: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": 2.0},
-                    Verdict.REFUTED: {"iterations_per_epoch_1000_200": 4.0, "count_mismatches": 2.0},
-                    Verdict.INCONCLUSIVE: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": _one_seed(0.0)},
+                    lab.Verdict.SUPPORTED: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": 0.0},
+                    lab.Verdict.PARTLY: {"iterations_per_epoch_1000_200": 5.0, "count_mismatches": 2.0},
+                    lab.Verdict.REFUTED: {"iterations_per_epoch_1000_200": 4.0, "count_mismatches": 2.0},
+                    lab.Verdict.INCONCLUSIVE: {
+                        "iterations_per_epoch_1000_200": 5.0,
+                        "count_mismatches": _one_seed(0.0),
+                    },
                 },
             ),
             gates=(_HOOKS,),
         ),
-        Claim(
+        lab.Claim(
             "epoch_is_one_forward_backward",
             "One epoch is one forward pass and one backward pass.",
-            Custom(
+            lab.Custom(
                 _one_pass_per_epoch,
                 "supported if every run makes exactly one forward pass per epoch; partly if only full-batch "
                 "training does (mini-batch training makes ceil(N / B)); refuted if not even full-batch does" + _EXACT,
                 ("passes_per_epoch_full_batch", "passes_per_epoch_mini_batch_min"),
                 {
-                    Verdict.SUPPORTED: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 1.0},
-                    Verdict.PARTLY: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 5.0},
-                    Verdict.REFUTED: {"passes_per_epoch_full_batch": 2.0, "passes_per_epoch_mini_batch_min": 5.0},
-                    Verdict.INCONCLUSIVE: {
+                    lab.Verdict.SUPPORTED: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 1.0},
+                    lab.Verdict.PARTLY: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 5.0},
+                    lab.Verdict.REFUTED: {"passes_per_epoch_full_batch": 2.0, "passes_per_epoch_mini_batch_min": 5.0},
+                    lab.Verdict.INCONCLUSIVE: {
                         "passes_per_epoch_full_batch": 1.0,
                         "passes_per_epoch_mini_batch_min": _one_seed(5.0),
                     },
@@ -486,24 +473,24 @@ EXPERIMENT = Experiment(
             ),
             gates=(_HOOKS,),
         ),
-        Claim(
+        lab.Claim(
             "larger_batch_more_memory",
             "A larger batch needs more memory.",
-            Custom(
+            lab.Custom(
                 _memory_grows,
                 "peak memory of forward + backward against batch size: supported if it grows (positive slope, "
                 "peak at 2,048 >= 1.1x the peak at 32) linearly (R² >= 0.99); partly if it grows but not "
                 "linearly; refuted if it does not grow" + _EXACT,
                 _MEMORY,
                 {
-                    Verdict.SUPPORTED: dict(zip(_MEMORY, (20.0, 0.999, 30.0))),
-                    Verdict.PARTLY: dict(zip(_MEMORY, (20.0, 0.8, 30.0))),
-                    Verdict.REFUTED: dict(zip(_MEMORY, (0.0, 0.1, 1.0))),
-                    Verdict.INCONCLUSIVE: dict(zip(_MEMORY, (_one_seed(20.0), 0.999, 30.0))),
+                    lab.Verdict.SUPPORTED: dict(zip(_MEMORY, (20.0, 0.999, 30.0))),
+                    lab.Verdict.PARTLY: dict(zip(_MEMORY, (20.0, 0.8, 30.0))),
+                    lab.Verdict.REFUTED: dict(zip(_MEMORY, (0.0, 0.1, 1.0))),
+                    lab.Verdict.INCONCLUSIVE: dict(zip(_MEMORY, (_one_seed(20.0), 0.999, 30.0))),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "memory_peak_mib_batch_32",
                     f"tracemalloc saw at least the parameter gradients ({PARAMETER_MIB:.2f} MiB) at batch 32",
                     at_least=round(PARAMETER_MIB, 2),

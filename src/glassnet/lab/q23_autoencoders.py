@@ -17,40 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import train_test_split
-from ..models.autoencoder import (
-    Autoencoder,
-    AutoencoderLoss,
-    MaskingNoise,
-    code_sparsity,
-    dense_autoencoder,
-    pca_codes,
-    plot_codes_2d,
-    reconstruction_mse,
-)
-from ..models.cnn import count_parameters
-from ..models.gan import tile_images
-from ..optim import Adam
-from ..optim.lr_scheduler import CosineAnnealingLR
-from ..train import LRSchedule, fit
+from ..diagnostics import plot_codes_2d, tile_images
+from ..metrics import code_sparsity, pca_codes, reconstruction_mse
+from ..models import Autoencoder, AutoencoderLoss, dense_autoencoder
+from ..nn import MaskingNoise
+from ..optim import Adam, lr_scheduler
+from ..train import LRSchedule, count_parameters, fit
+from . import framework as lab
 from .common import digits_split
-from .framework import (
-    Claim,
-    Context,
-    Custom,
-    Estimate,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    paired_difference,
-    undecided,
-)
 from .plots import figure
 
 _CODE_SIZES = (2, 8, 16)
@@ -72,7 +46,7 @@ def _train(model: Autoencoder, x: np.ndarray, epochs: int, lr: float, seed: int)
     The decay lets the linear autoencoder settle on PCA's subspace instead of hovering around it.
     """
     optimizer = Adam(model.parameters(), lr=lr)
-    schedule = LRSchedule(CosineAnnealingLR(optimizer, T_max=epochs))
+    schedule = LRSchedule(lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs))
     fit(model, AutoencoderLoss(model), optimizer, x, epochs, 32, callbacks=[schedule], seed=seed, verbose=0)
     return model
 
@@ -204,7 +178,7 @@ def _pca(split: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------ run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     x_train, x_test, y_train, y_test = digits_split()
     split = {"x_train": x_train, "x_test": x_test, "y_train": y_train, "y_test": y_test}
     # Quick mode: three seeds and short training. Its autoencoders learn to reconstruct and to help the probe, but
@@ -221,13 +195,13 @@ def run(ctx: Context) -> Result:
     fixed |= {("pca", k): _probe_correct(pca["codes"][k][0], y_train, pca["codes"][k][1], y_test) for k in _CODE_SIZES}
     runs = [_seed_run(s, split, pca, masked, settings, fixed) for s in seeds]
 
-    def per_seed(get) -> Estimate:
-        return estimate([get(r) for r in runs], seeds)
+    def per_seed(get) -> lab.Estimate:
+        return lab.estimate([get(r) for r in runs], seeds)
 
     def mean(key, field: str) -> float:
         return float(np.mean([r[key][field] for r in runs]))
 
-    def gain(key, code: int, labels: str) -> Estimate:
+    def gain(key, code: int, labels: str) -> lab.Estimate:
         """Accuracy from the trained codes minus the better of the raw pixels and the same encoder untrained (the
         better one on each seed), paired digit by digit."""
 
@@ -235,24 +209,24 @@ def run(ctx: Context) -> Result:
             baseline = max(r["raw"][labels], r["untrained", code][labels], key=np.mean)
             return r[key][labels] - baseline
 
-        return over_items([difference(r) for r in runs], seeds)
+        return lab.over_items([difference(r) for r in runs], seeds)
 
     shown, probed = ("deep", _SHOWN_CODE), ("deep", _PROBE_CODE)
     removed = {name: per_seed(lambda r, n=name: r[n]["removed"]) for name in ("plain", "denoising", "sparse")}
     baseline_mse = reconstruction_mse(x_test, np.broadcast_to(x_train.mean(axis=0), x_test.shape))
 
-    def worst(kind: str, stat: str) -> Estimate:
+    def worst(kind: str, stat: str) -> lab.Estimate:
         """Per seed, the largest value of ``stat`` over the code sizes."""
         return per_seed(lambda r: max(r[kind, k][stat] for k in _CODE_SIZES))
 
     metrics = {
         "ae8_variance_explained": per_seed(lambda r: 1 - r[shown]["test_mse"] / baseline_mse),
-        "ae8_probe_gain_over_untrained": over_items(
+        "ae8_probe_gain_over_untrained": lab.over_items(
             [r[shown]["all"] - r["untrained", _SHOWN_CODE]["all"] for r in runs], seeds
         ),
         "probe_raw_accuracy": float(fixed["raw"].mean()),
         "denoising128_corruption_removed": removed["denoising"],
-        "denoising128_minus_plain128_removed": paired_difference(removed["denoising"], removed["plain"]),
+        "denoising128_minus_plain128_removed": lab.paired_difference(removed["denoising"], removed["plain"]),
         "plain128_variance_explained": per_seed(lambda r: 1 - r["plain"]["clean_mse"] / baseline_mse),
         "linear_over_pca_train_mse_worst": worst("linear", "train_ratio"),
         "linear_over_pca_test_mse_worst": worst("linear", "test_ratio"),
@@ -267,7 +241,7 @@ def run(ctx: Context) -> Result:
     }
 
     first = runs[0]["models"]
-    models = Table(
+    models = lab.Table(
         f"The autoencoders: encoder -> code -> decoder, trained on the {len(y_train):,} training images without their "
         f"labels (Adam, batch 32, cosine decay to 0), {len(seeds)} seeds",
         ["model", "layers", "code size", "parameters", "epochs"],
@@ -287,7 +261,7 @@ def run(ctx: Context) -> Result:
         layers = f"64 -> {_OVERCOMPLETE} (ReLU) -> 64 (sigmoid), {what}"
         models.add(f"overcomplete {name}", layers, _OVERCOMPLETE, count_parameters(first[name]), epochs["wide"])
 
-    reconstruction = Table(
+    reconstruction = lab.Table(
         f"Code size against reconstruction of the {len(y_test)} test digits and against a classifier on the codes, "
         "mean over seeds. PCA is fitted on the training images; ratios are per seed against PCA at the same size",
         [
@@ -317,7 +291,7 @@ def run(ctx: Context) -> Result:
             mean(("deep", k), "all"),
         )
 
-    overcomplete = Table(
+    overcomplete = lab.Table(
         f"Overcomplete autoencoders ({_OVERCOMPLETE} code units for 64 pixels), mean over seeds; 'masked': the test "
         f"digits with {_MASK:.0%} of their pixels set to 0 (MSE {reconstruction_mse(x_test, masked):.4f} from the "
         "clean digits)",
@@ -353,7 +327,7 @@ def run(ctx: Context) -> Result:
     accuracy = {
         name: {labels: mean(key, labels) for labels in ("all", "few")} for name, (key, _) in representations.items()
     }
-    probes = Table(
+    probes = lab.Table(
         "A logistic regression (standardised inputs, L2, C = 1) trained on each representation: test accuracy, mean "
         f"over seeds. '{_FEW_LABELS} labels': five labelled images per digit, the mean over "
         f"{settings['label_draws']} draws of them per seed; the "
@@ -393,7 +367,7 @@ def run(ctx: Context) -> Result:
         "counts for the autoencoder.",
     ]
     tables = [models, reconstruction, overcomplete, probes]
-    return Result(metrics=metrics, figures=figures, tables=tables, notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=tables, notes=notes)
 
 
 # ------------------------------------------------------------------------------ figures
@@ -468,15 +442,15 @@ _MIN_GAIN = 0.01  # an accuracy gain under one point is too small to count as an
 
 def _learns_without_labels(m: dict):
     variance, gain = m["ae8_variance_explained"], m["ae8_probe_gain_over_untrained"]
-    reconstructs, finds_classes = low(variance) >= 0.5, low(gain) > 0
-    fails_to_reconstruct, finds_nothing = high(variance) < 0.5, high(gain) < _MIN_GAIN
+    reconstructs, finds_classes = lab.low(variance) >= 0.5, lab.low(gain) > 0
+    fails_to_reconstruct, finds_nothing = lab.high(variance) < 0.5, lab.high(gain) < _MIN_GAIN
     if reconstructs and finds_classes:
-        return Verdict.SUPPORTED
+        return lab.Verdict.SUPPORTED
     if (reconstructs and finds_nothing) or (finds_classes and fails_to_reconstruct):
-        return Verdict.PARTLY
+        return lab.Verdict.PARTLY
     if fails_to_reconstruct and finds_nothing:
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, "ae8_variance_explained", "ae8_probe_gain_over_untrained")
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, "ae8_variance_explained", "ae8_probe_gain_over_untrained")
 
 
 def _reduces_dimension(m: dict):
@@ -485,36 +459,36 @@ def _reduces_dimension(m: dict):
         m["denoising128_corruption_removed"],
         m["denoising128_minus_plain128_removed"],
     )
-    under = True if low(variance) >= 0.5 else False if high(variance) < 0.5 else None
+    under = True if lab.low(variance) >= 0.5 else False if lab.high(variance) < 0.5 else None
     over = (
         True
-        if low(removed) >= 0.5 and low(difference) > 0
+        if lab.low(removed) >= 0.5 and lab.low(difference) > 0
         else False
-        if high(removed) < 0.5 or high(difference) <= 0
+        if lab.high(removed) < 0.5 or lab.high(difference) <= 0
         else None
     )
     verdicts = {
-        (True, False): Verdict.SUPPORTED,
-        (True, True): Verdict.PARTLY,
-        (False, False): Verdict.NOT_SUPPORTED,
-        (False, True): Verdict.REFUTED,
+        (True, False): lab.Verdict.SUPPORTED,
+        (True, True): lab.Verdict.PARTLY,
+        (False, False): lab.Verdict.NOT_SUPPORTED,
+        (False, True): lab.Verdict.REFUTED,
     }
-    return verdicts.get((under, over)) or undecided(
+    return verdicts.get((under, over)) or lab.undecided(
         m, "ae8_variance_explained", "denoising128_corruption_removed", "denoising128_minus_plain128_removed"
     )
 
 
 def _same_as_pca(m: dict):
     angle, ratio = m["linear_pca_largest_angle_deg"], m["linear_over_pca_test_mse_worst"]
-    if low(ratio) > 1.25:
-        return Verdict.REFUTED
-    if low(ratio) > 1.05:
-        return Verdict.NOT_SUPPORTED
-    if high(ratio) <= 1.05 and high(angle) <= 10:
-        return Verdict.SUPPORTED
-    if high(ratio) <= 1.05 and low(angle) > 10:
-        return Verdict.PARTLY
-    return undecided(m, "linear_pca_largest_angle_deg", "linear_over_pca_test_mse_worst")
+    if lab.low(ratio) > 1.25:
+        return lab.Verdict.REFUTED
+    if lab.low(ratio) > 1.05:
+        return lab.Verdict.NOT_SUPPORTED
+    if lab.high(ratio) <= 1.05 and lab.high(angle) <= 10:
+        return lab.Verdict.SUPPORTED
+    if lab.high(ratio) <= 1.05 and lab.low(angle) > 10:
+        return lab.Verdict.PARTLY
+    return lab.undecided(m, "linear_pca_largest_angle_deg", "linear_over_pca_test_mse_worst")
 
 
 _RATIOS = tuple(f"ae_over_pca_test_mse_k{k}" for k in _CODE_SIZES)
@@ -522,15 +496,15 @@ _RATIOS = tuple(f"ae_over_pca_test_mse_k{k}" for k in _CODE_SIZES)
 
 def _beats_pca(m: dict):
     ratios = [m[k] for k in _RATIOS]
-    if all(low(r) > 1 for r in ratios):
-        return Verdict.REFUTED
-    if all(high(r) <= 0.9 for r in ratios):
-        return Verdict.SUPPORTED
-    if any(high(r) < 1 for r in ratios) and any(low(r) > 0.9 for r in ratios):
-        return Verdict.PARTLY
-    if all(low(r) > 0.9 for r in ratios):
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, *_RATIOS)
+    if all(lab.low(r) > 1 for r in ratios):
+        return lab.Verdict.REFUTED
+    if all(lab.high(r) <= 0.9 for r in ratios):
+        return lab.Verdict.SUPPORTED
+    if any(lab.high(r) < 1 for r in ratios) and any(lab.low(r) > 0.9 for r in ratios):
+        return lab.Verdict.PARTLY
+    if all(lab.low(r) > 0.9 for r in ratios):
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, *_RATIOS)
 
 
 _GAINS = ("ae16_gain_all_labels", "ae16_gain_50_labels", "denoising128_gain_all_labels", "denoising128_gain_50_labels")
@@ -538,16 +512,16 @@ _GAINS = ("ae16_gain_all_labels", "ae16_gain_50_labels", "denoising128_gain_all_
 
 def _improves(m: dict):
     gains = [m[k] for k in _GAINS]
-    helps = [low(g) > 0 for g in gains]
-    no_gain = [high(g) < _MIN_GAIN for g in gains]
-    hurts = [high(g) < 0 for g in gains]
+    helps = [lab.low(g) > 0 for g in gains]
+    no_gain = [lab.high(g) < _MIN_GAIN for g in gains]
+    hurts = [lab.high(g) < 0 for g in gains]
     if all(helps):
-        return Verdict.SUPPORTED
+        return lab.Verdict.SUPPORTED
     if any(helps) and any(no_gain):
-        return Verdict.PARTLY
+        return lab.Verdict.PARTLY
     if all(no_gain):
-        return Verdict.REFUTED if sum(hurts) >= 2 else Verdict.NOT_SUPPORTED
-    return undecided(m, *_GAINS)
+        return lab.Verdict.REFUTED if sum(hurts) >= 2 else lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, *_GAINS)
 
 
 _UP, _DOWN, _TIE, _WIDE = (0.03, 0.04, 0.035), (-0.03, -0.04, -0.035), (0.0, 0.002, -0.002), (0.05, -0.05, 0.0)
@@ -555,42 +529,42 @@ _UP, _DOWN, _TIE, _WIDE = (0.03, 0.04, 0.035), (-0.03, -0.04, -0.035), (0.0, 0.0
 
 def _labels_case(variance: tuple, gain: tuple) -> dict:
     return {
-        "ae8_variance_explained": estimate_of(*variance),
-        "ae8_probe_gain_over_untrained": estimate_of(*gain),
+        "ae8_variance_explained": lab.estimate_of(*variance),
+        "ae8_probe_gain_over_untrained": lab.estimate_of(*gain),
     }
 
 
 def _dimension_case(variance: float, removed: float, difference: tuple) -> dict:
     return {
-        "ae8_variance_explained": estimate_of(variance, variance),
-        "denoising128_corruption_removed": estimate_of(removed, removed),
-        "denoising128_minus_plain128_removed": estimate_of(*difference),
+        "ae8_variance_explained": lab.estimate_of(variance, variance),
+        "denoising128_corruption_removed": lab.estimate_of(removed, removed),
+        "denoising128_minus_plain128_removed": lab.estimate_of(*difference),
     }
 
 
 def _pca_case(angle: tuple, ratio: tuple) -> dict:
     return {
-        "linear_pca_largest_angle_deg": estimate_of(*angle),
-        "linear_over_pca_test_mse_worst": estimate_of(*ratio),
+        "linear_pca_largest_angle_deg": lab.estimate_of(*angle),
+        "linear_over_pca_test_mse_worst": lab.estimate_of(*ratio),
     }
 
 
 def _ratio_case(*per_size: tuple) -> dict:
-    return {key: estimate_of(*values) for key, values in zip(_RATIOS, per_size)}
+    return {key: lab.estimate_of(*values) for key, values in zip(_RATIOS, per_size)}
 
 
 def _gain_case(*per_setting: tuple) -> dict:
-    return {key: estimate_of(*values) for key, values in zip(_GAINS, per_setting)}
+    return {key: lab.estimate_of(*values) for key, values in zip(_GAINS, per_setting)}
 
 
 _BETTER, _WORSE, _SAME = (0.6, 0.62, 0.58), (1.3, 1.35, 1.25), (0.98, 1.02, 1.0)
 _LIKE_PCA, _SMALL_ANGLE, _LARGE_ANGLE = (1.0, 1.001, 0.999), (2.0, 3.0, 1.5), (50.0, 60.0, 45.0)
-_PROBE_READS = Gate(
+_PROBE_READS = lab.Gate(
     "probe_raw_accuracy", "the linear probe reads the digits from the raw pixels (test accuracy >= 0.9)", at_least=0.9
 )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q23",
     question="What is an autoencoder, and what is it good for?",
     answer=(
@@ -614,10 +588,10 @@ EXPERIMENT = Experiment(
         "point, is within the sampling error of the 597 test digits."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "self_supervised",
             "An autoencoder learns without labels: the input is its own target (self-supervised).",
-            Custom(
+            lab.Custom(
                 _learns_without_labels,
                 f"non-linear autoencoder with a code of {_SHOWN_CODE}, trained on the images alone: share of the test "
                 "variance it reconstructs (1 - MSE / MSE of the mean training image), and the gain in a logistic "
@@ -628,18 +602,18 @@ EXPERIMENT = Experiment(
                 "fail; otherwise inconclusive",
                 ("ae8_variance_explained", "ae8_probe_gain_over_untrained"),
                 {
-                    Verdict.SUPPORTED: _labels_case((0.8, 0.81, 0.79), (0.2, 0.22, 0.18)),
-                    Verdict.PARTLY: _labels_case((0.8, 0.81, 0.79), _TIE),
-                    Verdict.NOT_SUPPORTED: _labels_case((0.1, 0.12, 0.11), _TIE),
-                    Verdict.INCONCLUSIVE: _labels_case((0.8, 0.81, 0.79), (0.2, -0.1, 0.05)),
+                    lab.Verdict.SUPPORTED: _labels_case((0.8, 0.81, 0.79), (0.2, 0.22, 0.18)),
+                    lab.Verdict.PARTLY: _labels_case((0.8, 0.81, 0.79), _TIE),
+                    lab.Verdict.NOT_SUPPORTED: _labels_case((0.1, 0.12, 0.11), _TIE),
+                    lab.Verdict.INCONCLUSIVE: _labels_case((0.8, 0.81, 0.79), (0.2, -0.1, 0.05)),
                 },
             ),
             gates=(_PROBE_READS,),
         ),
-        Claim(
+        lab.Claim(
             "reduces_dimension",
             "An autoencoder reduces the dimension of the data.",
-            Custom(
+            lab.Custom(
                 _reduces_dimension,
                 f"an undercomplete autoencoder (code of {_SHOWN_CODE} for 64 pixels) works if it reconstructs >= 50% "
                 f"of the test variance; an overcomplete one (code of {_OVERCOMPLETE}) works if, trained with "
@@ -654,15 +628,15 @@ EXPERIMENT = Experiment(
                     "denoising128_minus_plain128_removed",
                 ),
                 {
-                    Verdict.SUPPORTED: _dimension_case(0.8, 0.1, _TIE),
-                    Verdict.PARTLY: _dimension_case(0.8, 0.7, (0.5, 0.55, 0.52)),
-                    Verdict.NOT_SUPPORTED: _dimension_case(0.1, 0.1, _TIE),
-                    Verdict.REFUTED: _dimension_case(0.1, 0.7, (0.5, 0.55, 0.52)),
-                    Verdict.INCONCLUSIVE: _dimension_case(0.8, 0.7, (0.5, -0.4, 0.1)),
+                    lab.Verdict.SUPPORTED: _dimension_case(0.8, 0.1, _TIE),
+                    lab.Verdict.PARTLY: _dimension_case(0.8, 0.7, (0.5, 0.55, 0.52)),
+                    lab.Verdict.NOT_SUPPORTED: _dimension_case(0.1, 0.1, _TIE),
+                    lab.Verdict.REFUTED: _dimension_case(0.1, 0.7, (0.5, 0.55, 0.52)),
+                    lab.Verdict.INCONCLUSIVE: _dimension_case(0.8, 0.7, (0.5, -0.4, 0.1)),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "plain128_variance_explained",
                     "the plain overcomplete autoencoder, the denoising one's control, reconstructs clean test digits "
                     "(>= 90% of their variance)",
@@ -670,10 +644,10 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "linear_is_pca",
             "An autoencoder can do dimensionality reduction like PCA; a linear one finds the same subspace.",
-            Custom(
+            lab.Custom(
                 _same_as_pca,
                 "linear autoencoder (64 -> k -> 64) at k = 2, 8, 16: its test MSE over PCA's, and the largest "
                 "principal angle between its decoder's columns and PCA's top k directions (each the worst k per "
@@ -682,15 +656,15 @@ EXPERIMENT = Experiment(
                 "refuted if the ratio lies above 1.25; not supported if above 1.05; otherwise inconclusive",
                 ("linear_pca_largest_angle_deg", "linear_over_pca_test_mse_worst"),
                 {
-                    Verdict.SUPPORTED: _pca_case(_SMALL_ANGLE, _LIKE_PCA),
-                    Verdict.PARTLY: _pca_case(_LARGE_ANGLE, _LIKE_PCA),
-                    Verdict.NOT_SUPPORTED: _pca_case(_LARGE_ANGLE, (1.1, 1.12, 1.11)),
-                    Verdict.REFUTED: _pca_case(_LARGE_ANGLE, (1.5, 1.55, 1.45)),
-                    Verdict.INCONCLUSIVE: _pca_case((2.0, 60.0, 30.0), _LIKE_PCA),
+                    lab.Verdict.SUPPORTED: _pca_case(_SMALL_ANGLE, _LIKE_PCA),
+                    lab.Verdict.PARTLY: _pca_case(_LARGE_ANGLE, _LIKE_PCA),
+                    lab.Verdict.NOT_SUPPORTED: _pca_case(_LARGE_ANGLE, (1.1, 1.12, 1.11)),
+                    lab.Verdict.REFUTED: _pca_case(_LARGE_ANGLE, (1.5, 1.55, 1.45)),
+                    lab.Verdict.INCONCLUSIVE: _pca_case((2.0, 60.0, 30.0), _LIKE_PCA),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "linear_over_pca_train_mse_worst",
                     "the linear autoencoder reached the minimum of its loss: PCA's training error, within 0.01% at "
                     "every k",
@@ -699,10 +673,10 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "beats_pca",
             "An autoencoder reduces the dimension better than PCA: less reconstruction error at the same code size.",
-            Custom(
+            lab.Custom(
                 _beats_pca,
                 "non-linear autoencoder (64 -> 32 -> k -> 32 -> 64, tanh) test MSE over PCA's at k = 2, 8, 16, per "
                 "seed, judged by its 95% interval at each k. Supported if it lies <= 0.9 at every k; partly if it "
@@ -710,15 +684,15 @@ EXPERIMENT = Experiment(
                 "supported if it lies above 0.9 at every k; otherwise inconclusive",
                 _RATIOS,
                 {
-                    Verdict.SUPPORTED: _ratio_case(_BETTER, _BETTER, _BETTER),
-                    Verdict.PARTLY: _ratio_case(_BETTER, _SAME, _WORSE),
-                    Verdict.NOT_SUPPORTED: _ratio_case(_SAME, _SAME, _WORSE),
-                    Verdict.REFUTED: _ratio_case(_WORSE, _WORSE, _WORSE),
-                    Verdict.INCONCLUSIVE: _ratio_case(_BETTER, _BETTER, (0.6, 1.2, 0.9)),
+                    lab.Verdict.SUPPORTED: _ratio_case(_BETTER, _BETTER, _BETTER),
+                    lab.Verdict.PARTLY: _ratio_case(_BETTER, _SAME, _WORSE),
+                    lab.Verdict.NOT_SUPPORTED: _ratio_case(_SAME, _SAME, _WORSE),
+                    lab.Verdict.REFUTED: _ratio_case(_WORSE, _WORSE, _WORSE),
+                    lab.Verdict.INCONCLUSIVE: _ratio_case(_BETTER, _BETTER, (0.6, 1.2, 0.9)),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "ae_over_pca_train_mse_worst",
                     "the non-linear autoencoder trained: it reconstructs its own training images better than PCA "
                     "at every k",
@@ -727,10 +701,10 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "improves_performance",
             "The codes of an autoencoder improve the performance of a model trained on them.",
-            Custom(
+            lab.Custom(
                 _improves,
                 f"logistic regression test accuracy from the codes minus the better of the raw pixels and the same "
                 f"encoder untrained, paired by seed and test digit, in four settings: the undercomplete code of "
@@ -742,22 +716,22 @@ EXPERIMENT = Experiment(
                 "supported if none can gain; otherwise inconclusive",
                 _GAINS,
                 {
-                    Verdict.SUPPORTED: _gain_case(_UP, _UP, _UP, _UP),
-                    Verdict.PARTLY: _gain_case(_DOWN, _TIE, _UP, _UP),
-                    Verdict.NOT_SUPPORTED: _gain_case(_DOWN, _TIE, _TIE, _TIE),
-                    Verdict.REFUTED: _gain_case(_DOWN, _DOWN, _TIE, _TIE),
-                    Verdict.INCONCLUSIVE: _gain_case(_WIDE, _WIDE, _UP, _WIDE),
+                    lab.Verdict.SUPPORTED: _gain_case(_UP, _UP, _UP, _UP),
+                    lab.Verdict.PARTLY: _gain_case(_DOWN, _TIE, _UP, _UP),
+                    lab.Verdict.NOT_SUPPORTED: _gain_case(_DOWN, _TIE, _TIE, _TIE),
+                    lab.Verdict.REFUTED: _gain_case(_DOWN, _DOWN, _TIE, _TIE),
+                    lab.Verdict.INCONCLUSIVE: _gain_case(_WIDE, _WIDE, _UP, _WIDE),
                 },
             ),
             gates=(
                 _PROBE_READS,
-                Gate(
+                lab.Gate(
                     "ae16_variance_explained",
                     f"the autoencoder with a code of {_PROBE_CODE} learned: it reconstructs >= 50% of the test "
                     "variance",
                     at_least=0.5,
                 ),
-                Gate(
+                lab.Gate(
                     "denoising128_corruption_removed",
                     "the denoising autoencoder learned: it removes >= 50% of the masking error",
                     at_least=0.5,

@@ -23,27 +23,8 @@ import timeit
 import numpy as np
 
 from ..models import BernoulliRBM, BoltzmannMachine
-from ..models.rbm import binary_states
+from . import framework as lab
 from .common import digits_split
-from .framework import (
-    AtLeast,
-    Claim,
-    Context,
-    Custom,
-    Estimate,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    paired_difference,
-    undecided,
-)
 from .plots import figure
 
 _BM_HIDDEN = 12  # 2^12 hidden states: exact log Z, and the clamped phase's whole distribution, stay cheap
@@ -120,7 +101,7 @@ def clamped_phase_distance(bm: BoltzmannMachine, v: np.ndarray, sweeps: int) -> 
     from scipy.special import expit, log_expit, softmax
 
     n_hidden, n = bm.n_components, len(v)
-    states = binary_states(n_hidden, 0, 1 << n_hidden, np.float64)  # (S, H), unit i = bit i
+    states = ((np.arange(1 << n_hidden)[:, None] >> np.arange(n_hidden)) & 1).astype(np.float64)  # (S, H): bit i
     drive = v @ bm.components_.T + bm.intercept_hidden_  # (n, H)
     J = bm.lateral_hidden_.astype(np.float64)
     posterior = softmax(drive @ states.T + 0.5 * np.sum((states @ J) * states, axis=1), axis=1)  # (n, S)
@@ -167,7 +148,7 @@ def _ms_per_sweep(x: np.ndarray, visible_lateral: bool, hidden_lateral: bool, re
 
 
 # ------------------------------------------------------------------------------ run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression
 
@@ -199,8 +180,8 @@ def run(ctx: Context) -> Result:
         for s in bm_seeds
     }
     mean_ms = {name: float(np.mean([sweep_ms[name, s] for s in bm_seeds])) for name in _CONNECTIVITY}
-    ll = {arm: estimate([final_ll[arm, s] for s in bm_seeds], bm_seeds) for arm in arms}
-    to_equilibrium = estimate([_sweeps_to_equilibrium(distances["BM", s]) for s in bm_seeds], bm_seeds)
+    ll = {arm: lab.estimate([final_ll[arm, s] for s in bm_seeds], bm_seeds) for arm in arms}
+    to_equilibrium = lab.estimate([_sweeps_to_equilibrium(distances["BM", s]) for s in bm_seeds], bm_seeds)
 
     # 2. CD-1, CD-10 and PCD for the same epochs; samples from the PCD models (persistent=True is the default).
     # Eight seeds: CD-1's share of the best gain lies close to its 0.95 bar, and its interval needs them.
@@ -214,7 +195,7 @@ def run(ctx: Context) -> Result:
             )
             _, cd_curves[name, s] = train_by_epochs(rbm, x_train, cd_epochs, s, test_ll, every=10)
             cd_ll[name, s], cd_models[name, s] = cd_curves[name, s][-1][2], rbm
-    cd = {name: estimate([cd_ll[name, s] for s in cd_seeds], cd_seeds) for name in _CD_METHODS}
+    cd = {name: lab.estimate([cd_ll[name, s] for s in cd_seeds], cd_seeds) for name in _CD_METHODS}
     share = [(cd_ll["CD-1", s] - base_ll) / (max(cd_ll["CD-10", s], cd_ll["PCD", s]) - base_ll) for s in cd_seeds]
 
     n_chains, chain_steps = ctx.pick(300, 100), 1000
@@ -255,49 +236,49 @@ def run(ctx: Context) -> Result:
         features_16.append(float(correct(pcd.transform(x_train), pcd.transform(x_test)).mean()))
     pca = PCA(_CD_HIDDEN).fit(x_train)
     pca_16 = float(correct(pca.transform(x_train), pca.transform(x_test)).mean())
-    feature_acc = over_items(correct_100, feature_seeds)
+    feature_acc = lab.over_items(correct_100, feature_seeds)
     features_100 = feature_acc.values
 
-    def sweep_ratio(name: str) -> Estimate:
-        return estimate([sweep_ms[name, s] / sweep_ms["RBM (bipartite)", s] for s in bm_seeds], bm_seeds)
+    def sweep_ratio(name: str) -> lab.Estimate:
+        return lab.estimate([sweep_ms[name, s] / sweep_ms["RBM (bipartite)", s] for s in bm_seeds], bm_seeds)
 
     metrics = {
         "rbm_clamped_distance": max(float(distances["RBM", s][0]) for s in bm_seeds),
-        "bm_clamped_distance_no_sweeps": estimate([distances["BM", s][0] for s in bm_seeds], bm_seeds),
-        "bm_clamped_distance_one_sweep": estimate([distances["BM", s][1] for s in bm_seeds], bm_seeds),
+        "bm_clamped_distance_no_sweeps": lab.estimate([distances["BM", s][0] for s in bm_seeds], bm_seeds),
+        "bm_clamped_distance_one_sweep": lab.estimate([distances["BM", s][1] for s in bm_seeds], bm_seeds),
         "bm_clamped_sweeps_to_equilibrium": to_equilibrium,
         "bm_over_rbm_ms_per_sweep": sweep_ratio("BM, hidden-hidden"),
         "general_bm_over_rbm_ms_per_sweep": sweep_ratio("BM, fully connected"),
-        "bm_over_rbm_seconds_per_epoch": estimate(
+        "bm_over_rbm_seconds_per_epoch": lab.estimate(
             [epoch_seconds["BM", s] / epoch_seconds["RBM", s] for s in bm_seeds], bm_seeds
         ),
         "rbm_test_ll": ll["RBM"],
         "bm_test_ll": ll["BM"],
-        "rbm_minus_bm_test_ll": paired_difference(ll["RBM"], ll["BM"]),
-        "bm_gain_over_independent_pixels": estimate([v - base_ll for v in ll["BM"].values], bm_seeds),
+        "rbm_minus_bm_test_ll": lab.paired_difference(ll["RBM"], ll["BM"]),
+        "bm_gain_over_independent_pixels": lab.estimate([v - base_ll for v in ll["BM"].values], bm_seeds),
         "independent_pixels_test_ll": base_ll,
         "test_ll_cd1": cd["CD-1"],
         "test_ll_cd10": cd["CD-10"],
         "test_ll_pcd": cd["PCD"],
-        "cd10_minus_cd1": paired_difference(cd["CD-10"], cd["CD-1"]),
-        "pcd_minus_cd1": paired_difference(cd["PCD"], cd["CD-1"]),
-        "cd1_share_of_best_gain": estimate(share, cd_seeds),
-        "pcd_gain_over_independent_pixels": estimate([v - base_ll for v in cd["PCD"].values], cd_seeds),
-        "best_gain_over_independent_pixels": estimate(
+        "cd10_minus_cd1": lab.paired_difference(cd["CD-10"], cd["CD-1"]),
+        "pcd_minus_cd1": lab.paired_difference(cd["PCD"], cd["CD-1"]),
+        "cd1_share_of_best_gain": lab.estimate(share, cd_seeds),
+        "pcd_gain_over_independent_pixels": lab.estimate([v - base_ll for v in cd["PCD"].values], cd_seeds),
+        "best_gain_over_independent_pixels": lab.estimate(
             [max(cd_ll["CD-10", s], cd_ll["PCD", s]) - base_ll for s in cd_seeds], cd_seeds
         ),
-        "sample_nearest_distance": estimate(nn_samples, cd_seeds),
-        "independent_sample_nearest_distance": estimate(nn_independent, cd_seeds),
+        "sample_nearest_distance": lab.estimate(nn_samples, cd_seeds),
+        "independent_sample_nearest_distance": lab.estimate(nn_independent, cd_seeds),
         "test_nearest_distance": nn_test,
-        "sample_realism": estimate(realism, cd_seeds),
-        "sample_realism_drift": estimate([abs(a - b) for a, b in zip(realism, realism_half)], cd_seeds),
+        "sample_realism": lab.estimate(realism, cd_seeds),
+        "sample_realism_drift": lab.estimate([abs(a - b) for a, b in zip(realism, realism_half)], cd_seeds),
         "accuracy_raw_pixels": raw,
         "accuracy_rbm_features": feature_acc,
-        "rbm_features_minus_raw_accuracy": over_items([c - raw_correct for c in correct_100], feature_seeds),
-        "rbm100_reconstruction_error": estimate(reconstruction, feature_seeds),
+        "rbm_features_minus_raw_accuracy": lab.over_items([c - raw_correct for c in correct_100], feature_seeds),
+        "rbm100_reconstruction_error": lab.estimate(reconstruction, feature_seeds),
     }
 
-    cost = Table(
+    cost = lab.Table(
         f"One hidden layer of {_BM_HIDDEN} units on 64 binary pixels, with and without hidden-hidden connections "
         f"(BoltzmannMachine, batch {_BATCH}, learning rate {_LEARNING_RATE} decaying to 0, {bm_epochs} epochs, "
         f"{len(bm_seeds)} seed(s); the BM's clamped phase makes {_CLAMPED_SWEEPS} Gibbs sweeps)",
@@ -329,15 +310,15 @@ def run(ctx: Context) -> Result:
     )
     cost.add("independent pixels (base rate)", "-", "-", "-", "-", "-", "-", base_ll)
 
-    methods = Table(
+    methods = lab.Table(
         f"RBM 64-{_CD_HIDDEN}, batch {_BATCH}, learning rate {_LEARNING_RATE} decaying to 0, momentum {_MOMENTUM}, "
         f"{cd_epochs} epochs, {len(cd_seeds)} seed(s): exact mean test log-likelihood (nats per image)",
         ["training", "test log-likelihood", "minus CD-1 (paired, 95% CI)", "gain over independent pixels"],
     )
     for name in _CD_METHODS:
-        versus = "-" if name == "CD-1" else _ci(paired_difference(cd[name], cd["CD-1"]))
+        versus = "-" if name == "CD-1" else _ci(lab.paired_difference(cd[name], cd["CD-1"]))
         methods.add(name, cd[name].mean, versus, cd[name].mean - base_ll)
-    generated = Table(
+    generated = lab.Table(
         f"Samples: {n_chains} Gibbs chains of the PCD models run {chain_steps} steps from random images; mean Hamming "
         "distance (pixels) to the nearest training image",
         ["images", "distance to nearest training image"],
@@ -345,7 +326,7 @@ def run(ctx: Context) -> Result:
     generated.add("held-out test digits", nn_test)
     generated.add("RBM samples (PCD)", metrics["sample_nearest_distance"].mean)
     generated.add("independent-pixel samples", metrics["independent_sample_nearest_distance"].mean)
-    classify = Table(
+    classify = lab.Table(
         "Logistic regression (scikit-learn defaults) on the 1,200 training digits, test accuracy on 597",
         ["features", "count", "test accuracy"],
     )
@@ -375,17 +356,17 @@ def run(ctx: Context) -> Result:
         "weights has the same number of hidden states and no visible-visible weights, so its log Z is also a sum "
         "over hidden states, with the visible units summed out in closed form.",
         f"The CD comparison is at equal epochs; a CD-10 update costs about ten times a CD-1 update. CD-10 - CD-1 = "
-        f"{paired_difference(cd['CD-10'], cd['CD-1']).mean:+.2f} nats here. CD-1's bias has been reported to matter "
-        "in larger models trained longer, whose Gibbs chains mix slowly (Tieleman 2008; Salakhutdinov & Murray "
+        f"{lab.paired_difference(cd['CD-10'], cd['CD-1']).mean:+.2f} nats here. CD-1's bias has been reported to "
+        "matter in larger models trained longer, whose Gibbs chains mix slowly (Tieleman 2008; Salakhutdinov & Murray "
         "2008); a 16-unit RBM on 8x8 digits is the easy case.",
         "PCD trails far behind early in training, while the learning rate is large: its 10 persistent chains "
         "must follow a model that changes under them, which needs a small rate (Tieleman 2008). It closes most "
         "of the gap as the rate decays to 0.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=[cost, methods, generated, classify], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=[cost, methods, generated, classify], notes=notes)
 
 
-def _ci(e: Estimate) -> str:
+def _ci(e: lab.Estimate) -> str:
     low, high = e.ci
     return f"{e.mean:+.2f} ({low:+.2f} to {high:+.2f})"
 
@@ -475,15 +456,15 @@ _NEGLIGIBLE_NATS = 0.5  # a log-likelihood gain smaller than half a nat per imag
 
 def _generative(m: dict):
     gain, realism = m["pcd_gain_over_independent_pixels"], m["sample_realism"]
-    if low(gain) >= 2 and low(realism) >= 0.5:
-        return Verdict.SUPPORTED
-    if high(gain) < 0:
-        return Verdict.REFUTED
-    if high(realism) < 0.5 and -_NEGLIGIBLE_NATS < low(gain) and high(gain) < _NEGLIGIBLE_NATS:
-        return Verdict.NOT_SUPPORTED
-    if (low(gain) > 0 or low(realism) >= 0.5) and (high(gain) < 2 or high(realism) < 0.5):
-        return Verdict.PARTLY
-    return undecided(m, "pcd_gain_over_independent_pixels", "sample_realism")
+    if lab.low(gain) >= 2 and lab.low(realism) >= 0.5:
+        return lab.Verdict.SUPPORTED
+    if lab.high(gain) < 0:
+        return lab.Verdict.REFUTED
+    if lab.high(realism) < 0.5 and -_NEGLIGIBLE_NATS < lab.low(gain) and lab.high(gain) < _NEGLIGIBLE_NATS:
+        return lab.Verdict.NOT_SUPPORTED
+    if (lab.low(gain) > 0 or lab.low(realism) >= 0.5) and (lab.high(gain) < 2 or lab.high(realism) < 0.5):
+        return lab.Verdict.PARTLY
+    return lab.undecided(m, "pcd_gain_over_independent_pixels", "sample_realism")
 
 
 def _slow_because_of_layers(m: dict):
@@ -492,48 +473,48 @@ def _slow_because_of_layers(m: dict):
         m["bm_clamped_distance_no_sweeps"],
         m["rbm_minus_bm_test_ll"],
     )
-    connections_free = high(ratio) < 1.5 and high(distance) < _EQUILIBRIUM
-    connections_cost = low(ratio) >= 1.5 or low(distance) >= _EQUILIBRIUM
-    slow_with_one_layer = low(ratio) >= 2 and low(gap) > 0
+    connections_free = lab.high(ratio) < 1.5 and lab.high(distance) < _EQUILIBRIUM
+    connections_cost = lab.low(ratio) >= 1.5 or lab.low(distance) >= _EQUILIBRIUM
+    slow_with_one_layer = lab.low(ratio) >= 2 and lab.low(gap) > 0
     if connections_free:
-        return Verdict.SUPPORTED
+        return lab.Verdict.SUPPORTED
     if slow_with_one_layer:
-        return Verdict.PARTLY
-    if connections_cost and (high(ratio) < 2 or high(gap) <= 0):
-        return Verdict.NOT_SUPPORTED
-    return undecided(m, "bm_over_rbm_seconds_per_epoch", "bm_clamped_distance_no_sweeps", "rbm_minus_bm_test_ll")
+        return lab.Verdict.PARTLY
+    if connections_cost and (lab.high(ratio) < 2 or lab.high(gap) <= 0):
+        return lab.Verdict.NOT_SUPPORTED
+    return lab.undecided(m, "bm_over_rbm_seconds_per_epoch", "bm_clamped_distance_no_sweeps", "rbm_minus_bm_test_ll")
 
 
 def _fast_because_single_layer(m: dict):
     if m["rbm_clamped_distance"] > 1e-6:
-        return Verdict.NOT_SUPPORTED
+        return lab.Verdict.NOT_SUPPORTED
     distance = m["bm_clamped_distance_no_sweeps"]
-    if high(distance) < _EQUILIBRIUM:
-        return Verdict.SUPPORTED
-    if low(distance) >= _EQUILIBRIUM:
-        return Verdict.PARTLY
-    return undecided(m, "bm_clamped_distance_no_sweeps")
+    if lab.high(distance) < _EQUILIBRIUM:
+        return lab.Verdict.SUPPORTED
+    if lab.low(distance) >= _EQUILIBRIUM:
+        return lab.Verdict.PARTLY
+    return lab.undecided(m, "bm_clamped_distance_no_sweeps")
 
 
 def _generative_case(gain, realism) -> dict:
-    return {"pcd_gain_over_independent_pixels": estimate_of(*gain), "sample_realism": estimate_of(*realism)}
+    return {"pcd_gain_over_independent_pixels": lab.estimate_of(*gain), "sample_realism": lab.estimate_of(*realism)}
 
 
 def _layers_case(ratio, distance, ll_gap) -> dict:
     return {
-        "bm_over_rbm_seconds_per_epoch": estimate_of(*ratio),
-        "bm_clamped_distance_no_sweeps": estimate_of(*distance),
-        "rbm_minus_bm_test_ll": estimate_of(*ll_gap),
+        "bm_over_rbm_seconds_per_epoch": lab.estimate_of(*ratio),
+        "bm_clamped_distance_no_sweeps": lab.estimate_of(*distance),
+        "rbm_minus_bm_test_ll": lab.estimate_of(*ll_gap),
     }
 
 
 def _single_layer_case(rbm_distance, distance) -> dict:
-    return {"rbm_clamped_distance": rbm_distance, "bm_clamped_distance_no_sweeps": estimate_of(*distance)}
+    return {"rbm_clamped_distance": rbm_distance, "bm_clamped_distance_no_sweeps": lab.estimate_of(*distance)}
 
 
 _TIE, _BETTER, _UNSURE = (0.1, -0.1, 0.0), (1.5, 1.4, 1.6), (1.5, -1.0, 0.5)
 _SLOW, _FAR_FROM_EQUILIBRIUM = (5, 6, 5.5), (0.6, 0.5, 0.7)
-_MACHINES_LEARNED = Gate(
+_MACHINES_LEARNED = lab.Gate(
     "bm_gain_over_independent_pixels",
     "the machine with hidden-hidden connections learned: its exact test log-likelihood >= 1 nat above "
     "independent pixels",
@@ -541,7 +522,7 @@ _MACHINES_LEARNED = Gate(
 )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q24",
     question="What are Boltzmann machines and restricted Boltzmann machines (RBMs)?",
     answer=(
@@ -565,11 +546,11 @@ EXPERIMENT = Experiment(
         "against 92%)."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "stochastic_generative",
             "A Boltzmann machine is a stochastic, generative network: its binary units are random, and it learns a "
             "probability distribution over the data from which it can draw new examples.",
-            Custom(
+            lab.Custom(
                 _generative,
                 "RBM 64-16 trained by PCD: exact test log-likelihood minus that of independent pixels with the "
                 "training frequencies (paired over seeds), and the realism of its Gibbs samples, (d_independent - "
@@ -581,21 +562,21 @@ EXPERIMENT = Experiment(
                 "inconclusive",
                 ("pcd_gain_over_independent_pixels", "sample_realism"),
                 {
-                    Verdict.SUPPORTED: _generative_case((5, 5.5, 4.5), (0.7, 0.6, 0.65)),
-                    Verdict.PARTLY: _generative_case((1, 1.2, 0.8), (0.2, 0.3, 0.1)),
-                    Verdict.NOT_SUPPORTED: _generative_case(_TIE, (0.2, 0.3, 0.1)),
-                    Verdict.REFUTED: _generative_case((-1, -1.2, -0.8), (0.2, 0.3, 0.1)),
-                    Verdict.INCONCLUSIVE: _generative_case((5, 0.5, 3), (0.7, 0.6, 0.65)),
+                    lab.Verdict.SUPPORTED: _generative_case((5, 5.5, 4.5), (0.7, 0.6, 0.65)),
+                    lab.Verdict.PARTLY: _generative_case((1, 1.2, 0.8), (0.2, 0.3, 0.1)),
+                    lab.Verdict.NOT_SUPPORTED: _generative_case(_TIE, (0.2, 0.3, 0.1)),
+                    lab.Verdict.REFUTED: _generative_case((-1, -1.2, -0.8), (0.2, 0.3, 0.1)),
+                    lab.Verdict.INCONCLUSIVE: _generative_case((5, 0.5, 3), (0.7, 0.6, 0.65)),
                 },
             ),
             gates=(
-                Gate(
+                lab.Gate(
                     "pcd_minus_cd1",
                     "the persistent chains had caught up as the learning rate decayed: PCD's test log-likelihood "
                     "within 0.5 nat of CD-1's",
                     at_least=-0.5,
                 ),
-                Gate(
+                lab.Gate(
                     "sample_realism_drift",
                     "the Gibbs chains had settled: the realism of their samples moved < 0.1 over the second half "
                     "of the steps",
@@ -603,10 +584,10 @@ EXPERIMENT = Experiment(
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "slow_because_many_layers",
             "A Boltzmann machine learns slowly because it uses many layers of feature detectors.",
-            Custom(
+            lab.Custom(
                 _slow_because_of_layers,
                 "one hidden layer of 12 units with hidden-hidden connections (a BM) against the same layer without "
                 "them (an RBM), same class and training code, paired over seeds, judged by 95% intervals; an "
@@ -619,18 +600,18 @@ EXPERIMENT = Experiment(
                 "connections cost something but the BM is not shown both slower and worse; otherwise inconclusive",
                 ("bm_over_rbm_seconds_per_epoch", "bm_clamped_distance_no_sweeps", "rbm_minus_bm_test_ll"),
                 {
-                    Verdict.SUPPORTED: _layers_case((1.1, 1.2, 1.0), (0.01, 0.02, 0.0), _TIE),
-                    Verdict.PARTLY: _layers_case(_SLOW, _FAR_FROM_EQUILIBRIUM, _BETTER),
-                    Verdict.NOT_SUPPORTED: _layers_case(_SLOW, _FAR_FROM_EQUILIBRIUM, (-0.5, -0.6, -0.4)),
-                    Verdict.INCONCLUSIVE: _layers_case(_SLOW, _FAR_FROM_EQUILIBRIUM, _UNSURE),
+                    lab.Verdict.SUPPORTED: _layers_case((1.1, 1.2, 1.0), (0.01, 0.02, 0.0), _TIE),
+                    lab.Verdict.PARTLY: _layers_case(_SLOW, _FAR_FROM_EQUILIBRIUM, _BETTER),
+                    lab.Verdict.NOT_SUPPORTED: _layers_case(_SLOW, _FAR_FROM_EQUILIBRIUM, (-0.5, -0.6, -0.4)),
+                    lab.Verdict.INCONCLUSIVE: _layers_case(_SLOW, _FAR_FROM_EQUILIBRIUM, _UNSURE),
                 },
             ),
             gates=(_MACHINES_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "rbm_fast_single_layer",
             "An RBM learns fast because it has a single layer of feature detectors.",
-            Custom(
+            lab.Custom(
                 _fast_because_single_layer,
                 "total-variation distance of the clamped phase from p(h | v), exact by enumeration. Supported if the "
                 "RBM's one factorial draw is exact (distance < 1e-6) and so is that of a single layer with "
@@ -640,38 +621,38 @@ EXPERIMENT = Experiment(
                 "the RBM fast; not supported if the RBM is not exact; otherwise inconclusive",
                 ("rbm_clamped_distance", "bm_clamped_distance_no_sweeps"),
                 {
-                    Verdict.SUPPORTED: _single_layer_case(0.0, (0.01, 0.02, 0.0)),
-                    Verdict.PARTLY: _single_layer_case(0.0, _FAR_FROM_EQUILIBRIUM),
-                    Verdict.NOT_SUPPORTED: _single_layer_case(0.2, _FAR_FROM_EQUILIBRIUM),
-                    Verdict.INCONCLUSIVE: _single_layer_case(0.0, (0.6, 0.0, 0.3)),
+                    lab.Verdict.SUPPORTED: _single_layer_case(0.0, (0.01, 0.02, 0.0)),
+                    lab.Verdict.PARTLY: _single_layer_case(0.0, _FAR_FROM_EQUILIBRIUM),
+                    lab.Verdict.NOT_SUPPORTED: _single_layer_case(0.2, _FAR_FROM_EQUILIBRIUM),
+                    lab.Verdict.INCONCLUSIVE: _single_layer_case(0.0, (0.6, 0.0, 0.3)),
                 },
             ),
             gates=(_MACHINES_LEARNED,),
         ),
-        Claim(
+        lab.Claim(
             "cd1_is_enough",
             "One step of contrastive divergence (CD-1) is enough to train an RBM well.",
-            AtLeast("cd1_share_of_best_gain", supported=0.95, partly=0.8, refuted_below=0.5),
+            lab.AtLeast("cd1_share_of_best_gain", supported=0.95, partly=0.8, refuted_below=0.5),
             gates=(
-                Gate(
+                lab.Gate(
                     "best_gain_over_independent_pixels",
                     "the better of CD-10 and PCD learned: >= 2 nats above independent pixels",
                     at_least=2.0,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "features_classify",
             "The hidden units of an RBM learn features that are useful for classification.",
-            AtLeast("rbm_features_minus_raw_accuracy", supported=-0.02, partly=-0.05, refuted_below=-0.2),
+            lab.AtLeast("rbm_features_minus_raw_accuracy", supported=-0.02, partly=-0.05, refuted_below=-0.2),
             gates=(
-                Gate(
+                lab.Gate(
                     "rbm100_reconstruction_error",
                     "the 100-unit RBM learned: its mean-field reconstruction of test digits has at most half the "
                     "squared error of an untrained one (16 pixels)",
                     at_most=8.0,
                 ),
-                Gate(
+                lab.Gate(
                     "accuracy_raw_pixels",
                     "the classifier reads the raw binary pixels (test accuracy >= 0.85)",
                     at_least=0.85,

@@ -19,44 +19,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import nn
-from ..models.gan import (
-    GAN,
-    energy_distance,
-    extract_features,
-    frechet_distance,
-    mode_coverage,
-    nearest_neighbour_distances,
-    ring_centres,
-    ring_of_gaussians,
-    tile_images,
-    train_gan,
-)
+from .. import Tensor, nn
+from ..data import ring_centres, ring_of_gaussians
+from ..diagnostics import tile_images
+from ..metrics import energy_distance, extract_features, frechet_distance, mode_coverage, nearest_neighbour_distances
+from ..models import GAN
 from ..nn import functional as F
-from ..ops.elementwise import stable_sigmoid
 from ..optim import Adam
-from ..tensor import Tensor
+from ..train import train_gan
+from . import framework as lab
 from .common import digits_split, mlp, predict, train
-from .framework import (
-    AllOf,
-    AtLeast,
-    Claim,
-    Context,
-    Custom,
-    Estimate,
-    Experiment,
-    Gate,
-    Result,
-    Table,
-    Verdict,
-    estimate,
-    estimate_of,
-    high,
-    low,
-    over_items,
-    proportion,
-    undecided,
-)
 from .plots import figure
 
 _STD = 0.05  # of each ring Gaussian; a sample within 3 std of a centre is a high-quality one
@@ -288,7 +260,7 @@ def _digits_run(seed: int, steps: int, d_steps: int, x_train, x_test, judge: nn.
 
 
 # ------------------------------------------------------------------------------ run
-def run(ctx: Context) -> Result:
+def run(ctx: lab.Context) -> lab.Result:
     seeds = ctx.seeds(full=5, quick=3)
     # the smaller ring setup converges in some runs only, and its claim needs a converged run that misses a mode:
     # more runs make that outcome (where it is the truth) show up in every seed block
@@ -315,8 +287,8 @@ def run(ctx: Context) -> Result:
     real_frechet = frechet_distance(extract_features(judge[:-1], x_train), extract_features(judge[:-1], x_test))
     digits = {s: _digits_run(s, steps["digits"], steps["D alone"], x_train, x_test, judge) for s in seeds}
 
-    def over_seeds(fn, runs=seeds) -> Estimate:
-        return estimate([fn(s) for s in runs], runs)
+    def over_seeds(fn, runs=seeds) -> lab.Estimate:
+        return lab.estimate([fn(s) for s in runs], runs)
 
     def log_ratio(arm: str):
         return over_seeds(lambda s: np.log10(arms[s][arm]["energy"] / arms[s][_ARMS[0]]["energy"]))
@@ -328,7 +300,7 @@ def run(ctx: Context) -> Result:
         return {
             "modes": over_seeds(lambda s: runs[s]["modes"], runs_seeds),
             "quality": over_seeds(lambda s: runs[s]["quality"], runs_seeds),
-            "collapse": proportion(
+            "collapse": lab.proportion(
                 [c and runs[s]["modes"] < _MODES for c, s in zip(converged, runs_seeds)], runs_seeds
             ),
         }
@@ -348,8 +320,8 @@ def run(ctx: Context) -> Result:
         "digits_log10_frechet_fall": over_seeds(
             lambda s: np.log10(digits[s]["frechet_before"] / digits[s]["frechet_after"])
         ),
-        "ring_d_alone_accuracy": over_items([arms[s][_ARMS[1]]["correct"] for s in seeds], seeds),
-        "digits_d_alone_accuracy": over_items([digits[s]["d_alone_correct"] for s in seeds], seeds),
+        "ring_d_alone_accuracy": lab.over_items([arms[s][_ARMS[1]]["correct"] for s in seeds], seeds),
+        "digits_d_alone_accuracy": lab.over_items([digits[s]["d_alone_correct"] for s in seeds], seeds),
         "ring_d_alone_late_loss": over_seeds(lambda s: arms[s][_ARMS[1]]["late_loss"]),
         "digits_d_alone_late_loss": over_seeds(lambda s: digits[s]["d_alone_late_loss"]),
         "ring_novelty_ratio": over_seeds(lambda s: arms[s]["novelty"]),
@@ -413,7 +385,7 @@ def run(ctx: Context) -> Result:
         "entropy of the judge's class shares (10 for ten equal classes); the count of classes with >= 4% of the "
         "samples is in the digits table.",
     ]
-    return Result(metrics=metrics, figures=figures, tables=tables, notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=tables, notes=notes)
 
 
 # ------------------------------------------------------------------------------ tables
@@ -423,7 +395,7 @@ def _mean_sd(values) -> str:
 
 
 def _tables(arms, small_runs, digits, seeds, metrics, steps):
-    ring = Table(
+    ring = lab.Table(
         f"Ring of 8 Gaussians ({_MAIN} setup, {steps[_MAIN]:,} iterations, G alone {steps['G alone']:,}, D alone "
         f"{steps['D alone']}, batch 128, "
         f"{len(seeds)} seeds): mean ± sd over seeds of the energy distance between 2,000 generated and 2,000 "
@@ -447,7 +419,7 @@ def _tables(arms, small_runs, digits, seeds, metrics, steps):
         )
     ring.add("real vs real (two held-out samples)", metrics["ring_real_vs_real_energy"], 8, "-", "-")
 
-    coverage = Table(
+    coverage = lab.Table(
         "Modes covered (of 8), and in brackets the high-quality fraction, per seed, both networks in alternation; "
         f"a run has converged when >= {_CONVERGED:.0%} of its samples are high quality",
         ["setup", "modes covered per seed (high-quality fraction)", "converged runs", "converged runs missing a mode"],
@@ -463,7 +435,7 @@ def _tables(arms, small_runs, digits, seeds, metrics, steps):
             sum(runs[s]["modes"] < _MODES for s in converged),
         )
 
-    digit_table = Table(
+    digit_table = lab.Table(
         f"Digits ({steps['digits']:,} iterations, batch 64, {len(seeds)} seeds; D alone: {steps['D alone']} iterations "
         "against the untrained G): Frechet distance on the judge's hidden features (597 test images against "
         "2,000 generated), the judge's view of the samples, novelty, and D's held-out accuracy",
@@ -512,7 +484,7 @@ def _tables(arms, small_runs, digits, seeds, metrics, steps):
         "-",
         "-",
     )
-    shares = Table(
+    shares = lab.Table(
         "Share of the generated digits the judge assigns to each class (mean over seeds; a fair share is 0.1)",
         ["class", *map(str, range(10))],
     )
@@ -540,7 +512,7 @@ def _arms_figure(arm_runs: dict, data: np.ndarray, seed: int):
     grid = np.linspace(-3, 3, 121)
     plane = np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2).astype(np.float32)
     logits = predict(arm_runs["d_alone_gan"].discriminator, plane).reshape(len(grid), len(grid))
-    shade = axes[1].contourf(grid, grid, stable_sigmoid(logits), levels=10, cmap="RdBu_r")
+    shade = axes[1].contourf(grid, grid, F.sigmoid(Tensor(logits)).numpy(), levels=10, cmap="RdBu_r")
     fig.colorbar(shade, ax=axes[1], shrink=0.7, label="D: P(real)")
     d_alone = arm_runs[_ARMS[1]]
     _scatter(
@@ -660,10 +632,10 @@ _FIVEFOLD, _TWOFOLD = float(np.log10(5)), float(np.log10(2))
 def _first_decided(*, supported: bool, partly: bool = False, not_supported: bool = False, refuted: bool = False):
     """The first decided outcome, from the claim's worst case (refuted) up; None if none is decided."""
     for decided, verdict in (
-        (refuted, Verdict.REFUTED),
-        (not_supported, Verdict.NOT_SUPPORTED),
-        (supported, Verdict.SUPPORTED),
-        (partly, Verdict.PARTLY),
+        (refuted, lab.Verdict.REFUTED),
+        (not_supported, lab.Verdict.NOT_SUPPORTED),
+        (supported, lab.Verdict.SUPPORTED),
+        (partly, lab.Verdict.PARTLY),
     ):
         if decided:
             return verdict
@@ -673,11 +645,13 @@ def _first_decided(*, supported: bool, partly: bool = False, not_supported: bool
 def _unsupervised(m: dict):
     spread, confidence = m["digits_effective_classes"], m["digits_judge_confidence"]
     verdict = _first_decided(
-        supported=low(spread) >= 8 and low(confidence) >= 0.8,
-        partly=low(spread) >= 5 and low(confidence) >= 0.6 and (high(spread) < 8 or high(confidence) < 0.8),
-        not_supported=high(spread) < 5 or high(confidence) < 0.6,
+        supported=lab.low(spread) >= 8 and lab.low(confidence) >= 0.8,
+        partly=lab.low(spread) >= 5
+        and lab.low(confidence) >= 0.6
+        and (lab.high(spread) < 8 or lab.high(confidence) < 0.8),
+        not_supported=lab.high(spread) < 5 or lab.high(confidence) < 0.6,
     )
-    return verdict or undecided(m, "digits_effective_classes", "digits_judge_confidence")
+    return verdict or lab.undecided(m, "digits_effective_classes", "digits_judge_confidence")
 
 
 _ALONE = ("ring_log10_d_alone_over_pair", "ring_log10_g_alone_over_pair")
@@ -685,15 +659,15 @@ _ALONE = ("ring_log10_d_alone_over_pair", "ring_log10_g_alone_over_pair")
 
 def _together(m: dict):
     ratios, accuracy = [m[k] for k in _ALONE], m["ring_late_d_accuracy"]
-    near_equilibrium = low(accuracy) >= 0.45 and high(accuracy) <= 0.7
-    far_from_it = low(accuracy) > 0.7 or high(accuracy) < 0.45
+    near_equilibrium = lab.low(accuracy) >= 0.45 and lab.high(accuracy) <= 0.7
+    far_from_it = lab.low(accuracy) > 0.7 or lab.high(accuracy) < 0.45
     verdict = _first_decided(
-        refuted=any(high(r) < 0 for r in ratios),
-        supported=all(low(r) > _FIVEFOLD for r in ratios) and near_equilibrium,
-        partly=all(low(r) > 0 for r in ratios) and (any(high(r) <= _FIVEFOLD for r in ratios) or far_from_it),
-        not_supported=any(-_TWOFOLD < low(r) <= 0 and high(r) < _TWOFOLD for r in ratios),
+        refuted=any(lab.high(r) < 0 for r in ratios),
+        supported=all(lab.low(r) > _FIVEFOLD for r in ratios) and near_equilibrium,
+        partly=all(lab.low(r) > 0 for r in ratios) and (any(lab.high(r) <= _FIVEFOLD for r in ratios) or far_from_it),
+        not_supported=any(-_TWOFOLD < lab.low(r) <= 0 and lab.high(r) < _TWOFOLD for r in ratios),
     )
-    return verdict or undecided(m, *_ALONE, "ring_late_d_accuracy")
+    return verdict or lab.undecided(m, *_ALONE, "ring_late_d_accuracy")
 
 
 _FALLS = ("ring_log10_energy_fall", "digits_log10_frechet_fall")
@@ -702,12 +676,12 @@ _FALLS = ("ring_log10_energy_fall", "digits_log10_frechet_fall")
 def _close(m: dict):
     falls = [m[k] for k in _FALLS]
     verdict = _first_decided(
-        refuted=any(high(f) <= 0 for f in falls),
-        not_supported=any(high(f) < _TWOFOLD for f in falls),
-        supported=all(low(f) >= _FIVEFOLD for f in falls),
-        partly=all(low(f) >= _TWOFOLD for f in falls) and any(high(f) < _FIVEFOLD for f in falls),
+        refuted=any(lab.high(f) <= 0 for f in falls),
+        not_supported=any(lab.high(f) < _TWOFOLD for f in falls),
+        supported=all(lab.low(f) >= _FIVEFOLD for f in falls),
+        partly=all(lab.low(f) >= _TWOFOLD for f in falls) and any(lab.high(f) < _FIVEFOLD for f in falls),
     )
-    return verdict or undecided(m, *_FALLS)
+    return verdict or lab.undecided(m, *_FALLS)
 
 
 _D_ALONE = ("ring_d_alone_accuracy", "digits_d_alone_accuracy")
@@ -721,13 +695,13 @@ _COPY_BAR = 2 * _COPY_PERCENTILE / 100
 def _new(m: dict):
     ratios, copies = [m[k] for k in _NOVELTY], [m[k] for k in _COPIES]
     verdict = _first_decided(
-        refuted=any(high(r) < 0.2 for r in ratios),
-        not_supported=any(high(r) < 0.5 for r in ratios),
-        supported=all(low(r) >= 0.8 for r in ratios) and all(high(c) <= _COPY_BAR for c in copies),
-        partly=all(low(r) >= 0.5 for r in ratios)
-        and (any(high(r) < 0.8 for r in ratios) or any(low(c) > _COPY_BAR for c in copies)),
+        refuted=any(lab.high(r) < 0.2 for r in ratios),
+        not_supported=any(lab.high(r) < 0.5 for r in ratios),
+        supported=all(lab.low(r) >= 0.8 for r in ratios) and all(lab.high(c) <= _COPY_BAR for c in copies),
+        partly=all(lab.low(r) >= 0.5 for r in ratios)
+        and (any(lab.high(r) < 0.8 for r in ratios) or any(lab.low(c) > _COPY_BAR for c in copies)),
     )
-    return verdict or undecided(m, *_NOVELTY, *_COPIES)
+    return verdict or lab.undecided(m, *_NOVELTY, *_COPIES)
 
 
 _SETUPS = ("tanh64", "relu32")
@@ -735,21 +709,23 @@ _RARE = 0.01  # a share of runs whose 95% interval lies above 1% is more than a 
 
 
 def _all_modes(m: dict):
-    misses = [low(m[f"ring_converged_missing_modes_{s}"]) > _RARE for s in _SETUPS]
-    covers = [low(m[f"ring_modes_{s}"]) >= _MODES - 0.5 and not miss for s, miss in zip(_SETUPS, misses)]
+    misses = [lab.low(m[f"ring_converged_missing_modes_{s}"]) > _RARE for s in _SETUPS]
+    covers = [lab.low(m[f"ring_modes_{s}"]) >= _MODES - 0.5 and not miss for s, miss in zip(_SETUPS, misses)]
     verdict = _first_decided(
         supported=all(covers),
-        refuted=all(high(m[f"ring_modes_{s}"]) <= _MODES / 2 for s in _SETUPS),
+        refuted=all(lab.high(m[f"ring_modes_{s}"]) <= _MODES / 2 for s in _SETUPS),
         not_supported=all(misses),
         partly=any(covers) and any(misses),
     )
     names = [f"ring_{what}_{s}" for s in _SETUPS for what in ("modes", "converged_missing_modes")]
-    return verdict or undecided(m, *names, because="neither full coverage nor a converged run missing a mode is shown")
+    return verdict or lab.undecided(
+        m, *names, because="neither full coverage nor a converged run missing a mode is shown"
+    )
 
 
 def _estimates(keys: tuple, *per_key) -> dict:
     """Synthetic metrics for the rules' examples: one Estimate per key from its values over the seeds."""
-    return {key: estimate_of(*values) for key, values in zip(keys, per_key)}
+    return {key: lab.estimate_of(*values) for key, values in zip(keys, per_key)}
 
 
 def _labels_case(spread, confidence) -> dict:
@@ -768,30 +744,30 @@ def _modes_case(tanh64, relu32, missing_tanh64, missing_relu32) -> dict:
     """Modes covered per seed in each setup, and per seed whether a converged run missed a mode."""
     seeds = range(len(tanh64))
     return {
-        "ring_modes_tanh64": estimate_of(*tanh64),
-        "ring_modes_relu32": estimate_of(*relu32),
-        "ring_converged_missing_modes_tanh64": proportion(missing_tanh64, seeds),
-        "ring_converged_missing_modes_relu32": proportion(missing_relu32, seeds),
+        "ring_modes_tanh64": lab.estimate_of(*tanh64),
+        "ring_modes_relu32": lab.estimate_of(*relu32),
+        "ring_converged_missing_modes_tanh64": lab.proportion(missing_tanh64, seeds),
+        "ring_converged_missing_modes_relu32": lab.proportion(missing_relu32, seeds),
     }
 
 
 _BIG, _TIE, _WORSE, _UNSURE = (2.0, 2.2, 1.9), (0.05, -0.05, 0.0), (-1.0, -1.2, -0.9), (2.0, -1.5, 0.5)
 _EQUILIBRIUM, _AS_NEW = (0.56, 0.58, 0.57), (1.0, 1.0, 1.0)
 _NONE, _ONE = (False, False, False), (False, True, False)
-_JUDGE_READS = Gate("judge_test_accuracy", "the judge, trained on the labels, reads real test digits", at_least=0.9)
-_DIGITS_LEARNED = Gate(
+_JUDGE_READS = lab.Gate("judge_test_accuracy", "the judge, trained on the labels, reads real test digits", at_least=0.9)
+_DIGITS_LEARNED = lab.Gate(
     "digits_log10_frechet_fall",
     "the digit GAN trained: the Frechet distance of its samples to the test digits fell at least fivefold",
     at_least=_FIVEFOLD,
 )
-_RING_CONVERGED = Gate(
+_RING_CONVERGED = lab.Gate(
     "ring_quality_tanh64",
     f"the {_MAIN} pair converged: on average >= {_CONVERGED:.0%} of its samples on a mode",
     at_least=_CONVERGED,
 )
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = lab.Experiment(
     id="q25",
     question="What is a generative adversarial network (GAN), and how is it trained?",
     answer=(
@@ -819,10 +795,10 @@ EXPERIMENT = Experiment(
         "labels as an input."
     ),
     claims=(
-        Claim(
+        lab.Claim(
             "unsupervised",
             "A GAN is an unsupervised method: it learns from data without labels.",
-            Custom(
+            lab.Custom(
                 _unsupervised,
                 "the digit GAN sees images only; a classifier trained on the labels (used only to score) reads "
                 "2,000 generated digits: the effective number of classes among them (exp of the entropy of the "
@@ -833,18 +809,18 @@ EXPERIMENT = Experiment(
                 "at low confidence: see the digits table)",
                 ("digits_effective_classes", "digits_judge_confidence"),
                 {
-                    Verdict.SUPPORTED: _labels_case((9.8, 9.7, 9.9), (0.9, 0.88, 0.87)),
-                    Verdict.PARTLY: _labels_case((7, 6.5, 7.2), (0.7, 0.75, 0.72)),
-                    Verdict.NOT_SUPPORTED: _labels_case((6, 7, 6), (0.35, 0.4, 0.38)),
-                    Verdict.INCONCLUSIVE: _labels_case((9.8, 6.0, 8.0), (0.9, 0.88, 0.87)),
+                    lab.Verdict.SUPPORTED: _labels_case((9.8, 9.7, 9.9), (0.9, 0.88, 0.87)),
+                    lab.Verdict.PARTLY: _labels_case((7, 6.5, 7.2), (0.7, 0.75, 0.72)),
+                    lab.Verdict.NOT_SUPPORTED: _labels_case((6, 7, 6), (0.35, 0.4, 0.38)),
+                    lab.Verdict.INCONCLUSIVE: _labels_case((9.8, 6.0, 8.0), (0.9, 0.88, 0.87)),
                 },
             ),
             gates=(_JUDGE_READS, _DIGITS_LEARNED),
         ),
-        Claim(
+        lab.Claim(
             "two_networks_together",
             "A GAN trains two networks, a generator and a discriminator, at the same time.",
-            Custom(
+            lab.Custom(
                 _together,
                 "ring, energy distance to held-out real points after training with both networks in alternation, "
                 "with D alone (G fixed) and with G alone (against D alone's discriminator, frozen); log10 of each "
@@ -856,26 +832,26 @@ EXPERIMENT = Experiment(
                 "ratio < 0); not supported if a ratio spans 0 within a factor of 2; otherwise inconclusive",
                 (*_ALONE, "ring_late_d_accuracy"),
                 {
-                    Verdict.SUPPORTED: _together_case(_BIG, _BIG, _EQUILIBRIUM),
-                    Verdict.PARTLY: _together_case(_BIG, _BIG, (0.95, 0.97, 0.96)),
-                    Verdict.NOT_SUPPORTED: _together_case(_BIG, _TIE, _EQUILIBRIUM),
-                    Verdict.REFUTED: _together_case(_BIG, _WORSE, _EQUILIBRIUM),
-                    Verdict.INCONCLUSIVE: _together_case(_BIG, _UNSURE, _EQUILIBRIUM),
+                    lab.Verdict.SUPPORTED: _together_case(_BIG, _BIG, _EQUILIBRIUM),
+                    lab.Verdict.PARTLY: _together_case(_BIG, _BIG, (0.95, 0.97, 0.96)),
+                    lab.Verdict.NOT_SUPPORTED: _together_case(_BIG, _TIE, _EQUILIBRIUM),
+                    lab.Verdict.REFUTED: _together_case(_BIG, _WORSE, _EQUILIBRIUM),
+                    lab.Verdict.INCONCLUSIVE: _together_case(_BIG, _UNSURE, _EQUILIBRIUM),
                 },
             ),
             gates=(
                 _RING_CONVERGED,
-                Gate(
+                lab.Gate(
                     "ring_d_alone_accuracy",
                     "D alone learned to tell the fixed G's points from real ones (the D that G alone faces)",
                     at_least=0.9,
                 ),
             ),
         ),
-        Claim(
+        lab.Claim(
             "generator_close_to_real",
             "The generator learns to make samples close to the real data (images, or data of any kind).",
-            Custom(
+            lab.Custom(
                 _close,
                 "log10 of the distance between generated and held-out real data before over after training, per "
                 "seed: energy distance on the ring (2-D points), Frechet distance on the labelled classifier's "
@@ -884,26 +860,26 @@ EXPERIMENT = Experiment(
                 "closer); not supported if either lies under 2x; otherwise inconclusive",
                 _FALLS,
                 {
-                    Verdict.SUPPORTED: _estimates(_FALLS, (2.2, 2.3, 2.25), (1.5, 1.55, 1.5)),
-                    Verdict.PARTLY: _estimates(_FALLS, (0.5, 0.55, 0.52), (1.5, 1.55, 1.5)),
-                    Verdict.NOT_SUPPORTED: _estimates(_FALLS, (0.15, 0.2, 0.18), (1.5, 1.55, 1.5)),
-                    Verdict.REFUTED: _estimates(_FALLS, (-0.3, -0.2, -0.25), (1.5, 1.55, 1.5)),
-                    Verdict.INCONCLUSIVE: _estimates(_FALLS, (2.2, 0.1, 1.0), (1.5, 1.55, 1.5)),
+                    lab.Verdict.SUPPORTED: _estimates(_FALLS, (2.2, 2.3, 2.25), (1.5, 1.55, 1.5)),
+                    lab.Verdict.PARTLY: _estimates(_FALLS, (0.5, 0.55, 0.52), (1.5, 1.55, 1.5)),
+                    lab.Verdict.NOT_SUPPORTED: _estimates(_FALLS, (0.15, 0.2, 0.18), (1.5, 1.55, 1.5)),
+                    lab.Verdict.REFUTED: _estimates(_FALLS, (-0.3, -0.2, -0.25), (1.5, 1.55, 1.5)),
+                    lab.Verdict.INCONCLUSIVE: _estimates(_FALLS, (2.2, 0.1, 1.0), (1.5, 1.55, 1.5)),
                 },
             ),
             gates=(_JUDGE_READS,),
         ),
-        Claim(
+        lab.Claim(
             "discriminator_tells_real_from_fake",
             "The discriminator learns to tell generated samples from real ones.",
-            AllOf(
+            lab.AllOf(
                 tuple(
-                    AtLeast(metric, supported=0.9, partly=0.75, refuted_below=0.6, unit=" balanced accuracy")
+                    lab.AtLeast(metric, supported=0.9, partly=0.75, refuted_below=0.6, unit=" balanced accuracy")
                     for metric in _D_ALONE
                 )
             ),
             gates=tuple(
-                Gate(
+                lab.Gate(
                     f"{where}_d_alone_late_loss",
                     f"D alone trained on the {where}: its training loss fell below half of chance (2 ln 2)",
                     at_most=float(np.log(2)),
@@ -911,10 +887,10 @@ EXPERIMENT = Experiment(
                 for where in ("ring", "digits")
             ),
         ),
-        Claim(
+        lab.Claim(
             "new_content",
             "A GAN produces new samples, not copies of its training data.",
-            Custom(
+            lab.Custom(
                 _new,
                 "median distance of generated samples to their nearest training point over the same median for "
                 "held-out real data (ring: on-mode points only), capped at 1 (as far as new real data: farther is "
@@ -926,19 +902,19 @@ EXPERIMENT = Experiment(
                 "< 0.5 on either; otherwise inconclusive",
                 (*_NOVELTY, *_COPIES),
                 {
-                    Verdict.SUPPORTED: _new_case((1.0, 0.95, 0.98), _AS_NEW, (0.04, 0.05, 0.03)),
-                    Verdict.PARTLY: _new_case((0.6, 0.65, 0.7), _AS_NEW, (0.2, 0.25, 0.3)),
-                    Verdict.NOT_SUPPORTED: _new_case((0.3, 0.35, 0.4), _AS_NEW, (0.4, 0.45, 0.5)),
-                    Verdict.REFUTED: _new_case((0.01, 0.02, 0.0), _AS_NEW, (0.9, 0.95, 0.97)),
-                    Verdict.INCONCLUSIVE: _new_case((1.0, 0.3, 0.7), _AS_NEW, (0.04, 0.05, 0.03)),
+                    lab.Verdict.SUPPORTED: _new_case((1.0, 0.95, 0.98), _AS_NEW, (0.04, 0.05, 0.03)),
+                    lab.Verdict.PARTLY: _new_case((0.6, 0.65, 0.7), _AS_NEW, (0.2, 0.25, 0.3)),
+                    lab.Verdict.NOT_SUPPORTED: _new_case((0.3, 0.35, 0.4), _AS_NEW, (0.4, 0.45, 0.5)),
+                    lab.Verdict.REFUTED: _new_case((0.01, 0.02, 0.0), _AS_NEW, (0.9, 0.95, 0.97)),
+                    lab.Verdict.INCONCLUSIVE: _new_case((1.0, 0.3, 0.7), _AS_NEW, (0.04, 0.05, 0.03)),
                 },
             ),
             gates=(_RING_CONVERGED, _DIGITS_LEARNED),
         ),
-        Claim(
+        lab.Claim(
             "covers_all_modes",
             "A GAN learns to produce every kind of sample in the data (all of its modes).",
-            Custom(
+            lab.Custom(
                 _all_modes,
                 "modes of the ring covered (>= 5% of 2,000 samples within 3 std of a centre) per run, in the tanh "
                 f"64 and the ReLU 32 setups, and the share of runs that converged (>= {_CONVERGED:.0%} of samples on "
@@ -949,16 +925,16 @@ EXPERIMENT = Experiment(
                 "if both miss modes; refuted if both cover <= 4 (95% CI); otherwise inconclusive",
                 tuple(f"ring_{what}_{s}" for s in _SETUPS for what in ("modes", "converged_missing_modes")),
                 {
-                    Verdict.SUPPORTED: _modes_case((8, 8, 8), (8, 8, 8), _NONE, _NONE),
-                    Verdict.PARTLY: _modes_case((8, 8, 8), (7, 0, 5), _NONE, (True, False, True)),
-                    Verdict.NOT_SUPPORTED: _modes_case((8, 7, 8), (7, 8, 5), _ONE, (True, False, True)),
-                    Verdict.REFUTED: _modes_case((2, 1, 2), (0, 1, 1), (True, True, True), (True, False, True)),
-                    Verdict.INCONCLUSIVE: _modes_case((8, 8, 8), (8, 0, 8), _NONE, _NONE),
+                    lab.Verdict.SUPPORTED: _modes_case((8, 8, 8), (8, 8, 8), _NONE, _NONE),
+                    lab.Verdict.PARTLY: _modes_case((8, 8, 8), (7, 0, 5), _NONE, (True, False, True)),
+                    lab.Verdict.NOT_SUPPORTED: _modes_case((8, 7, 8), (7, 8, 5), _ONE, (True, False, True)),
+                    lab.Verdict.REFUTED: _modes_case((2, 1, 2), (0, 1, 1), (True, True, True), (True, False, True)),
+                    lab.Verdict.INCONCLUSIVE: _modes_case((8, 8, 8), (8, 0, 8), _NONE, _NONE),
                 },
             ),
             gates=(
                 _RING_CONVERGED,
-                Gate(
+                lab.Gate(
                     "ring_quality_relu32",
                     "the smaller setup trained: on average >= 30% of its samples on a mode",
                     at_least=0.3,

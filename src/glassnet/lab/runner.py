@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 from threadpoolctl import threadpool_limits
 
-from ..backend import manual_seed
+from .. import manual_seed
 from .framework import Context, Estimate, Verdict
 from .registry import load
 from .stats import seed_range

@@ -37,17 +37,14 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..ops.formulas import sigmoid_, softplus
 from .rbm import (
     _MAX_ENUMERATED_UNITS,
     BernoulliRBM,
     _as_2d_float,
     _bernoulli,
     _check_hyperparameters,
-    _check_random_state,
     _enumerate_log_sum,
-    _sigmoid,
-    _softplus,
-    _stochastic_pseudo_likelihood,
     _TrainedBySampling,
 )
 
@@ -187,14 +184,14 @@ class BoltzmannMachine(_TrainedBySampling):
         for g in groups:
             pre = S @ K[:, g]
             pre += a[g]
-            S[:, g] = _bernoulli(_sigmoid(pre), rng)
+            S[:, g] = _bernoulli(sigmoid_(pre), rng)
         return S
 
     def _clamped_states(self, v: np.ndarray, rng) -> np.ndarray:
         """States [v, h], v clamped, h ~ p(h | v): a factorial sample, then ``n_clamped_sweeps`` hidden sweeps."""
         pre = v @ self.components_.T
         pre += self.intercept_hidden_
-        S = np.concatenate([v, _bernoulli(_sigmoid(pre), rng)], axis=1)
+        S = np.concatenate([v, _bernoulli(sigmoid_(pre), rng)], axis=1)
         groups = self._unit_groups(visible=False)
         for _ in range(self.n_clamped_sweeps):
             self._gibbs_sweep(S, groups, rng)
@@ -208,12 +205,12 @@ class BoltzmannMachine(_TrainedBySampling):
         """
         drive = v @ self.components_.T
         drive += self.intercept_hidden_
-        mu = _sigmoid(drive.copy())
+        mu = sigmoid_(drive.copy())
         J = self.lateral_hidden_
         if not J.any():
             return mu
         for _ in range(n_iter):
-            new = 0.5 * mu + 0.5 * _sigmoid(drive + mu @ J)
+            new = 0.5 * mu + 0.5 * sigmoid_(drive + mu @ J)
             converged = np.max(np.abs(new - mu)) < tol
             mu = new
             if converged:
@@ -230,7 +227,7 @@ class BoltzmannMachine(_TrainedBySampling):
         visible_part = v @ self.intercept_visible_ + 0.5 * np.einsum("ni,ij,nj->n", v, self.lateral_visible_, v)
         J = self.lateral_hidden_
         if not J.any():
-            return -visible_part - _softplus(drive).sum(axis=1)
+            return -visible_part - softplus(drive).sum(axis=1)
         drive = drive.astype(np.float64)
 
         def log_weight(h: np.ndarray) -> np.ndarray:  # (B, H) -> (n, B)
@@ -304,18 +301,12 @@ class BoltzmannMachine(_TrainedBySampling):
         """
         check_is_fitted(self)
         v = _as_2d_float(self, v, reset=False)
-        if not hasattr(self, "random_state_"):
-            self.random_state_ = _check_random_state(self.random_state)
+        rng = self._random_state()
         S = np.concatenate([v, np.zeros((len(v), self.n_components), dtype=v.dtype)], axis=1)
         groups = self._unit_groups()
         for _ in range(n_steps):
-            self._gibbs_sweep(S, groups, self.random_state_)
+            self._gibbs_sweep(S, groups, rng)
         return S[:, : self.n_features_in_].copy()
-
-    def free_energy(self, X) -> np.ndarray:
-        """F(v) = -log sum_h exp(-E(v, h)) of each row: (n_samples, n_features) -> (n_samples,)."""
-        check_is_fitted(self)
-        return self._free_energy(_as_2d_float(self, X, reset=False))
 
     def energy(self, V, H) -> np.ndarray:
         """E(v, h) of each pair of rows: (n, n_features), (n, n_components) -> (n,)."""
@@ -348,16 +339,3 @@ class BoltzmannMachine(_TrainedBySampling):
         swapped.coupling_ = self.coupling_[np.ix_(order, order)].astype(np.float64)
         swapped.intercept_ = self.intercept_[order].astype(np.float64)
         return swapped
-
-    def log_likelihood(self, X, log_z: float | None = None) -> np.ndarray:
-        """log p(v) = -F(v) - log Z of each row (exact log Z when ``log_z`` is None): (n_samples,)."""
-        check_is_fitted(self)
-        if log_z is None:
-            log_z = self.log_partition_exact()
-        return -self.free_energy(X) - log_z
-
-    def score_samples(self, X) -> np.ndarray:
-        """Stochastic pseudo-likelihood D log p(v_i | v_-i), one random i per row (as :class:`BernoulliRBM`)."""
-        check_is_fitted(self)
-        v = _as_2d_float(self, X, reset=False)
-        return _stochastic_pseudo_likelihood(self._free_energy, v, _check_random_state(self.random_state))

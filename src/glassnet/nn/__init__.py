@@ -39,9 +39,11 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .noise import GaussianNoise, MaskingNoise
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, MinPool2d
 from .recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, RNNBase, RNNCell
+from .upsampling import Upsample
 
 __all__ = [
     "CELU",
@@ -76,6 +78,7 @@ __all__ = [
     "Dropout2d",
     "ELU",
     "Flatten",
+    "GaussianNoise",
     "HuberLoss",
     "Identity",
     "L1Loss",
@@ -83,6 +86,7 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaskingNoise",
     "MaxPool2d",
     "MinPool2d",
     "Module",
@@ -95,6 +99,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Upsample",
     "init",
     "utils",
     "Bidirectional",

@@ -7,7 +7,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
-from .validation import IMAGES, check_dtype, check_input
+from .validation import IMAGES, check_dtype, check_input, check_probability
 
 
 class Dropout(Module):
@@ -22,8 +22,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: np.random.Generator | None = None):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        check_probability("dropout", p)
         self.p, self.inplace, self.rng = p, inplace, rng
 
     def forward(self, x: Tensor) -> Tensor:
@@ -36,7 +35,7 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
-class Dropout2d(Module):
+class Dropout2d(Dropout):
     """Zero whole channels with probability ``p`` in training and scale the kept ones by 1 / (1 - p).
 
     One Bernoulli draw per (sample, channel) feature map: adjacent pixels of a map are strongly
@@ -47,15 +46,6 @@ class Dropout2d(Module):
     Shapes: input (N, C, H, W) or (C, H, W); output of the same shape.
     """
 
-    def __init__(self, p: float = 0.5, inplace: bool = False, rng: np.random.Generator | None = None):
-        super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-        self.p, self.inplace, self.rng = p, inplace, rng
-
     def forward(self, x: Tensor) -> Tensor:
         check_input(self, x, *IMAGES)
         return F.dropout2d(x, self.p, self.training, self.inplace, rng=self.rng)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"

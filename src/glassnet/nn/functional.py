@@ -14,7 +14,6 @@ import numpy as np
 from .. import ops
 from ..backend import default_rng
 from ..errors import DTypeError, ShapeError
-from ..ops import dropout as _dropout
 from ..ops import pool as _pool
 from ..ops.conv import conv1d as conv1d
 from ..ops.conv import conv2d as conv2d
@@ -24,6 +23,7 @@ from ..ops.pool import adaptive_avg_pool2d as adaptive_avg_pool2d
 from ..ops.pool import avg_pool2d as avg_pool2d
 from ..ops.pool import min_pool2d as min_pool2d
 from ..tensor import Tensor, axis_index
+from .validation import check_option, check_probability
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -47,7 +47,8 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    check_option("reduction", reduction, _REDUCTIONS)
+    raise AssertionError("unreachable: every valid reduction returned above")
 
 
 def _legacy_reduction(size_average, reduce, reduction: str) -> str:
@@ -99,7 +100,7 @@ def _check_same_shape(name: str, input: Tensor, target) -> None:
 # ----------------------------------------------------------------------------- layers
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, W of shape (out_features, in_features): one GEMM (fused op)."""
-    return ops.Linear.apply(input, weight, bias)
+    return ops.LinearFn.apply(input, weight, bias)
 
 
 def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None) -> Tensor:
@@ -112,7 +113,7 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
     widths = [(0, 0)] * input.ndim
     for k in range(len(pad) // 2):
         widths[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
-    return ops.Pad.apply(input, widths=tuple(widths), value=value)
+    return ops.PadFn.apply(input, widths=tuple(widths), value=value)
 
 
 def dropout(
@@ -128,9 +129,12 @@ def dropout(
     ``rng`` (glassnet's keyword) defaults to the global generator, looked up at call time. ``inplace=True``
     writes the result into ``input``, as PyTorch does.
     """
-    if inplace and training and p:
-        return in_place(input, "dropout(inplace=True)", lambda x: _dropout.dropout(x, p, True, rng))
-    return _dropout.dropout(input, p, training, rng)
+    check_probability("dropout", p)
+    if not training or p == 0:  # the input itself, and no random number drawn
+        return input
+    if inplace:
+        return in_place(input, "dropout(inplace=True)", lambda x: dropout(x, p, True, rng=rng))
+    return ops.DropoutFn.apply(input, p=p, rng=default_rng() if rng is None else rng)
 
 
 def dropout2d(
@@ -149,8 +153,7 @@ def dropout2d(
     (C, H, W) read as one unbatched image (PyTorch still reads a 3-D input as (N, C, L), with a warning).
     ``rng`` defaults to the global generator, looked up at call time.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    check_probability("dropout", p)
     if input.ndim not in (3, 4):
         raise ValueError(f"dropout2d expects input (N, C, H, W) or (C, H, W), got shape {tuple(input.shape)}")
     if not training or p == 0:
@@ -158,7 +161,7 @@ def dropout2d(
     if inplace:
         return in_place(input, "dropout2d(inplace=True)", lambda x: dropout2d(x, p, True, rng=rng))
     mask_shape = input.shape[:-2] + (1, 1)
-    return ops.Dropout.apply(input, p=p, rng=default_rng() if rng is None else rng, mask_shape=mask_shape)
+    return ops.DropoutFn.apply(input, p=p, rng=default_rng() if rng is None else rng, mask_shape=mask_shape)
 
 
 def max_pool2d(
@@ -201,32 +204,32 @@ def in_place(input: Tensor, name: str, result_of) -> Tensor:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
-        return in_place(input, "relu(inplace=True)", ops.Relu.apply)
-    return ops.Relu.apply(input)
+        return in_place(input, "relu(inplace=True)", ops.ReLUFn.apply)
+    return ops.ReLUFn.apply(input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     if inplace:
         return in_place(input, "leaky_relu(inplace=True)", lambda x: leaky_relu(x, negative_slope))
-    return ops.LeakyRelu.apply(input, negative_slope=negative_slope)
+    return ops.LeakyReLUFn.apply(input, negative_slope=negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return in_place(input, "elu(inplace=True)", lambda x: elu(x, alpha))
-    return ops.Elu.apply(input, alpha=alpha)
+    return ops.ELUFn.apply(input, alpha=alpha)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return ops.Softplus.apply(input, beta=beta, threshold=threshold)
+    return ops.SoftplusFn.apply(input, beta=beta, threshold=threshold)
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    return ops.Sigmoid.apply(input)
+    return ops.SigmoidFn.apply(input)
 
 
 def tanh(input: Tensor) -> Tensor:
-    return ops.Tanh.apply(input)
+    return ops.TanhFn.apply(input)
 
 
 def _softmax_input(name: str, input: Tensor, dim, dtype) -> tuple[Tensor, int]:
@@ -246,24 +249,24 @@ def _softmax_input(name: str, input: Tensor, dim, dtype) -> tuple[Tensor, int]:
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """Softmax along ``dim``, shifted by the maximum so it never overflows."""
     input, dim = _softmax_input("softmax", input, dim, dtype)
-    return ops.Softmax.apply(input, dim=dim)
+    return ops.SoftmaxFn.apply(input, dim=dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """log(softmax(x)) computed as x - max - log-sum-exp: exact where softmax underflows."""
     input, dim = _softmax_input("log_softmax", input, dim, dtype)
-    return ops.LogSoftmax.apply(input, dim=dim)
+    return ops.LogSoftmaxFn.apply(input, dim=dim)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along ``dim``."""
     input, dim = _softmax_input("softmin", input, dim, dtype)
-    return ops.Softmax.apply(-input, dim=dim)
+    return ops.SoftmaxFn.apply(-input, dim=dim)
 
 
 def logsumexp(input: Tensor, dim: int = -1, keepdim: bool = False) -> Tensor:
     """log sum e**x = m + log sum e**(x - m) with m the maximum (fused op): -inf over no values, as in PyTorch."""
-    return ops.LogSumExp.apply(input, dim=dim, keepdim=keepdim)
+    return ops.LogSumExpFn.apply(input, dim=dim, keepdim=keepdim)
 
 
 def _maybe_in_place(input: Tensor, inplace: bool, name: str, compute) -> Tensor:
@@ -284,12 +287,12 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    return _maybe_in_place(input, inplace, "selu", lambda x: scale * ops.Elu.apply(x, alpha=alpha))
+    return _maybe_in_place(input, inplace, "selu", lambda x: scale * ops.ELUFn.apply(x, alpha=alpha))
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha (e**(x / alpha) - 1)): elu(x / alpha) * alpha."""
-    return _maybe_in_place(input, inplace, "celu", lambda x: alpha * ops.Elu.apply(x / alpha, alpha=1.0))
+    return _maybe_in_place(input, inplace, "celu", lambda x: alpha * ops.ELUFn.apply(x / alpha, alpha=1.0))
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -324,7 +327,7 @@ def softsign(input: Tensor) -> Tensor:
 
 def logsigmoid(input: Tensor) -> Tensor:
     """log sigmoid(x) = -softplus(-x), exact for any x."""
-    return -ops.Softplus.apply(-input, threshold=np.inf)
+    return -ops.SoftplusFn.apply(-input, threshold=np.inf)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -343,7 +346,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
         input,
         inplace,
         "threshold",
-        lambda x: ops.Where.apply(~(x._data <= threshold), x, Tensor(np.asarray(value, x.dtype))),  # nan stays
+        lambda x: ops.WhereFn.apply(~(x._data <= threshold), x, Tensor(np.asarray(value, x.dtype))),  # nan stays
     )
 
 
@@ -422,7 +425,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     _check_same_shape("huber_loss", input, target)
     diff = input - _like(target, input)
     size = diff.abs()
-    loss = ops.Where.apply(size._data <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    loss = ops.WhereFn.apply(size._data <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
     return _weighted("huber_loss", loss, weight, reduction, by_weight=False)
 
 
@@ -459,10 +462,10 @@ def kl_div(
         loss = target.exp() * (target - input)
     else:
         nonzero = target._data != 0  # y log y is 0 at y = 0: log 1 stands in there, and that branch is not taken
-        safe = ops.Where.apply(nonzero, target, Tensor(np.ones((), target.dtype)))
+        safe = ops.WhereFn.apply(nonzero, target, Tensor(np.ones((), target.dtype)))
         with np.errstate(invalid="ignore"):  # a negative target gives nan, as in PyTorch, without a warning
             log_y = safe.log()
-        loss = ops.Where.apply(nonzero, target * (log_y - input), input * 0)
+        loss = ops.WhereFn.apply(nonzero, target * (log_y - input), input * 0)
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
@@ -483,7 +486,7 @@ def binary_cross_entropy(
         if not ((values >= 0).all() and (values <= 1).all()):
             raise ValueError(f"binary_cross_entropy: {role} values must lie in [0, 1], got values from "
                              f"{values.min()} to {values.max()}")  # fmt: skip
-    loss = ops.BinaryCrossEntropy.apply(input, target)
+    loss = ops.BinaryCrossEntropyFn.apply(input, target)
     return _reduce(loss if weight is None else loss * _like(weight, input), reduction)
 
 
@@ -494,7 +497,7 @@ def binary_cross_entropy_with_logits(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     target, weight, pos_weight = _like(target, input), _like(weight, input), _like(pos_weight, input)
-    softplus_neg = ops.Softplus.apply(-input, threshold=np.inf)
+    softplus_neg = ops.SoftplusFn.apply(-input, threshold=np.inf)
     scale = 1.0 if pos_weight is None else 1 + (pos_weight - 1) * target
     loss = (1 - target) * input + scale * softplus_neg
     return _reduce(loss if weight is None else loss * weight, reduction)
@@ -596,8 +599,7 @@ def cross_entropy(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    check_option("reduction", reduction, _REDUCTIONS)
     classes = _num_classes("cross_entropy", input)
     dtype = input.dtype
     w = _class_weight("cross_entropy", weight, classes, dtype)
@@ -620,13 +622,13 @@ def cross_entropy(
             q *= w
         denominator = float(keep.sum() if w is None else w[labels[keep]].sum())
     if reduction == "none":
-        return ops.SoftmaxCrossEntropy.apply(logits, q).reshape(shape)
+        return ops.SoftmaxCrossEntropyFn.apply(logits, q).reshape(shape)
     if reduction == "mean":
         count = len(q) if denominator is None else denominator
         scale = 1.0 / count if count else float("nan")  # nothing counted: nan, as in PyTorch
     else:
         scale = 1.0
-    return ops.SoftmaxCrossEntropy.apply(logits, q, scale=scale)
+    return ops.SoftmaxCrossEntropyFn.apply(logits, q, scale=scale)
 
 
 # ----------------------------------------------------------------------------- embeddings and recurrent cells
@@ -657,35 +659,44 @@ def embedding(
         raise IndexError(f"embedding: indices must lie in [0, {count}), got {indices.min()}..{indices.max()}")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += count
-    return ops.Embedding.apply(weight, indices, padding_idx=padding_idx)
+    return ops.EmbeddingFn.apply(weight, indices, padding_idx=padding_idx)
 
 
-def rnn_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None, nonlinearity="tanh"):
-    """One Elman RNN step: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu.
+def rnn_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None, nonlinearity="tanh",
+             return_gates: bool = False):  # fmt: skip
+    """One Elman RNN step: h' = act(a), a = x W_ih^T + b_ih + h W_hh^T + b_hh, act = tanh or relu.
 
-    x (B, I), h (B, H), W_ih (H, I), W_hh (H, H), biases (H,) -> h' (B, H). Elman (1990).
+    x (B, I), h (B, H), W_ih (H, I), W_hh (H, H), biases (H,) -> h' (B, H); with ``return_gates``,
+    (h', (a,)). Elman (1990).
     """
     a = linear(input, w_ih, b_ih) + linear(hx, w_hh, b_hh)
-    return a.tanh() if nonlinearity == "tanh" else a.relu()
+    h = a.tanh() if nonlinearity == "tanh" else a.relu()
+    return (h, (a,)) if return_gates else h
 
 
-def lstm_cell(input: Tensor, hx: tuple, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None) -> tuple:
+def lstm_cell(input: Tensor, hx: tuple, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None,
+              return_gates: bool = False) -> tuple:  # fmt: skip
     """One LSTM step, gates in PyTorch's order i, f, g, o:
 
         i, f, g, o = split(x W_ih^T + b_ih + h W_hh^T + b_hh)
-        c' = sigmoid(f) * c + sigmoid(i) * tanh(g)
-        h' = sigmoid(o) * tanh(c')
+        i, f, o = sigmoid(i, f, o);  g = tanh(g)
+        c' = f * c + i * g
+        h' = o * tanh(c')
 
-    x (B, I), hx = (h, c) each (B, H), W_ih (4H, I), W_hh (4H, H), biases (4H,) -> (h', c').
+    x (B, I), hx = (h, c) each (B, H), W_ih (4H, I), W_hh (4H, H), biases (4H,) -> (h', c'); with
+    ``return_gates``, ((h', c'), (i, f, g, o)) after their nonlinearities, each (B, H).
     Hochreiter & Schmidhuber (1997), with the forget gate of Gers et al. (2000).
     """
     h, c = hx
     i, f, g, o = (linear(input, w_ih, b_ih) + linear(h, w_hh, b_hh)).chunk(4, axis=-1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    return o.sigmoid() * c.tanh(), c
+    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    c = f * c + i * g
+    h = o * c.tanh()
+    return ((h, c), (i, f, g, o)) if return_gates else (h, c)
 
 
-def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None) -> Tensor:
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None,
+             return_gates: bool = False):  # fmt: skip
     """One GRU step in PyTorch's formulation (the reset gate acts after the hidden product):
 
         r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr)
@@ -693,11 +704,145 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b
         n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))
         h' = (1 - z) * n + z * h
 
-    x (B, I), h (B, H), W_ih (3H, I), W_hh (3H, H), biases (3H,) -> h' (B, H). Cho et al. (2014).
+    x (B, I), h (B, H), W_ih (3H, I), W_hh (3H, H), biases (3H,) -> h' (B, H); with ``return_gates``,
+    (h', (r, z, n)), each (B, H). Cho et al. (2014).
     """
     x_r, x_z, x_n = linear(input, w_ih, b_ih).chunk(3, axis=-1)
     h_r, h_z, h_n = linear(hx, w_hh, b_hh).chunk(3, axis=-1)
     r = (x_r + h_r).sigmoid()
     z = (x_z + h_z).sigmoid()
     n = (x_n + r * h_n).tanh()
-    return (1 - z) * n + z * hx
+    h = (1 - z) * n + z * hx
+    return (h, (r, z, n)) if return_gates else h
+
+
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Nearest-neighbour upsampling by whole factors: y[n, c, i, j] = x[n, c, i // s_h, j // s_w], 1 to 3 spatial axes.
+
+    Written as reshape (N, C, H, 1, W, 1), expand to (N, C, H, s_h, W, s_w), reshape (N, C, s_h H, s_w W):
+    the expand's backward sums each s_h x s_w block of the gradient. Input (N, C, L), (N, C, H, W) or
+    (N, C, D, H, W). ``size`` must be a whole multiple of the input's spatial size; other modes,
+    fractional factors and antialiasing raise NotImplementedError (``recompute_scale_factor`` changes
+    nothing for whole factors).
+    """
+    if mode != "nearest":
+        raise NotImplementedError(f"interpolate: mode={mode!r} is not supported (only 'nearest')")
+    if align_corners is not None:
+        raise ValueError("align_corners can only be set with the interpolating modes: linear | bilinear | trilinear")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    input = _tensor(input)
+    if not 3 <= input.ndim <= 5:
+        raise ShapeError(
+            f"interpolate expected input of shape (N, C, L), (N, C, H, W) or (N, C, D, H, W), got {tuple(input.shape)}"
+        )
+    spatial = input.shape[2:]
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate needs exactly one of size and scale_factor")
+    target = size if size is not None else scale_factor
+    target = tuple(target) if isinstance(target, (tuple, list)) else (target,) * len(spatial)
+    if len(target) != len(spatial):
+        raise ShapeError(
+            f"interpolate: {len(target)} sizes or factors for input {tuple(input.shape)} ({len(spatial)} spatial axes)"
+        )
+    if size is not None:
+        if any(d == 0 or s % d for s, d in zip(target, spatial)):
+            raise NotImplementedError(f"interpolate: size {target} is not a whole multiple of the input's {spatial}")
+        factors = tuple(s // d for s, d in zip(target, spatial))
+    else:
+        if not all(float(s).is_integer() and s >= 1 for s in target):
+            raise NotImplementedError(f"interpolate: scale_factor {scale_factor} is not supported (only whole factors)")
+        factors = tuple(int(s) for s in target)
+    lead = input.shape[:2]
+    ones = [x for d in spatial for x in (d, 1)]
+    blocks = [x for d, s in zip(spatial, factors) for x in (d, s)]
+    return input.reshape(*lead, *ones).expand(*lead, *blocks).reshape(*lead, *(d * s for d, s in zip(spatial, factors)))
+
+
+def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """A GAN discriminator's loss, BCE with logits (real 1, fake 0): mean softplus(-l_real) + mean softplus(l_fake).
+
+    -log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), so this equals
+    ``binary_cross_entropy_with_logits(l_real, 1) + binary_cross_entropy_with_logits(l_fake, 0)``
+    in three ops fewer. Logits of any shape, usually (N, 1); returns a scalar. Goodfellow et al. (2014).
+    """
+    return softplus(-real_logits).mean() + softplus(fake_logits).mean()
+
+
+def generator_loss(fake_logits: Tensor, non_saturating: bool = True) -> Tensor:
+    """A GAN generator's loss on D's logits for its samples: mean softplus(-l) (non-saturating), or -mean softplus(l).
+
+    Non-saturating: -E log sigmoid(l), BCE with logits against the label 'real'. Minimax (the
+    paper's value function): E log(1 - sigmoid(l)) = -E softplus(l), whose gradient in l,
+    -sigmoid(l), vanishes when D confidently rejects the samples.
+    """
+    return softplus(-fake_logits).mean() if non_saturating else -softplus(fake_logits).mean()
+
+
+# the functions of torch.nn.functional that glassnet has (in_place and the checks are helpers of nn)
+__all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "celu",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "cosine_similarity",
+    "cross_entropy",
+    "discriminator_loss",
+    "dropout",
+    "dropout2d",
+    "elu",
+    "embedding",
+    "gelu",
+    "generator_loss",
+    "glu",
+    "gru_cell",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "huber_loss",
+    "interpolate",
+    "kl_div",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "logsigmoid",
+    "logsumexp",
+    "lstm_cell",
+    "max_pool2d",
+    "min_pool2d",
+    "mish",
+    "mse_loss",
+    "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
+    "pairwise_distance",
+    "relu",
+    "relu6",
+    "rnn_cell",
+    "selu",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softmin",
+    "softplus",
+    "softsign",
+    "tanh",
+    "threshold",
+]

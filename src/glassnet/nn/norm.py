@@ -124,7 +124,7 @@ class BatchNorm2d(_BatchNorm):
     y[n, c, h, w] = weight_c (x[n, c, h, w] - mean_c) / sqrt(var_c + eps) + bias_c, the statistics taken
     over (N, H, W): a convolution's channel shares one scale at every position, so its statistics
     pool all positions too (Ioffe & Szegedy, 2015, section 3.2). The same kernel as BatchNorm1d
-    (``glassnet.ops.BatchNorm`` over axes (0, 2, 3)); training, eval and running statistics exactly as there.
+    (``glassnet.ops.BatchNormFn`` over axes (0, 2, 3)); training, eval and running statistics exactly as there.
 
     Shapes: input (N, C, H, W), output the same. Parameters ``weight``, ``bias`` (C,); buffers
     ``running_mean``, ``running_var`` (C,) and ``num_batches_tracked`` (), as in PyTorch.

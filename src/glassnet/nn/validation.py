@@ -24,6 +24,18 @@ def _numpy_dtype(x):
     return None if got is None else np.dtype(got)
 
 
+def check_probability(what: str, p: float) -> None:
+    """The one check of a probability argument (dropout's p): a real number in [0, 1]; NaN fails too."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{what} probability must be in [0, 1], got {p}")
+
+
+def check_option(name: str, value, options: tuple) -> None:
+    """The one check of a string option (``reduction``, ``nonlinearity``): one of ``options``."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+
+
 IMAGES = (("N", "C", "H", "W"), ("C", "H", "W"))  # a batch of images, or one image, any number of channels
 
 

@@ -32,9 +32,9 @@ OpenBLAS's multi-threaded path for dw's long inner dimension, which stalls for m
 a busy machine.
 
 Memory. ``cols`` is kh*kw times the size of the input. It is not kept from the forward to the
-backward: both copy it into one scratch buffer per thread (:func:`_scratch`), which is what the
-backward's ``dcols`` reuses too, so a training step allocates no patch matrix at all after the
-first, and holds none between its forward and its backward. Fresh multi-megabyte arrays cost page
+backward: both copy it into this thread's scratch buffer (:func:`glassnet.ops.buffers.scratch`),
+which the backward's ``dcols`` reuses too, so a training step allocates no patch matrix at all after
+the first, and holds none between its forward and its backward. Fresh multi-megabyte arrays cost page
 faults on every step; copying the patches again costs less (the input is kh*kw times smaller).
 
 Transposed convolution (:class:`ConvTranspose2dFn`) runs the same pieces the other way round: its
@@ -46,39 +46,13 @@ Document Processing" (2006), which introduced the unrolling (im2col) of convolut
 
 from __future__ import annotations
 
-import threading
-
-import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Primitive
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import Tensor
-
-_SCRATCH_LIMIT = 64 * 2**20  # bytes: a larger patch matrix gets a fresh array, not a buffer kept for good
-_scratch_buffers = threading.local()
-
-
-def _scratch(xp, shape: tuple, dtype):
-    """An uninitialised array of ``shape`` in this thread's scratch buffer (grown on demand, then reused).
-
-    Only for arrays that live within one forward or backward call and are never returned or saved.
-    """
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * dtype.itemsize
-    if nbytes > _SCRATCH_LIMIT:
-        return xp.empty(shape, dtype)
-    buffer = getattr(_scratch_buffers, "buffer", None)
-    if buffer is None or buffer.nbytes < nbytes or xp_of(buffer) is not xp:
-        buffer = _scratch_buffers.buffer = xp.empty(nbytes, dtype=np.uint8)
-    return buffer[:nbytes].view(dtype).reshape(shape)
-
-
-def scratch_bytes() -> int:
-    """Bytes held by this thread's scratch buffer: the largest patch matrix (im2col) needed so far."""
-    buffer = getattr(_scratch_buffers, "buffer", None)
-    return 0 if buffer is None else int(buffer.nbytes)
+from . import buffers
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -165,13 +139,13 @@ def _im2col(xp, source, kernel, stride, dilation, out_size, groups: int):
     cs, hs, ws, ns = source.strides
     windows = as_strided(source, (c, kh, kw, ho, wo, n), (cs, hs * dh, ws * dw, hs * sh, ws * sw, ns),
                          writeable=False)  # fmt: skip
-    cols = _scratch(xp, windows.shape, source.dtype)
+    cols = buffers.scratch(windows.shape, source.dtype, xp)
     cols[...] = windows
     return cols.reshape(groups, (c // groups) * kh * kw, ho * wo * n)  # sizes spelled out: n may be 0
 
 
 # ----------------------------------------------------------------------------- the fused op
-class Conv2d(Primitive):
+class Conv2dFn(Primitive):
     """y = conv2d(x, w) + b as im2col and a (grouped, row-batched) GEMM; dw, db, dx by GEMMs and kh*kw slice adds.
 
     Shapes: x (N, C, H, W), weight (O, C / groups, kh, kw), bias (O,) or None; y (N, O, Ho, Wo) with
@@ -217,7 +191,7 @@ class Conv2d(Primitive):
         if need_b:
             grad_b = dy.sum(axis=2).reshape(out_channels)
         if need_x:
-            dcols = _scratch(xp, (groups, w.shape[2], dy.shape[2]), grad.dtype)
+            dcols = buffers.scratch((groups, w.shape[2], dy.shape[2]), grad.dtype, xp)
             xp.matmul(_per_row(w).swapaxes(2, 3), _rows(dy, blocks), out=_rows(dcols, blocks))
             grad_x = _col2im(dcols, x_shape, source.shape, kernel, stride, padding, dilation, (ho, wo))
         return grad_x, grad_w, grad_b
@@ -295,7 +269,7 @@ class ConvTranspose2dFn(Primitive):
         columns = source.reshape(groups, channels // groups, h * width * n)
         w = weight.reshape(groups, channels // groups, -1)
         blocks = _column_blocks(h, width, n)
-        dcols = _scratch(xp, (groups, w.shape[2], h * width * n), x.dtype)
+        dcols = buffers.scratch((groups, w.shape[2], h * width * n), x.dtype, xp)
         xp.matmul(_per_row(w).swapaxes(2, 3), _rows(columns, blocks), out=_rows(dcols, blocks))
         y = _col2im(dcols, (n, padded_shape[0], *out_size), padded_shape, (kh, kw), stride, padding, dilation,
                     (h, width))  # fmt: skip
@@ -405,7 +379,7 @@ def conv2d(
     dilation: int | tuple = 1,
     groups: int = 1,
 ) -> Tensor:
-    """2-D cross-correlation with ``torch.nn.functional.conv2d``'s arguments (fused op :class:`Conv2d`).
+    """2-D cross-correlation with ``torch.nn.functional.conv2d``'s arguments (fused op :class:`Conv2dFn`).
 
     y[n, o, p, q] = b[o] + sum_{c, i, j} w[o, c, i, j] x_pad[n, g(o) C/groups + c, p s_h + i d_h, q s_w + j d_w]
 
@@ -423,7 +397,7 @@ def conv2d(
     kernel = tuple(weight.shape[2:])
     padding = resolve_padding(padding, input.shape[2:], kernel, stride, dilation)
     _check_output_size("conv2d", shape, kernel, stride, padding, dilation)
-    y = Conv2d.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    y = Conv2dFn.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
@@ -459,7 +433,7 @@ def conv1d(
     (pad,) = resolve_padding(padding, input.shape[2:], kernel, stride, dilation)
     _check_output_size("conv1d", shape, kernel, stride, (pad,), dilation)
     n, c, length = input.shape
-    y = Conv2d.apply(
+    y = Conv2dFn.apply(
         input.reshape(n, c, 1, length),
         weight.reshape(weight.shape[0], weight.shape[1], 1, kernel[0]),
         bias,

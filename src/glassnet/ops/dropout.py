@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..autograd import Primitive
-from ..backend import default_rng, xp_of
-from ..tensor import Tensor
+from ..backend import xp_of
 
 
-class Dropout(Primitive):
+class DropoutFn(Primitive):
     """y = x * mask with mask = keep / (1 - p), keep ~ Bernoulli(1 - p); dy/dx = mask.
 
     Scaling the kept units by 1 / (1 - p) keeps E[y] = x, so the network needs no rescaling in
@@ -32,16 +29,3 @@ class Dropout(Primitive):
     def backward(ctx, grad):
         (mask,) = ctx.saved
         return grad * mask
-
-
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, rng: np.random.Generator | None = None) -> Tensor:
-    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p); identity unless training.
-
-    ``rng`` defaults to the global generator (``glassnet.manual_seed``), looked up at call time.
-    With ``p = 0`` (or ``training=False``) the input itself is returned and no random number is drawn.
-    """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    if not training or p == 0:
-        return input
-    return Dropout.apply(input, p=p, rng=default_rng() if rng is None else rng)

@@ -12,6 +12,7 @@ from ..autograd import Primitive, describe_shapes
 from ..backend import default_float, xp_of
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
+from .formulas import softplus, stable_sigmoid
 
 
 def floating(x):
@@ -27,7 +28,7 @@ def _broadcastable(arrays: list) -> bool:
     return True
 
 
-class Broadcasting(Primitive):
+class BroadcastingFn(Primitive):
     """An elementwise op whose inputs broadcast against each other, NumPy's (and PyTorch's) rule."""
 
     @classmethod
@@ -40,7 +41,7 @@ class Broadcasting(Primitive):
         )
 
 
-class Add(Broadcasting):
+class AddFn(BroadcastingFn):
     """y = a + b; dy/da = dy/db = 1."""
 
     @staticmethod
@@ -52,7 +53,7 @@ class Add(Broadcasting):
         return grad, grad
 
 
-class Sub(Broadcasting):
+class SubFn(BroadcastingFn):
     """y = a - b; dy/da = 1, dy/db = -1."""
 
     @staticmethod
@@ -64,7 +65,7 @@ class Sub(Broadcasting):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Broadcasting):
+class MulFn(BroadcastingFn):
     """y = a * b; dy/da = b, dy/db = a."""
 
     @staticmethod
@@ -79,7 +80,7 @@ class Mul(Broadcasting):
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
-class Div(Broadcasting):
+class DivFn(BroadcastingFn):
     """y = a / b; dy/da = 1/b, dy/db = -a/b**2 = -y/b."""
 
     @staticmethod
@@ -96,7 +97,7 @@ class Div(Broadcasting):
         return grad_a, (-grad * y / b if need_b else None)
 
 
-class Neg(Primitive):
+class NegFn(Primitive):
     """y = -x; dy/dx = -1."""
 
     @staticmethod
@@ -108,7 +109,7 @@ class Neg(Primitive):
         return -grad
 
 
-class Pow(Broadcasting):
+class PowFn(BroadcastingFn):
     """y = a**b; dy/da = b a**(b-1), dy/db = y log(a).
 
     Where a**b is flat, PyTorch's zeros are kept: dy/da = 0 where b = 0 (not 0 * inf at a = 0) and
@@ -141,11 +142,11 @@ class Pow(Broadcasting):
     @classmethod
     def input_error(cls, error: ValueError, arrays: list) -> Exception:
         if _broadcastable(arrays):  # the shapes fit: NumPy refuses integers to negative integer powers, as PyTorch
-            return DTypeError(f"Pow: {error} (input dtypes {[np.result_type(a) for a in arrays]}); use a float base")
+            return DTypeError(f"PowFn: {error} (input dtypes {[np.result_type(a) for a in arrays]}); use a float base")
         return super().input_error(error, arrays)
 
 
-class Exp(Primitive):
+class ExpFn(Primitive):
     """y = e**x; dy/dx = y."""
 
     @staticmethod
@@ -161,7 +162,7 @@ class Exp(Primitive):
         return grad * y
 
 
-class Log(Primitive):
+class LogFn(Primitive):
     """y = ln x; dy/dx = 1/x."""
 
     @staticmethod
@@ -176,7 +177,7 @@ class Log(Primitive):
         return grad / x
 
 
-class Sqrt(Primitive):
+class SqrtFn(Primitive):
     """y = sqrt(x); dy/dx = 1 / (2 y)."""
 
     @staticmethod
@@ -192,7 +193,7 @@ class Sqrt(Primitive):
         return grad / (2 * y)
 
 
-class Sin(Primitive):
+class SinFn(Primitive):
     """y = sin x; dy/dx = cos x."""
 
     @staticmethod
@@ -207,7 +208,7 @@ class Sin(Primitive):
         return grad * xp_of(x).cos(x)
 
 
-class Cos(Primitive):
+class CosFn(Primitive):
     """y = cos x; dy/dx = -sin x."""
 
     @staticmethod
@@ -222,7 +223,7 @@ class Cos(Primitive):
         return -grad * xp_of(x).sin(x)
 
 
-class Abs(Primitive):
+class AbsFn(Primitive):
     """y = |x|; dy/dx = sign(x), 0 at 0 (PyTorch's choice)."""
 
     @staticmethod
@@ -236,7 +237,7 @@ class Abs(Primitive):
         return grad * xp_of(x).sign(x)
 
 
-class Maximum(Broadcasting):
+class MaximumFn(BroadcastingFn):
     """y = max(a, b) elementwise; the larger input gets the gradient, ties split it in half."""
 
     @staticmethod
@@ -250,7 +251,7 @@ class Maximum(Broadcasting):
         return _split_by_winner(grad, a > b, a == b)
 
 
-class Minimum(Broadcasting):
+class MinimumFn(BroadcastingFn):
     """y = min(a, b) elementwise; the smaller input gets the gradient, ties split it in half."""
 
     @staticmethod
@@ -270,7 +271,7 @@ def _split_by_winner(grad, a_wins, tie):
     return grad * share_a, grad * (1 - share_a)
 
 
-class Where(Broadcasting):
+class WhereFn(BroadcastingFn):
     """y = a where cond else b; the gradient follows the branch taken."""
 
     @staticmethod
@@ -288,7 +289,7 @@ class Where(Broadcasting):
         return None, grad_a, grad_b
 
 
-class Clip(Primitive):
+class ClipFn(Primitive):
     """y = min(max(x, low), high); gradient 1 inside [low, high] (bounds included), else 0."""
 
     @staticmethod
@@ -310,7 +311,7 @@ class Clip(Primitive):
         return grad * inside
 
 
-class Cast(Primitive):
+class CastFn(Primitive):
     """y = x in another dtype; the gradient is cast back."""
 
     @staticmethod
@@ -341,21 +342,7 @@ def compare(ufunc, a, b) -> Tensor:
 # --------------------------------------------------------------------- activations
 
 
-def stable_sigmoid(x):
-    """1 / (1 + e**-x) without overflow and with full relative precision in both tails.
-
-    With e = e**-|x| in (0, 1]: sigmoid(|x|) = 1 / (1 + e), and sigmoid(x) = e sigmoid(|x|) for x < 0.
-    The factor (1 if x >= 0 else e) is max(e, [x >= 0]) exactly, a branch-free blend: a masked
-    ``where`` over a random sign pattern costs four times as much as the arithmetic.
-    """
-    xp = xp_of(x)
-    e = xp.exp(-xp.abs(x))
-    y = 1 / (1 + e)
-    y *= xp.maximum(e, x >= 0)
-    return y
-
-
-class Sigmoid(Primitive):
+class SigmoidFn(Primitive):
     """y = 1 / (1 + e**-x), computed without overflow; dy/dx = y (1 - y)."""
 
     @staticmethod
@@ -370,7 +357,7 @@ class Sigmoid(Primitive):
         return grad * y * (1 - y)
 
 
-class Tanh(Primitive):
+class TanhFn(Primitive):
     """y = tanh(x); dy/dx = 1 - y**2 (computed from the output)."""
 
     @staticmethod
@@ -386,7 +373,7 @@ class Tanh(Primitive):
         return grad * (1 - y * y)
 
 
-class Relu(Primitive):
+class ReLUFn(Primitive):
     """y = max(x, 0); dy/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)."""
 
     @staticmethod
@@ -401,7 +388,7 @@ class Relu(Primitive):
         return grad * (y > 0)
 
 
-class LeakyRelu(Primitive):
+class LeakyReLUFn(Primitive):
     """y = x for x > 0, else slope * x; dy/dx = 1 or slope (slope at x = 0, as in PyTorch)."""
 
     @staticmethod
@@ -418,7 +405,7 @@ class LeakyRelu(Primitive):
         return xp_of(grad).where(positive, grad, grad * ctx.slope)
 
 
-class Elu(Primitive):
+class ELUFn(Primitive):
     """y = x for x > 0, else alpha (e**x - 1); dy/dx = 1 or y + alpha."""
 
     @staticmethod
@@ -437,7 +424,7 @@ class Elu(Primitive):
         return xp_of(grad).where(positive, grad, grad * (y + ctx.alpha))
 
 
-class Softplus(Primitive):
+class SoftplusFn(Primitive):
     """y = log(1 + e**(beta x)) / beta, linear above ``threshold``; dy/dx = sigmoid(beta x)."""
 
     @staticmethod
@@ -445,8 +432,7 @@ class Softplus(Primitive):
         x = floating(x)
         xp = xp_of(x)
         bx = beta * x
-        # log(1 + e**z) = max(z, 0) + log1p(e**-|z|): no overflow for large |z|
-        y = xp.where(bx > threshold, x, (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta)
+        y = xp.where(bx > threshold, x, softplus(bx) / beta)
         ctx.save_for_backward(bx)
         ctx.threshold = threshold
         return y.astype(x.dtype, copy=False)

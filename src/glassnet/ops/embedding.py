@@ -6,7 +6,7 @@ from ..autograd import Primitive
 from ..backend import xp_of
 
 
-class Embedding(Primitive):
+class EmbeddingFn(Primitive):
     """y[..., :] = W[idx[...], :] for integer indices idx of any shape; W is (num_embeddings, dim).
 
     dW[j] = sum of dy over the positions where idx == j (a scatter-add: repeated indices accumulate).

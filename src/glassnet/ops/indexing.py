@@ -60,7 +60,7 @@ def _places(index: np.ndarray, dim: int) -> tuple:
     return tuple(places)
 
 
-class Gather(Primitive):
+class GatherFn(Primitive):
     """y[i][j] = x[i][index[i][j]] along ``dim`` (``torch.gather``); the gradient is added back where it came from."""
 
     @staticmethod
@@ -86,10 +86,10 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
     if index.shape[:dim] + index.shape[dim + 1 :] != input.shape[:dim] + input.shape[dim + 1 :]:
         slicer = tuple(slice(0, n) if k != dim else slice(None) for k, n in enumerate(index.shape))
         input = input[slicer]
-    return Gather.apply(input, index=index, dim=dim)
+    return GatherFn.apply(input, index=index, dim=dim)
 
 
-class Scatter(Primitive):
+class ScatterFn(Primitive):
     """y = x with y[i][index[i][j]] = src[i][j] along ``dim`` (``torch.scatter``, or ``scatter_add`` when ``add``).
 
     Without ``add`` the written places get no gradient from y; src's gradient is y's at the places it went to.
@@ -130,7 +130,7 @@ def _scatter(input: Tensor, dim: int, index, src, add: bool, op: str) -> Tensor:
         src = src if src.dtype == input.dtype else src.to(input.dtype)
     else:
         src = np.asarray(src, input.dtype)
-    return Scatter.apply(input, src, index=index, dim=dim, add=add)
+    return ScatterFn.apply(input, src, index=index, dim=dim, add=add)
 
 
 def scatter(input: Tensor, dim: int, index, src=None, value=None) -> Tensor:
@@ -143,7 +143,7 @@ def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
     return _scatter(input, dim, index, src, True, "scatter_add")
 
 
-class CumSum(Primitive):
+class CumSumFn(Primitive):
     """y_k = sum_{i <= k} x_i along ``dim``; the gradient is the reversed cumulative sum of the output's."""
 
     @staticmethod
@@ -160,10 +160,10 @@ class CumSum(Primitive):
 def cumsum(input: Tensor, dim: int) -> Tensor:
     if not input.ndim:
         return input.clone()
-    return CumSum.apply(input, dim=axis_index(dim, input.ndim, "cumsum"))
+    return CumSumFn.apply(input, dim=axis_index(dim, input.ndim, "cumsum"))
 
 
-class CumProd(Primitive):
+class CumProdFn(Primitive):
     """y_k = prod_{i <= k} x_i along ``dim``; dx_j = sum_{k >= j} dy_k prod_{i <= k, i != j} x_i.
 
     Before the first zero of a line that sum is (reversed cumsum of dy * y)_j / x_j. At the first zero z
@@ -208,7 +208,7 @@ def cumprod(input: Tensor, dim: int, dtype=None) -> Tensor:
         input = input.to(dtype)
     if not input.ndim:
         return input.clone()
-    return CumProd.apply(input, dim=axis_index(dim, input.ndim, "cumprod"))
+    return CumProdFn.apply(input, dim=axis_index(dim, input.ndim, "cumprod"))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -241,7 +241,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return SortResult(gather(input, dim, indices) if input.ndim else input, indices)
 
 
-class Einsum(Primitive):
+class EinsumFn(Primitive):
     """``np.einsum(equation, *operands)``; each operand's gradient is an einsum of the output's and the others.
 
     For output labels ``out`` and operand ``k`` with labels ``in_k``: d/d x_k = einsum(out, others -> in_k),
@@ -302,12 +302,12 @@ def einsum(equation: str, *operands) -> Tensor:
     inputs, operands = zip(*(_diagonal(x, labels, equation) for labels, x in zip(inputs, operands)))
     dtype = np.result_type(*[x.dtype for x in operands])
     operands = [x if x.dtype == dtype else x.to(dtype) for x in operands]
-    return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
+    return EinsumFn.apply(*operands, inputs=tuple(inputs), output=output)
 
 
 def _diagonal(x: Tensor, labels: str, equation: str) -> tuple[str, Tensor]:
     """An operand whose label repeats (``"ii"``) replaced by its diagonal over those axes, by differentiable
-    indexing, so that :class:`Einsum` sees each label once."""
+    indexing, so that :class:`EinsumFn` sees each label once."""
     while repeated := next((c for c in labels if labels.count(c) > 1), None):
         axes = [k for k, c in enumerate(labels) if c == repeated]
         rest = [k for k, c in enumerate(labels) if c != repeated]
@@ -320,7 +320,7 @@ def _diagonal(x: Tensor, labels: str, equation: str) -> tuple[str, Tensor]:
     return labels, x
 
 
-class EuclideanNorm(Primitive):
+class EuclideanNormFn(Primitive):
     """sqrt(sum x^2) over ``dim``; the gradient x / norm, taken as 0 where the norm is 0 (PyTorch's choice,
     where sqrt's own derivative would give 0 * inf = NaN)."""
 
@@ -346,7 +346,7 @@ def vector_norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tens
     if isinstance(dim, list):
         dim = tuple(dim)
     if p == "fro" or p == 2:
-        return EuclideanNorm.apply(input, dim=None if dim is None else _axes(dim, input.ndim), keepdim=keepdim)
+        return EuclideanNormFn.apply(input, dim=None if dim is None else _axes(dim, input.ndim), keepdim=keepdim)
     if isinstance(p, str) or not isinstance(p, (int, float)):
         raise ValueError(f"norm: p must be a number (inf and -inf included) or 'fro'; got {p!r}")
     if p == 1:

@@ -16,7 +16,7 @@ from ..errors import LinAlgError
 from .reduce import products_of_others
 
 
-class MatMul(Primitive):
+class MatMulFn(Primitive):
     """y = a @ b (batched, broadcasting); da = dy @ b^T, db = a^T @ dy.
 
     1-D operands are promoted to matrices as NumPy does and the promotion is undone on the way back.
@@ -50,7 +50,7 @@ class MatMul(Primitive):
         return grad_a, grad_b
 
 
-class Linear(Primitive):
+class LinearFn(Primitive):
     """y = x W^T + b with W of shape (out, in), PyTorch's layout; one GEMM each way.
 
     dx = dy W, dW = dy^T x (leading axes of x folded into the batch), db = sum of dy over the batch.
@@ -92,7 +92,7 @@ def _singular(op: str, a, what: str) -> LinAlgError:
     return LinAlgError(f"linalg.{op}: {what}{where}; input shape {tuple(a.shape)}")
 
 
-class Inv(Primitive):
+class InvFn(Primitive):
     """Y = A^-1 (batched); d(A^-1) = -A^-1 dA A^-1, so dA = -Y^T dY Y^T."""
 
     @staticmethod
@@ -113,7 +113,7 @@ class Inv(Primitive):
         return -(yt @ grad @ yt)
 
 
-class Solve(Primitive):
+class SolveFn(Primitive):
     """X = A^-1 B for square A (..., n, n) and B (..., n, k), batch axes broadcast.
 
     From A dX + dA X = dB: dB = A^-T dX (one more solve) and dA = -dB X^T.
@@ -151,7 +151,7 @@ def cofactors(a):
     return (u * (products_of_others(s) * sign[..., None])[..., None, :]) @ vh
 
 
-class Det(Primitive):
+class DetFn(Primitive):
     """y = det(A) (batched); dy/dA = det(A) A^-T, computed as :func:`cofactors` so that it holds at singular A."""
 
     @staticmethod
@@ -182,7 +182,7 @@ def pseudo_inverse(a, rcond: float) -> tuple:
     return (_mT(vh) * inverse[..., None, :]) @ _mT(u), s, keep.sum(axis=-1).astype(xp.int64)
 
 
-class Lstsq(Primitive):
+class LstsqFn(Primitive):
     """X = A^+ B, the minimum-norm least-squares solution of AX = B, given ``pinv`` = A^+ (:func:`pseudo_inverse`).
 
     A (..., m, n), B (..., m, k), X (..., n, k). Where the rank of A does not change under small
@@ -213,7 +213,7 @@ class Lstsq(Primitive):
         return grad_a, w
 
 
-class SingularValues(Primitive):
+class SingularValuesFn(Primitive):
     """s = the singular values of A (..., m, n), descending, (..., min(m, n)); dA = U diag(ds) V^T.
 
     Valid where the singular values are distinct and non-zero (the derivative of s_i is u_i v_i^T).

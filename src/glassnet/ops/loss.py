@@ -6,7 +6,7 @@ from ..autograd import Primitive
 from ..backend import xp_of
 
 
-class SoftmaxCrossEntropy(Primitive):
+class SoftmaxCrossEntropyFn(Primitive):
     """Per-sample loss_i = -sum_c q_ic log softmax(x)_ic, with dloss_i/dx_i = softmax(x_i) sum_c q_ic - q_i.
 
     ``q`` is the target distribution times the class weights: for class indices it is
@@ -38,7 +38,7 @@ class SoftmaxCrossEntropy(Primitive):
         return (p * q.sum(axis=1, keepdims=True) - q) * per_sample, None
 
 
-class BinaryCrossEntropy(Primitive):
+class BinaryCrossEntropyFn(Primitive):
     """loss = -(y log p + (1 - y) log(1 - p)) with logs clamped at -100, as PyTorch does.
 
     dloss/dp = (p - y) / max(p (1 - p), 1e-12): finite even at p = 0 or 1.

@@ -10,7 +10,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor, axis_index
 
 
-class Reshape(Primitive):
+class ReshapeFn(Primitive):
     """y = x viewed with a new shape; the gradient is reshaped back."""
 
     @staticmethod
@@ -23,7 +23,7 @@ class Reshape(Primitive):
         return grad.reshape(ctx.shape)
 
 
-class Permute(Primitive):
+class PermuteFn(Primitive):
     """y = x with its axes reordered; the gradient goes through the inverse order."""
 
     @staticmethod
@@ -38,7 +38,7 @@ class Permute(Primitive):
         return grad.transpose(ctx.inverse)
 
 
-class Expand(Primitive):
+class ExpandFn(Primitive):
     """y = x broadcast to ``shape`` (-1 keeps an axis); autograd sums the gradient back."""
 
     @staticmethod
@@ -75,7 +75,7 @@ def _entries(index) -> tuple:
     return index if isinstance(index, tuple) else (index,)
 
 
-class GetItem(Primitive):
+class GetItemFn(Primitive):
     """y = x[index]; the gradient is scattered back with add (repeated indices accumulate)."""
 
     @staticmethod
@@ -93,7 +93,7 @@ class GetItem(Primitive):
         return out
 
 
-class SetItem(Primitive):
+class SetItemFn(Primitive):
     """y = x with y[index] = value: ``x[index] = value`` recorded out of place.
 
     The gradient reaches x where it was kept and value through the written places (summed back to value's
@@ -116,7 +116,7 @@ class SetItem(Primitive):
         return grad_x, grad[ctx.index] if ctx.needs_input_grad[1] else None
 
 
-class Copy(Primitive):
+class CopyFn(Primitive):
     """y = a copy of x in its own contiguous storage (``clone``); the gradient passes unchanged."""
 
     @staticmethod
@@ -128,7 +128,7 @@ class Copy(Primitive):
         return grad
 
 
-class Cat(Primitive):
+class CatFn(Primitive):
     """y = the inputs joined along ``axis``; the gradient is cut at the same places."""
 
     @staticmethod
@@ -148,7 +148,7 @@ class Cat(Primitive):
         return tuple(xp_of(grad).split(grad, ctx.cuts, axis=ctx.axis))
 
 
-class Stack(Primitive):
+class StackFn(Primitive):
     """y = the inputs stacked along a new ``axis``; each input gets its slice of the gradient."""
 
     @staticmethod
@@ -163,7 +163,7 @@ class Stack(Primitive):
         return tuple(xp_of(grad).moveaxis(grad, ctx.axis, 0))
 
 
-class Pad(Primitive):
+class PadFn(Primitive):
     """y = x with constant borders, ``widths`` as NumPy's ((before, after), ...) per axis."""
 
     @staticmethod

@@ -12,7 +12,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 
 
-class BatchNorm(Primitive):
+class BatchNormFn(Primitive):
     """Training-mode batch norm: y = w x_hat + b with x_hat = (x - mean) / sqrt(var + eps).
 
     mean and the biased var are taken over ``axes`` (m elements per channel). With
@@ -92,7 +92,7 @@ def batch_norm(
     """Batch norm over every axis but the channel axis 1, with ``torch.nn.functional.batch_norm``'s arguments.
 
     ``input`` is (N, C, *); ``weight``, ``bias``, ``running_mean`` and ``running_var`` are (C,).
-    Training: normalise by the batch mean and biased variance (fused op :class:`BatchNorm`) and,
+    Training: normalise by the batch mean and biased variance (fused op :class:`BatchNormFn`) and,
     when running statistics are given, update them in place with ``momentum``.
     Evaluation: normalise by the running statistics, a fixed per-channel affine map
     y = x s + (b - running_mean s) with s = w / sqrt(running_var + eps), built from primitives.
@@ -106,7 +106,7 @@ def batch_norm(
                 f"batch_norm expects more than 1 value per channel when training, got input of shape "
                 f"{tuple(input.shape)}"
             )
-        return BatchNorm.apply(
+        return BatchNormFn.apply(
             input,
             weight,
             bias,

@@ -101,6 +101,12 @@ def _window_slices(kernel, stride, dilation, out) -> list:
     ]
 
 
+def _backward_layout(x, windows, kernel, stride, dilation, pads, out) -> tuple:
+    """What a pool's backward needs of the forward's layout: x's shape and memory order, the windows, the
+    padding, and whether the windows tile x without overlap (see :func:`_disjoint`)."""
+    return (x.shape, _memory_order(x), windows, pads, *_disjoint(x.shape, kernel, stride, dilation, pads, out))
+
+
 def _disjoint(x_shape: tuple, kernel, stride, dilation, pads, out) -> tuple[bool, bool]:
     """Whether the windows are disjoint and unpadded, and whether they also cover every input element.
 
@@ -113,7 +119,7 @@ def _disjoint(x_shape: tuple, kernel, stride, dilation, pads, out) -> tuple[bool
 
 
 # ----------------------------------------------------------------------------- max and min
-class MaxPool2d(Primitive):
+class MaxPool2dFn(Primitive):
     """y = max (``largest=True``) or min (``largest=False``) of each window; dy goes to one element per window.
 
     Min pooling is max pooling in the other direction, min(x) = -max(-x), so both share this kernel.
@@ -148,19 +154,13 @@ class MaxPool2d(Primitive):
             for k, view in enumerate(views):
                 arg[xp.isnan(view)] = k
         ctx.save_for_backward(arg)
-        ctx.geometry = (
-            x.shape,
-            _memory_order(x),
-            windows,
-            pads,
-            *_disjoint(x.shape, kernel, stride, dilation, pads, out),
-        )
+        ctx.layout = _backward_layout(x, windows, kernel, stride, dilation, pads, out)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (arg,) = ctx.saved
-        x_shape, order, windows, pads, disjoint, covers = ctx.geometry
+        x_shape, order, windows, pads, disjoint, covers = ctx.layout
         xp = xp_of(grad)
         grad = _in_order(grad, order)
         dx = _padded_buffer(x_shape, grad.dtype, pads, order, xp, fill=not covers)
@@ -186,7 +186,7 @@ def _divisors(size: int, kernel: int, stride: int, padding: int, out: int, count
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
-class AvgPool2d(Primitive):
+class AvgPool2dFn(Primitive):
     """y = (sum of each window) / divisor; dx gets dy / divisor at every element of each window.
 
     The divisor is kh*kw (padding counted, ``count_include_pad=True``), the number of real input
@@ -217,18 +217,12 @@ class AvgPool2d(Primitive):
             scale = xp.asarray(1.0 / np.outer(rows, cols), dtype=x.dtype)
         y *= scale
         ctx.scale = scale
-        ctx.geometry = (
-            x.shape,
-            _memory_order(x),
-            windows,
-            pads,
-            *_disjoint(x.shape, kernel, stride, dilation, pads, out),
-        )
+        ctx.layout = _backward_layout(x, windows, kernel, stride, dilation, pads, out)
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        x_shape, order, windows, pads, disjoint, covers = ctx.geometry
+        x_shape, order, windows, pads, disjoint, covers = ctx.layout
         xp = xp_of(grad)
         share = _in_order(grad, order) * ctx.scale
         dx = _padded_buffer(x_shape, grad.dtype, pads, order, xp, fill=not covers)
@@ -284,7 +278,7 @@ def _covering(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.searchsorted(ends, positions, side="right"), np.searchsorted(starts, positions, side="right")
 
 
-class AdaptiveAvgPool2d(Primitive):
+class AdaptiveAvgPool2dFn(Primitive):
     """y = sum of each window / its size: average pooling onto a fixed (Ho, Wo) grid, PyTorch's windows.
 
     Output cell i along an axis of length n averages [floor(i n / o), ceil((i + 1) n / o)), so the
@@ -359,7 +353,7 @@ def max_pool2d(
     """
     kernel, stride, padding, dilation = _pool_args("max_pool2d", input, kernel_size, stride, padding, dilation)
     _check_pool_output("max_pool2d", input, kernel, stride, padding, dilation, ceil_mode)
-    return _batched(input, lambda x: MaxPool2d.apply(x, kernel, stride, padding, dilation, ceil_mode, largest=True))
+    return _batched(input, lambda x: MaxPool2dFn.apply(x, kernel, stride, padding, dilation, ceil_mode, largest=True))
 
 
 def min_pool2d(
@@ -377,7 +371,7 @@ def min_pool2d(
     """
     kernel, stride, padding, dilation = _pool_args("min_pool2d", input, kernel_size, stride, padding, dilation)
     _check_pool_output("min_pool2d", input, kernel, stride, padding, dilation, ceil_mode)
-    return _batched(input, lambda x: MaxPool2d.apply(x, kernel, stride, padding, dilation, ceil_mode, largest=False))
+    return _batched(input, lambda x: MaxPool2dFn.apply(x, kernel, stride, padding, dilation, ceil_mode, largest=False))
 
 
 def avg_pool2d(
@@ -392,7 +386,7 @@ def avg_pool2d(
     """Mean of each kh x kw window, with ``torch.nn.functional.avg_pool2d``'s arguments (fused op).
 
     y[n, c, p, q] = (1 / divisor) sum_{i, j} x_pad[n, c, p s_h + i, q s_w + j], zero padding; the divisor
-    is kh*kw by default (padding counted), see :class:`AvgPool2d`. ``stride`` defaults to the kernel size.
+    is kh*kw by default (padding counted), see :class:`AvgPool2dFn`. ``stride`` defaults to the kernel size.
     """
     kernel, stride, padding, dilation = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
     if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override < 1):
@@ -400,7 +394,7 @@ def avg_pool2d(
     _check_pool_output("avg_pool2d", input, kernel, stride, padding, dilation, ceil_mode)
     return _batched(
         input,
-        lambda x: AvgPool2d.apply(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override),
+        lambda x: AvgPool2dFn.apply(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override),
     )
 
 
@@ -420,4 +414,4 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
     sizes = tuple(n if o is None else o for o, n in zip(sizes, input.shape[-2:]))
     if min(sizes) < 1:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size}")
-    return _batched(input, lambda x: AdaptiveAvgPool2d.apply(x, output_size=sizes))
+    return _batched(input, lambda x: AdaptiveAvgPool2dFn.apply(x, output_size=sizes))

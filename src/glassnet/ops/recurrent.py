@@ -5,10 +5,10 @@ the recurrence; its backward is the BPTT loop: the steps in reverse, each applyi
 recurrence written above it. Shapes and layouts are PyTorch's, with D = 2 for a bidirectional layer
 (direction 0 reads the sequence forward, direction 1 in reverse):
 
-    x           (B, T, I) with ``batch_first=True`` (the default in glassnet), else (T, B, I)
+    x           (T, B, I), or (B, T, I) with ``batch_first=True`` (the default is False, as in PyTorch)
     h0, c0      (D, B, H), or None for zeros
     w_ih        (G*H, I), w_hh (G*H, H), b_ih, b_hh (G*H,) per direction, G = 1 (RNN), 4 (LSTM), 3 (GRU)
-    output      (B, T, D*H) (or (T, B, D*H)): the directions side by side, forward first
+    output      (T, B, D*H) (or (B, T, D*H)): the directions side by side, forward first
     h_n, c_n    (D, B, H)
 
 Gate order is PyTorch's: i, f, g, o for the LSTM and r, z, n for the GRU.
@@ -20,7 +20,7 @@ How the work is arranged (this is what makes the kernels fast on NumPy):
   the BPTT loop the gradients of W_ih, W_hh and the bias over all steps are one GEMM, sum_t da_t^T z_t;
   dx = da W_ih is one more.
 - the loop does one recurrent GEMM per step for both directions together, and the gate nonlinearities
-  in place, in arrays allocated once per call (and reused across calls, see :class:`_Workspace`);
+  in place, in arrays allocated once per call (and reused across calls, see :mod:`glassnet.ops.buffers`);
 - arrays are *gate-major*, (D, G, T, B, H): each gate of each step is a contiguous (B, H) block, so no
   elementwise op reads strided memory and the recurrent GEMM splits into G square ones, which run faster
   than one wide GEMM here (:func:`_gate_blocks_t`).
@@ -30,7 +30,12 @@ t = T-1-k in reverse, so both directions advance through their arrays together. 
 arrays are contiguous over (T, B), which is what turns the sums over steps into single GEMMs.
 
 Autograd records one output per Primitive: a kernel returns the output sequence, and h_n (and c_n) are
-read through :class:`FinalState` nodes that hand their gradients back to the kernel.
+read through :class:`FinalStateFn` nodes that hand their gradients back to the kernel.
+
+Given a list ``record``, a kernel appends the activations of its gates (:class:`RNNGates`,
+:class:`LSTMGates`, :class:`GRUGates`), copied into the output's layout and time order; without one it
+copies nothing. The readable reference of every kernel is its composite cell run step by step through
+autograd (:func:`glassnet.nn.recurrent.reference_sequence`); the tests hold the two equal.
 
 Variable lengths (``lengths``, one per batch row, each in 1..T) follow PyTorch's packed sequences: a
 row's state is not updated outside its valid steps (held after its end going forward, held at h0 until
@@ -43,88 +48,14 @@ gate equations as in the documentation of ``torch.nn.RNN``, ``torch.nn.LSTM`` an
 
 from __future__ import annotations
 
-import sys
-import threading
+from typing import NamedTuple
 
 import numpy as np
 
 from ..autograd import Primitive
 from ..backend import xp_of
-from ..errors import ShapeError
 from ..tensor import Tensor
-
-# ----------------------------------------------------------------------------------------- workspace
-
-
-def _references(bucket: list) -> list:
-    """sys.getrefcount of each array in ``bucket``: the one place counts are taken, so they compare exactly."""
-    return [sys.getrefcount(array) for array in bucket]
-
-
-class _Workspace:
-    """Arrays kept from one call to the next, so that a training loop does not pay for fresh memory every step.
-
-    A large array comes from the operating system as untouched pages: the first write to each 4 KiB page
-    costs a page fault, and freeing the array hands the pages back. A small LSTM step allocates about
-    10 MB per call, some 2,500 faults, which took a third of its time before these buffers were reused.
-
-    An array is handed out again only when nothing but the workspace refers to it: no tensor, view, saved
-    context or gradient. CPython's reference count says so exactly; the count of a free array is measured
-    once at import (:data:`_FREE_COUNT`), not assumed. At most ``budget`` bytes are kept;
-    :func:`release_buffers` drops the free ones.
-    """
-
-    min_bytes = 1 << 16  # smaller arrays come from malloc's own free lists, without page faults
-
-    def __init__(self, budget: int):
-        self.budget, self.held, self.buckets = budget, 0, {}
-        self.lock = threading.Lock()  # a free array is handed to one caller only, even from several threads
-
-    def empty(self, shape: tuple, dtype):
-        dtype = np.dtype(dtype)
-        nbytes = int(np.prod(shape)) * dtype.itemsize
-        if nbytes < self.min_bytes:
-            return np.empty(shape, dtype)
-        with self.lock:
-            bucket = self.buckets.setdefault((tuple(shape), dtype), [])
-            for array, count in zip(bucket, _references(bucket)):
-                if count == _FREE_COUNT:
-                    return array
-            if self.held + nbytes > self.budget:
-                self._release()
-            array = np.empty(shape, dtype)
-            if self.held + nbytes <= self.budget:
-                bucket.append(array)
-                self.held += nbytes
-            return array
-
-    def release(self) -> None:
-        """Forget every array nobody else uses (arrays still in use stay until they are free)."""
-        with self.lock:
-            self._release()
-
-    def _release(self) -> None:
-        for key, bucket in list(self.buckets.items()):
-            free = [i for i, count in enumerate(_references(bucket)) if count == _FREE_COUNT]
-            for i in reversed(free):
-                self.held -= bucket.pop(i).nbytes
-            if not bucket:
-                del self.buckets[key]
-
-
-_FREE_COUNT = _references([np.empty(0)])[0]
-_WORKSPACE = _Workspace(budget=256 << 20)
-
-
-def release_buffers() -> None:
-    """Free the arrays the recurrent kernels keep for reuse between calls (up to 256 MiB)."""
-    _WORKSPACE.release()
-
-
-def _empty(shape: tuple, dtype, xp=np):
-    """An uninitialised array, from the workspace for NumPy (another backend has its own memory pool)."""
-    return _WORKSPACE.empty(shape, dtype) if xp is np else xp.empty(shape, dtype=dtype)
-
+from . import buffers
 
 # ----------------------------------------------------------------------------------------- shared steps
 
@@ -195,7 +126,7 @@ def _step_inputs(x, h0, batch_first: bool, directions: int, hidden: int, bias: b
     x = x.swapaxes(0, 1) if batch_first else x
     steps, batch, features = x.shape
     ones = int(bias)
-    z = _empty((directions, steps + 1, batch, features + ones + hidden), x.dtype, xp)
+    z = buffers.empty((directions, steps + 1, batch, features + ones + hidden), x.dtype, xp)
     z[0, :steps, :, :features] = x
     if directions == 2:
         z[1, :steps, :, :features] = x[::-1]
@@ -234,23 +165,25 @@ def _project_inputs(z, weights_t):
     directions, steps1, batch, _ = z.shape
     _, gates, width, hidden = weights_t.shape
     steps = steps1 - 1
-    out = _empty((directions, gates, steps, batch, hidden), z.dtype, xp)
+    out = buffers.empty((directions, gates, steps, batch, hidden), z.dtype, xp)
     for d in range(directions):
         inputs = z[d, :steps, :, :width].reshape(steps * batch, width)  # a view: rows strided, BLAS reads it as is
         xp.matmul(inputs, weights_t[d], out=out[d].reshape(gates, steps * batch, hidden))
     return out
 
 
-def _sequence_output(states, inactive, batch_first: bool):
-    """The layer's output from the state sequences: (B, T, D*H) or (T, B, D*H), zero on padding."""
-    xp = xp_of(states)
-    directions, steps1, batch, hidden = states.shape
-    steps = steps1 - 1
+def _in_time_order(by_step, inactive, batch_first: bool):
+    """Sequences (D, T, B, H) in step order as one array in the output's layout, zero on padding.
+
+    That layout is (T, B, D*H), or (B, T, D*H) with batch_first: time order, the directions side by side.
+    """
+    xp = xp_of(by_step)
+    directions, steps, batch, hidden = by_step.shape
     shape = (batch, steps, directions, hidden) if batch_first else (steps, batch, directions, hidden)
-    out = _empty(shape, states.dtype, xp)
+    out = buffers.empty(shape, by_step.dtype, xp)
     for d in range(directions):
-        h = states[d, 1:] if d == 0 else states[d, :0:-1]  # back to time order
-        out[:, :, d] = h.swapaxes(0, 1) if batch_first else h
+        part = by_step[d] if d == 0 else by_step[d, ::-1]  # back to time order
+        out[:, :, d] = part.swapaxes(0, 1) if batch_first else part
     if inactive is not None:
         padding = inactive[0, :, :, 0]  # (T, B) in time order
         out[padding.T if batch_first else padding] = 0
@@ -262,7 +195,7 @@ def _output_grad_by_step(grad, directions: int, hidden: int, batch_first: bool, 
     xp = xp_of(grad)
     grad = grad.swapaxes(0, 1) if batch_first else grad  # (T, B, D*H)
     steps, batch, _ = grad.shape
-    by_step = _empty((directions, steps, batch, hidden), grad.dtype, xp)
+    by_step = buffers.empty((directions, steps, batch, hidden), grad.dtype, xp)
     for d in range(directions):
         part = grad[:, :, d * hidden : (d + 1) * hidden]
         by_step[d] = part if d == 0 else part[::-1]
@@ -275,14 +208,14 @@ def _gemm_tn(da, z_flat):
     """sum over all steps and batch rows of da_k^T z_k, gate by gate: (G*H, K) from da (G, T, B, H), z (T*B, K)."""
     xp = xp_of(da)
     gates, steps, batch, hidden = da.shape
-    out = _empty((gates, hidden, z_flat.shape[1]), da.dtype, xp)
+    out = buffers.empty((gates, hidden, z_flat.shape[1]), da.dtype, xp)
     xp.matmul(da.reshape(gates, steps * batch, hidden).transpose(0, 2, 1), z_flat, out=out)
     return out.reshape(gates * hidden, -1)
 
 
 def _state_sequence(initial, directions: int, steps: int, batch: int, hidden: int, dtype, xp):
     """Storage for a state sequence s_0 .. s_T of each direction, (D, T+1, B, H), s_0 filled (zeros when None)."""
-    states = _empty((directions, steps + 1, batch, hidden), dtype, xp)
+    states = buffers.empty((directions, steps + 1, batch, hidden), dtype, xp)
     states[:, 0] = 0 if initial is None else initial
     return states
 
@@ -295,14 +228,13 @@ def _input_grad(products: list, steps: int, batch: int, batch_first: bool):
     """
     first_rows, first_weight = products[0][0]
     xp, dtype, features = xp_of(first_rows), first_rows.dtype, first_weight.shape[1]
-    dx = _empty((len(products), steps, batch, features), dtype, xp)
-    scratch = None
+    dx = buffers.empty((len(products), steps, batch, features), dtype, xp)
+    scratch = buffers.scratch((steps * batch, features), dtype, xp)  # each further product, before it is added
     for d, pairs in enumerate(products):
         flat = dx[d].reshape(steps * batch, features)
         xp.matmul(*pairs[0], out=flat)
         for rows, weight in pairs[1:]:
-            scratch = xp.matmul(rows, weight, out=scratch if scratch is not None else _empty(flat.shape, dtype, xp))
-            flat += scratch
+            flat += xp.matmul(rows, weight, out=scratch)
     dx = dx[0] if len(products) == 1 else xp.add(dx[0], dx[1][::-1], out=dx[0])
     return dx.swapaxes(0, 1) if batch_first else dx
 
@@ -313,7 +245,7 @@ def _own(part, order=None):
     ``order`` puts the rows back in PyTorch's gate order.
     """
     xp = xp_of(part)
-    out = _empty(part.shape, part.dtype, xp)
+    out = buffers.empty(part.shape, part.dtype, xp)
     if order is None:
         xp.copyto(out, part)
         return out
@@ -333,7 +265,7 @@ def _running_grad(final_grad, shape, dtype, xp):
     return xp.zeros(shape, dtype=dtype) if final_grad is None else xp.array(final_grad, dtype=dtype)
 
 
-class FinalState(Primitive):
+class FinalStateFn(Primitive):
     """h_n or c_n of a sequence kernel, read through a node of its own.
 
     Autograd records one output per Primitive, so a kernel returns its output sequence and leaves its final
@@ -402,10 +334,40 @@ def _weight_and_input_grads(ctx, da, z, weights, dh0, dc0=None, order=None):
     return (*lead, *grads)
 
 
+# -------------------------------------------------------------------------------------------- gate records
+
+
+class RNNGates(NamedTuple):
+    """One RNN layer's pre-activations a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh, in the output's layout."""
+
+    a: np.ndarray
+
+
+class LSTMGates(NamedTuple):
+    """One LSTM layer's gates after their nonlinearities, and its cell states, each in the output's layout.
+
+    i, f, o = sigmoid(.), g = tanh(.), c_t = f c_{t-1} + i g: the output is o * tanh(c) (zero on padding).
+    """
+
+    i: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+    c: np.ndarray
+
+
+class GRUGates(NamedTuple):
+    """One GRU layer's gates after their nonlinearities, r, z = sigmoid(.), n = tanh(.), in the output's layout."""
+
+    r: np.ndarray
+    z: np.ndarray
+    n: np.ndarray
+
+
 # ----------------------------------------------------------------------------------------------- RNN
 
 
-class RNNSequence(Primitive):
+class RNNSequenceFn(Primitive):
     """Elman RNN over a whole sequence: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh or relu.
 
     BPTT, for t = T-1 .. 0, with dh_t = dL/dh_t from the output plus the step after:
@@ -419,7 +381,7 @@ class RNNSequence(Primitive):
     """
 
     @staticmethod
-    def forward(ctx, x, h0, *params, batch_first=True, lengths=None, nonlinearity="tanh", finals=None):
+    def forward(ctx, x, h0, *params, batch_first=False, lengths=None, nonlinearity="tanh", finals=None, record=None):
         xp = xp_of(x)
         steps, batch, directions, H, bias, inactive = _begin(ctx, x, params, batch_first, lengths, 1)
         weights = _by_direction(params)
@@ -441,7 +403,9 @@ class RNNSequence(Primitive):
         ctx.nonlinearity = nonlinearity
         ctx.save_for_backward(z, *[w[:2] for w in weights])
         finals.append(h[:, steps])
-        return _sequence_output(h, inactive, batch_first)
+        if record is not None:
+            record.append(RNNGates(_in_time_order(a, inactive, batch_first)))
+        return _in_time_order(h[:, 1:], inactive, batch_first)
 
     @staticmethod
     def backward(ctx, grad):
@@ -455,7 +419,7 @@ class RNNSequence(Primitive):
         d_out = None if grad is None else _output_grad_by_step(grad, directions, H, ctx.batch_first, inactive)
         dh = _running_grad(dh_n, (directions, batch, H), z.dtype, xp)
         dh_prev = xp.empty_like(dh)
-        da_all = _empty((directions, 1, steps, batch, H), z.dtype, xp)  # gate-major, one gate
+        da_all = buffers.empty((directions, 1, steps, batch, H), z.dtype, xp)  # gate-major, one gate
         da = da_all[:, 0]
         for k in reversed(range(steps)):
             if d_out is not None:
@@ -489,7 +453,7 @@ def _lstm_rows(hidden: int) -> np.ndarray:
     return blocks[[0, 1, 3, 2]].reshape(-1)
 
 
-class LSTMSequence(Primitive):
+class LSTMSequenceFn(Primitive):
     """LSTM over a whole sequence (Hochreiter & Schmidhuber, 1997; forget gate of Gers et al., 2000).
 
         i, f, g, o = split(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
@@ -502,7 +466,7 @@ class LSTMSequence(Primitive):
         di = dc_t * g;  df = dc_t * c_{t-1};  dg = dc_t * i;  dc_{t-1} = dc_t * f
         da = (di, df, do) * s (1 - s) for the sigmoid gates s, dg * (1 - g**2) for g
         dh_{t-1} = da W_hh = sum over the gates of da_gate W_hh,gate
-    then one GEMM for [dW_ih, db, dW_hh] and one for dx, as in :class:`RNNSequence`.
+    then one GEMM for [dW_ih, db, dW_hh] and one for dx, as in :class:`RNNSequenceFn`.
 
     Internally the gates are ordered i, f, o, g (the three sigmoids side by side) in the gate-major layout
     (see :func:`_gate_blocks_t`), and the forward computes sigmoid(a) = (1 + tanh(a / 2)) / 2 with the
@@ -512,7 +476,7 @@ class LSTMSequence(Primitive):
     """
 
     @staticmethod
-    def forward(ctx, x, h0, c0, *params, batch_first=True, lengths=None, finals=None):
+    def forward(ctx, x, h0, c0, *params, batch_first=False, lengths=None, finals=None, record=None):
         xp = xp_of(x)
         steps, batch, directions, H, bias, inactive = _begin(ctx, x, params, batch_first, lengths, 2)
         rows = _lstm_rows(H)
@@ -527,7 +491,7 @@ class LSTMSequence(Primitive):
         h = z[..., -H:]  # the states h_0 .. h_T, inside z
         gates = _project_inputs(z, w_in_t)  # (D, 4, T, B, H), then the activations in place
         c = _state_sequence(c0, directions, steps, batch, H, x.dtype, xp)
-        tanh_c = _empty((directions, steps, batch, H), x.dtype, xp)
+        tanh_c = buffers.empty((directions, steps, batch, H), x.dtype, xp)
         rec = xp.empty((directions, 4, batch, H), dtype=x.dtype)
         ig = xp.empty((directions, batch, H), dtype=x.dtype)
         for k in range(steps):
@@ -554,7 +518,10 @@ class LSTMSequence(Primitive):
         ctx.rows = rows
         ctx.save_for_backward(gates, z, c, tanh_c, *weights)  # the weights as given: not halved
         finals.extend((h[:, steps], c[:, steps]))
-        return _sequence_output(h, inactive, batch_first)
+        if record is not None:
+            i, f, o, g = (_in_time_order(gates[:, k], inactive, batch_first) for k in range(4))
+            record.append(LSTMGates(i, f, g, o, _in_time_order(c[:, 1:], inactive, batch_first)))
+        return _in_time_order(h[:, 1:], inactive, batch_first)
 
     @staticmethod
     def backward(ctx, grad):
@@ -571,7 +538,7 @@ class LSTMSequence(Primitive):
         scratch = xp.empty(shape, dtype=z.dtype)
         scratch3 = xp.empty((directions, 3, batch, H), dtype=z.dtype)
         through_gates = xp.empty((directions, 4, batch, H), dtype=z.dtype)
-        da = _empty((directions, 4, steps, batch, H), z.dtype, xp)
+        da = buffers.empty((directions, 4, steps, batch, H), z.dtype, xp)
         for k in reversed(range(steps)):
             if d_out is not None:
                 dh += d_out[:, k]
@@ -616,7 +583,7 @@ def _gru_input_bias(b_ih, b_hh, hidden: int):
     return b
 
 
-class GRUSequence(Primitive):
+class GRUSequenceFn(Primitive):
     """GRU over a whole sequence (Cho et al., 2014), in PyTorch's formulation:
 
         r = sigmoid(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)
@@ -633,12 +600,12 @@ class GRUSequence(Primitive):
     then, after the loop, sum_t (da_r, da_z, dhn)^T [x_t, 1, h_{t-1}] (one GEMM) gives [., db_hh, dW_hh] and
     the r, z rows of [dW_ih, db_ih]; a second GEMM gives their n rows from da_n.
 
-    Gate-major layout as in :class:`LSTMSequence`. Inputs: x, h0 (or None), then (w_ih, w_hh, b_ih, b_hh) per
+    Gate-major layout as in :class:`LSTMSequenceFn`. Inputs: x, h0 (or None), then (w_ih, w_hh, b_ih, b_hh) per
     direction. Returns the output sequence; h_n goes to ``finals``.
     """
 
     @staticmethod
-    def forward(ctx, x, h0, *params, batch_first=True, lengths=None, finals=None):
+    def forward(ctx, x, h0, *params, batch_first=False, lengths=None, finals=None, record=None):
         xp = xp_of(x)
         steps, batch, directions, H, bias, inactive = _begin(ctx, x, params, batch_first, lengths, 1)
         weights = _by_direction(params)
@@ -650,7 +617,7 @@ class GRUSequence(Primitive):
         gates = _project_inputs(z_in, _gate_blocks_t(inputs, 3))  # (D, 3, T, B, H), then activations in place
         w_hh_t = _gate_blocks_t([w[1] for w in weights], 3)  # (D, 3, H, H)
         b_hn = xp.stack([w[3][None, 2 * H :] for w in weights]) if bias else None  # (D, 1, H)
-        hn = _empty((directions, steps, batch, H), x.dtype, xp)
+        hn = buffers.empty((directions, steps, batch, H), x.dtype, xp)
         rec = xp.empty((directions, 3, batch, H), dtype=x.dtype)
         scratch = xp.empty((directions, batch, H), dtype=x.dtype)
         for k in range(steps):
@@ -678,7 +645,9 @@ class GRUSequence(Primitive):
                 xp.copyto(h_t, h[:, k], where=inactive[:, k])
         ctx.save_for_backward(gates, z_in, hn, *[w[:2] for w in weights])
         finals.append(h[:, steps])
-        return _sequence_output(h, inactive, batch_first)
+        if record is not None:
+            record.append(GRUGates(*(_in_time_order(gates[:, k], inactive, batch_first) for k in range(3))))
+        return _in_time_order(h[:, 1:], inactive, batch_first)
 
     @staticmethod
     def backward(ctx, grad):
@@ -695,8 +664,8 @@ class GRUSequence(Primitive):
         scratch2 = xp.empty((directions, 2, batch, H), dtype=z_in.dtype)
         through_gates = xp.empty((directions, 3, batch, H), dtype=z_in.dtype)
         # hidden-side gradients (da_r, da_z, dhn) of every step, gate-major, and the input side of n (da_n)
-        da_h = _empty((directions, 3, steps, batch, H), z_in.dtype, xp)
-        da_n = _empty((directions, steps, batch, H), z_in.dtype, xp)
+        da_h = buffers.empty((directions, 3, steps, batch, H), z_in.dtype, xp)
+        da_n = buffers.empty((directions, steps, batch, H), z_in.dtype, xp)
         for k in reversed(range(steps)):
             if d_out is not None:
                 dh += d_out[:, k]
@@ -761,46 +730,28 @@ def _gru_weight_and_input_grads(ctx, da_h, da_n, z, weights, dh0):
 # ------------------------------------------------------------------------------------------ entry points
 
 
-def _check_lengths(name: str, lengths, steps: int, batch: int):
-    """Lengths as an int64 array of shape (B,) with values in 1..T; None when every row is full (no masking)."""
-    if lengths is None:
-        return None
-    lengths = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
-    if lengths.shape != (batch,) or lengths.dtype.kind not in "iu":
-        raise ShapeError(
-            f"{name}: lengths must be {batch} integers (one per sequence), got shape {tuple(lengths.shape)} "
-            f"of dtype {lengths.dtype.name}"
-        )
-    if lengths.size and (lengths.min() < 1 or lengths.max() > steps):
-        raise ShapeError(
-            f"{name}: lengths must lie in 1..{steps} (the padded length), got {lengths.min()}..{lengths.max()}"
-        )
-    return None if (lengths == steps).all() else lengths.astype(np.int64)
-
-
-def _run(name: str, kernel, x: Tensor, states: tuple, params: list, batch_first: bool, lengths, **options):
-    steps, batch = (x.shape[1], x.shape[0]) if batch_first else x.shape[:2]
+def _run(kernel, x: Tensor, states: tuple, params: list, batch_first: bool, lengths, record, **options):
     finals = []
-    lengths = _check_lengths(name, lengths, steps, batch)
-    out = kernel.apply(x, *states, *params, batch_first=batch_first, lengths=lengths, finals=finals, **options)
-    return (out, *[FinalState.apply(out, s, kernel=out._ctx, slot=i) for i, s in enumerate(finals)])
+    out = kernel.apply(x, *states, *params, batch_first=batch_first, lengths=lengths, finals=finals, record=record,
+                       **options)  # fmt: skip
+    return (out, *[FinalStateFn.apply(out, s, kernel=out._ctx, slot=i) for i, s in enumerate(finals)])
 
 
-def rnn_sequence(x, h0, params, batch_first=True, lengths=None, nonlinearity="tanh") -> tuple:
-    """One RNN layer over a sequence: ``(output, h_n)``; see :class:`RNNSequence` and the module docstring.
+def rnn_sequence(x, h0, params, batch_first=False, lengths=None, nonlinearity="tanh", record=None) -> tuple:
+    """One RNN layer over a sequence: ``(output, h_n)``; see :class:`RNNSequenceFn` and the module docstring.
 
     ``params`` is [w_ih, w_hh, b_ih, b_hh] for one direction, or twice that for two (biases may be None).
+    ``lengths`` is None or B integers in 1..T (an int array; the layers check it); ``record`` a list that
+    receives the layer's :class:`RNNGates`, or None.
     """
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    return _run("rnn_sequence", RNNSequence, x, (h0,), params, batch_first, lengths, nonlinearity=nonlinearity)
+    return _run(RNNSequenceFn, x, (h0,), params, batch_first, lengths, record, nonlinearity=nonlinearity)
 
 
-def lstm_sequence(x, h0, c0, params, batch_first=True, lengths=None) -> tuple:
-    """One LSTM layer over a sequence: ``(output, h_n, c_n)``; see :class:`LSTMSequence`."""
-    return _run("lstm_sequence", LSTMSequence, x, (h0, c0), params, batch_first, lengths)
+def lstm_sequence(x, h0, c0, params, batch_first=False, lengths=None, record=None) -> tuple:
+    """One LSTM layer over a sequence: ``(output, h_n, c_n)``; see :class:`LSTMSequenceFn` and :func:`rnn_sequence`."""
+    return _run(LSTMSequenceFn, x, (h0, c0), params, batch_first, lengths, record)
 
 
-def gru_sequence(x, h0, params, batch_first=True, lengths=None) -> tuple:
-    """One GRU layer over a sequence: ``(output, h_n)``; see :class:`GRUSequence`."""
-    return _run("gru_sequence", GRUSequence, x, (h0,), params, batch_first, lengths)
+def gru_sequence(x, h0, params, batch_first=False, lengths=None, record=None) -> tuple:
+    """One GRU layer over a sequence: ``(output, h_n)``; see :class:`GRUSequenceFn` and :func:`rnn_sequence`."""
+    return _run(GRUSequenceFn, x, (h0,), params, batch_first, lengths, record)

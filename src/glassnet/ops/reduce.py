@@ -9,6 +9,7 @@ from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import axis_index
 from .elementwise import floating
+from .formulas import logsumexp_terms
 
 
 def _axes(axis, ndim: int, op: str) -> tuple:
@@ -36,7 +37,7 @@ def _expand_reduced(grad, ctx):
     return grad if ctx.keepdims else xp_of(grad).expand_dims(grad, ctx.axes)
 
 
-class Sum(Primitive):
+class SumFn(Primitive):
     """y = sum of x over axes; dy/dx = 1 (the gradient is copied to every summed element)."""
 
     @staticmethod
@@ -49,7 +50,7 @@ class Sum(Primitive):
         return xp_of(grad).broadcast_to(_expand_reduced(grad, ctx), ctx.shape)
 
 
-class Mean(Primitive):
+class MeanFn(Primitive):
     """y = sum of x over axes / n; dy/dx = 1/n. The mean of no values is NaN, as in PyTorch."""
 
     @staticmethod
@@ -84,7 +85,7 @@ def products_of_others(x):
     return before * after
 
 
-class Prod(Primitive):
+class ProdFn(Primitive):
     """y = prod of x over axes; dy/dx_i = prod_{j != i} x_j, zeros included (no division by x_i).
 
     Integer and boolean inputs multiply in int64, as in PyTorch.
@@ -117,16 +118,18 @@ def prod(input, dim=None, keepdim: bool = False, dtype=None):
     """
     if dtype is not None:
         input = input.to(dtype)
-    return Prod.apply(input, axis=dim, keepdims=keepdim)
+    return ProdFn.apply(input, axis=dim, keepdims=keepdim)
 
 
-class Max(Primitive):
+class MaxFn(Primitive):
     """y = max of x over axes; the gradient is shared equally by the tied maxima (torch.amax)."""
 
-    @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, "max"), keepdims
-        y = x.max(axis=ctx.axes, keepdims=True)
+    extreme = "max"  # the array method that picks the winners
+
+    @classmethod
+    def forward(cls, ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, cls.extreme), keepdims
+        y = getattr(x, cls.extreme)(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(x == y)
         return y if keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in ctx.axes])
 
@@ -144,18 +147,13 @@ class Max(Primitive):
         )
 
 
-class Min(Max):
+class MinFn(MaxFn):
     """y = min of x over axes; the gradient is shared equally by the tied minima (torch.amin)."""
 
-    @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, "min"), keepdims
-        y = x.min(axis=ctx.axes, keepdims=True)
-        ctx.save_for_backward(x == y)
-        return y if keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in ctx.axes])
+    extreme = "min"
 
 
-class Var(Primitive):
+class VarFn(Primitive):
     """y = sum (x - mean)**2 / (n - correction); dy/dx = 2 (x - mean) / (n - correction)."""
 
     @staticmethod
@@ -191,7 +189,7 @@ def _shifted(x, dim):
         return x - x.max(axis=dim, keepdims=True)
 
 
-class Softmax(Primitive):
+class SoftmaxFn(Primitive):
     """y = e**(x - max x) / sum e**(x - max x); dx = y * (dy - sum(dy * y))."""
 
     @staticmethod
@@ -209,7 +207,7 @@ class Softmax(Primitive):
         return y * (grad - (grad * y).sum(axis=ctx.dim, keepdims=True))
 
 
-class LogSoftmax(Primitive):
+class LogSoftmaxFn(Primitive):
     """y = x - max x - log sum e**(x - max x); dx = dy - softmax(x) * sum(dy)."""
 
     @staticmethod
@@ -229,7 +227,7 @@ class LogSoftmax(Primitive):
         return grad - xp_of(y).exp(y) * grad.sum(axis=ctx.dim, keepdims=True)
 
 
-class LogSumExp(Primitive):
+class LogSumExpFn(Primitive):
     """y = m + log s, s = sum e**(x - m), m the maximum (0 where infinite); dy/dx = e**(x - m) / s = softmax(x).
 
     Defined where PyTorch defines it: -inf over no values or only -inf, inf when some value is inf (the
@@ -244,13 +242,8 @@ class LogSumExp(Primitive):
         xp = xp_of(x)
         ctx.dim = dim = _softmax_axis(x, dim, "logsumexp")
         ctx.keepdim = keepdim
-        m = x.max(axis=dim, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
-        m = xp.where(xp.isfinite(m), m, 0)
-        # log 0 = -inf and 0 / 0 = NaN over no values or only -inf; e**x overflows only beside an inf
-        with xp.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            e = xp.exp(x - m)
-            s = e.sum(axis=dim, keepdims=True)
-            y = xp.log(s) + m
+        y, e, s = logsumexp_terms(x, dim)
+        with xp.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 = NaN over no values or only -inf
             ctx.save_for_backward(e / s)
         return y if keepdim or dim is None else y.squeeze(dim)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..backend import xp_of
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import ABOVE_0, AT_LEAST_0, IN_0_1, Optimizer
 
 
 class Adadelta(Optimizer):
@@ -30,11 +30,7 @@ class Adadelta(Optimizer):
     ):
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
-    def _check_settings(self, settings: dict) -> None:
-        check_hyperparameter("learning rate", settings["lr"])
-        check_hyperparameter("rho value", settings["rho"], 0.0, 1.0)
-        check_hyperparameter("epsilon value", settings["eps"], open_low=True)
-        check_hyperparameter("weight_decay value", settings["weight_decay"])
+    bounds = {"lr": AT_LEAST_0, "rho": IN_0_1, "eps": ABOVE_0, "weight_decay": AT_LEAST_0}
 
     def _update(self, param, grad, state, group):
         xp = xp_of(param._data)
@@ -44,10 +40,7 @@ class Adadelta(Optimizer):
             state["acc_delta"] = xp.zeros_like(param._data)
         state["step"] += 1
         rho, eps = group["rho"], group["eps"]
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param._data
+        grad = self._objective_gradient(param, grad, group)
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg *= rho
         square_avg += (1 - rho) * (grad * grad)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..backend import xp_of
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import ABOVE_0, AT_LEAST_0, Optimizer
 
 
 class Adagrad(Optimizer):
@@ -42,26 +42,22 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ):
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            eps=eps,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            maximize=maximize,
+        settings = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay)
+        super().__init__(
+            params, {**settings, "initial_accumulator_value": initial_accumulator_value, "maximize": maximize}
         )
-        super().__init__(params, defaults)
         # Like PyTorch, the accumulators exist from the start, so state_dict() lists every parameter.
         for group in self.param_groups:
             for p in group["params"]:
                 self.state[p] = self._fresh_state(p, group)
 
-    def _check_settings(self, settings: dict) -> None:
-        check_hyperparameter("learning rate", settings["lr"])
-        check_hyperparameter("lr_decay value", settings["lr_decay"])
-        check_hyperparameter("weight_decay value", settings["weight_decay"])
-        check_hyperparameter("initial_accumulator_value value", settings["initial_accumulator_value"])
-        check_hyperparameter("epsilon value", settings["eps"], open_low=True)
+    bounds = {
+        "lr": AT_LEAST_0,
+        "lr_decay": AT_LEAST_0,
+        "weight_decay": AT_LEAST_0,
+        "initial_accumulator_value": AT_LEAST_0,
+        "eps": ABOVE_0,
+    }
 
     @staticmethod
     def _fresh_state(param, group) -> dict:
@@ -72,10 +68,7 @@ class Adagrad(Optimizer):
         if not state:  # a parameter missing from a loaded state_dict starts afresh
             state.update(self._fresh_state(param, group))
         state["step"] += 1
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param._data
+        grad = self._objective_gradient(param, grad, group)
         lr_t = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
 
         state_sum = state["sum"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from ..backend import xp_of
-from .optimizer import Optimizer, check_hyperparameter
+from ..errors import check_hyperparameter
+from .optimizer import ABOVE_0, AT_LEAST_0, IN_0_1, Optimizer
 
 
 class Adam(Optimizer):
@@ -51,26 +52,18 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ):
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            decoupled_weight_decay=decoupled_weight_decay,
-        )
-        super().__init__(params, defaults)
+        settings = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+        super().__init__(params, {**settings, "decoupled_weight_decay": decoupled_weight_decay})
+
+    bounds = {"lr": AT_LEAST_0, "eps": ABOVE_0, "weight_decay": AT_LEAST_0}
 
     def _check_settings(self, settings: dict) -> None:
         betas = settings["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
-        check_hyperparameter("learning rate", settings["lr"])
-        check_hyperparameter("epsilon value", settings["eps"], open_low=True)
-        check_hyperparameter("beta parameter at index 0", betas[0], 0.0, 1.0)
-        check_hyperparameter("beta parameter at index 1", betas[1], 0.0, 1.0)
-        check_hyperparameter("weight_decay value", settings["weight_decay"])
+        super()._check_settings(settings)
+        for k, beta in enumerate(betas):
+            check_hyperparameter(f"beta parameter at index {k}", beta, *IN_0_1)
 
     def _update(self, param, grad, state, group):
         xp = xp_of(param._data)
@@ -84,12 +77,11 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
 
-        if group["maximize"]:
-            grad = -grad
         if decay and group["decoupled_weight_decay"]:
             param._data *= 1 - lr * decay
-        elif decay:
-            grad = grad + decay * param._data
+            grad = -grad if group["maximize"] else grad
+        else:
+            grad = self._objective_gradient(param, grad, group)
 
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1

@@ -19,7 +19,8 @@ import numbers
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
-from .optimizer import Optimizer, check_hyperparameter
+from ..errors import check_hyperparameter
+from .optimizer import Optimizer
 
 
 class LRScheduler:
@@ -396,3 +397,20 @@ class ReduceLROnPlateau(LRScheduler):
                     group["lr"] = new_lr
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+
+__all__ = [
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+]

@@ -1,32 +1,25 @@
 """The Optimizer base: parameter groups, per-parameter state, zero_grad, step, state_dict.
 
-A subclass declares its defaults, writes ``_check_settings`` (the bounds of its hyperparameters,
-applied to the defaults and to every parameter group) and ``_update``: the rule that turns one
-parameter's gradient into an in-place change of ``param._data``.
+A subclass declares its defaults, the ``bounds`` of its hyperparameters (checked on the defaults and on
+every parameter group) and ``_update``: the rule that turns one parameter's gradient into an in-place
+change of ``param._data``.
 """
 
 from __future__ import annotations
 
 import copy
-import numbers
 
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..errors import check_hyperparameter
 from ..tensor import Tensor
 
-
-def check_hyperparameter(name: str, value: float, low: float = 0.0, high: float | None = None, open_low=False) -> None:
-    """Raise ``ValueError("Invalid <name>: <value>")`` unless value is a real number with low <= value (< high).
-
-    Written as "not inside" rather than "outside", so nan (which fails every comparison) is rejected too.
-    """
-    inside = isinstance(value, numbers.Real) and (value > low if open_low else value >= low)
-    if not (inside and (high is None or value < high)):
-        bound = f"({low}" if open_low else f"[{low}"
-        raise ValueError(
-            f"Invalid {name}: {value!r} (expected a value in {bound}, {high if high is not None else 'inf'}))"
-        )
+# bounds of a hyperparameter: (low, high, open_low), as check_hyperparameter takes them
+AT_LEAST_0 = (0.0, None, False)
+ABOVE_0 = (0.0, None, True)
+IN_0_1 = (0.0, 1.0, False)  # [0, 1): decay rates of running averages
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}  # PyTorch's words in its messages
 
 
 class Optimizer:
@@ -65,9 +58,22 @@ class Optimizer:
             self.param_groups.append(group)
         self.state = {}
 
-    def _check_settings(self, settings: dict) -> None:  # pragma: no cover - abstract
-        """Raise ValueError naming the first hyperparameter in ``settings`` outside its bounds."""
-        raise NotImplementedError
+    bounds: dict = {}  # hyperparameter -> (low, high, open_low)
+
+    def _check_settings(self, settings: dict) -> None:
+        """Raise ValueError naming the first hyperparameter in ``settings`` outside its ``bounds``."""
+        for name, (low, high, open_low) in self.bounds.items():
+            check_hyperparameter(_LABELS.get(name, f"{name} value"), settings[name], low, high, open_low)
+
+    @staticmethod
+    def _objective_gradient(param, grad, group: dict):
+        """The gradient every rule follows: negated to ``maximize``, plus ``weight_decay`` * p, the gradient of
+        the L2 penalty (weight_decay / 2) ||p||^2 added to the loss."""
+        if group["maximize"]:
+            grad = -grad
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param._data
+        return grad
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..errors import check_hyperparameter
 from ..tensor import Tensor
-from .optimizer import check_hyperparameter
 
 
 def _selected(parameters: Iterable[Tensor], skip_1d: bool) -> list[Tensor]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..backend import xp_of
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import ABOVE_0, AT_LEAST_0, IN_0_1, Optimizer
 
 
 class RMSprop(Optimizer):
@@ -46,23 +46,10 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ):
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            alpha=alpha,
-            eps=eps,
-            centered=centered,
-            weight_decay=weight_decay,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        settings = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, weight_decay=weight_decay)
+        super().__init__(params, {**settings, "centered": centered, "maximize": maximize})
 
-    def _check_settings(self, settings: dict) -> None:
-        check_hyperparameter("learning rate", settings["lr"])
-        check_hyperparameter("alpha value", settings["alpha"], 0.0, 1.0)
-        check_hyperparameter("epsilon value", settings["eps"], open_low=True)
-        check_hyperparameter("weight_decay value", settings["weight_decay"])
-        check_hyperparameter("momentum value", settings["momentum"])
+    bounds = {"lr": AT_LEAST_0, "alpha": IN_0_1, "eps": ABOVE_0, "weight_decay": AT_LEAST_0, "momentum": AT_LEAST_0}
 
     def _update(self, param, grad, state, group):
         xp = xp_of(param._data)
@@ -76,10 +63,7 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = xp.zeros_like(param._data)
         state["step"] += 1
 
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param._data
+        grad = self._objective_gradient(param, grad, group)
 
         square_avg = state["square_avg"]
         square_avg *= alpha

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import AT_LEAST_0, Optimizer
 
 
 class SGD(Optimizer):
@@ -27,28 +27,18 @@ class SGD(Optimizer):
         nesterov: bool = False,
         maximize: bool = False,
     ):
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        settings = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
+        super().__init__(params, {**settings, "nesterov": nesterov, "maximize": maximize})
+
+    bounds = {"lr": AT_LEAST_0, "momentum": AT_LEAST_0, "weight_decay": AT_LEAST_0}
 
     def _check_settings(self, settings: dict) -> None:
-        check_hyperparameter("learning rate", settings["lr"])
-        check_hyperparameter("momentum value", settings["momentum"])
-        check_hyperparameter("weight_decay value", settings["weight_decay"])
+        super()._check_settings(settings)
         if settings["nesterov"] and (settings["momentum"] <= 0 or settings["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, param, grad, state, group):
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param._data
+        grad = self._objective_gradient(param, grad, group)
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")

@@ -1,4 +1,4 @@
-"""Training: the fit loop, its History, callbacks, model summaries and checkpoints.
+"""Training: the fit loop, its History, callbacks, model summaries and checkpoints; the GAN loop.
 
 Parameters are what a model learns (``model.parameters()``, ``model.state_dict()``); hyperparameters
 are what the run chose (architecture, optimizer settings, batch size, epochs, seed): ``fit`` records
@@ -14,10 +14,10 @@ from .checkpoint import (
     save_checkpoint,
     save_weights,
 )
+from .gan import GANHistory, train_gan
 from .history import History
 from .loop import TrainState, collect_hparams, evaluate, fit
-from .metrics import accuracy, binary_accuracy
-from .summary import summary
+from .summary import count_parameters, summary
 from .tbptt import TBPTTResult, fit_tbptt, tbptt_step
 
 __all__ = [
@@ -25,14 +25,14 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "EarlyStopping",
+    "GANHistory",
     "History",
     "LRSchedule",
     "NanGuard",
     "NonFiniteLossError",
     "TrainState",
-    "accuracy",
-    "binary_accuracy",
     "collect_hparams",
+    "count_parameters",
     "evaluate",
     "fit",
     "load_checkpoint",
@@ -41,6 +41,7 @@ __all__ = [
     "save_checkpoint",
     "save_weights",
     "summary",
+    "train_gan",
     "TBPTTResult",
     "fit_tbptt",
     "tbptt_step",

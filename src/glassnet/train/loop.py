@@ -16,14 +16,16 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..data.loader import ArrayDataset, DataLoader, Dataset
+from ..metrics import METRICS
+from ..nn.inference import eval_mode
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import checkpoint as ckpt
 from .callbacks import Callback, _overrides
 from .history import History
-from .metrics import METRICS
 from .progress import make_display
+from .summary import count_parameters
 
 # hyperparameters that fix which samples make up each step: a resumed run must agree on them
 _RESUME_MUST_MATCH = ("batch_size", "shuffle", "drop_last", "num_samples", "iterations_per_epoch")
@@ -263,7 +265,6 @@ def collect_hparams(
     of its parameter groups), ``loss``, ``batch_size`` (the loader's: N for full batch), ``epochs``, ``seed``,
     ``shuffle``, ``drop_last``, ``num_samples``, ``iterations_per_epoch``, plus ``extra``.
     """
-    params = list(model.parameters())
     groups = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
     opt = {"class": type(optimizer).__name__, **groups[0]}
     if len(groups) > 1:
@@ -272,8 +273,8 @@ def collect_hparams(
         "model": {
             "class": type(model).__name__,
             "repr": repr(model),
-            "parameters": int(sum(p._data.size for p in params)),
-            "trainable_parameters": int(sum(p._data.size for p in params if p.requires_grad)),
+            "parameters": count_parameters(model),
+            "trainable_parameters": count_parameters(model, trainable=True),
         },
         "optimizer": opt,
         "loss": repr(loss_fn) if isinstance(loss_fn, Module) else getattr(loss_fn, "__name__", repr(loss_fn)),
@@ -301,10 +302,8 @@ def evaluate(model: Module, loss_fn, data, metrics=None, batch_size: int | None 
     """
     loader = _as_loader(data, batch_size, False, False, None)
     metrics = _resolve_metrics(metrics)
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        loss_sum, count, sums = 0.0, 0, dict.fromkeys(metrics, 0.0)
+    loss_sum, count, sums = 0.0, 0, dict.fromkeys(metrics, 0.0)
+    with eval_mode(model):
         for batch in loader:
             inputs, target = _split(batch)
             output = model(*inputs)
@@ -313,9 +312,6 @@ def evaluate(model: Module, loss_fn, data, metrics=None, batch_size: int | None 
             count += n
             for name, fn in metrics.items():
                 sums[name] += fn(_numpy(output), _numpy(target)) * n
-    finally:
-        for module, mode in modes:
-            object.__setattr__(module, "training", mode)
     if count == 0:
         raise ValueError("evaluate got no samples")
     return {"loss": loss_sum / count, **{name: total / count for name, total in sums.items()}}

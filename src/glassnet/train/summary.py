@@ -1,4 +1,8 @@
-"""A model summary: each layer's output shape and parameter count, and the totals (as Keras and torchinfo)."""
+"""A model summary: each layer's output shape and parameter count, and the totals (as Keras and torchinfo).
+
+:func:`count_parameters` is the one parameter count: the summary's rows and totals, ``fit``'s hparams
+and the lab's parameter budgets all read it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..backend import default_float
+from ..nn.inference import eval_mode
 from ..nn.module import Module
 from ..tensor import Tensor
 
@@ -20,10 +25,13 @@ def _shape_text(value) -> str:
     return type(value).__name__
 
 
-def _count(module: Module) -> tuple[int, int]:
-    """(parameters, trainable parameters) the module owns directly (not through sub-modules)."""
-    params = [p for p in module._parameters.values() if p is not None]
-    return sum(p._data.size for p in params), sum(p._data.size for p in params if p.requires_grad)
+def count_parameters(module: Module, *, trainable: bool = False, recurse: bool = True) -> int:
+    """The number of values in ``module``'s parameters, each shared parameter once.
+
+    Buffers (BatchNorm's running statistics) are not parameters and do not count. ``trainable=True``
+    counts only those with ``requires_grad``; ``recurse=False`` only those the module owns itself.
+    """
+    return sum(p.numel() for p in module.parameters(recurse=recurse) if p.requires_grad or not trainable)
 
 
 def _bytes_text(n: int) -> str:
@@ -69,29 +77,25 @@ def summary(
         m.register_forward_hook(lambda mod, args, out, name=name: calls.append((name, mod, _shape_text(out))))
         for name, m in rows_for
     ]
-    modes = [(m, m.training) for _, m in named]
-    model.eval()
     try:
-        with no_grad():
+        with eval_mode(model), no_grad():
             output = model(*inputs)
     finally:
         for handle in handles:
             handle.remove()
-        for module, mode in modes:
-            object.__setattr__(module, "training", mode)
 
     rows, counted = [], set()
     for name, module, shape in calls:
-        params = 0 if id(module) in counted else _count(module)[0]
+        params = 0 if id(module) in counted else count_parameters(module, recurse=False)
         counted.add(id(module))
         rows.append((f"{name or '(model)'} ({type(module).__name__})", shape, f"{params:,}"))
     for name, module in rows_for:
         if id(module) not in counted:
-            rows.append((f"{name or '(model)'} ({type(module).__name__})", "(not called)", f"{_count(module)[0]:,}"))
+            own = count_parameters(module, recurse=False)
+            rows.append((f"{name or '(model)'} ({type(module).__name__})", "(not called)", f"{own:,}"))
 
     params = list(model.parameters())
-    total = sum(p._data.size for p in params)
-    trainable = sum(p._data.size for p in params if p.requires_grad)
+    total, trainable = count_parameters(model), count_parameters(model, trainable=True)
     buffers = [b for b in model.buffers() if b is not None]
     header = ("Layer (type)", "Output shape", "Param #")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]

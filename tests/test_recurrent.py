@@ -561,3 +561,19 @@ def test_fit_tbptt_learns():
     history = fit_tbptt(model, F.mse_loss, optimizer, x, y, k=4, epochs=30, batch_size=2, seed=0)
     assert history.epochs == 30 and history.iterations == 30 * 2 * 3 and history.samples_seen == 90
     assert history.loss[-1] < 0.5 * history.loss[0]
+
+
+def test_cells_clamp_gates_to_given_values():
+    """An ablation: a clamped gate takes the given value at every step; the rest of the cell is unchanged."""
+    rng = np.random.default_rng(5)
+    x, h, c = (glassnet.tensor(rng.standard_normal((3, n))) for n in (4, 5, 5))
+    lstm = [glassnet.tensor(rng.standard_normal(s)) for s in ((20, 4), (20, 5), (20,), (20,))]
+    (h1, c1), (i, f, g, o) = F.lstm_cell(x, (h, c), *lstm, return_gates=True, clamp={"f": np.zeros(5)})
+    np.testing.assert_allclose(c1.numpy(), (i * g).numpy())  # no forgetting: the old cell is gone
+    assert (f.numpy() == 0).all()
+    (h2, c2), gates = F.lstm_cell(x, (h, c), *lstm, return_gates=True)
+    (h3, c3), _ = F.lstm_cell(x, (h, c), *lstm, return_gates=True, clamp={"o": gates[3].numpy()})
+    np.testing.assert_array_equal(h3.numpy(), h2.numpy())  # clamping a gate to its own value changes nothing
+    gru = [glassnet.tensor(rng.standard_normal(s)) for s in ((15, 4), (15, 5), (15,), (15,))]
+    h4, (r, z, n) = F.gru_cell(x, h, *gru, return_gates=True, clamp={"z": np.ones(5)})
+    np.testing.assert_allclose(h4.numpy(), h.numpy())  # z = 1 keeps the old state

@@ -72,7 +72,7 @@ class Primitive:
         A ShapeError naming the op and the input shapes; ops override it to say more. Called only after a
         forward has failed, so diagnosing costs nothing on the way that works.
         """
-        return ShapeError(f"{cls.__name__}: {error} (input shapes {describe_shapes(arrays)})")
+        return ShapeError(f"{op_name(cls)}: {error} (input shapes {describe_shapes(arrays)})")
 
     @classmethod
     def apply(cls, *inputs, **kwargs) -> Tensor:
@@ -96,6 +96,11 @@ class Primitive:
         ctx.inputs = inputs
         ctx.seq = next(_creation_order)
         return Tensor._wrap(out, ctx)
+
+
+def op_name(fn) -> str:
+    """The name errors show for a kernel: ``MatMul`` for ``MatMulFn`` (the suffix only tells kernels from modules)."""
+    return fn.__name__.removesuffix("Fn")
 
 
 def describe_shapes(values) -> str:
@@ -184,7 +189,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False, captured: dict
                 continue
             if parent._ctx.seq > ctx.seq:
                 raise RuntimeError(
-                    f"{ctx.fn.__name__} read a tensor that an in-place op changed afterwards, so its gradient "
+                    f"{op_name(ctx.fn)} read a tensor that an in-place op changed afterwards, so its gradient "
                     "would be wrong; make the in-place change out of place (x = x + y instead of x += y)"
                 )
             key = id(parent)
@@ -391,7 +396,7 @@ def _raise_if_not_finite(array, phase: str, what: str, fn, ctx: Context, inputs)
     nan, inf = int(xp.isnan(array).sum()), int(xp.isinf(array).sum())
     site = getattr(ctx, "site", "an unknown site (the graph was built outside detect_anomaly())")
     raise AnomalyError(
-        f"{fn.__name__} {phase}: {what} holds {nan} NaN and {inf} inf of {xp.size(array)} values; "
+        f"{op_name(fn)} {phase}: {what} holds {nan} NaN and {inf} inf of {xp.size(array)} values; "
         f"op created at {site}; input shapes: {describe_shapes(inputs)}"
     )
 

@@ -392,7 +392,8 @@ class Tensor:
             extras += f", dtype={dtype.of(self._data.dtype)}"
         if self._ctx is not None:
             name = self._ctx.fn.__name__  # PyTorch's names: MulBackward0 for a kernel, MyFnBackward for a Function
-            extras += f", grad_fn=<{name if name.endswith('Backward') else name.removesuffix('Fn') + 'Backward0'}>"
+            name = name if name.endswith("Backward") else autograd.op_name(self._ctx.fn) + "Backward0"
+            extras += f", grad_fn=<{name}>"
         elif self.requires_grad:
             extras += ", requires_grad=True"
         return f"tensor({body}{extras})"

@@ -6,9 +6,8 @@ import copy
 
 import numpy as np
 
-from .. import Tensor, from_numpy, nn, no_grad, optim
+from .. import Tensor, nn, no_grad, optim
 from ..gradcheck import numerical_grad
-from ..nn import functional as F
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -153,11 +152,6 @@ def correct(model: nn.Module, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     """Fraction of ``x`` classified as ``y`` (argmax of the outputs)."""
     return float(correct(model, x, y).mean())
-
-
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """The library's sigmoid of an array, outside any graph: for gates replayed in NumPy."""
-    return F.sigmoid(from_numpy(a)).numpy()
 
 
 def backprop_errors(model: nn.Module, loss_of) -> dict:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import Tensor, nn, no_grad
+from ..nn import functional as F
 from . import framework as lab
-from .common import sigmoid as _sigmoid  # the name the gate replays below call
 from .plots import figure
 from .sequence_tasks import (
     LSTM_GATE_ROWS,
@@ -49,29 +49,21 @@ _COLORS = {"full": "#4c72b0", "no input gate": "#dd8452", "no forget gate": "#c4
 
 
 def lstm_trace(lstm: nn.LSTM, x: np.ndarray, clamp: dict | None = None) -> dict:
-    """Replay a one-layer LSTM in float64 and keep every gate: {"i", "f", "g", "o", "c", "h"}, each (n, T, H).
-
-    ``clamp`` maps a gate name ("i", "f", "o") to a fixed (H,) vector used at every step instead of the gate.
-    """
-    W, U, b_ih, b_hh = (
-        p.numpy().astype(np.float64) for p in (lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0)
-    )
-    H = lstm.hidden_size
+    """Run a one-layer LSTM step by step in float64 (``F.lstm_cell``) and keep every gate: {"i", "f", "g", "o",
+    "c", "h"}, each (n, T, H). ``clamp`` maps a gate name ("i", "f", "o") to a fixed (H,) vector used at every
+    step instead of the gate."""
+    weights = [Tensor(p.numpy().astype(np.float64)) for p in (lstm.weight_ih_l0, lstm.weight_hh_l0)]
+    biases = [Tensor(p.numpy().astype(np.float64)) for p in (lstm.bias_ih_l0, lstm.bias_hh_l0)]
     n, T, _ = x.shape
-    xa = x.astype(np.float64) @ W.T + b_ih + b_hh
-    h, c = np.zeros((n, H)), np.zeros((n, H))
-    out = {k: np.empty((n, T, H)) for k in "ifgoch"}
-    for t in range(T):
-        a = xa[:, t] + h @ U.T
-        gate = {"i": _sigmoid(a[:, :H]), "f": _sigmoid(a[:, H : 2 * H]), "g": np.tanh(a[:, 2 * H : 3 * H])}
-        gate["o"] = _sigmoid(a[:, 3 * H :])
-        for k, v in (clamp or {}).items():
-            gate[k] = np.broadcast_to(v, (n, H))
-        c = gate["f"] * c + gate["i"] * gate["g"]
-        h = gate["o"] * np.tanh(c)
-        for k in "ifgo":
-            out[k][:, t] = gate[k]
-        out["c"][:, t], out["h"][:, t] = c, h
+    h = c = Tensor(np.zeros((n, lstm.hidden_size)))
+    out = {k: np.empty((n, T, lstm.hidden_size)) for k in "ifgoch"}
+    with no_grad():
+        for t in range(T):
+            step = Tensor(x[:, t].astype(np.float64))
+            (h, c), gates = F.lstm_cell(step, (h, c), *weights, *biases, return_gates=True, clamp=clamp)
+            for k, gate in zip("ifgo", gates):
+                out[k][:, t] = gate.numpy()
+            out["c"][:, t], out["h"][:, t] = c.numpy(), h.numpy()
     return out
 
 

@@ -27,7 +27,6 @@ from ..nn import functional as F
 from ..train import count_parameters
 from . import framework as lab
 from .common import correct, digits_split
-from .common import sigmoid as _sigmoid  # the name the gate replays below call
 from .plots import figure
 from .sequence_tasks import SequenceModel, query_nmse, step_time_rounds, test_windows, train_adding, train_store_recall
 
@@ -60,29 +59,22 @@ def _equal_params_hidden(input_size: int, outputs: int) -> int:
 
 # ------------------------------------------------------------------------------ GRU gates
 def gru_trace(gru: nn.GRU, x: np.ndarray, clamp: dict | None = None) -> dict:
-    """Replay a one-layer GRU (PyTorch's formulation) in float64: {"r", "z", "n", "h"}, each (N, T, H).
+    """Run a one-layer GRU step by step in float64 (``F.gru_cell``): {"r", "z", "n", "h"}, each (N, T, H).
 
     ``clamp`` maps "r" or "z" to a fixed (H,) vector used at every step instead of that gate.
     """
-    W, U, b_ih, b_hh = (
-        p.numpy().astype(np.float64) for p in (gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
-    )
-    H = gru.hidden_size
+    weights = [Tensor(p.numpy().astype(np.float64)) for p in (gru.weight_ih_l0, gru.weight_hh_l0)]
+    biases = [Tensor(p.numpy().astype(np.float64)) for p in (gru.bias_ih_l0, gru.bias_hh_l0)]
     n, T, _ = x.shape
-    xa = x.astype(np.float64) @ W.T + b_ih
-    h = np.zeros((n, H))
-    out = {k: np.empty((n, T, H)) for k in "rznh"}
-    for t in range(T):
-        ha = h @ U.T + b_hh
-        r = _sigmoid(xa[:, t, :H] + ha[:, :H])
-        z = _sigmoid(xa[:, t, H : 2 * H] + ha[:, H : 2 * H])
-        if clamp and "r" in clamp:
-            r = np.broadcast_to(clamp["r"], (n, H))
-        if clamp and "z" in clamp:
-            z = np.broadcast_to(clamp["z"], (n, H))
-        cand = np.tanh(xa[:, t, 2 * H :] + r * ha[:, 2 * H :])
-        h = (1 - z) * cand + z * h
-        out["r"][:, t], out["z"][:, t], out["n"][:, t], out["h"][:, t] = r, z, cand, h
+    h = Tensor(np.zeros((n, gru.hidden_size)))
+    out = {k: np.empty((n, T, gru.hidden_size)) for k in "rznh"}
+    with no_grad():
+        for t in range(T):
+            step = Tensor(x[:, t].astype(np.float64))
+            h, gates = F.gru_cell(step, h, *weights, *biases, return_gates=True, clamp=clamp)
+            for k, gate in zip("rzn", gates):
+                out[k][:, t] = gate.numpy()
+            out["h"][:, t] = h.numpy()
     return out
 
 

@@ -675,7 +675,7 @@ def rnn_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b
 
 
 def lstm_cell(input: Tensor, hx: tuple, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None,
-              return_gates: bool = False) -> tuple:  # fmt: skip
+              return_gates: bool = False, clamp: dict | None = None) -> tuple:  # fmt: skip
     """One LSTM step, gates in PyTorch's order i, f, g, o:
 
         i, f, g, o = split(x W_ih^T + b_ih + h W_hh^T + b_hh)
@@ -684,19 +684,29 @@ def lstm_cell(input: Tensor, hx: tuple, w_ih: Tensor, w_hh: Tensor, b_ih=None, b
         h' = o * tanh(c')
 
     x (B, I), hx = (h, c) each (B, H), W_ih (4H, I), W_hh (4H, H), biases (4H,) -> (h', c'); with
-    ``return_gates``, ((h', c'), (i, f, g, o)) after their nonlinearities, each (B, H).
-    Hochreiter & Schmidhuber (1997), with the forget gate of Gers et al. (2000).
+    ``return_gates``, ((h', c'), (i, f, g, o)) after their nonlinearities, each (B, H). ``clamp`` maps
+    gate names ("i", "f", "g", "o") to values used instead of those gates (an ablation: the cell without
+    that gate's choices). Hochreiter & Schmidhuber (1997), with the forget gate of Gers et al. (2000).
     """
     h, c = hx
     i, f, g, o = (linear(input, w_ih, b_ih) + linear(h, w_hh, b_hh)).chunk(4, axis=-1)
-    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    i, f, g, o = _clamped(clamp, "ifgo", (i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()))
     c = f * c + i * g
     h = o * c.tanh()
     return ((h, c), (i, f, g, o)) if return_gates else (h, c)
 
 
+def _clamped(clamp: dict | None, names: str, gates: tuple) -> tuple:
+    """The gates, each replaced by ``clamp[name]`` where given (broadcast to the gate's shape)."""
+    if not clamp:
+        return gates
+    return tuple(
+        gate if name not in clamp else _tensor(clamp[name]).expand(*gate.shape) for name, gate in zip(names, gates)
+    )
+
+
 def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b_hh=None,
-             return_gates: bool = False):  # fmt: skip
+             return_gates: bool = False, clamp: dict | None = None):  # fmt: skip
     """One GRU step in PyTorch's formulation (the reset gate acts after the hidden product):
 
         r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr)
@@ -705,13 +715,13 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=None, b
         h' = (1 - z) * n + z * h
 
     x (B, I), h (B, H), W_ih (3H, I), W_hh (3H, H), biases (3H,) -> h' (B, H); with ``return_gates``,
-    (h', (r, z, n)), each (B, H). Cho et al. (2014).
+    (h', (r, z, n)), each (B, H); ``clamp`` replaces gates by given values, as in :func:`lstm_cell`.
+    Cho et al. (2014).
     """
     x_r, x_z, x_n = linear(input, w_ih, b_ih).chunk(3, axis=-1)
     h_r, h_z, h_n = linear(hx, w_hh, b_hh).chunk(3, axis=-1)
-    r = (x_r + h_r).sigmoid()
-    z = (x_z + h_z).sigmoid()
-    n = (x_n + r * h_n).tanh()
+    r, z = _clamped(clamp, "rz", ((x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()))
+    (n,) = _clamped(clamp, "n", ((x_n + r * h_n).tanh(),))
     h = (1 - z) * n + z * hx
     return (h, (r, z, n)) if return_gates else h
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Primitive, describe_shapes
+from ..autograd import Primitive, describe_shapes, op_name
 from ..backend import default_float, xp_of
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
@@ -36,7 +36,7 @@ class BroadcastingFn(Primitive):
         if _broadcastable(arrays):
             return super().input_error(error, arrays)
         return ShapeError(
-            f"{cls.__name__}: shapes {describe_shapes(arrays)} cannot be broadcast together "
+            f"{op_name(cls)}: shapes {describe_shapes(arrays)} cannot be broadcast together "
             "(aligned from the last axis, sizes must be equal or 1)"
         )
 
@@ -142,7 +142,7 @@ class PowFn(BroadcastingFn):
     @classmethod
     def input_error(cls, error: ValueError, arrays: list) -> Exception:
         if _broadcastable(arrays):  # the shapes fit: NumPy refuses integers to negative integer powers, as PyTorch
-            return DTypeError(f"PowFn: {error} (input dtypes {[np.result_type(a) for a in arrays]}); use a float base")
+            return DTypeError(f"Pow: {error} (input dtypes {[np.result_type(a) for a in arrays]}); use a float base")
         return super().input_error(error, arrays)
 
 

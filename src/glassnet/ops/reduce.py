@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..autograd import Primitive
+from ..autograd import Primitive, op_name
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import axis_index
@@ -142,7 +142,7 @@ class MaxFn(Primitive):
     @classmethod
     def input_error(cls, error: ValueError, arrays: list) -> Exception:
         return ShapeError(
-            f"{cls.__name__}: an axis reduced has size 0 in input shape {arrays[0].shape}, "
+            f"{op_name(cls)}: an axis reduced has size 0 in input shape {arrays[0].shape}, "
             "and the extreme of no values is undefined (reduce only over non-empty axes)"
         )
 

@@ -351,9 +351,7 @@ def max_pool2d(
     the window in row-major order, as PyTorch does. Shapes: (N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo)
     with Ho = floor((H + 2 p_h - d_h (kh - 1) - 1) / s_h) + 1 (ceil with ``ceil_mode``).
     """
-    kernel, stride, padding, dilation = _pool_args("max_pool2d", input, kernel_size, stride, padding, dilation)
-    _check_pool_output("max_pool2d", input, kernel, stride, padding, dilation, ceil_mode)
-    return _batched(input, lambda x: MaxPool2dFn.apply(x, kernel, stride, padding, dilation, ceil_mode, largest=True))
+    return _extreme_pool2d("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, largest=True)
 
 
 def min_pool2d(
@@ -369,9 +367,15 @@ def min_pool2d(
     Ties send the gradient to the first minimal element of the window in row-major order, which is
     what ``-max_pool2d(-x)`` does in PyTorch.
     """
-    kernel, stride, padding, dilation = _pool_args("min_pool2d", input, kernel_size, stride, padding, dilation)
-    _check_pool_output("min_pool2d", input, kernel, stride, padding, dilation, ceil_mode)
-    return _batched(input, lambda x: MaxPool2dFn.apply(x, kernel, stride, padding, dilation, ceil_mode, largest=False))
+    return _extreme_pool2d("min_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, largest=False)
+
+
+def _extreme_pool2d(name: str, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode, largest: bool):
+    """Max (``largest``) or min pooling: one kernel, checked arguments, batched or not."""
+    kernel, stride, padding, dilation = _pool_args(name, input, kernel_size, stride, padding, dilation)
+    _check_pool_output(name, input, kernel, stride, padding, dilation, ceil_mode)
+    options = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    return _batched(input, lambda x: MaxPool2dFn.apply(x, **options, largest=largest))
 
 
 def avg_pool2d(

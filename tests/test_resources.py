@@ -7,6 +7,10 @@ alive per step (by History, a metric, a hook or a schedule) would add some 180 M
 one float per step and layer in the records (about 0.1 MiB), hence the bound of 1 MiB.
 """
 
+import os
+import platform
+import subprocess
+import sys
 import tracemalloc
 
 import numpy as np
@@ -189,3 +193,18 @@ def test_the_measurement_sees_graphs_kept_alive():
 
     grown = traced_growth(train)
     assert grown > 10 * BOUND, f"only {grown / MiB:.2f} MiB for 18 more graphs kept alive"
+
+
+def _kept_in_a_fresh_process(**env) -> str:
+    """FREED_MEMORY_KEPT as a plain ``import glassnet`` leaves it, in a new process with ``env`` added."""
+    code = "import glassnet; from glassnet.ops import buffers; print(buffers.FREED_MEMORY_KEPT)"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLASSNET_KEEP_FREED_MEMORY"}
+    run = subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True)
+    return run.stdout.strip()
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the allocator settings are glibc's")
+def test_import_keeps_freed_memory_unless_the_user_chose():
+    assert _kept_in_a_fresh_process() == "True"
+    assert _kept_in_a_fresh_process(GLASSNET_KEEP_FREED_MEMORY="0") == "False"
+    assert _kept_in_a_fresh_process(MALLOC_TRIM_THRESHOLD_="1000000") == "False"

@@ -56,17 +56,9 @@ from ..autograd import Primitive
 from ..backend import xp_of
 from ..tensor import Tensor
 from . import buffers
+from .formulas import sigmoid_
 
 # ----------------------------------------------------------------------------------------- shared steps
-
-
-def _sigmoid_(a) -> None:
-    """a <- sigmoid(a) in place, as (1 + tanh(a / 2)) / 2: no overflow for any a, and no temporary."""
-    xp = xp_of(a)
-    xp.multiply(a, 0.5, out=a)
-    xp.tanh(a, out=a)
-    xp.multiply(a, 0.5, out=a)
-    xp.add(a, 0.5, out=a)
 
 
 def _sigmoid_grad_(da, s, scratch) -> None:
@@ -626,7 +618,7 @@ class GRUSequenceFn(Primitive):
             # r, z = sigmoid(x W_i^T + b_i + h_{t-1} W_h^T + b_h)
             rz = a[:, :2]
             rz += rec[:, :2]
-            _sigmoid_(rz)
+            sigmoid_(rz)
             r, z, n = a[:, 0], a[:, 1], a[:, 2]
             # n = tanh(x W_in^T + b_in + r * hn),  hn = h_{t-1} W_hn^T + b_hn
             if b_hn is None:

@@ -224,9 +224,11 @@ def run(ctx: lab.Context) -> lab.Result:
     saddle_stall = float(stall_grad < 1e-8 and abs(float(_saddle(Tensor(on_axis[-1])).item())) < 1e-8)
     escape = {eps: _escape_steps(eps) for eps in ESCAPE_OFFSETS}
     _, off_axis = _descend(_saddle, [[1.0, 1e-6]], lr=0.1, steps=escape[1e-6] + 30, record=True)
-    box_starts = np.random.default_rng([seeds[0], 4]).uniform(-2, 2, (200, 2))
-    box_ends = _descend(_saddle, box_starts, lr=0.1, steps=400)
-    box_minimum_rate = float((np.abs(np.abs(box_ends[:, 1]) - 1) < 1e-3).mean())
+    box_rate = []  # per seed: the share of 200 random starts in [-2, 2]^2 that end at a minimum (0, +-1)
+    for s in seeds:
+        box_ends = _descend(_saddle, np.random.default_rng([s, 4]).uniform(-2, 2, (200, 2)), lr=0.1, steps=400)
+        box_rate.append(float(((np.abs(box_ends[:, 0]) < 1e-3) & (np.abs(np.abs(box_ends[:, 1]) - 1) < 1e-3)).mean()))
+    box_minimum_rate = float(np.mean(box_rate))
 
     # 4. SGD: constant steps level off at a noise floor; a decaying step keeps going. (Quick mode leaves out the
     # smaller constant step, which only illustrates that a smaller step lowers the floor.)
@@ -257,6 +259,7 @@ def run(ctx: lab.Context) -> lab.Result:
         "newton_gradient_norm": newton_residual,
         "nonconvex_global_rate": lab.estimate(global_rate, seeds),
         "nonconvex_minimum_rate": lab.estimate(minimum_rate, seeds),
+        "saddle_minimum_rate": lab.estimate(box_rate, seeds),
         "saddle_stall": saddle_stall,
         "sgd_decay_gain_log10": decay_gain,
         "sgd_decaying_rel_excess": lab.estimate(floor["decaying"] / f_star, seeds),
@@ -287,9 +290,9 @@ def run(ctx: lab.Context) -> lab.Result:
         f"{basin_share:.1%} of the interval [-2.5, 2.5]; the measured hit rate, {np.mean(global_rate):.1%}, matches "
         "that share, as it should for a method that only slides downhill.",
         f"The on-axis saddle start is a measure-zero case: {box_minimum_rate:.0%} of 200 random starts in [-2, 2]^2 "
-        "reached a minimum, in line with the result that gradient descent from a random start almost surely avoids "
-        "strict saddles (Lee et al. 2016). What remains in practice is the slow-down: the steps spent near the "
-        "saddle grow like log(1/offset).",
+        f"(per seed, {len(seeds)} seeds) reached a minimum, in line with the result that gradient descent from a "
+        "random start almost surely avoids strict saddles (Lee et al. 2016). What remains in practice is the "
+        "slow-down: the steps spent near the saddle grow like log(1/offset).",
         f"SGD floors are the mean excess cost over the last quarter of training ({epochs} epochs, batches of "
         f"{SGD_BATCH}); the decaying step is lr / (1 + t / {DECAY_STEPS}), which satisfies the Robbins-Monro "
         "conditions (sum of steps infinite, sum of squares finite).",
@@ -321,7 +324,7 @@ def _tables(r: dict) -> list:
     saddle.add("0 (on the attracting line)", "never: converges to the saddle")
     for eps, steps in escape.items():
         saddle.add(f"{eps:.0e}", steps)
-    saddle.add("200 random starts in [-2, 2]^2", f"{r['box_minimum_rate']:.0%} reached a minimum")
+    saddle.add("200 random starts in [-2, 2]^2 per seed", f"{r['box_minimum_rate']:.0%} reached a minimum")
     sgd = lab.Table(
         f"Mini-batch SGD (batches of {SGD_BATCH}): excess cost f - f*, mean over the last quarter of {epochs} epochs",
         ["step size", "mean excess cost", "lowest seed", "highest seed"],
@@ -430,19 +433,18 @@ def _stochastic_figure(excess: dict, epochs: int, noise, n: int):
     return fig
 
 
+# The claim promises a minimum, local or global: the shares of random starts that end at one, on the 1-D cost
+# (a maximum between its minima) and on the 2-D cost (a saddle between its minima), are what it is judged on.
+_REACHES_A_MINIMUM = tuple(
+    lab.AtLeast(name, supported=0.99, partly=0.95, refuted_below=0.5)
+    for name in ("nonconvex_minimum_rate", "saddle_minimum_rate")
+)
+
+
 def _finds_a_minimum(m: dict):
-    """Global from every random start (and no stall at the saddle): supported; some minimum from (almost)
-    every random start: partly; from fewer than half: refuted. Judged on the intervals over seeds."""
-    minimum, global_rate, stall = "nonconvex_minimum_rate", "nonconvex_global_rate", m["saddle_stall"]
-    if lab.high(m[minimum]) < 0.5:
-        return lab.Verdict.REFUTED
-    if lab.low(m[global_rate]) >= 0.99 and stall == 0:
-        return lab.Verdict.SUPPORTED
-    if lab.low(m[minimum]) >= 0.95 and (lab.high(m[global_rate]) < 0.99 or stall):
-        return lab.Verdict.PARTLY
-    if lab.low(m[minimum]) >= 0.5 and lab.high(m[minimum]) < 0.95:
-        return lab.Verdict.NOT_SUPPORTED
-    return lab.undecided(m, global_rate, minimum)
+    """The weaker of the two shares of random starts that reach a minimum decides. The share that reaches the
+    global minimum and the start placed exactly on the saddle's attracting line (measure zero) are context."""
+    return lab.weakest(*(rule.judge(m) for rule in _REACHES_A_MINIMUM))
 
 
 def _step_must_shrink(m: dict):
@@ -458,10 +460,11 @@ def _step_must_shrink(m: dict):
     return lab.Verdict.PARTLY if decay_helps else lab.Verdict.REFUTED
 
 
-def _rates(global_rate, minimum_rate, stall) -> dict:
+def _rates(minimum_rate, saddle_rate, global_rate=(0.5, 0.55, 0.52), stall=1.0) -> dict:
     return {
-        "nonconvex_global_rate": lab.estimate_of(*global_rate),
         "nonconvex_minimum_rate": lab.estimate_of(*minimum_rate),
+        "saddle_minimum_rate": lab.estimate_of(*saddle_rate),
+        "nonconvex_global_rate": lab.estimate_of(*global_rate),
         "saddle_stall": stall,
     }
 
@@ -470,11 +473,7 @@ def _shrink(gap, gain) -> dict:
     return {"convex_rel_gap": gap, "sgd_decay_gain_log10": lab.estimate_of(*gain)}
 
 
-_SGD_LEARNED = lab.Gate(
-    "sgd_decaying_rel_excess",
-    f"SGD approached the optimum (decaying step's excess cost over the last quarter <= {SGD_NEAR:.0%} of f*)",
-    at_most=SGD_NEAR,
-)
+_SGD_LEARNED = lab.Gate("sgd_decaying_rel_excess", "SGD with a decaying step approached the optimum", at_most=SGD_NEAR)
 
 EXPERIMENT = lab.Experiment(
     id="q02",
@@ -510,18 +509,20 @@ EXPERIMENT = lab.Experiment(
             "It finds a local or the global minimum.",
             lab.Custom(
                 _finds_a_minimum,
-                "share of random starts on the 1-D non-convex cost that end at a minimum, judged by 95% intervals "
-                "over seeds: supported if the global minimum's share lies >= 99% and no start stalls at the saddle; "
-                "partly if the share reaching some minimum lies >= 95% (but the global share lies below 99% or a start "
-                "stalls); not supported if it lies in [50%, 95%); refuted if it lies below 50%; otherwise "
-                "inconclusive",
-                ("nonconvex_global_rate", "nonconvex_minimum_rate", "saddle_stall"),
+                "share of random starts that end at a minimum, local or global (not at a maximum or a saddle), on the "
+                "1-D cost x^4 - 3x^2 + x and on the 2-D cost x^2/2 + y^4/4 - y^2/2 with its saddle, each judged by its "
+                "95% interval over seeds, the weaker of the two deciding: supported if both lie >= 99%; partly if "
+                ">= 95%; not supported if in [50%, 95%); refuted if below 50%; inconclusive if an interval crosses "
+                "one of these bars. Context, not conditions (the claim does not promise the global minimum): the "
+                "share that reaches the global minimum, and whether a start placed exactly on the saddle's attracting "
+                "line (a measure-zero case) stalls there",
+                ("nonconvex_minimum_rate", "saddle_minimum_rate", "nonconvex_global_rate", "saddle_stall"),
                 {
-                    lab.Verdict.SUPPORTED: _rates((1.0, 1.0, 1.0), (1.0, 1.0, 1.0), 0.0),
-                    lab.Verdict.PARTLY: _rates((0.5, 0.55, 0.52), (1.0, 1.0, 1.0), 1.0),
-                    lab.Verdict.NOT_SUPPORTED: _rates((0.5, 0.4, 0.45), (0.8, 0.7, 0.75), 1.0),
-                    lab.Verdict.REFUTED: _rates((0.1, 0.2, 0.1), (0.3, 0.2, 0.3), 1.0),
-                    lab.Verdict.INCONCLUSIVE: _rates((0.5, 0.4, 0.45), (0.99, 0.6, 0.9), 1.0),
+                    lab.Verdict.SUPPORTED: _rates((1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
+                    lab.Verdict.PARTLY: _rates((0.97, 0.98, 0.975), (1.0, 1.0, 1.0)),
+                    lab.Verdict.NOT_SUPPORTED: _rates((0.8, 0.7, 0.75), (1.0, 1.0, 1.0)),
+                    lab.Verdict.REFUTED: _rates((0.3, 0.2, 0.3), (0.3, 0.2, 0.3)),
+                    lab.Verdict.INCONCLUSIVE: _rates((0.99, 0.6, 0.9), (1.0, 1.0, 1.0)),
                 },
             ),
         ),

@@ -207,9 +207,11 @@ def run(ctx: lab.Context) -> lab.Result:
     notes = [
         f"The training cost keeps falling (to {train_mean[-1]:.1e}) while the test cost turns up after its minimum "
         f"at epoch {lowest + 1} ({test_mean[lowest]:.3f}, then {test_mean[-1]:.3f} at the end): the model grows "
-        f"more confident on the test images it gets wrong. Test accuracy hardly moves ({acc_mean[lowest]:.1%} at "
-        f"the lowest test cost, {acc_mean[-1]:.1%} at the end), so a rising test cost and a flat test accuracy "
-        "can coexist.",
+        f"more confident on the test images it gets wrong. Test accuracy does not follow it: "
+        f"{acc_mean[lowest]:.1%} at the lowest test cost, {acc_mean[half - 1]:.1%} at epoch {half} and "
+        f"{acc_mean[-1]:.1%} at the end. The claim that the cost measures test performance is judged in that "
+        f"regime, over the second half of training (epochs {half + 1}-{epochs}): test cross-entropy rising per "
+        "image while the training cost falls and test accuracy holds or edges up.",
         "Selection study: each seed trains its own random configurations once; the 597 test images are then "
         "split into three thirds many times. Picking by the score on one third and reporting that score is "
         "optimistic; reporting the picked model's score on an unused third is not.",
@@ -285,31 +287,27 @@ def _loss_figure(losses: list, epochs: int):
 _CE_AHEAD = (lab.Effect("ce_minus_mse_acc_early", +1, 0.01), lab.Effect("ce_minus_mse_acc_final", +1, 0.01))
 
 
-_LEARNED = lab.Gate(
-    "overfit_test_acc",
-    f"the over-parameterised network learned the digits (test accuracy >= {LEARNED:.0%})",
-    at_least=LEARNED,
-)
-_CE_LEARNED = lab.Gate(
-    "ce_test_acc",
-    f"the cross-entropy network learned the digits (test accuracy >= {CE_LEARNED:.0%})",
-    at_least=CE_LEARNED,
-)
+_LEARNED = lab.Gate("overfit_test_acc", "the over-parameterised network learned the digits", at_least=LEARNED)
+_CE_LEARNED = lab.Gate("ce_test_acc", "the cross-entropy network learned the digits", at_least=CE_LEARNED)
 
 
 EXPERIMENT = lab.Experiment(
     id="q03",
     question="What is a cost function?",
     answer=(
-        "A cost (loss) function turns the model's errors on a set of examples into one number; training searches "
-        "for the weights and biases that make it small. It is computed and minimised on the training data, not "
-        "on the test set: the test set is kept aside and used once, at the end, to estimate how the model does on "
-        "data it has never seen. The two can disagree: a large network on a few hundred digits drives its training "
-        "cost to almost zero while its test cost turns up. And a test set that was used to make choices stops "
-        "being an honest estimate: picking the best of many models by their test scores and reporting that score "
-        "overstates accuracy on new data. Mean squared error is one cost; for classification the usual one is "
-        "cross-entropy, the negative log-likelihood of a softmax output. On digits cross-entropy learns faster at "
-        "first, while squared error on one-hot targets ends up about as accurate."
+        "A cost (loss) function turns the model's errors on a set of examples into one number; training searches for "
+        "the weights and biases that make it small. It is computed and minimised on the training data, not on the test "
+        "set: the test set is kept aside and used once, at the end, to estimate how the model does on data it has "
+        "never seen. The two can disagree, and the lab's evidence against 'the cost measures test performance' comes "
+        "from one regime: the second half of training a large network on 200 digits, past the minimum of its test "
+        "cost. There the training cost keeps falling toward zero, the same cross-entropy on the test images rises (the "
+        "network grows more confident on the digits it gets wrong), and test accuracy holds or edges up: the cost that "
+        "training minimises, and even that cost on the test set, move away from how well the model does on the test "
+        "set. Early in training all three improve together. And a test set that was used to make choices stops being "
+        "an honest estimate: picking the best of many models by their test scores and reporting that score overstates "
+        "accuracy on new data. Mean squared error is one cost; for classification the usual one is cross-entropy, the "
+        "negative log-likelihood of a softmax output. On digits cross-entropy learns faster at first, while squared "
+        "error on one-hot targets ends up about as accurate."
     ),
     claims=(
         lab.Claim(

@@ -394,16 +394,15 @@ def _leaky_fixes(m: dict) -> lab.Judgement:
 
 
 def _negative_slope(m: dict) -> lab.Judgement:
+    """'Negative slope' as PyTorch names it (``negative_slope``): the slope on the negative side, x < 0."""
     slope, out = m["leaky_slope_left"], m["leaky_output_at_minus_1"]
-    if lab.high(slope) < 0:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
     if 0 < lab.low(slope) and lab.high(slope) <= 0.1 and lab.high(out) < 0:
-        return lab.Judgement(lab.Verdict.PARTLY, "the slope is small and positive; what is negative is the output")
+        return lab.Judgement(lab.Verdict.SUPPORTED)
     if lab.low(slope) > 0.1:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.low(slope) >= 0 and lab.high(slope) <= 0.1:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(m, "leaky_slope_left")
+        return lab.Judgement(lab.Verdict.PARTLY, "the negative side has a slope, but not a small one")
+    if lab.high(slope) <= 0:
+        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "the negative side is flat (or falls): no slope is added")
+    return lab.undecided(m, "leaky_slope_left", "leaky_output_at_minus_1")
 
 
 _RECOVERS = (
@@ -457,8 +456,10 @@ EXPERIMENT = lab.Experiment(
         "brought back when the layers below it change what it receives. Units die when a large update (a high "
         "learning rate) or a strongly negative bias pushes the pre-activation below zero for all inputs; depth adds "
         "to it, since each layer shrinks and shifts what the next one sees, so deep networks start with more dead "
-        "units. Leaky ReLU replaces the flat negative side by a line of small positive slope (0.01): outputs "
-        "there are small and negative, and the gradient is never exactly zero. That removes the zero gradient, "
+        "units. Leaky ReLU replaces the flat negative side by a line of small slope, 0.01: this is the 'small "
+        "negative slope' of the usual answer, the slope for negative inputs, which PyTorch calls negative_slope "
+        "(the slope itself is positive; the outputs there are small and negative), and the gradient is never "
+        "exactly zero. That removes the zero gradient, "
         "but a unit pushed deep into the negative side learns 100 times more slowly there and may stay there; "
         "lowering the learning rate and sensible initialisation matter at least as much."
     ),
@@ -526,18 +527,19 @@ EXPERIMENT = lab.Experiment(
         ),
         lab.Claim(
             "small_negative_slope",
-            "Leaky ReLU adds a small negative slope for negative inputs.",
+            "Leaky ReLU adds a small negative slope, that is a small slope for negative inputs (what PyTorch calls "
+            "negative_slope), where ReLU is flat.",
             lab.Custom(
                 _negative_slope,
-                "slope and output at x = -1, by float64 autograd (exact): supported if the slope for x < 0 is "
-                "negative; partly if it is small and positive (<= 0.1) while the outputs there are negative; "
-                "refuted if the slope is positive and not small (> 0.1); not supported if it is 0 to 0.1 with "
-                "outputs not negative; an interval across a bar (never here: the values are exact) is inconclusive",
+                "slope for x < 0 and output at x = -1, by float64 autograd (exact). 'Negative slope' is read as "
+                "PyTorch's negative_slope, the slope on the negative side: supported if that slope is small and not "
+                "zero (0 < slope <= 0.1) and the output at -1 is negative; partly if there is a slope but not a "
+                "small one (> 0.1); not supported if the negative side is flat or falls (slope <= 0); an interval "
+                "across a bar (never here: the values are exact) is inconclusive",
                 _SLOPE,
                 {
-                    lab.Verdict.SUPPORTED: {"leaky_slope_left": -0.01, "leaky_output_at_minus_1": 0.01},
-                    lab.Verdict.PARTLY: {"leaky_slope_left": 0.01, "leaky_output_at_minus_1": -0.01},
-                    lab.Verdict.REFUTED: {"leaky_slope_left": 0.5, "leaky_output_at_minus_1": -0.5},
+                    lab.Verdict.SUPPORTED: {"leaky_slope_left": 0.01, "leaky_output_at_minus_1": -0.01},
+                    lab.Verdict.PARTLY: {"leaky_slope_left": 0.5, "leaky_output_at_minus_1": -0.5},
                     lab.Verdict.NOT_SUPPORTED: {"leaky_slope_left": 0.0, "leaky_output_at_minus_1": 0.0},
                     lab.Verdict.INCONCLUSIVE: {"leaky_slope_left": _e(0.01), "leaky_output_at_minus_1": -0.01},
                 },

@@ -187,7 +187,7 @@ def run(ctx: lab.Context) -> lab.Result:
             "per epoch: samples used once / skipped / repeated",
         ],
     )
-    mismatches = coverage_errors = silent = 0
+    mismatches = coverage_errors = silent = unpaired = 0
     passes_per_epoch = {}
     for (n, batch, drop_last, n_epochs), c in counted:
         h = c["history"]
@@ -195,6 +195,7 @@ def run(ctx: lab.Context) -> lab.Result:
         wrong = [h.iterations != n_epochs * steps, h.samples_seen != n_epochs * samples, h.epochs != n_epochs]
         wrong += [c["forward"] != h.iterations, c["backward"] != h.iterations]
         mismatches += sum(wrong)
+        unpaired += abs(c["forward"] - c["backward"])
         silent += int(min(c["forward"], c["backward"], sum(c["once"]) + sum(c["twice"])) == 0)
         if not drop_last:
             coverage_errors += sum(n - once for once in c["once"])
@@ -303,6 +304,7 @@ def run(ctx: lab.Context) -> lab.Result:
         "count_mismatches": float(mismatches),
         "cases_the_hooks_missed": float(silent),
         "epoch_coverage_errors": float(coverage_errors),
+        "forward_backward_mismatches": float(unpaired),
         "passes_per_epoch_full_batch": float(np.mean(full_batch)),
         "passes_per_epoch_mini_batch_min": float(np.min(mini_batch)),
         "memory_slope_kib_per_sample": float(slope * 1024),
@@ -322,6 +324,11 @@ def run(ctx: lab.Context) -> lab.Result:
         "Wall times are medians over epochs on a shared machine: read the ratios, not the absolute numbers. "
         f"An epoch at batch 1 took {metrics['seconds_per_epoch_batch1_vs_full']} times as long as one full-batch "
         "epoch.",
+        f"Forward and backward passes per epoch, counted on the whole network: "
+        f"{metrics['passes_per_epoch_full_batch']:g} with full-batch training, at least "
+        f"{metrics['passes_per_epoch_mini_batch_min']:g} with mini-batches; per sample, one of each in every run "
+        f"({coverage_errors} samples used zero or several times in an epoch, {unpaired} forward passes without "
+        "their backward one).",
         "Counts and memory are exact (the same on every run), so those claims are judged on the numbers "
         "themselves; they are judged only if the instruments worked: the hooks saw every counting run, and "
         "tracemalloc saw at least the parameter gradients at the smallest batch.",
@@ -360,17 +367,22 @@ def _iteration_counts(m: dict) -> lab.Judgement:
     return lab.undecided(m, "count_mismatches")
 
 
-def _one_pass_per_epoch(m: dict) -> lab.Judgement:
-    full, mini = m["passes_per_epoch_full_batch"], m["passes_per_epoch_mini_batch_min"]
-    if lab.low(full) > 1 or lab.high(full) < 1:
+def _one_pass_per_sample(m: dict) -> lab.Judgement:
+    """Read per sample: in an epoch every sample goes forward once, and every forward pass is followed by one
+    backward pass (a batch's backward pass carries the gradient of each of its samples)."""
+    errors, unpaired = m["epoch_coverage_errors"], m["forward_backward_mismatches"]
+    if lab.low(errors) > 0:
         return lab.Judgement(lab.Verdict.REFUTED)
-    if not lab.low(full) == lab.high(full) == 1:
-        return lab.undecided(m, "passes_per_epoch_full_batch")
-    if lab.low(mini) == lab.high(mini) == 1:
+    if not lab.high(errors) <= 0:
+        return lab.undecided(m, "epoch_coverage_errors")
+    if lab.high(unpaired) <= 0:
         return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.low(mini) > 1:
-        return lab.Judgement(lab.Verdict.PARTLY, "only full-batch training makes one pass per epoch")
-    return lab.undecided(m, "passes_per_epoch_mini_batch_min")
+    if lab.low(unpaired) > 0:
+        return lab.Judgement(
+            lab.Verdict.PARTLY,
+            "every sample goes forward once per epoch, but not every forward pass has its backward one",
+        )
+    return lab.undecided(m, "forward_backward_mismatches")
 
 
 def _memory_grows(m: dict) -> lab.Judgement:
@@ -405,14 +417,16 @@ EXPERIMENT = lab.Experiment(
     id="q22",
     question="What are an epoch, a batch and an iteration?",
     answer=(
-        "An epoch is one full pass of the training set through training: every sample is used once. The batch "
-        "size is how many samples go through one forward and one backward pass together, and an iteration is "
-        "one such pass followed by one optimizer step. An epoch therefore holds ceil(N / B) iterations: 1,000 "
-        "samples in batches of 200 give 5, 1,001 give 6 (the last batch holds one sample), or 5 if the "
-        "incomplete batch is dropped. Only full-batch training has one forward and one backward pass per "
-        "epoch; stochastic training (B = 1) has N. Memory grows linearly with the batch, because every "
-        "sample's activations are kept for the backward pass; smaller batches take more, cheaper steps per "
-        "epoch, so an epoch costs more time but makes more progress."
+        "An epoch is one full pass of the training set through training: every sample is used once. The batch size is "
+        "how many samples go through one forward and one backward pass together, and an iteration is one such pass "
+        "followed by one optimizer step. An epoch therefore holds ceil(N / B) iterations: 1,000 samples in batches of "
+        "200 give 5, 1,001 give 6 (the last batch holds one sample), or 5 if the incomplete batch is dropped. 'One "
+        "epoch is one forward and one backward pass' holds per sample: in an epoch every sample goes through the "
+        "network forward once, inside its batch, and its batch's backward pass carries its gradient back once. Counted "
+        "as passes of the whole network, only full-batch training makes one forward and one backward pass per epoch; "
+        "stochastic training (B = 1) makes N. Memory grows linearly with the batch, because every sample's activations "
+        "are kept for the backward pass; smaller batches take more, cheaper steps per epoch, so an epoch costs more "
+        "time but makes more progress."
     ),
     claims=(
         lab.Claim(
@@ -455,19 +469,25 @@ EXPERIMENT = lab.Experiment(
         ),
         lab.Claim(
             "epoch_is_one_forward_backward",
-            "One epoch is one forward pass and one backward pass.",
+            "One epoch is one forward pass and one backward pass of every sample: in an epoch each training sample "
+            "goes through the network forward once and backward once.",
             lab.Custom(
-                _one_pass_per_epoch,
-                "supported if every run makes exactly one forward pass per epoch; partly if only full-batch "
-                "training does (mini-batch training makes ceil(N / B)); refuted if not even full-batch does" + _EXACT,
-                ("passes_per_epoch_full_batch", "passes_per_epoch_mini_batch_min"),
+                _one_pass_per_sample,
+                "read per sample, as the claim means it: supported if, without drop_last, every sample goes through "
+                "exactly one forward pass in every epoch (samples used zero or several times = 0) and every forward "
+                "pass is followed by exactly one backward pass (forward minus backward passes = 0 in every run); "
+                "partly if every sample goes forward once but some forward pass has no backward one (or several); "
+                "refuted if some sample is used zero or several times in an epoch. Counted as passes of the whole "
+                "network, only full-batch training makes one per epoch (mini-batch training makes ceil(N / B)): "
+                "reported, not judged" + _EXACT,
+                ("epoch_coverage_errors", "forward_backward_mismatches"),
                 {
-                    lab.Verdict.SUPPORTED: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 1.0},
-                    lab.Verdict.PARTLY: {"passes_per_epoch_full_batch": 1.0, "passes_per_epoch_mini_batch_min": 5.0},
-                    lab.Verdict.REFUTED: {"passes_per_epoch_full_batch": 2.0, "passes_per_epoch_mini_batch_min": 5.0},
+                    lab.Verdict.SUPPORTED: {"epoch_coverage_errors": 0.0, "forward_backward_mismatches": 0.0},
+                    lab.Verdict.PARTLY: {"epoch_coverage_errors": 0.0, "forward_backward_mismatches": 2.0},
+                    lab.Verdict.REFUTED: {"epoch_coverage_errors": 3.0, "forward_backward_mismatches": 0.0},
                     lab.Verdict.INCONCLUSIVE: {
-                        "passes_per_epoch_full_batch": 1.0,
-                        "passes_per_epoch_mini_batch_min": _one_seed(5.0),
+                        "epoch_coverage_errors": 0.0,
+                        "forward_backward_mismatches": _one_seed(0.0),
                     },
                 },
             ),

@@ -2,7 +2,9 @@
 
 Gradients are measured at initialisation, once per seed. The sparsity claims are judged on trained
 networks scored per test image (so intervals include the test set's sampling error), and only once
-every network has learned and the L1 penalty has made the ReLU code sparser.
+every network has learned and the L1 penalty has made the ReLU code sparser. Whether sparser is more
+useful is judged on the L1 sweep within ReLU alone, the one manipulation that changes sparsity and
+nothing else; ReLU against dense activations also changes the activation itself, so it is context only.
 """
 
 from __future__ import annotations
@@ -138,7 +140,9 @@ def run(ctx: lab.Context) -> lab.Result:
 
     # 2. and 3. Two hidden layers of 128: ReLU with an activation L1 sweep, and sigmoid / tanh / softplus / ELU.
     # Every quantity is scored per test image, so that its interval includes the test set's sampling error.
-    seeds = ctx.seeds(full=5, quick=3)
+    # Twelve seeds: the sweep's slope is decided only when its interval lies within ±_MIN_SLOPE, and with five
+    # (eight) seeds its test-item noise left the interval at about ±0.017 (±0.012) around a null slope.
+    seeds = ctx.seeds(full=12, quick=3)
     epochs = ctx.pick(30, 15)
     sweep = [("relu", l1) for l1 in ctx.pick(_L1, _L1_QUICK)]
     runs = sweep + [(act, 0.0) for act in ("sigmoid", *_DENSE)]
@@ -165,6 +169,7 @@ def run(ctx: lab.Context) -> lab.Result:
         layer_zeros[key] = np.mean(lz, axis=0)
 
     relu = ("relu", 0.0)
+    # Context, not evidence on usefulness: ReLU against the dense activations changes the activation as well.
     dense_right = np.mean([right[d, 0.0] for d in _DENSE], axis=0)
     # Per seed and test image, the slope of "correct" against the sweep's sparsity: their mean over images is
     # the slope of accuracy against sparsity (a least-squares slope is linear in the responses).
@@ -235,6 +240,10 @@ def run(ctx: lab.Context) -> lab.Result:
         "so those layers hardly move.",
         f"ReLU's share of exact zeros on the test set drops from {np.mean(untrained):.2f} at initialisation to "
         f"{zeros[relu].mean:.2f} after training.",
+        "Whether sparse is more useful is judged on the L1 sweep alone: it changes ReLU's sparsity and nothing "
+        "else. ReLU against tanh / softplus / ELU (relu_minus_dense_accuracy = "
+        f"{metrics['relu_minus_dense_accuracy']}) also swaps the activation function, its slope, "
+        "smoothness and range, so a gap there cannot be put down to sparsity; it is shown as context only.",
     ]
     return lab.Result(metrics=metrics, figures=figures, tables=[deep_table, sparse_table], notes=notes)
 
@@ -331,13 +340,9 @@ def _sparse_dense(m: dict):
     return lab.undecided(m, relu, sigmoid)
 
 
-# The two tests of "sparse is more useful", each with the smallest effect that matters: half a point of test
-# accuracy; and 2 points of accuracy per unit of sparsity (the ReLU-vs-dense gap, about 1 point for 27% exact
-# zeros, would be a slope of about 4 points).
-_USEFULNESS = (
-    lab.Effect("relu_minus_dense_accuracy", +1, 0.005),
-    lab.Effect("accuracy_slope_vs_sparsity", +1, 0.02),
-)
+# The smallest slope of test accuracy against the share of exact zeros that matters: 2 points of accuracy per
+# unit of sparsity, about 1 point over the sweep's range of about half the units.
+_MIN_SLOPE = 0.02
 
 
 _ratios = lab.synthetic("relu_he_log10_signal_ratio", "relu_tiny_log10_signal_ratio")
@@ -359,9 +364,10 @@ EXPERIMENT = lab.Experiment(
         "exactly 1 on the active side, so it does not shrink the signal itself. Whether the gradient survives still "
         "depends on the weights: with He initialisation it does, with weights that are too small it vanishes just as "
         "badly. ReLU outputs many exact zeros (a sparse code), the sigmoid none. Sparse codes have useful "
-        "properties, but 'sparser is better' is not a rule: pushing sparsity further with a penalty does not keep "
-        "raising accuracy, and smooth activations without exact zeros, such as ELU, have matched or beaten ReLU in "
-        "published comparisons (Clevert et al., 2016)."
+        "properties, but 'sparser is better' is not a rule: pushing sparsity further with a penalty, which changes "
+        "nothing else, does not raise accuracy. ReLU's small edge over dense activations says nothing about "
+        "sparsity, since it swaps the activation too, and smooth activations without exact zeros, such as ELU, have "
+        "matched or beaten ReLU in published comparisons (Clevert et al., 2016)."
     ),
     claims=(
         lab.Claim(
@@ -411,7 +417,7 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "sparse_more_useful",
             "Sparse representations are more useful than dense ones.",
-            lab.Corroboration(_USEFULNESS),
+            lab.Effect("accuracy_slope_vs_sparsity", +1, _MIN_SLOPE),
             gates=(
                 _LEARNED_GATE,
                 lab.Gate(

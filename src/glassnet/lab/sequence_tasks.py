@@ -20,6 +20,7 @@ SUNSPOT_TRAIN = 250  # sunspot years 1700-1949 train the models; 1950-2008 test 
 
 _CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 _STOP = 0.03  # adding problem: training stops once the validation MSE is below 3% of the baseline's
+ADDING_LRS = (2e-2, 6e-3, 2e-3)  # Adam rates tried, in this order, when a model's rate is tuned on validation
 
 STORE_RECALL_HIDDEN = 16
 STORE_RECALL_WINDOW = 40  # training and test windows: 40 steps from a zero state (quick mode trains on 20)
@@ -71,7 +72,9 @@ class SequenceModel(nn.Module):
 
     ``per_step=False``: the read-out sees the last state, (B, T, I) -> (B, outputs) (one way only).
     ``per_step=True``: it sees the output at every step, (B, T, I) -> (B, T, outputs).
-    An LSTM's forget gates start at sigmoid(1) unless ``forget_bias`` is None (PyTorch's uniform init).
+    An LSTM's forget gates start at sigmoid(1) unless ``forget_bias`` is None (PyTorch's uniform init);
+    ``orthogonal=True`` starts the recurrent matrix W_hh orthogonal (Saxe et al., 2014; semi-orthogonal, stacked,
+    for the gated cells).
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class SequenceModel(nn.Module):
         bidirectional: bool = False,
         per_step: bool = False,
         forget_bias: float | None = 1.0,
+        orthogonal: bool = False,
     ):
         super().__init__()
         if bidirectional and not per_step:
@@ -92,6 +96,10 @@ class SequenceModel(nn.Module):
         self.rnn = _CELLS[cell](input_size, hidden_size, bidirectional=bidirectional, rng=rng, batch_first=True)
         if cell == "lstm" and forget_bias is not None:
             set_forget_bias(self.rnn, forget_bias)
+        if orthogonal:
+            for name, p in self.rnn.named_parameters():
+                if name.startswith("weight_hh"):
+                    nn.init.orthogonal_(p, rng=rng)
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), outputs, rng=rng)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -151,14 +159,17 @@ def train_adding(
     hidden: int = 32,
     lr: float = 2e-2,
     check_every: int = 25,
+    forget_bias: float | None = 1.0,
+    orthogonal: bool = False,
 ):
     """Adam (lr 2e-2, gradient norm clipped at 1) on fresh batches of 32 until the validation MSE is below
-    3% of the baseline's, or ``max_steps``.
+    3% of the baseline's, or ``max_steps``; ``forget_bias`` and ``orthogonal`` start the model as in
+    :class:`SequenceModel`.
 
     Returns (model, curve [(step, validation MSE / baseline)], steps taken, stopped early: bool).
     """
     rng = np.random.default_rng(seed)
-    model = SequenceModel(cell, 2, hidden, 1, rng)
+    model = SequenceModel(cell, 2, hidden, 1, rng, forget_bias=forget_bias, orthogonal=orthogonal)
     opt = optim.Adam(model.parameters(), lr=lr)
     x_val, y_val = adding_problem(500, T, seed=10_000 + seed)
     curve, solved, steps = [], False, 0
@@ -175,6 +186,23 @@ def train_adding(
         if solved or steps >= max_steps:
             break
     return model, curve, steps, solved
+
+
+def tune_adding(cell: str, T: int, seed: int, max_steps: int, lrs: tuple = ADDING_LRS, **init):
+    """:func:`train_adding` at each learning rate of ``lrs`` in turn, keeping the run with the lowest last
+    validation MSE (the test set plays no part); the search ends at the first rate that solves the task.
+
+    So that a model compared with another is not held back by a rate chosen for the other. ``init`` goes to
+    :func:`train_adding` (``forget_bias``, ``orthogonal``). Returns (model, curve, steps, solved, lr).
+    """
+    best = None
+    for lr in lrs:
+        run = train_adding(cell, T, seed, max_steps, lr=lr, **init)
+        if best is None or run[1][-1][1] < best[1][-1][1]:
+            best = (*run, lr)
+        if run[3]:
+            break
+    return best
 
 
 # ------------------------------------------------------------------------------ store and recall (q16, q17)

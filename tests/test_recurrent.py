@@ -49,6 +49,13 @@ def gradients(tensors) -> list:
 
 
 LAYERS = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def _case_id(kind, directions, lengths, batch_first) -> str:
+    layout = "bf" if batch_first else "tf"
+    return f"{kind}-{'bi' if directions == 2 else 'uni'}-{'lengths' if lengths else 'full'}-{layout}"
+
+
 REFERENCE_CASES = [
     (kind, directions, lengths, batch_first)
     for kind in LAYERS
@@ -78,9 +85,8 @@ def run_layer(layer, x, hx, lengths, upstream_seed: int = 1):
 @pytest.mark.parametrize(
     "kind, directions, lengths, batch_first",
     REFERENCE_CASES,
-    ids=[f"{k}-{'bi' if d == 2 else 'uni'}-{'lengths' if n else 'full'}-{'bf' if b else 'tf'}"
-         for k, d, n, b in REFERENCE_CASES],
-)  # fmt: skip
+    ids=[_case_id(*case) for case in REFERENCE_CASES],
+)
 def test_fused_kernel_equals_the_reference_path(kind, directions, lengths, batch_first):
     """Two layers, dropout between them: the kernels and the cells through autograd agree on values and gradients."""
     rng = np.random.default_rng(0)
@@ -129,9 +135,8 @@ GATE_CASES = [
 @pytest.mark.parametrize(
     "kind, directions, lengths, batch_first",
     GATE_CASES,
-    ids=[f"{k}-{'bi' if d == 2 else 'uni'}-{'lengths' if n else 'full'}-{'bf' if b else 'tf'}"
-         for k, d, n, b in GATE_CASES],
-)  # fmt: skip
+    ids=[_case_id(*case) for case in GATE_CASES],
+)
 def test_recorded_gates_equal_the_reference_path(kind, directions, lengths, batch_first):
     """Every layer's gates from the fused kernel equal those of the cells, in the output's layout, zero on padding."""
     rng = np.random.default_rng(1)

@@ -11,7 +11,7 @@ import numpy as np
 from ..backend import default_rng
 from ..tensor import Tensor
 from .module import Module
-from .validation import check_input
+from .validation import check_input, check_probability
 
 
 class GaussianNoise(Module):
@@ -48,8 +48,7 @@ class MaskingNoise(Module):
 
     def __init__(self, p: float = 0.25, rng: np.random.Generator | None = None):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"masking probability must be in [0, 1], got {p}")
+        check_probability("masking", p)
         self.p, self.rng = p, rng
 
     def forward(self, x: Tensor) -> Tensor:

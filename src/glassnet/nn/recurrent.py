@@ -25,7 +25,7 @@ from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-from .validation import check_input, check_option
+from .validation import check_input, check_option, check_probability
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -69,8 +69,7 @@ class RNNBase(Module):
                 f"input_size, hidden_size and num_layers must be positive, "
                 f"got {input_size}, {hidden_size}, {num_layers}"
             )
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"dropout must be in [0, 1], got {dropout}")
+        check_probability("dropout", dropout)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.rng = float(dropout), bidirectional, rng

@@ -9,13 +9,16 @@ import scipy.stats
 from statsmodels.stats.proportion import proportion_confint
 
 from glassnet.lab import (
+    Above,
     AllOf,
     AtLeast,
     AtMost,
+    Below,
     Claim,
     Context,
     Corroboration,
     Custom,
+    Decide,
     Effect,
     Estimate,
     Gate,
@@ -25,6 +28,7 @@ from glassnet.lab import (
     high,
     low,
     over_items,
+    over_seeds,
     paired_difference,
     proportion,
     undecided,
@@ -113,11 +117,20 @@ def _custom_rule() -> Custom:
     )
 
 
+# The custom rule above as a decision list: the same ladder, its text and examples written by the rule.
+DECISION_LIST = Decide(
+    (Verdict.SUPPORTED, Above("m", 0.1, strict=True)),
+    (Verdict.PARTLY, Above("m", 0.0, strict=True)),
+    (Verdict.REFUTED, Below("m", -0.1, strict=True)),
+    (Verdict.NOT_SUPPORTED, Below("m", 0.1, strict=True)),
+)
+
 RULE_KINDS = [
     AtLeast("m", 10, 5, 1),
     AtMost("m", 1, 5, 10),
     Effect("m", +1, 0.2),
     Effect("m", -1, 0.5),
+    DECISION_LIST,
     AllOf((AtLeast("a", 10, 5, 1), Effect("b", +1, 0.2))),
     Corroboration((Effect("a", +1, 0.2), Effect("b", -1, 0.1))),
     _custom_rule(),
@@ -132,7 +145,7 @@ def test_every_rule_kind_reaches_all_five_verdicts(rule):
         assert rule.verdict(metrics) is expected
 
 
-@pytest.mark.parametrize("rule", RULE_KINDS[:4], ids=lambda r: type(r).__name__)
+@pytest.mark.parametrize("rule", RULE_KINDS[:5], ids=lambda r: type(r).__name__)
 def test_one_seed_is_inconclusive_whatever_its_value(rule):
     for value in np.linspace(-100, 100, 41):
         judgement = rule.judge({"m": estimate([value], [7])})
@@ -394,3 +407,48 @@ def test_quick_report_says_what_quick_mode_is_for(tmp_path):
 
 def test_the_scale_orders_decided_verdicts_from_worst_to_best():
     assert SCALE == (Verdict.REFUTED, Verdict.NOT_SUPPORTED, Verdict.PARTLY, Verdict.SUPPORTED)
+
+
+# ------------------------------------------------------------------------------ decision lists
+def test_a_decision_list_decides_as_the_hand_written_ladder_it_replaces():
+    """Where the list decides, it agrees with the ladder; it is stricter only where the ladder reads a
+    straddled bar as falling short of it (an interval across -0.1 is refuted or not supported: unknown)."""
+    custom = _custom_rule()
+    for centre in np.linspace(-0.3, 0.3, 61):
+        for spread in (0.0, 0.01, 0.05, 0.2):
+            metrics = {"m": estimate_of(centre - spread, centre, centre + spread)}
+            verdict = DECISION_LIST.verdict(metrics)
+            if spread == 0 or verdict is not Verdict.INCONCLUSIVE:
+                assert verdict is custom.verdict({"gain": metrics["m"]}), (centre, spread)
+
+
+def test_a_decision_list_is_inconclusive_where_an_earlier_case_cannot_tell():
+    rule = Decide(
+        (Verdict.SUPPORTED, Above("a", 1) & Above("b", 1)),
+        (Verdict.PARTLY, Above("a", 1) | Above("b", 1)),
+        otherwise=Verdict.NOT_SUPPORTED,
+    )
+    tight, straddling = estimate_of(2, 2, 2), estimate_of(0.5, 1.5, 1.0)
+    assert rule.verdict({"a": tight, "b": tight}) is Verdict.SUPPORTED
+    assert rule.verdict({"a": tight, "b": estimate_of(0, 0, 0)}) is Verdict.PARTLY
+    judgement = rule.judge({"a": tight, "b": straddling})  # supported or partly: cannot tell which
+    assert judgement.verdict is Verdict.INCONCLUSIVE and "b: 95% CI" in judgement.reason
+    # False and anything is False: a case ruled out by one test is passed over whatever the other says
+    assert rule.verdict({"a": estimate_of(0, 0, 0), "b": estimate_of(0, 0, 0)}) is Verdict.NOT_SUPPORTED
+    assert "supported if a >= 1 and b >= 1" in rule.describe()
+
+
+def test_a_wider_interval_never_moves_a_decision_list_to_another_verdict():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        centre, spread = rng.uniform(-0.3, 0.3), rng.uniform(0, 0.2)
+        narrow = DECISION_LIST.verdict({"m": estimate_of(centre - spread, centre, centre + spread)})
+        wide = DECISION_LIST.verdict({"m": estimate_of(centre - 2 * spread, centre, centre + 2 * spread)})
+        assert wide in (narrow, Verdict.INCONCLUSIVE)
+
+
+def test_over_seeds_summarises_numbers_flags_and_per_item_scores():
+    metrics = over_seeds([3, 4, 5], lambda s: {"loss": float(s), "won": s > 3, "correct": np.array([1.0, 0.0, s % 2])})
+    assert metrics["loss"].values == [3.0, 4.0, 5.0] and metrics["loss"].seeds == [3, 4, 5]
+    assert metrics["won"].mean == pytest.approx(2 / 3) and type(metrics["won"]).__name__ == "Proportion"
+    assert metrics["correct"].item_var > 0

@@ -11,6 +11,7 @@ prints them and the tests drive each one to every outcome with synthetic metrics
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,9 +28,11 @@ from .stats import (
     fmt,
     interval,
     over_items,
+    over_seeds,
     paired_difference,
     proportion,
     show,
+    summarise,
     synthetic,
     value_of,
 )
@@ -404,6 +407,195 @@ class Corroboration(Rule):
         }
 
 
+# ------------------------------------------------------------------------------ decision lists
+class Test:
+    """A three-valued statement about metrics' 95% intervals: True, False, or None (the interval straddles
+    the bar). Combine with ``&`` (both) and ``|`` (either), Kleene's way: False and anything is False,
+    True or anything is True, otherwise None."""
+
+    def holds(self, metrics: dict) -> bool | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def leaves(self) -> list:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def undecided(self, metrics: dict) -> list:
+        """The leaf tests that cannot tell, for an inconclusive verdict's reason."""
+        return [t for t in self.leaves() if t.holds(metrics) is None]
+
+    def __and__(self, other: Test) -> Test:
+        return Both(self, other)
+
+    def __or__(self, other: Test) -> Test:
+        return Either(self, other)
+
+
+@dataclass(frozen=True)
+class Above(Test):
+    """The metric's whole 95% interval lies at or above ``bar`` (strictly above with ``strict``)."""
+
+    metric: str
+    bar: float
+    strict: bool = False
+
+    def holds(self, metrics):
+        lo, hi = interval(metrics[self.metric])
+        if lo > self.bar or (lo == self.bar and not self.strict):
+            return True
+        if hi < self.bar or (hi == self.bar and self.strict):
+            return False
+        return None
+
+    def describe(self):
+        return f"{self.metric} {'>' if self.strict else '>='} {fmt(self.bar)}"
+
+    def leaves(self):
+        return [self]
+
+
+@dataclass(frozen=True)
+class Below(Test):
+    """The metric's whole 95% interval lies at or below ``bar`` (strictly below with ``strict``)."""
+
+    metric: str
+    bar: float
+    strict: bool = False
+
+    def holds(self, metrics):
+        lo, hi = interval(metrics[self.metric])
+        if hi < self.bar or (hi == self.bar and not self.strict):
+            return True
+        if lo > self.bar or (lo == self.bar and self.strict):
+            return False
+        return None
+
+    def describe(self):
+        return f"{self.metric} {'<' if self.strict else '<='} {fmt(self.bar)}"
+
+    def leaves(self):
+        return [self]
+
+
+@dataclass(frozen=True)
+class Both(Test):
+    """Both tests hold (Kleene's and)."""
+
+    left: Test
+    right: Test
+
+    def holds(self, metrics):
+        a, b = self.left.holds(metrics), self.right.holds(metrics)
+        if a is False or b is False:
+            return False
+        return True if a and b else None
+
+    def describe(self):
+        return f"{self.left.describe()} and {self.right.describe()}"
+
+    def leaves(self):
+        return [*self.left.leaves(), *self.right.leaves()]
+
+
+@dataclass(frozen=True)
+class Either(Test):
+    """At least one test holds (Kleene's or)."""
+
+    left: Test
+    right: Test
+
+    def holds(self, metrics):
+        a, b = self.left.holds(metrics), self.right.holds(metrics)
+        if a or b:
+            return True
+        return False if a is False and b is False else None
+
+    def describe(self):
+        return f"({self.left.describe()} or {self.right.describe()})"
+
+    def leaves(self):
+        return [*self.left.leaves(), *self.right.leaves()]
+
+
+class Decide(Rule):
+    """A decision list: the verdict of the first case whose test holds, else ``otherwise``.
+
+    Cases are read in order. A case whose test cannot tell (an interval straddles its bar) makes the claim
+    inconclusive, naming that interval, since a narrower interval could make it hold: so a wider interval
+    (fewer seeds, quick mode) can only keep a verdict or turn it inconclusive, never change it. With no
+    ``otherwise``, a run where no case holds is inconclusive too. The rule writes its own description
+    and finds its own synthetic example of every verdict it can give.
+
+        Decide((Verdict.SUPPORTED, Above("gain", 0.1)),
+               (Verdict.PARTLY, Above("gain", 0.0, strict=True)),
+               (Verdict.REFUTED, Below("gain", 0.0, strict=True)),
+               otherwise=Verdict.NOT_SUPPORTED, note="gain in accuracy points")
+    """
+
+    def __init__(self, *cases: tuple, otherwise: Verdict | None = None, note: str = ""):
+        if not cases or any(len(c) != 2 or not isinstance(c[1], Test) for c in cases):
+            raise ValueError("Decide takes (verdict, test) pairs, at least one")
+        self.cases = tuple((Verdict(v), test) for v, test in cases)
+        self.otherwise = None if otherwise is None else Verdict(otherwise)
+        self.note = note
+
+    def __repr__(self) -> str:
+        return f"Decide({self.describe()!r})"
+
+    def judge(self, metrics):
+        for verdict, test in self.cases:
+            holds = test.holds(metrics)
+            if holds:
+                return Judgement(verdict, test.describe())
+            if holds is None:
+                spans = "; ".join(_span(t.metric, metrics[t.metric]) for t in test.undecided(metrics))
+                return inconclusive(f"cannot tell whether {test.describe()} ({verdict.value}): {spans}")
+        if self.otherwise is None:
+            return inconclusive("none of the cases holds: " + self.measured(metrics))
+        return Judgement(self.otherwise)
+
+    def describe(self):
+        cases = "; ".join(f"{verdict.value} if {test.describe()}" for verdict, test in self.cases)
+        tail = f"; otherwise {self.otherwise.value}" if self.otherwise else "; otherwise inconclusive"
+        note = f"{self.note}. " if self.note else ""
+        return (
+            f"{note}Each test judged by the whole 95% interval, first case that holds: {cases}{tail}; "
+            "inconclusive where an interval straddles the bar of a case not yet ruled out"
+        )
+
+    def metric_names(self):
+        return list(dict.fromkeys(t.metric for _, test in self.cases for t in test.leaves()))
+
+    def examples(self):
+        """One tight synthetic case per verdict the list can give, found by trying values around its bars."""
+        grid = {}
+        for _, test in self.cases:
+            for leaf in test.leaves():
+                grid.setdefault(leaf.metric, set()).add(float(leaf.bar))
+        candidates = {name: _around(sorted(bars)) for name, bars in grid.items()}
+        names = list(candidates)
+        cases = {}
+        for values in itertools.product(*(candidates[n] for n in names)):
+            metrics = {n: estimate_of(v, v, v) for n, v in zip(names, values)}
+            cases.setdefault(self.judge(metrics).verdict, metrics)
+            if Verdict.INCONCLUSIVE not in cases:
+                for name in names:
+                    loose = {**metrics, name: _one_seed(values[names.index(name)])}
+                    if self.judge(loose).verdict is Verdict.INCONCLUSIVE:
+                        cases[Verdict.INCONCLUSIVE] = loose
+                        break
+        return cases
+
+
+def _around(bars: list) -> list:
+    """Values on, between and beyond the sorted ``bars``: enough to reach every side of every test."""
+    span = max(1.0, bars[-1] - bars[0])
+    between = [(a + b) / 2 for a, b in zip(bars, bars[1:])]
+    return sorted({bars[0] - span, *bars, *between, bars[-1] + span})
+
+
 @dataclass(frozen=True)
 class Custom(Rule):
     """A rule written as a function, with its description and one synthetic case per outcome it can give.
@@ -596,13 +788,18 @@ class Experiment:
 __all__ = [
     "SCALE",
     "SEED_BLOCK",
+    "Above",
     "AllOf",
     "AtLeast",
     "AtMost",
+    "Below",
+    "Both",
     "Claim",
     "Context",
     "Corroboration",
     "Custom",
+    "Decide",
+    "Either",
     "Effect",
     "Estimate",
     "Experiment",
@@ -612,6 +809,7 @@ __all__ = [
     "Result",
     "Rule",
     "Table",
+    "Test",
     "Verdict",
     "estimate",
     "estimate_of",
@@ -621,8 +819,10 @@ __all__ = [
     "lies_below",
     "low",
     "over_items",
+    "over_seeds",
     "paired_difference",
     "proportion",
+    "summarise",
     "synthetic",
     "undecided",
     "value_of",

@@ -143,6 +143,32 @@ def over_items(per_item, seeds) -> Estimate:
     return estimate(scores.mean(axis=1), seeds, item_var)
 
 
+def summarise(runs: list, seeds) -> dict:
+    """One metric per name from per-seed measurements ``runs`` (a dict per seed, same names in each).
+
+    A bool per seed becomes a :class:`Proportion`, a 1-D array (a score per test item) an :func:`over_items`
+    mean, a number an :func:`estimate`.
+    """
+    if len(runs) != len(seeds) or not runs:
+        raise ValueError(f"summarise: {len(runs)} runs for {len(seeds)} seeds")
+    metrics = {}
+    for name in runs[0]:
+        values = [run[name] for run in runs]
+        if isinstance(values[0], (bool, np.bool_)):
+            metrics[name] = proportion(values, seeds)
+        elif np.ndim(values[0]) == 1:
+            metrics[name] = over_items(values, seeds)
+        else:
+            metrics[name] = estimate(values, seeds)
+    return metrics
+
+
+def over_seeds(seeds, measure) -> dict:
+    """``measure(seed) -> {name: value}`` run once per seed, summarised by :func:`summarise`: the seed loop
+    an experiment would otherwise write itself."""
+    return summarise([measure(seed) for seed in seeds], seeds)
+
+
 def paired_difference(a: Estimate, b: Estimate) -> Estimate:
     """a - b seed by seed (the seeds must match): the paired design cancels seed-to-seed noise.
 

@@ -159,30 +159,35 @@ def _banded(name: str, metric, cuts: tuple, sign: int) -> Judgement:
 
 
 @dataclass(frozen=True)
-class AtLeast(Rule):
-    """Higher supports the claim; the whole 95% interval must lie in a band for its verdict.
+class Bands(Rule):
+    """A metric whose whole 95% interval must lie in one band for its verdict: written :func:`AtLeast` (higher
+    supports the claim, ``side`` +1) and :func:`AtMost` (lower does, ``side`` -1).
 
-    Bands: >= ``supported``; >= ``partly``; >= ``refuted_below`` (not supported); below it, refuted.
+    ``cuts`` are the supported, partly and refuted cut-offs, best first: on the claim's side of the first,
+    supported; of the second, partly; of the third, not supported; beyond it, refuted.
     """
 
     metric: str
-    supported: float
-    partly: float
-    refuted_below: float
+    cuts: tuple
+    side: int
     unit: str = ""
 
     def __post_init__(self):
-        if not self.supported >= self.partly >= self.refuted_below:
-            raise ValueError(f"AtLeast({self.metric}): need supported >= partly >= refuted_below")
+        ordered = [self.side * c for c in self.cuts]
+        if ordered != sorted(ordered, reverse=True):
+            names = ("supported", "partly", "refuted_below" if self.side > 0 else "refuted_above")
+            op = " >= " if self.side > 0 else " <= "
+            raise ValueError(f"{'AtLeast' if self.side > 0 else 'AtMost'}({self.metric}): need {op.join(names)}")
 
     def judge(self, metrics):
-        return _banded(self.metric, metrics[self.metric], (self.supported, self.partly, self.refuted_below), +1)
+        return _banded(self.metric, metrics[self.metric], self.cuts, self.side)
 
     def describe(self):
-        u = self.unit
+        u, (supported, partly, refuted) = self.unit, (fmt(c) for c in self.cuts)
+        at, beyond = (">=", "below") if self.side > 0 else ("<=", "above")
         return (
-            f"{self.metric}, judged by its whole 95% interval: supported if it lies >= {fmt(self.supported)}{u}; "
-            f"partly if >= {fmt(self.partly)}{u}; refuted if below {fmt(self.refuted_below)}{u}; "
+            f"{self.metric}, judged by its whole 95% interval: supported if it lies {at} {supported}{u}; "
+            f"partly if {at} {partly}{u}; refuted if {beyond} {refuted}{u}; "
             "not supported if in between; inconclusive if it crosses one of these bars"
         )
 
@@ -190,58 +195,26 @@ class AtLeast(Rule):
         return [self.metric]
 
     def examples(self):
-        gap = max(abs(self.supported) + abs(self.refuted_below), 1.0)
-        cases = {Verdict.SUPPORTED: self.supported + gap, Verdict.REFUTED: self.refuted_below - gap}
-        if self.partly < self.supported:
-            cases[Verdict.PARTLY] = (self.partly + self.supported) / 2
-        if self.refuted_below < self.partly:
-            cases[Verdict.NOT_SUPPORTED] = (self.refuted_below + self.partly) / 2
+        supported, partly, refuted = self.cuts
+        gap = self.side * max(abs(supported) + abs(refuted), 1.0)
+        cases = {Verdict.SUPPORTED: supported + gap, Verdict.REFUTED: refuted - gap}
+        if partly != supported:
+            cases[Verdict.PARTLY] = (partly + supported) / 2
+        if refuted != partly:
+            cases[Verdict.NOT_SUPPORTED] = (refuted + partly) / 2
         cases = {v: {self.metric: x} for v, x in cases.items()}
-        cases[Verdict.INCONCLUSIVE] = {self.metric: _one_seed(self.supported + gap)}
+        cases[Verdict.INCONCLUSIVE] = {self.metric: _one_seed(supported + gap)}
         return cases
 
 
-@dataclass(frozen=True)
-class AtMost(Rule):
-    """Lower supports the claim; the whole 95% interval must lie in a band for its verdict.
+def AtLeast(metric: str, supported: float, partly: float, refuted_below: float, unit: str = "") -> Bands:  # noqa: N802
+    """Higher supports the claim: bands >= ``supported``, >= ``partly``, >= ``refuted_below``, below it."""
+    return Bands(metric, (supported, partly, refuted_below), +1, unit)
 
-    Bands: <= ``supported``; <= ``partly``; <= ``refuted_above`` (not supported); above it, refuted.
-    """
 
-    metric: str
-    supported: float
-    partly: float
-    refuted_above: float
-    unit: str = ""
-
-    def __post_init__(self):
-        if not self.supported <= self.partly <= self.refuted_above:
-            raise ValueError(f"AtMost({self.metric}): need supported <= partly <= refuted_above")
-
-    def judge(self, metrics):
-        return _banded(self.metric, metrics[self.metric], (self.supported, self.partly, self.refuted_above), -1)
-
-    def describe(self):
-        u = self.unit
-        return (
-            f"{self.metric}, judged by its whole 95% interval: supported if it lies <= {fmt(self.supported)}{u}; "
-            f"partly if <= {fmt(self.partly)}{u}; refuted if above {fmt(self.refuted_above)}{u}; "
-            "not supported if in between; inconclusive if it crosses one of these bars"
-        )
-
-    def metric_names(self):
-        return [self.metric]
-
-    def examples(self):
-        gap = max(abs(self.supported) + abs(self.refuted_above), 1.0)
-        cases = {Verdict.SUPPORTED: self.supported - gap, Verdict.REFUTED: self.refuted_above + gap}
-        if self.partly > self.supported:
-            cases[Verdict.PARTLY] = (self.partly + self.supported) / 2
-        if self.refuted_above > self.partly:
-            cases[Verdict.NOT_SUPPORTED] = (self.refuted_above + self.partly) / 2
-        cases = {v: {self.metric: x} for v, x in cases.items()}
-        cases[Verdict.INCONCLUSIVE] = {self.metric: _one_seed(self.supported - gap)}
-        return cases
+def AtMost(metric: str, supported: float, partly: float, refuted_above: float, unit: str = "") -> Bands:  # noqa: N802
+    """Lower supports the claim: bands <= ``supported``, <= ``partly``, <= ``refuted_above``, above it."""
+    return Bands(metric, (supported, partly, refuted_above), -1, unit)
 
 
 @dataclass(frozen=True)
@@ -427,93 +400,67 @@ class Test:
         return [t for t in self.leaves() if t.holds(metrics) is None]
 
     def __and__(self, other: Test) -> Test:
-        return Both(self, other)
+        return Join(self, other)
 
     def __or__(self, other: Test) -> Test:
-        return Either(self, other)
+        return Join(self, other, either=True)
 
 
 @dataclass(frozen=True)
-class Above(Test):
+class Bound(Test):
+    """The metric's whole 95% interval lies on ``side`` of ``bar`` (+1 at or above it, -1 at or below it;
+    strictly with ``strict``). Written :func:`Above` and :func:`Below`."""
+
+    metric: str
+    bar: float
+    side: int
+    strict: bool = False
+
+    def holds(self, metrics):
+        lo, hi = sorted(self.side * x for x in interval(metrics[self.metric]))
+        bar = self.side * self.bar  # on the +1 side, "at or below" reads as "at or above" of the negation
+        if lo > bar or (lo == bar and not self.strict):
+            return True
+        if hi < bar or (hi == bar and self.strict):
+            return False
+        return None
+
+    def describe(self):
+        op = (">" if self.side > 0 else "<") + ("" if self.strict else "=")
+        return f"{self.metric} {op} {fmt(self.bar)}"
+
+    def leaves(self):
+        return [self]
+
+
+def Above(metric: str, bar: float, strict: bool = False) -> Bound:  # noqa: N802 - reads as a test's name
     """The metric's whole 95% interval lies at or above ``bar`` (strictly above with ``strict``)."""
-
-    metric: str
-    bar: float
-    strict: bool = False
-
-    def holds(self, metrics):
-        lo, hi = interval(metrics[self.metric])
-        if lo > self.bar or (lo == self.bar and not self.strict):
-            return True
-        if hi < self.bar or (hi == self.bar and self.strict):
-            return False
-        return None
-
-    def describe(self):
-        return f"{self.metric} {'>' if self.strict else '>='} {fmt(self.bar)}"
-
-    def leaves(self):
-        return [self]
+    return Bound(metric, bar, +1, strict)
 
 
-@dataclass(frozen=True)
-class Below(Test):
+def Below(metric: str, bar: float, strict: bool = False) -> Bound:  # noqa: N802 - reads as a test's name
     """The metric's whole 95% interval lies at or below ``bar`` (strictly below with ``strict``)."""
-
-    metric: str
-    bar: float
-    strict: bool = False
-
-    def holds(self, metrics):
-        lo, hi = interval(metrics[self.metric])
-        if hi < self.bar or (hi == self.bar and not self.strict):
-            return True
-        if lo > self.bar or (lo == self.bar and self.strict):
-            return False
-        return None
-
-    def describe(self):
-        return f"{self.metric} {'<' if self.strict else '<='} {fmt(self.bar)}"
-
-    def leaves(self):
-        return [self]
+    return Bound(metric, bar, -1, strict)
 
 
 @dataclass(frozen=True)
-class Both(Test):
-    """Both tests hold (Kleene's and)."""
+class Join(Test):
+    """Both tests (Kleene's and), or with ``either`` at least one (Kleene's or): written ``a & b``, ``a | b``."""
 
     left: Test
     right: Test
+    either: bool = False
 
     def holds(self, metrics):
         a, b = self.left.holds(metrics), self.right.holds(metrics)
-        if a is False or b is False:
-            return False
-        return True if a and b else None
+        decisive = self.either  # the value that settles the join alone: True for or, False for and
+        if a is decisive or b is decisive:
+            return decisive
+        return None if a is None or b is None else not decisive
 
     def describe(self):
-        return f"{self.left.describe()} and {self.right.describe()}"
-
-    def leaves(self):
-        return [*self.left.leaves(), *self.right.leaves()]
-
-
-@dataclass(frozen=True)
-class Either(Test):
-    """At least one test holds (Kleene's or)."""
-
-    left: Test
-    right: Test
-
-    def holds(self, metrics):
-        a, b = self.left.holds(metrics), self.right.holds(metrics)
-        if a or b:
-            return True
-        return False if a is False and b is False else None
-
-    def describe(self):
-        return f"({self.left.describe()} or {self.right.describe()})"
+        left, right = self.left.describe(), self.right.describe()
+        return f"({left} or {right})" if self.either else f"{left} and {right}"
 
     def leaves(self):
         return [*self.left.leaves(), *self.right.leaves()]
@@ -792,16 +739,17 @@ __all__ = [
     "AllOf",
     "AtLeast",
     "AtMost",
+    "Bands",
     "Below",
-    "Both",
+    "Bound",
     "Claim",
     "Context",
     "Corroboration",
     "Custom",
     "Decide",
-    "Either",
     "Effect",
     "Estimate",
+    "Join",
     "Experiment",
     "Gate",
     "Judgement",

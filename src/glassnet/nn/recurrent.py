@@ -372,20 +372,8 @@ class LSTM(RNNBase):
     Gers, Schmidhuber & Cummins, "Learning to forget", Neural Computation, 2000 (the forget gate).
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        dtype=None,
-        rng: np.random.Generator | None = None,
-    ):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         dtype, rng)  # fmt: skip
+    def __init__(self, *args, **kwargs):  # RNNBase's arguments after the mode, as in PyTorch
+        super().__init__("LSTM", *args, **kwargs)
 
     def _sequence(self, x, states, params, lengths, record):
         return lstm_sequence(x, states[0], states[1], params, self.batch_first, lengths, record)
@@ -416,20 +404,8 @@ class GRU(RNNBase):
     machine translation", EMNLP 2014.
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        dtype=None,
-        rng: np.random.Generator | None = None,
-    ):
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         dtype, rng)  # fmt: skip
+    def __init__(self, *args, **kwargs):  # RNNBase's arguments after the mode, as in PyTorch
+        super().__init__("GRU", *args, **kwargs)
 
     def _sequence(self, x, states, params, lengths, record):
         return gru_sequence(x, states[0], params, self.batch_first, lengths, record)

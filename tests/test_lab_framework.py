@@ -452,3 +452,14 @@ def test_over_seeds_summarises_numbers_flags_and_per_item_scores():
     assert metrics["loss"].values == [3.0, 4.0, 5.0] and metrics["loss"].seeds == [3, 4, 5]
     assert metrics["won"].mean == pytest.approx(2 / 3) and type(metrics["won"]).__name__ == "Proportion"
     assert metrics["correct"].item_var > 0
+
+
+def test_the_question_bank_describes_every_experiment_and_nothing_else():
+    from glassnet.lab.framework import question_bank
+
+    assert sorted(question_bank()) == sorted(all_ids())
+    for exp_id in all_ids():
+        experiment = load(exp_id)
+        texts = (experiment.question, experiment.answer, experiment.data, *experiment.references)
+        assert all(texts) and experiment.references, exp_id
+        assert not any("{" in t or "**" in t or "\n" in t for t in texts), f"{exp_id}: a field unfilled or unparsed"

@@ -133,6 +133,18 @@ def train_cnn(
     fit(model, nn.CrossEntropyLoss(), optimizer, (x, y), epochs, batch_size, callbacks=[schedule], seed=seed, verbose=0)
 
 
+def hidden_activations(model: nn.Sequential, x: np.ndarray) -> list[np.ndarray]:
+    """The output of every layer of ``model`` that is not a Linear (its activations, or their normalised or
+    dropped-out forms), in order, on ``x``: no graph, the model's current mode."""
+    outputs, h = [], Tensor(x)
+    with no_grad():
+        for layer in model:
+            h = layer(h)
+            if not isinstance(layer, nn.Linear):
+                outputs.append(h.numpy())
+    return outputs
+
+
 def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
     """Model outputs in eval mode, without a graph, as a NumPy array."""
     was_training = model.training

@@ -11,6 +11,7 @@ prints them and the tests drive each one to every outcome with synthetic metrics
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -400,10 +401,10 @@ class Test:
         return [t for t in self.leaves() if t.holds(metrics) is None]
 
     def __and__(self, other: Test) -> Test:
-        return Join(self, other)
+        return every((self, other))
 
     def __or__(self, other: Test) -> Test:
-        return Join(self, other, either=True)
+        return some((self, other))
 
 
 @dataclass(frozen=True)
@@ -445,25 +446,45 @@ def Below(metric: str, bar: float, strict: bool = False) -> Bound:  # noqa: N802
 
 @dataclass(frozen=True)
 class Join(Test):
-    """Both tests (Kleene's and), or with ``either`` at least one (Kleene's or): written ``a & b``, ``a | b``."""
+    """All of ``parts`` hold (Kleene's and), or with ``either`` at least one (Kleene's or). Written ``a & b``,
+    ``a | b``, :func:`every` and :func:`some`; nested joins of one kind are flattened into one."""
 
-    left: Test
-    right: Test
+    parts: tuple
     either: bool = False
 
     def holds(self, metrics):
-        a, b = self.left.holds(metrics), self.right.holds(metrics)
+        values = [part.holds(metrics) for part in self.parts]
         decisive = self.either  # the value that settles the join alone: True for or, False for and
-        if a is decisive or b is decisive:
+        if any(v is decisive for v in values):
             return decisive
-        return None if a is None or b is None else not decisive
+        return None if any(v is None for v in values) else not decisive
 
     def describe(self):
-        left, right = self.left.describe(), self.right.describe()
-        return f"({left} or {right})" if self.either else f"{left} and {right}"
+        texts = [part.describe() for part in self.parts]
+        return f"({' or '.join(texts)})" if self.either else " and ".join(texts)
 
     def leaves(self):
-        return [*self.left.leaves(), *self.right.leaves()]
+        return [leaf for part in self.parts for leaf in part.leaves()]
+
+
+def _join(tests, either: bool) -> Test:
+    parts = []
+    for test in tests:
+        same_kind = isinstance(test, Join) and test.either == either
+        parts.extend(test.parts if same_kind else (test,))
+    if not parts:
+        raise ValueError("a join needs at least one test")
+    return parts[0] if len(parts) == 1 else Join(tuple(parts), either)
+
+
+def every(tests) -> Test:
+    """All of ``tests`` (an iterable) hold."""
+    return _join(tests, either=False)
+
+
+def some(tests) -> Test:
+    """At least one of ``tests`` (an iterable) holds."""
+    return _join(tests, either=True)
 
 
 class Decide(Rule):
@@ -732,6 +753,44 @@ class Experiment:
     run: Callable[[Context], Result]
 
 
+QUESTIONS = Path(__file__).with_name("questions.md")
+_LABELS = {"**Question.** ": "question", "**Answer.** ": "answer", "**Data.** ": "data"}
+
+
+@functools.cache
+def question_bank() -> dict:
+    """``questions.md`` read into ``{id: {question, answer, data, references}}``.
+
+    The lab's prose lives in that one file, written for people (a section per experiment, paragraphs
+    wrapped freely), and its code in the experiments' modules: :func:`described` joins the two.
+    """
+    bank = {}
+    for section in QUESTIONS.read_text(encoding="utf-8").split("\n## ")[1:]:
+        exp_id, _, body = section.partition("\n")
+        entry = {"references": []}
+        for block in body.strip().split("\n\n"):
+            label = next((k for k in _LABELS if block.startswith(k)), None)
+            if label:
+                entry[_LABELS[label]] = " ".join(block.removeprefix(label).split("\n"))
+            elif block.startswith("- "):
+                entry["references"] = [" ".join(r.split("\n  ")) for r in block.removeprefix("- ").split("\n- ")]
+        bank[exp_id.strip()] = entry
+    return bank
+
+
+def described(exp_id: str, claims: tuple, run: Callable[[Context], Result], **values) -> Experiment:
+    """The experiment ``exp_id``: its claims and ``run`` from the caller, its texts from ``questions.md``.
+
+    ``values`` fill the ``{NAME}`` fields of its data text (format syntax), so that a size the code uses is
+    stated from the code's own constant.
+    """
+    text = question_bank().get(exp_id)
+    if text is None or set(text) != {"question", "answer", "data", "references"}:
+        raise ValueError(f"{QUESTIONS.name} has no complete section '## {exp_id}' (question, answer, data, references)")
+    data = text["data"].format(**values) if values else text["data"]
+    return Experiment(exp_id, text["question"], text["answer"], tuple(claims), data, tuple(text["references"]), run)
+
+
 __all__ = [
     "SCALE",
     "SEED_BLOCK",
@@ -759,8 +818,10 @@ __all__ = [
     "Table",
     "Test",
     "Verdict",
+    "described",
     "estimate",
     "estimate_of",
+    "every",
     "high",
     "inconclusive",
     "lies_above",
@@ -770,6 +831,7 @@ __all__ = [
     "over_seeds",
     "paired_difference",
     "proportion",
+    "some",
     "summarise",
     "synthetic",
     "undecided",

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import Tensor, nn, no_grad
+from .. import nn
 from ..data import Standardizer, train_test_split, two_spirals
 from ..train import fit
 from . import framework as lab
-from .common import accuracy, correct, digits_split, make_optimizer, mlp, train
-from .plots import figure
+from .common import accuracy, correct, digits_split, hidden_activations, make_optimizer, mlp, train
+from .plots import figure, titled
 
 # Two spirals of two turns: no line separates them (a linear probe on the raw points is at chance).
 SPIRAL = dict(noise=0.05, turns=2.0)
@@ -51,14 +51,8 @@ CONVERGED = 0.97  # training accuracy the tuned one-layer network must reach on 
 
 
 def _hidden(model: nn.Sequential, x: np.ndarray) -> list[np.ndarray]:
-    """The input and the output of every activation layer, in order (no graph)."""
-    outputs, h = [x], Tensor(x)
-    with no_grad():
-        for layer in model:
-            h = layer(h)
-            if not isinstance(layer, nn.Linear):
-                outputs.append(h.numpy())
-    return outputs
+    """The input and the output of every activation layer, in order: the levels a probe reads."""
+    return [x, *hidden_activations(model, x)]
 
 
 def _logistic_probe(f_train: np.ndarray, y_train: np.ndarray, f_test: np.ndarray, y_test: np.ndarray):
@@ -353,8 +347,7 @@ def _probe_figure(sp_trained, sp_untrained, dg_trained, dg_untrained):
         if chance is not None:
             ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
         ax.set_xticks(layers, ["input"] + [f"hidden {k}" for k in layers[1:]])
-        ax.set_ylabel("linear-probe test accuracy")
-        ax.set_title(title)
+        titled(ax, title, y="linear-probe test accuracy")
         ax.legend(loc="best", fontsize=8)
     return fig
 
@@ -368,9 +361,12 @@ def _depth_figure(depth_acc: dict, steps: int):
     ax.plot(depths, values.mean(axis=1), color="#4c72b0", lw=2.5, marker="o", label="mean over seeds")
     ax.axhline(0.5, color="grey", ls=":", lw=1, label="chance")
     ax.set_xticks(depths)
-    ax.set_xlabel(f"hidden layers (about {BUDGET:,} parameters each)")
-    ax.set_ylabel("test accuracy")
-    ax.set_title(f"two spirals after {steps} Adam steps")
+    titled(
+        ax,
+        f"two spirals after {steps} Adam steps",
+        x=f"hidden layers (about {BUDGET:,} parameters each)",
+        y="test accuracy",
+    )
     ax.legend(loc="lower right", fontsize=8)
     return fig
 
@@ -409,51 +405,36 @@ _TOTALS = {
 }
 
 
-def _every_layer_adds(m: dict):
-    """Every step surely gains STEP_GAIN: supported. Some step surely does and some surely does not: partly. No
-    step can: not supported. The top layer surely STEP_GAIN worse than the input in both tasks: refuted.
+# A step surely gains if its interval lies >= STEP_GAIN, and surely gains less if it lies below; a task whose k steps
+# together surely gain less than k x STEP_GAIN has a step that gains less (the steps sum to the total).
+_ADDS = [lab.Above(k, STEP_GAIN) for k in _STEPS]
+_SHORT = [lab.Below(k, STEP_GAIN, strict=True) for k in _STEPS] + [
+    lab.Below(total, len(steps) * STEP_GAIN, strict=True) for total, steps in _TOTALS.items()
+]
+_MAY_LOSE = [lab.Below(total, -STEP_GAIN) for total in _TOTALS]  # the top layer surely worse than the input
+_NO_LOSS = lab.some(lab.Above(total, -STEP_GAIN, strict=True) for total in _TOTALS)
 
-    A step surely gains if its interval lies >= STEP_GAIN and surely gains less if it lies below. A task whose
-    k steps together surely gain less than k * STEP_GAIN has a step that gains less (the steps sum to the total).
-    """
-    adds = [k for k in _STEPS if lab.low(m[k]) >= STEP_GAIN]
-    short = [k for k in _STEPS if lab.high(m[k]) < STEP_GAIN]
-    short += [total for total, steps in _TOTALS.items() if lab.high(m[total]) < len(steps) * STEP_GAIN]
-    if all(lab.high(m[total]) <= -STEP_GAIN for total in _TOTALS):
-        return lab.Verdict.REFUTED
-    may_lose = all(lab.low(m[total]) <= -STEP_GAIN for total in _TOTALS)
-    if len(adds) == len(_STEPS):
-        return lab.Verdict.SUPPORTED
-    if adds and short and not may_lose:
-        return lab.Verdict.PARTLY
-    if all(lab.high(m[k]) < STEP_GAIN for k in _STEPS) and not may_lose:
-        return lab.Verdict.NOT_SUPPORTED
-    return lab.undecided(m, *_STEPS, *_TOTALS, because=f"which steps gain {STEP_GAIN:.0%} is not settled")
+EVERY_LAYER_ADDS = lab.Decide(
+    (lab.Verdict.REFUTED, lab.every(_MAY_LOSE)),
+    (lab.Verdict.SUPPORTED, lab.every(_ADDS)),
+    (lab.Verdict.PARTLY, lab.some(_ADDS) & lab.some(_SHORT) & _NO_LOSS),
+    (lab.Verdict.NOT_SUPPORTED, lab.every(_SHORT[: len(_STEPS)]) & _NO_LOSS),
+    note=f"per layer-to-layer step of both tasks ({len(_STEPS)} steps), the probe's gain, with {STEP_GAIN:.0%} as the "
+    "gain that counts; a task's total over its k steps below k times that shows one of its steps gains less",
+)
 
-
-def _steps(*gains) -> dict:
-    """Synthetic per-step gains (each step's three seeds spread ±0.002 around the given value) and their totals."""
-    steps = {k: lab.estimate_of(g - 0.002, g, g + 0.002) for k, g in zip(_STEPS, gains)}
-    totals = {t: lab.estimate_of(*np.sum([steps[k].values for k in ks], axis=0)) for t, ks in _TOTALS.items()}
-    return {**steps, **totals}
-
-
-def _many_layers(m: dict):
-    """More layers than a few surely help: supported. They surely do not, while a few beat one: partly (deep
-    means more than one layer). Neither helps: refuted."""
-    many, few = "many_minus_few_layers_acc", "deep_minus_one_layer_acc"
-    if lab.low(m[many]) >= DEPTH_GAIN:
-        return lab.Verdict.SUPPORTED
-    if lab.high(m[many]) < DEPTH_GAIN:
-        if lab.low(m[few]) >= DEPTH_GAIN:
-            return lab.Verdict.PARTLY
-        if lab.high(m[few]) < DEPTH_GAIN:
-            return lab.Verdict.REFUTED
-    return lab.undecided(m, many, few)
-
-
-def _depths(many, few) -> dict:
-    return {"many_minus_few_layers_acc": lab.estimate_of(*many), "deep_minus_one_layer_acc": lab.estimate_of(*few)}
+_MANY_GAIN, _FEW_GAIN = "many_minus_few_layers_acc", "deep_minus_one_layer_acc"
+MANY_LAYERS = lab.Decide(
+    (lab.Verdict.SUPPORTED, lab.Above(_MANY_GAIN, DEPTH_GAIN)),
+    (lab.Verdict.PARTLY, lab.Below(_MANY_GAIN, DEPTH_GAIN, strict=True) & lab.Above(_FEW_GAIN, DEPTH_GAIN)),
+    (
+        lab.Verdict.REFUTED,
+        lab.Below(_MANY_GAIN, DEPTH_GAIN, strict=True) & lab.Below(_FEW_GAIN, DEPTH_GAIN, strict=True),
+    ),
+    note=f"test accuracy at a fixed parameter budget, paired over seeds: {MANY} hidden layers minus {SPIRAL_DEPTH}, "
+    f"and {SPIRAL_DEPTH} minus 1; partly when a few layers beat one but many do not beat a few (deep means more "
+    "than one layer, not many)",
+)
 
 
 _SPIRALS_LEARNED = lab.Gate(
@@ -463,23 +444,8 @@ _SPIRALS_LEARNED = lab.Gate(
     every_seed=True,
 )
 
-EXPERIMENT = lab.Experiment(
-    id="q01",
-    question="What is deep learning?",
-    answer=(
-        "Deep learning is the part of machine learning that fits models built as a composition of several "
-        "learned transformations (layers), trained end to end by gradient descent on a cost. Each layer re-describes "
-        "the output of the one below, so the network learns its own features instead of using hand-made ones; the "
-        "word 'deep' refers to that chain of learned stages (more than one), not to any particular large number of "
-        "layers. On two spirals a linear read-out of the raw points is at chance, while the same read-out of the "
-        "trained network's last hidden layer is about 90%: the layers have turned the input into features a line "
-        "can separate. That gain is learned (an untrained network of the same shape gives none). At a fixed "
-        "parameter count and a short, shared training budget two or three layers beat one wide layer by about 30 "
-        "points, while many more layers add nothing; but when each network gets its own tuned learning rate and "
-        "enough steps to fit its training set, one wide layer comes within a few points of three: at this scale "
-        "depth mostly buys easier optimisation, plus a small edge in generalisation, not something one layer "
-        "cannot represent."
-    ),
+EXPERIMENT = lab.described(
+    "q01",
     claims=(
         lab.Claim(
             "layers_build_features",
@@ -497,27 +463,7 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "every_layer_adds",
             "Every layer adds: each one is more abstract (easier to read out) than the one below it.",
-            lab.Custom(
-                _every_layer_adds,
-                f"per layer-to-layer step of both tasks ({len(_STEPS)} steps), the probe's gain, judged by its 95% "
-                "interval (over seeds, and test images on digits): supported if every step surely gains >= "
-                f"{STEP_GAIN:.0%}; partly if some step surely does and some step surely gains less (its interval, or "
-                f"its task's total over k steps, lies below k x {STEP_GAIN:.0%}); not supported if no step can gain "
-                f"{STEP_GAIN:.0%}; refuted if in both tasks the top hidden layer is surely {STEP_GAIN:.0%} worse than "
-                "the input; otherwise inconclusive",
-                (*_STEPS, *_TOTALS),
-                {
-                    lab.Verdict.SUPPORTED: _steps(0.05, 0.3, 0.05, 0.04, 0.05, 0.04),
-                    lab.Verdict.PARTLY: _steps(0.05, 0.3, 0.05, 0.004, 0.007, 0.002),
-                    lab.Verdict.NOT_SUPPORTED: _steps(0.0, 0.004, 0.0, 0.004, 0.003, 0.002),
-                    lab.Verdict.REFUTED: _steps(-0.05, -0.1, -0.05, -0.01, -0.02, -0.01),
-                    lab.Verdict.INCONCLUSIVE: {
-                        **_steps(0.05, 0.3, 0.05, 0.0, 0.0, 0.0),
-                        **{k: lab.estimate_of(-0.01, 0.01, 0.03) for k in _STEPS[SPIRAL_DEPTH:]},
-                        "digits_probe_gain_over_input": lab.estimate_of(-0.02, 0.02, 0.06),
-                    },
-                },
-            ),
+            EVERY_LAYER_ADDS,
             gates=(
                 _SPIRALS_LEARNED,
                 lab.Gate(
@@ -561,21 +507,7 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "many_layers",
             "'Deep' means a large number of layers.",
-            lab.Custom(
-                _many_layers,
-                f"test accuracy at a fixed parameter budget, paired over seeds: {MANY} hidden layers minus "
-                f"{SPIRAL_DEPTH}, and {SPIRAL_DEPTH} minus 1, judged by their 95% intervals with {DEPTH_GAIN:.0%} as "
-                f"the gain that matters: supported if {MANY} layers surely gain it over {SPIRAL_DEPTH}; partly if they "
-                f"surely do not, while {SPIRAL_DEPTH} surely gain it over one layer (deep means more than one, not "
-                "many); refuted if neither gains it; otherwise inconclusive",
-                ("many_minus_few_layers_acc", "deep_minus_one_layer_acc"),
-                {
-                    lab.Verdict.SUPPORTED: _depths(many=(0.1, 0.12, 0.11), few=(0.3, 0.32, 0.31)),
-                    lab.Verdict.PARTLY: _depths(many=(0.0, 0.01, -0.01), few=(0.3, 0.32, 0.31)),
-                    lab.Verdict.REFUTED: _depths(many=(0.0, 0.01, -0.01), few=(0.0, 0.01, -0.01)),
-                    lab.Verdict.INCONCLUSIVE: _depths(many=(0.0, 0.1, -0.05), few=(0.3, 0.32, 0.31)),
-                },
-            ),
+            MANY_LAYERS,
             gates=(
                 _SPIRALS_LEARNED,
                 lab.Gate(
@@ -588,19 +520,7 @@ EXPERIMENT = lab.Experiment(
             ),
         ),
     ),
-    data=(
-        "Two spirals (two turns, noise 0.05; 600 points, half for training and half for testing; 400 in quick "
-        f"mode; the tuned depth comparison adds fresh draws of {TUNE_VAL:,} validation and {TUNE_TEST:,} test points "
-        "per seed) and scikit-learn digits (standard split: 1,200 train / 597 test, pixels / 16)"
-    ),
-    references=(
-        "LeCun, Bengio & Hinton (2015). Deep learning. Nature 521, 436-444.",
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, chapter 1.",
-        "Alain & Bengio (2016). Understanding intermediate layers using linear classifier probes. arXiv:1610.01644.",
-        "Zeiler & Fergus (2014). Visualizing and understanding convolutional networks. ECCV.",
-        "Yosinski, Clune, Bengio & Lipson (2014). How transferable are features in deep neural networks? NIPS.",
-        "Lang & Witbrock (1988). Learning to tell two spirals apart. Proceedings of the Connectionist Models "
-        "Summer School.",
-    ),
     run=run,
+    TUNE_VAL=TUNE_VAL,
+    TUNE_TEST=TUNE_TEST,
 )

@@ -15,7 +15,7 @@ from ..metrics import accuracy
 from ..train import Callback, fit
 from . import framework as lab
 from .common import correct, digits_split, make_optimizer, mlp, predict, train
-from .plots import figure
+from .plots import figure, titled
 
 OVERFIT_SIZES = (64, 256, 256, 10)  # about 83,000 weights for 200 training images
 OVERFIT_TRAIN = 200
@@ -56,20 +56,23 @@ def _fit(model, x, y, epochs: int, seed: int, val, loss, snapshot: _Snapshot, ba
 
 
 # ------------------------------------------------------------------------------ 1. train vs test cost
-def _overfit_run(seed: int, epochs: int) -> dict:
+def _overfit_run(seed: int, epochs: int) -> tuple[dict, dict]:
+    """The per-seed metrics of the over-parameterised network (per test image where scored on the test set), and
+    its cost and accuracy curves."""
     x_train, x_test, y_train, y_test = digits_split(seed, n_train=OVERFIT_TRAIN)
     model = mlp(OVERFIT_SIZES, rng=np.random.default_rng([seed, 1]))
     half = epochs // 2
     snapshot = _Snapshot((half, epochs), lambda m: (_item_losses(m, x_test, y_test), correct(m, x_test, y_test)))
     history = _fit(model, x_train, y_train, epochs, seed, (x_test, y_test), nn.CrossEntropyLoss(), snapshot, 50)
     (loss_half, _), (loss_end, right_end) = snapshot.taken[half], snapshot.taken[epochs]
-    return {
-        "train": np.array(history.loss),
-        "test": np.array(history.val_loss),
-        "test_acc": np.array(history["val_accuracy"]),
-        "item_loss_change": loss_end - loss_half,
-        "correct": right_end,
+    train_loss, test_loss = np.array(history.loss), np.array(history.val_loss)
+    measured = {
+        "train_loss_ratio": train_loss[-1] / train_loss[0],
+        "test_loss_change_second_half": loss_end - loss_half,  # per test image
+        "final_test_minus_train_loss": test_loss[-1] - train_loss[-1],
+        "overfit_test_acc": right_end,  # per test image
     }
+    return measured, {"train": train_loss, "test": test_loss, "test_acc": np.array(history["val_accuracy"])}
 
 
 # ------------------------------------------------------------------------------ 2. selecting on the test set
@@ -116,6 +119,15 @@ def _selection_run(seed: int, count: int) -> dict:
     }
 
 
+def _selection_metrics(run: dict) -> dict:
+    """One seed's selection study as numbers: the mean over its random splits, and its best model's accuracy."""
+    return {
+        "selection_optimism": run["optimism"].mean(),
+        "honest_report_bias": run["honest"].mean(),
+        "selection_best_acc": run["accuracies"].max(),
+    }
+
+
 # ------------------------------------------------------------------------------ 3. squared error vs cross-entropy
 def _loss_run(seed: int, epochs: int) -> dict:
     """Both costs from the same start; test accuracy per epoch, and per test image after EARLY_EPOCH and at the end."""
@@ -135,6 +147,17 @@ def _loss_run(seed: int, epochs: int) -> dict:
     return out
 
 
+def _loss_metrics(run: dict) -> dict:
+    """One seed's cost comparison, per test image: each network's final correctness and their paired differences."""
+    ce, mse = "cross-entropy", "squared error"
+    return {
+        "mse_test_acc": run[mse, "final"],
+        "ce_test_acc": run[ce, "final"],
+        "ce_minus_mse_acc_early": run[ce, "early"] - run[mse, "early"],
+        "ce_minus_mse_acc_final": run[ce, "final"] - run[mse, "final"],
+    }
+
+
 def run(ctx: lab.Context) -> lab.Result:
     # Quick mode: half the epochs for the over-parameterised network (its test cost has turned up by then), the
     # same cost comparison, and too few candidate models for the selection study to be judged (its gate says so).
@@ -142,36 +165,26 @@ def run(ctx: lab.Context) -> lab.Result:
     seeds = ctx.seeds(full=5, quick=5)
     selection_seeds = ctx.seeds(full=8, quick=2)
     epochs = ctx.pick(300, 150)
-    overfit = [_overfit_run(s, epochs) for s in seeds]
+    overfit_measured, overfit = zip(*(_overfit_run(s, epochs) for s in seeds))
     candidates = ctx.pick(CANDIDATES, 8)
     selection = [_selection_run(s, candidates) for s in selection_seeds]
     loss_epochs = 30
     losses = [_loss_run(s, loss_epochs) for s in seeds]
 
     half = epochs // 2
-    train_ratio = lab.estimate([r["train"][-1] / r["train"][0] for r in overfit], seeds)
-    optimism = lab.estimate([r["optimism"].mean() for r in selection], selection_seeds)
-    honest = lab.estimate([r["honest"].mean() for r in selection], selection_seeds)
     early = EARLY_EPOCH - 1
 
     def scored(name: str, when: str) -> np.ndarray:  # (seeds, test images): 1 where the network was right
         return np.array([r[name, when] for r in losses])
 
     ce, mse = "cross-entropy", "squared error"
-    # Everything scored on the fixed test images goes through over_items, so its interval adds their sampling error.
+    # Everything scored on the fixed test images is a per-image array, which summarise turns into an over_items
+    # mean: its interval adds the test images' sampling error.
     metrics = {
-        "train_loss_ratio": train_ratio,
-        "test_loss_change_second_half": lab.over_items([r["item_loss_change"] for r in overfit], seeds),
-        "final_test_minus_train_loss": lab.estimate([r["test"][-1] - r["train"][-1] for r in overfit], seeds),
-        "overfit_test_acc": lab.over_items([r["correct"] for r in overfit], seeds),
-        "selection_optimism": optimism,
-        "honest_report_bias": honest,
-        "selection_best_acc": lab.estimate([r["accuracies"].max() for r in selection], selection_seeds),
+        **lab.summarise(list(overfit_measured), seeds),
+        **lab.summarise([_selection_metrics(r) for r in selection], selection_seeds),
         "selection_candidates": float(candidates),
-        "mse_test_acc": lab.over_items(scored(mse, "final"), seeds),
-        "ce_test_acc": lab.over_items(scored(ce, "final"), seeds),
-        "ce_minus_mse_acc_early": lab.over_items(scored(ce, "early") - scored(mse, "early"), seeds),
-        "ce_minus_mse_acc_final": lab.over_items(scored(ce, "final") - scored(mse, "final"), seeds),
+        **lab.summarise([_loss_metrics(r) for r in losses], seeds),
     }
 
     curve = lab.Table(
@@ -232,18 +245,13 @@ def _curve_figure(overfit: list, epochs: int):
     test_mean = np.mean([r["test"] for r in overfit], axis=0)
     best = int(test_mean.argmin())
     left.scatter([best + 1], [test_mean[best]], color="black", zorder=4, label="lowest test cost")
-    left.set_xlabel("epoch")
-    left.set_ylabel("cross-entropy")
-    left.set_title(f"{OVERFIT_TRAIN} training digits, about 83,000 weights")
-    left.legend(fontsize=8)
+    titled(left, f"{OVERFIT_TRAIN} training digits, about 83,000 weights", x="epoch", y="cross-entropy", legend=True)
     acc = np.array([r["test_acc"] for r in overfit])
     for v in acc:
         right.plot(e, v, color="#55a868", alpha=0.3, lw=0.8)
     right.plot(e, acc.mean(axis=0), color="#55a868", lw=2.2, label="test accuracy (mean)")
     right.set_ylim(max(0.0, acc[:, epochs // 10 :].min() - 0.05), 1.0)
-    right.set_xlabel("epoch")
-    right.set_ylabel("test accuracy")
-    right.set_title("test accuracy over the same runs")
+    titled(right, "test accuracy over the same runs", x="epoch", y="test accuracy")
     right.legend(fontsize=8, loc="lower right")
     return fig
 
@@ -259,10 +267,13 @@ def _selection_figure(selection: list):
     ):
         ax.hist(values, bins=bins, color=color, alpha=0.55, label=f"{label} (mean {values.mean():+.2f})")
     ax.axvline(0, color="black", lw=1)
-    ax.set_xlabel("reported accuracy - accuracy on new data (percentage points)")
-    ax.set_ylabel("random splits (all seeds)")
-    ax.set_title("reporting the score a model was chosen on is optimistic")
-    ax.legend(fontsize=8)
+    titled(
+        ax,
+        "reporting the score a model was chosen on is optimistic",
+        x="reported accuracy - accuracy on new data (percentage points)",
+        y="random splits (all seeds)",
+        legend=True,
+    )
     return fig
 
 
@@ -275,9 +286,7 @@ def _loss_figure(losses: list, epochs: int):
             ax.plot(e, v, color=color, alpha=0.25, lw=0.8)
         ax.plot(e, values.mean(axis=0), color=color, lw=2.2, label=f"{name} (mean)")
     ax.axvline(EARLY_EPOCH, color="grey", ls=":", lw=1, label=f"early comparison (epoch {EARLY_EPOCH})")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("test accuracy")
-    ax.set_title("digits classifier trained on two costs")
+    titled(ax, "digits classifier trained on two costs", x="epoch", y="test accuracy")
     ax.legend(fontsize=8, loc="lower right")
     return fig
 
@@ -291,24 +300,8 @@ _LEARNED = lab.Gate("overfit_test_acc", "the over-parameterised network learned 
 _CE_LEARNED = lab.Gate("ce_test_acc", "the cross-entropy network learned the digits", at_least=CE_LEARNED)
 
 
-EXPERIMENT = lab.Experiment(
-    id="q03",
-    question="What is a cost function?",
-    answer=(
-        "A cost (loss) function turns the model's errors on a set of examples into one number; training searches for "
-        "the weights and biases that make it small. It is computed and minimised on the training data, not on the test "
-        "set: the test set is kept aside and used once, at the end, to estimate how the model does on data it has "
-        "never seen. The two can disagree, and the lab's evidence against 'the cost measures test performance' comes "
-        "from one regime: the second half of training a large network on 200 digits, past the minimum of its test "
-        "cost. There the training cost keeps falling toward zero, the same cross-entropy on the test images rises (the "
-        "network grows more confident on the digits it gets wrong), and test accuracy holds or edges up: the cost that "
-        "training minimises, and even that cost on the test set, move away from how well the model does on the test "
-        "set. Early in training all three improve together. And a test set that was used to make choices stops being "
-        "an honest estimate: picking the best of many models by their test scores and reporting that score overstates "
-        "accuracy on new data. Mean squared error is one cost; for classification the usual one is cross-entropy, the "
-        "negative log-likelihood of a softmax output. On digits cross-entropy learns faster at first, while squared "
-        "error on one-hot targets ends up about as accurate."
-    ),
+EXPERIMENT = lab.described(
+    "q03",
     claims=(
         lab.Claim(
             "minimise_cost",
@@ -375,20 +368,6 @@ EXPERIMENT = lab.Experiment(
                 ),
             ),
         ),
-    ),
-    data=(
-        "scikit-learn digits, standard split (597 test images, pixels / 16); 200 training images for the "
-        "over-parameterised MLP, 300 for each model of the selection study, all 1,200 for the cost comparison"
-    ),
-    references=(
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, sections 5.2-5.3 and 6.2.",
-        "Hastie, Tibshirani & Friedman (2009). The Elements of Statistical Learning, 2nd ed., Springer, chapter 7.",
-        "Cawley & Talbot (2010). On over-fitting in model selection and subsequent selection bias in performance "
-        "evaluation. JMLR 11.",
-        "Golik, Doetsch & Ney (2013). Cross-entropy vs. squared error training: a theoretical and experimental "
-        "comparison. Interspeech.",
-        "Hui & Belkin (2021). Evaluation of neural architectures trained with square loss vs cross-entropy in "
-        "classification tasks. ICLR.",
     ),
     run=run,
 )

@@ -13,7 +13,7 @@ from .. import Tensor, nn, no_grad
 from ..nn import functional as F
 from . import framework as lab
 from .common import accuracy, mlp, predict, train
-from .plots import figure
+from .plots import figure, titled
 
 # The activations a textbook lists, evaluated through the library's own ops.
 _FUNCTIONS = {
@@ -90,35 +90,38 @@ def run(ctx: lab.Context) -> lab.Result:
         "XOR": xor(200, noise=0.15, seed=ctx.seed),
         "two moons": two_moons(500, noise=0.2, seed=ctx.seed),
     }
-    acc: dict[tuple[str, str], lab.Estimate] = {}
-    first: dict[tuple[str, str], nn.Module] = {}
-    misfits = {act: [] for act in _NETS}  # per seed: how far each moons network's logits are from affine
-    x_moons = datasets["two moons"][0]
-    for data_name, (x, y) in datasets.items():
-        for act in _NETS:
-            values = []
-            for s in seeds:
-                model = _fit(act, x, y, s, epochs)
-                values.append(accuracy(model, x, y))
+    first: dict[tuple[str, str], nn.Module] = {}  # the first seed's networks, for the figure
+
+    def measure(seed: int) -> dict:
+        """Training accuracy of every network, the worse non-linear network's gain over the linear one on each data
+        set, and how far the moons networks' logits are from an affine map of the inputs."""
+        out, misfit = {}, {}
+        for data_name, (x, y) in datasets.items():
+            for act in _NETS:
+                model = _fit(act, x, y, seed, epochs)
+                out[data_name, act] = accuracy(model, x, y)
                 first.setdefault((data_name, act), model)
                 if data_name == "two moons":
-                    misfits[act].append(_affine_misfit(x_moons, predict(model, x_moons)))
-            acc[data_name, act] = lab.estimate(values, seeds)
-    misfit = {act: float(np.mean(v)) for act, v in misfits.items()}
-    fitted = np.min([acc[d, act].values for d in datasets for act in ("tanh", "relu")], axis=0)
+                    misfit[act] = _affine_misfit(x, predict(model, x))
+        nonlinear = {d: min(out[d, "tanh"], out[d, "relu"]) for d in datasets}
+        return {
+            **{f"{d}|{act}": acc for (d, act), acc in out.items()},
+            **{f"misfit|{act}": m for act, m in misfit.items()},
+            "nonlinear_affine_misfit": min(misfit["tanh"], misfit["relu"]),
+            "nonlinear_min_accuracy": min(nonlinear.values()),
+            "xor_gain_over_linear": nonlinear["XOR"] - out["XOR", "identity"],
+            "moons_gain_over_linear": nonlinear["two moons"] - out["two moons", "identity"],
+        }
 
-    def gain(data_name: str) -> lab.Estimate:
-        worst = np.minimum(acc[data_name, "tanh"].values, acc[data_name, "relu"].values)
-        return lab.estimate(worst - np.asarray(acc[data_name, "identity"].values), seeds)
+    measured = lab.over_seeds(seeds, measure)
+    acc = {(d, act): measured[f"{d}|{act}"] for d in datasets for act in _NETS}
+    misfit = {act: measured[f"misfit|{act}"].mean for act in _NETS}
 
     metrics = {
         "bounded_fraction": float(np.mean(list(bounded.values()))),
         "largest_output": max(high for _, high in ranges.values()),
         "linear_collapse_error": collapse,
-        "nonlinear_affine_misfit": lab.estimate(np.minimum(misfits["tanh"], misfits["relu"]), seeds),
-        "nonlinear_min_accuracy": lab.estimate(fitted, seeds),
-        "xor_gain_over_linear": gain("XOR"),
-        "moons_gain_over_linear": gain("two moons"),
+        **{k: v for k, v in measured.items() if "|" not in k},  # the per-network accuracies go to the table
         "linear_xor_accuracy": acc["XOR", "identity"],
         "linear_moons_accuracy": acc["two moons", "identity"],
     }
@@ -159,9 +162,7 @@ def _range_figure(ranges: dict):
         for (name, fn), style in zip(_FUNCTIONS.items(), ["-", "-", "-", ":", "--", "-."]):
             left.plot(x, fn(Tensor(x)).numpy(), style, lw=2 if name == "relu" else 1.5, label=name)
     left.set_ylim(-2.0, 4.0)
-    left.set_xlabel("input x")
-    left.set_ylabel("activation(x)")
-    left.set_title("activations near 0")
+    titled(left, "activations near 0", x="input x", y="activation(x)")
     left.legend(fontsize=8, loc="upper left")
     names = list(ranges)
     for i, name in enumerate(names):
@@ -172,8 +173,7 @@ def _range_figure(ranges: dict):
     right.set_xscale("symlog", linthresh=1.0)
     right.set_xticks([-1, 0, 1, 10, 100], ["-1", "0", "1", "10", "100"])
     right.set_yticks(range(len(names)), names)
-    right.set_xlabel("output (symmetric log scale); dashed: -1 and 1")
-    right.set_title("output range for x in [-100, 100]")
+    titled(right, "output range for x in [-100, 100]", x="output (symmetric log scale); dashed: -1 and 1")
     return fig
 
 
@@ -198,25 +198,15 @@ def _region_figure(moons, models: dict, acc: dict):
         bars.bar(np.arange(2) + (k - 1) * width, means, width, yerr=errs, color=_COLORS[act], label=act)
     bars.set_xticks([0, 1], ["XOR", "two moons"])
     bars.set_ylim(0.4, 1.02)
-    bars.set_ylabel("training accuracy (mean, sd)")
-    bars.set_title("linear vs non-linear hidden layers")
+    titled(bars, "linear vs non-linear hidden layers", y="training accuracy (mean, sd)")
     bars.legend(fontsize=8, loc="lower right")
     return fig
 
 
 _FITTED_GATE = lab.Gate("nonlinear_min_accuracy", "the tanh and ReLU nets fitted XOR and two moons", at_least=FITTED)
 
-EXPERIMENT = lab.Experiment(
-    id="q04",
-    question="What are activation functions?",
-    answer=(
-        "An activation function is the element-wise function a layer applies to its weighted sums. Its job is "
-        "to be non-linear: without it, any number of stacked linear layers is still one affine map, and the "
-        "network can only draw straight decision boundaries. With it, a network with one hidden layer can "
-        "approximate any continuous function on a bounded domain, as long as the activation is not a "
-        "polynomial. Squashing is not part of the definition: sigmoid and tanh are bounded, but ReLU, leaky "
-        "ReLU, ELU and softplus grow without limit for large inputs, and they are the usual choice today."
-    ),
+EXPERIMENT = lab.described(
+    "q04",
     claims=(
         lab.Claim(
             "squash_outputs",
@@ -246,24 +236,6 @@ EXPERIMENT = lab.Experiment(
             lab.AllOf((lab.Effect("xor_gain_over_linear", +1, 0.2), lab.Effect("moons_gain_over_linear", +1, 0.05))),
             gates=(_FITTED_GATE,),
         ),
-    ),
-    data=(
-        "activation outputs on 20,001 points of [-100, 100]; three float64 linear layers (2-16-16-2) on 2,000 "
-        "Gaussian inputs; noisy XOR (200 points, noise 0.15) and two moons (500 points, noise 0.2) from "
-        "glassnet.data, fitted by 2-16-16-2 MLPs (identity, tanh or ReLU hidden layers)"
-    ),
-    references=(
-        "Minsky & Papert (1969). Perceptrons. MIT Press: a single linear threshold unit cannot compute XOR.",
-        "Cybenko (1989). Approximation by superpositions of a sigmoidal function. Mathematics of Control, "
-        "Signals and Systems 2.",
-        "Leshno, Lin, Pinkus & Schocken (1993). Multilayer feedforward networks with a nonpolynomial activation "
-        "function can approximate any function. Neural Networks 6.",
-        "Nair & Hinton (2010). Rectified linear units improve restricted Boltzmann machines. ICML.",
-        "Maas, Hannun & Ng (2013). Rectifier nonlinearities improve neural network acoustic models. ICML "
-        "Workshop on Deep Learning for Audio, Speech and Language Processing.",
-        "Clevert, Unterthiner & Hochreiter (2016). Fast and accurate deep network learning by exponential linear "
-        "units (ELUs). ICLR.",
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 6.1 (learning XOR).",
     ),
     run=run,
 )

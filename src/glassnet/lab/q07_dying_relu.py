@@ -9,7 +9,7 @@ from ..diagnostics import dead_relu_fraction
 from ..nn import functional as F
 from . import framework as lab
 from .common import correct, digits_split, mlp, train
-from .plots import figure
+from .plots import figure, titled
 
 SIZES = (64, 128, 128, 10)
 BATCH = 32
@@ -19,6 +19,8 @@ SHOCK_LR = 0.8  # the largest rate of the sweep at which the network still learn
 NEGATIVE_BIAS = -0.5
 SLOPE = 0.01  # the usual leaky slope (Maas et al. 2013), nn.LeakyReLU's default
 KINDS = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
+BORN_DEPTHS = (2, 5, 10, 20)  # hidden layers of width 32, counted at initialisation only (no training)
+INITS = {"he": "He (normal, zero bias)", "default": "PyTorch default (uniform weights and bias)"}
 
 
 def _fit(model: nn.Module, data, lr: float, epochs: int, seed: int) -> bool:
@@ -99,14 +101,34 @@ def _shock_then_recover(kind: str, seed: int, data, recovery_epochs: int) -> dic
 
 
 def _train_and_count(
-    kind: str, seed: int, data, lr: float, bias: float = 0.0, depth: int = 2, width: int = 128, epochs: int = 5
-):
-    """Dead (ReLU) or stuck (leaky) share of hidden units at initialisation and after training, and test accuracy."""
+    kind: str, seeds, data, lr: float, bias: float = 0.0, depth: int = 2, width: int = 128, epochs: int = 5
+) -> dict:
+    """Over ``seeds``: dead (ReLU) or stuck (leaky) share of hidden units at initialisation and after training, test
+    accuracy, and whether the run diverged."""
     x_train, x_test, y_train, y_test = data
-    model = mlp((64,) + (width,) * depth + (10,), kind, "he", rng=np.random.default_rng([seed, 11]), bias_init=bias)
-    at_init = _dead_fraction(model, x_train)
-    finite = _fit(model, data, lr, epochs, seed)
-    return at_init, _dead_fraction(model, x_train), float(correct(model, x_test, y_test).mean()), not finite
+
+    def measure(seed):
+        model = mlp((64,) + (width,) * depth + (10,), kind, "he", rng=np.random.default_rng([seed, 11]), bias_init=bias)
+        at_init = _dead_fraction(model, x_train)
+        finite = _fit(model, data, lr, epochs, seed)
+        return {
+            "dead_at_init": at_init,
+            "dead": _dead_fraction(model, x_train),
+            "accuracy": float(correct(model, x_test, y_test).mean()),
+            "diverged": not finite,
+        }
+
+    return lab.over_seeds(seeds, measure)
+
+
+def _born_dead(init: str, seed: int, x: np.ndarray) -> dict:
+    """Share of hidden units dead on ``x`` in freshly drawn width-32 ReLU nets of each depth in BORN_DEPTHS."""
+    return {
+        depth: _dead_fraction(
+            mlp((64,) + (32,) * depth + (10,), "relu", init, rng=np.random.default_rng([seed, 13])), x
+        )
+        for depth in BORN_DEPTHS
+    }
 
 
 def _leaky_shape() -> dict:
@@ -138,27 +160,27 @@ def run(ctx: lab.Context) -> lab.Result:
         ]
         return lab.estimate([v for _, v in pairs], [s for s, _ in pairs]) if pairs else lab.estimate([0.0], seeds[:1])
 
-    def stuck_share(kind):
-        """Share of all hidden units stuck right after the shock, per seed."""
-        return lab.estimate([sum(r["stuck"]) / (2 * SIZES[1]) for r in shock[kind]], seeds)
-
-    def shock_accuracy(kind):
-        return lab.estimate([r["correct"].mean() for r in shock[kind]], seeds)
+    # per seed: the share of all hidden units stuck right after the shock, and test accuracy after recovery
+    after_shock = {
+        kind: lab.summarise(
+            [{"stuck": sum(r["stuck"]) / (2 * SIZES[1]), "accuracy": float(r["correct"].mean())} for r in runs], seeds
+        )
+        for kind, runs in shock.items()
+    }
 
     # 2. What kills units: the learning rate, the bias, the depth.
-    lr_runs = {(k, lr): [_train_and_count(k, s, data, lr) for s in seeds] for k in KINDS for lr in lrs}
+    lr_runs = {(k, lr): _train_and_count(k, seeds, data, lr) for k in KINDS for lr in lrs}
     bias_runs = {
-        (k, b): (lr_runs[(k, BASE_LR)] if b == 0 else [_train_and_count(k, s, data, BASE_LR, bias=b) for s in seeds])
+        (k, b): (lr_runs[(k, BASE_LR)] if b == 0 else _train_and_count(k, seeds, data, BASE_LR, bias=b))
         for k in KINDS
         for b in biases
     }
-    depth_runs = {d: [_train_and_count("relu", s, data, BASE_LR, depth=d, width=32) for s in seeds] for d in depths}
-
-    def dead(runs, which=1):
-        return lab.estimate([r[which] for r in runs], seeds)
-
-    def acc(runs):
-        return lab.estimate([r[2] for r in runs], seeds)
+    depth_runs = {d: _train_and_count("relu", seeds, data, BASE_LR, depth=d, width=32) for d in depths}
+    # 3. Born dead: no training at all, so many cheap seeds; deepest minus shallowest, paired by seed.
+    born_seeds = ctx.seeds(full=20, quick=6)
+    born = {init: lab.over_seeds(born_seeds, lambda s, init=init: _born_dead(init, s, x_train)) for init in INITS}
+    deepest, shallowest = BORN_DEPTHS[-1], BORN_DEPTHS[0]
+    born_increase = {init: lab.paired_difference(b[deepest], b[shallowest]) for init, b in born.items()}
 
     relu_shock, leaky_shock = shock["relu"], shock["leaky_relu"]
     shape = _leaky_shape()
@@ -166,28 +188,30 @@ def run(ctx: lab.Context) -> lab.Result:
         "dead_unit_max_gradient": max(max(r["stuck_gradient"]) for r in relu_shock),
         "revived_first_layer": revived_per_seed("relu", [0]),
         "revived_second_layer": revived_per_seed("relu", [1]),
-        "dead_units_second_layer": float(sum(r["stuck"][1] for r in relu_shock)),
-        "revived_units_second_layer": float(sum(r["revived"][1] for r in relu_shock)),
-        "dead_after_shock": stuck_share("relu"),
-        "relu_accuracy_after_recovery": shock_accuracy("relu"),
+        "revived_second_layer_all_seeds": sum(r["revived"][1] for r in relu_shock)
+        / max(1, sum(r["stuck"][1] for r in relu_shock)),
+        "dead_after_shock": after_shock["relu"]["stuck"],
+        "relu_accuracy_after_recovery": after_shock["relu"]["accuracy"],
         "dead_increase_high_lr": lab.paired_difference(
-            dead(lr_runs[("relu", HIGH_LR)]), dead(lr_runs[("relu", BASE_LR)])
+            lr_runs[("relu", HIGH_LR)]["dead"], lr_runs[("relu", BASE_LR)]["dead"]
         ),
         "dead_increase_negative_bias": lab.paired_difference(
-            dead(bias_runs[("relu", NEGATIVE_BIAS)]), dead(bias_runs[("relu", 0.0)])
+            bias_runs[("relu", NEGATIVE_BIAS)]["dead"], bias_runs[("relu", 0.0)]["dead"]
         ),
-        "relu_accuracy_base_lr": acc(lr_runs[("relu", BASE_LR)]),
-        "diverged_runs_high_lr": float(sum(r[3] for r in lr_runs[("relu", HIGH_LR)])),
+        "relu_accuracy_base_lr": lr_runs[("relu", BASE_LR)]["accuracy"],
+        "diverged_runs_high_lr": float(sum(lr_runs[("relu", HIGH_LR)]["diverged"].values)),
         "leaky_zero_gradient_units": sum(r["zero_gradient_units"] for r in leaky_shock)
         / sum(r["units"] for r in leaky_shock),
         "leaky_revived": revived_per_seed("leaky_relu", [0, 1]),
-        "stuck_after_shock_leaky": stuck_share("leaky_relu"),
-        "leaky_accuracy_after_recovery": shock_accuracy("leaky_relu"),
+        "stuck_after_shock_leaky": after_shock["leaky_relu"]["stuck"],
+        "leaky_accuracy_after_recovery": after_shock["leaky_relu"]["accuracy"],
         "accuracy_gain_leaky": lab.over_items(
             [k["correct"] - r["correct"] for k, r in zip(leaky_shock, relu_shock)], seeds
         ),
         "leaky_slope_left": float(shape["dydx"][1]),
         "leaky_output_at_minus_1": float(shape["y"][1]),
+        "dead_at_init_increase_he": born_increase["he"],
+        "dead_at_init_increase_default": born_increase["default"],
     }
 
     # ------------------------------------------------------------------ tables
@@ -222,7 +246,7 @@ def run(ctx: lab.Context) -> lab.Result:
         stuck_bias = np.concatenate([r["bias_stuck"] for r in runs])
         details.add(
             KINDS[kind],
-            shock_accuracy(kind).mean,
+            after_shock[kind]["accuracy"].mean,
             float(stuck_bias.mean()) if len(stuck_bias) else "none stuck",
             float(np.concatenate([r["bias_alive"] for r in runs]).mean()),
             sum(r["first_layer_weights_changed"] for r in runs),
@@ -235,20 +259,48 @@ def run(ctx: lab.Context) -> lab.Result:
     )
     for lr in lrs:
         r, k = lr_runs[("relu", lr)], lr_runs[("leaky_relu", lr)]
-        sweep.add(f"lr {lr}, bias 0", dead(r, 0).mean, dead(r).mean, dead(k).mean, acc(r).mean, acc(k).mean)
+        sweep.add(
+            f"lr {lr}, bias 0",
+            r["dead_at_init"].mean,
+            r["dead"].mean,
+            k["dead"].mean,
+            r["accuracy"].mean,
+            k["accuracy"].mean,
+        )
     for b in biases:
         if b == 0:
             continue
         r, k = bias_runs[("relu", b)], bias_runs[("leaky_relu", b)]
-        sweep.add(f"lr {BASE_LR}, bias {b}", dead(r, 0).mean, dead(r).mean, dead(k).mean, acc(r).mean, acc(k).mean)
+        sweep.add(
+            f"lr {BASE_LR}, bias {b}",
+            r["dead_at_init"].mean,
+            r["dead"].mean,
+            k["dead"].mean,
+            r["accuracy"].mean,
+            k["accuracy"].mean,
+        )
     for d in depths:
         r = depth_runs[d]
-        sweep.add(f"lr {BASE_LR}, {d} hidden layer(s) of 32", dead(r, 0).mean, dead(r).mean, "", acc(r).mean, "")
+        sweep.add(
+            f"lr {BASE_LR}, {d} hidden layer(s) of 32",
+            r["dead_at_init"].mean,
+            r["dead"].mean,
+            "",
+            r["accuracy"].mean,
+            "",
+        )
     leaky = lab.Table(
         f"Leaky ReLU with slope {SLOPE} (autograd, float64)", ["x", "ReLU(x)", "leaky(x)", "d leaky / dx"]
     )
     for x, y, g in zip(shape["x"], shape["y"], shape["dydx"]):
         leaky.add(float(x), max(float(x), 0.0), float(y), float(g))
+    born_table = lab.Table(
+        f"Born dead: share of hidden units (width 32, ReLU) that output 0 on all 1,200 training images right after "
+        f"initialisation, mean (95% CI) over {len(born_seeds)} seeds",
+        ["initialisation", *(f"{d} hidden layers" for d in BORN_DEPTHS), f"{deepest} minus {shallowest}, paired"],
+    )
+    for init, label in INITS.items():
+        born_table.add(label, *(str(born[init][d]) for d in BORN_DEPTHS), str(born_increase[init]))
 
     # ------------------------------------------------------------------ figures
     fig1, (left, right) = figure(1, 2, width=11, height=4)
@@ -265,10 +317,13 @@ def run(ctx: lab.Context) -> lab.Result:
                 ms=3,
                 label=f"{KINDS[kind]}, layer {layer + 1}",
             )
-    left.set_xlabel(f"epochs at learning rate {BASE_LR} after the shock")
-    left.set_ylabel("units never positive on training set (%)")
-    left.set_title(f"one epoch at learning rate {SHOCK_LR}, then {BASE_LR}")
-    left.legend(fontsize=8)
+    titled(
+        left,
+        f"one epoch at learning rate {SHOCK_LR}, then {BASE_LR}",
+        x=f"epochs at learning rate {BASE_LR} after the shock",
+        y="units never positive on training set (%)",
+        legend=True,
+    )
     xs = np.linspace(-3, 2, 201)
     right.plot(xs, np.maximum(xs, 0), color="#c44e52", label="ReLU")
     right.plot(xs, np.where(xs > 0, xs, SLOPE * xs), color="#4c72b0", label=f"leaky, slope {SLOPE}")
@@ -276,21 +331,19 @@ def run(ctx: lab.Context) -> lab.Result:
     right.axhline(0, color="grey", lw=0.5)
     right.axvline(0, color="grey", lw=0.5)
     right.annotate("slope > 0, outputs < 0", xy=(-2.0, -0.4), xytext=(-2.9, 1.0), arrowprops={"arrowstyle": "->"})
-    right.set_xlabel("pre-activation x")
-    right.set_ylabel("output")
-    right.set_title("the negative side of leaky ReLU")
+    titled(right, "the negative side of leaky ReLU", x="pre-activation x", y="output")
     right.legend(fontsize=8, loc="upper left")
 
     fig2, (a, b, c) = figure(1, 3, width=13, height=4)
     for kind, color, style in (("relu", "#c44e52", "-"), ("leaky_relu", "#4c72b0", "--")):
-        means = [100 * dead(lr_runs[(kind, lr)]).mean for lr in lrs]
-        sds = [100 * dead(lr_runs[(kind, lr)]).sd for lr in lrs]
+        means = [100 * lr_runs[(kind, lr)]["dead"].mean for lr in lrs]
+        sds = [100 * lr_runs[(kind, lr)]["dead"].sd for lr in lrs]
         a.errorbar(lrs, means, yerr=sds, fmt="o" + style, capsize=3, color=color, label=f"{KINDS[kind]} (mean, sd)")
-        means = [100 * dead(bias_runs[(kind, bb)]).mean for bb in biases]
+        means = [100 * bias_runs[(kind, bb)]["dead"].mean for bb in biases]
         b.plot(biases, means, "o" + style, color=color, label=f"{KINDS[kind]}, after training")
     b.plot(
         biases,
-        [100 * dead(bias_runs[("relu", bb)], 0).mean for bb in biases],
+        [100 * bias_runs[("relu", bb)]["dead_at_init"].mean for bb in biases],
         "o:",
         color="grey",
         label="at initialisation",
@@ -298,23 +351,51 @@ def run(ctx: lab.Context) -> lab.Result:
     a.set_xscale("log")
     a.minorticks_off()
     a.set_xticks(lrs, [f"{lr:g}" for lr in lrs])
-    a.set_xlabel("learning rate (SGD, 5 epochs)")
-    a.set_ylabel("hidden units never positive (%)")
-    a.set_title("vs learning rate (bias 0)")
-    a.legend(fontsize=8)
-    b.set_xlabel("initial bias of every hidden unit")
-    b.set_ylabel("hidden units never positive (%)")
-    b.set_title(f"vs bias (learning rate {BASE_LR})")
-    b.legend(fontsize=8)
-    c.plot(depths, [100 * dead(depth_runs[d], 0).mean for d in depths], "o:", color="grey", label="at initialisation")
-    c.plot(depths, [100 * dead(depth_runs[d]).mean for d in depths], "o-", color="#c44e52", label="after training")
+    titled(
+        a,
+        "vs learning rate (bias 0)",
+        x="learning rate (SGD, 5 epochs)",
+        y="hidden units never positive (%)",
+        legend=True,
+    )
+    titled(
+        b,
+        f"vs bias (learning rate {BASE_LR})",
+        x="initial bias of every hidden unit",
+        y="hidden units never positive (%)",
+        legend=True,
+    )
+    c.plot(
+        depths,
+        [100 * depth_runs[d]["dead_at_init"].mean for d in depths],
+        "o:",
+        color="grey",
+        label="at initialisation",
+    )
+    c.plot(depths, [100 * depth_runs[d]["dead"].mean for d in depths], "o-", color="#c44e52", label="after training")
     c.set_xscale("log", base=2)
     c.minorticks_off()
     c.set_xticks(depths, [str(d) for d in depths])
-    c.set_xlabel("hidden layers (width 32, ReLU)")
-    c.set_ylabel("dead hidden units (%)")
-    c.set_title(f"vs depth (learning rate {BASE_LR})")
-    c.legend(fontsize=8)
+    titled(
+        c,
+        f"vs depth (learning rate {BASE_LR})",
+        x="hidden layers (width 32, ReLU)",
+        y="dead hidden units (%)",
+        legend=True,
+    )
+
+    fig3, ax = figure(1, 1, width=6, height=4)
+    for (init, label), color in zip(INITS.items(), ("#c44e52", "#8172b3")):
+        means = np.array([100 * born[init][d].mean for d in BORN_DEPTHS])
+        lows = np.array([100 * lab.low(born[init][d]) for d in BORN_DEPTHS])
+        ax.errorbar(BORN_DEPTHS, means, yerr=means - lows, fmt="o-", capsize=3, color=color, label=label)
+    titled(
+        ax,
+        "born dead: before any training (mean, 95% CI)",
+        x="hidden layers (width 32, ReLU)",
+        y="units dead at initialisation (%)",
+        legend=True,
+    )
 
     notes = [
         "Dead means: output 0 for all 1,200 training images (glassnet.diagnostics.dead_relu_fraction). For leaky "
@@ -326,7 +407,7 @@ def run(ctx: lab.Context) -> lab.Result:
     notes.append(
         f"The high-learning-rate claim compares 5 epochs at {HIGH_LR} with 5 at {BASE_LR}, paired by seed: at "
         f"{SHOCK_LR} units die on some seeds and hardly on others; at {HIGH_LR} they die on every seed, and the "
-        f"network no longer learns (ReLU test accuracy {acc(lr_runs[('relu', HIGH_LR)]).mean:.2f}). The shock "
+        f"network no longer learns (ReLU test accuracy {lr_runs[('relu', HIGH_LR)]['accuracy'].mean:.2f}). The shock "
         f"uses {SHOCK_LR}, the largest rate at which the network still learns, so that there is something to "
         "recover."
     )
@@ -336,7 +417,7 @@ def run(ctx: lab.Context) -> lab.Result:
         "of NaNs would count as all dead)."
     )
     all_runs = [r["diverged"] for runs in shock.values() for r in runs] + [
-        r[3] for group in (lr_runs, bias_runs, depth_runs) for runs in group.values() for r in runs
+        d for group in (lr_runs, bias_runs, depth_runs) for runs in group.values() for d in runs["diverged"].values
     ]
     diverged = sum(all_runs)
     notes.append(
@@ -345,8 +426,8 @@ def run(ctx: lab.Context) -> lab.Result:
     )
     return lab.Result(
         metrics=metrics,
-        figures={"shock and recovery": fig1, "what kills ReLU units": fig2},
-        tables=[recovery, details, sweep, leaky],
+        figures={"shock and recovery": fig1, "what kills ReLU units": fig2, "born dead: depth at initialisation": fig3},
+        tables=[recovery, details, sweep, born_table, leaky],
         notes=notes,
     )
 
@@ -354,67 +435,62 @@ def run(ctx: lab.Context) -> lab.Result:
 # ------------------------------------------------------------------ rules
 REVIVAL_BAR = 0.01  # "never recovers": at most 1% of the dead units come back
 
-
-def _never_recovers(m: dict) -> lab.Judgement:
-    """First-layer dead units cannot come back (fixed inputs, zero gradient); deeper ones can, through the
-    layers below them. "Never" is universal: observed revivals (more than 1% of the dead units, counted over all
-    seeds) show that deeper units can come back; their absence needs an interval to support it."""
-    first, second = m["revived_first_layer"], m["revived_second_layer"]
-    if m["dead_unit_max_gradient"] != 0 or lab.low(first) > REVIVAL_BAR:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.high(first) > REVIVAL_BAR:
-        return lab.undecided(m, "revived_first_layer")
-    revived, dead = m["revived_units_second_layer"], m["dead_units_second_layer"]
-    if revived > REVIVAL_BAR * dead:
-        return lab.Judgement(
-            lab.Verdict.PARTLY,
-            f"first-layer dead units stay dead; {revived:.0f} of {dead:.0f} dead second-layer units came back",
-        )
-    if lab.high(second) <= REVIVAL_BAR:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    return lab.undecided(
-        m, "revived_second_layer", because="no dead second-layer unit came back, but too few were seen"
-    )
-
-
-def _leaky_fixes(m: dict) -> lab.Judgement:
-    """Leaky ReLU removes the zero gradient by construction; whether it also brings the units back and costs no
-    accuracy is measured after the same shock."""
-    if m["leaky_zero_gradient_units"] > 0:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    revived, gain = m["leaky_revived"], m["accuracy_gain_leaky"]
-    back = True if lab.low(revived) >= 0.5 else False if lab.high(revived) < 0.5 else None
-    no_worse = True if lab.low(gain) > -0.01 else False if lab.high(gain) < -0.01 else None
-    if back is False or no_worse is False:
-        failed = "the units the shock pushed below zero mostly stay there" if back is False else "accuracy is lower"
-        return lab.Judgement(lab.Verdict.PARTLY, f"no gradient is exactly zero, but {failed}")
-    if back and no_worse:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    return lab.undecided(m, "leaky_revived", "accuracy_gain_leaky")
-
-
-def _negative_slope(m: dict) -> lab.Judgement:
-    """'Negative slope' as PyTorch names it (``negative_slope``): the slope on the negative side, x < 0."""
-    slope, out = m["leaky_slope_left"], m["leaky_output_at_minus_1"]
-    if 0 < lab.low(slope) and lab.high(slope) <= 0.1 and lab.high(out) < 0:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.low(slope) > 0.1:
-        return lab.Judgement(lab.Verdict.PARTLY, "the negative side has a slope, but not a small one")
-    if lab.high(slope) <= 0:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "the negative side is flat (or falls): no slope is added")
-    return lab.undecided(m, "leaky_slope_left", "leaky_output_at_minus_1")
-
-
-_RECOVERS = (
-    "dead_unit_max_gradient",
-    "revived_first_layer",
-    "revived_second_layer",
-    "dead_units_second_layer",
-    "revived_units_second_layer",
+# First-layer dead units cannot come back (fixed inputs, zero gradient); deeper ones can, through the layers below.
+_NEVER_RECOVERS = lab.Decide(
+    (
+        lab.Verdict.REFUTED,
+        lab.Above("dead_unit_max_gradient", 0.0, strict=True)
+        | lab.Above("revived_first_layer", REVIVAL_BAR, strict=True),
+    ),
+    (lab.Verdict.PARTLY, lab.Above("revived_second_layer_all_seeds", REVIVAL_BAR, strict=True)),
+    (lab.Verdict.SUPPORTED, lab.Below("revived_second_layer", REVIVAL_BAR)),
+    note="After a shock at a high learning rate: the largest gradient any dead unit gets, and the share of the dead "
+    "units of each layer that revive in later training, per seed; 'never' is universal, so revivals observed in the "
+    "second layer (revived_second_layer_all_seeds, counted over all seeds: a fact, not an estimate) make it partly, "
+    "while their absence needs an interval",
 )
-_LEAKY = ("leaky_zero_gradient_units", "leaky_revived", "accuracy_gain_leaky")
-_SLOPE = ("leaky_slope_left", "leaky_output_at_minus_1")
-_e = lab.estimate_of
+_LEAKY_FIXES = lab.Decide(
+    (lab.Verdict.NOT_SUPPORTED, lab.Above("leaky_zero_gradient_units", 0.0, strict=True)),
+    (
+        lab.Verdict.SUPPORTED,
+        lab.Above("leaky_revived", 0.5) & lab.Above("accuracy_gain_leaky", -0.01, strict=True),
+    ),
+    (lab.Verdict.PARTLY, lab.Below("leaky_revived", 0.5, strict=True) | lab.Below("accuracy_gain_leaky", -0.01)),
+    note="Leaky ReLU removes the exactly-zero gradient by construction; after the same shock, leaky_revived is the "
+    "share of units pushed below zero on every input that come back, and accuracy_gain_leaky is leaky minus ReLU "
+    "test accuracy, paired over seeds and test images",
+)
+_NEGATIVE_SLOPE = lab.Decide(
+    (
+        lab.Verdict.SUPPORTED,
+        lab.Above("leaky_slope_left", 0.0, strict=True)
+        & lab.Below("leaky_slope_left", 0.1)
+        & lab.Below("leaky_output_at_minus_1", 0.0, strict=True),
+    ),
+    (lab.Verdict.PARTLY, lab.Above("leaky_slope_left", 0.1, strict=True)),
+    (lab.Verdict.NOT_SUPPORTED, lab.Below("leaky_slope_left", 0.0)),
+    note="'Negative slope' read as PyTorch's negative_slope, the slope for x < 0; slope and output at x = -1 by "
+    "float64 autograd (exact values)",
+)
+_BORN_DEAD = lab.Decide(
+    (
+        lab.Verdict.SUPPORTED,
+        lab.Above("dead_at_init_increase_he", 0.05) & lab.Above("dead_at_init_increase_default", 0.05),
+    ),
+    (
+        lab.Verdict.PARTLY,
+        lab.Above("dead_at_init_increase_he", 0.05) | lab.Above("dead_at_init_increase_default", 0.05),
+    ),
+    (
+        lab.Verdict.REFUTED,
+        lab.Below("dead_at_init_increase_he", 0.0, strict=True)
+        & lab.Below("dead_at_init_increase_default", 0.0, strict=True),
+    ),
+    otherwise=lab.Verdict.NOT_SUPPORTED,
+    note=f"Share of hidden units dead on all training images right after initialisation (width 32, no training), "
+    f"{BORN_DEPTHS[-1]} hidden layers minus {BORN_DEPTHS[0]}, paired by seed, with He's and with PyTorch's default "
+    "initialisation; a rise of 5 points or more counts",
+)
 _RECOVERY_GATE = lab.Gate(
     "relu_accuracy_after_recovery",
     "training after the shock worked (ReLU test accuracy >= 0.85)",
@@ -446,43 +522,13 @@ _LEAKY_GATES = (
     _RECOVERY_GATE,
 )
 
-EXPERIMENT = lab.Experiment(
-    id="q07",
-    question="What is the dying ReLU problem?",
-    answer=(
-        "A ReLU unit is dead when its pre-activation is negative for every input it sees: it then outputs 0 "
-        "everywhere, and since ReLU's slope is 0 there, no gradient reaches its incoming weights and bias. A unit "
-        "of the first layer, whose inputs never change, stays dead for good; a unit in a deeper layer can be "
-        "brought back when the layers below it change what it receives. Units die when a large update (a high "
-        "learning rate) or a strongly negative bias pushes the pre-activation below zero for all inputs; depth adds "
-        "to it, since each layer shrinks and shifts what the next one sees, so deep networks start with more dead "
-        "units. Leaky ReLU replaces the flat negative side by a line of small slope, 0.01: this is the 'small "
-        "negative slope' of the usual answer, the slope for negative inputs, which PyTorch calls negative_slope "
-        "(the slope itself is positive; the outputs there are small and negative), and the gradient is never "
-        "exactly zero. That removes the zero gradient, "
-        "but a unit pushed deep into the negative side learns 100 times more slowly there and may stay there; "
-        "lowering the learning rate and sensible initialisation matter at least as much."
-    ),
+EXPERIMENT = lab.described(
+    "q07",
     claims=(
         lab.Claim(
             "dead_unit_never_recovers",
             "A dead ReLU unit outputs 0 for every input, gets no gradient, and never recovers.",
-            lab.Custom(
-                _never_recovers,
-                "share of the units the shock left dead that revive: supported if dead units get exactly zero "
-                "gradient and at most 1% of them revive in either layer (95% CIs over seeds <= 0.01); partly if the "
-                "gradient is zero and first-layer units stay dead (CI <= 0.01) but more than 1% of the dead "
-                "second-layer units, counted over all seeds, came back (observed revivals are facts, not "
-                "estimates); refuted if dead units get gradient or more than 1% of first-layer ones revive (CI "
-                "above 0.01); otherwise inconclusive",
-                _RECOVERS,
-                {
-                    lab.Verdict.SUPPORTED: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.0, 0.0, 0.0), 30.0, 0.0))),
-                    lab.Verdict.PARTLY: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.2, 0.3, 0.25), 30.0, 8.0))),
-                    lab.Verdict.REFUTED: dict(zip(_RECOVERS, (1e-3, 0.0, 0.0, 30.0, 0.0))),
-                    lab.Verdict.INCONCLUSIVE: dict(zip(_RECOVERS, (0.0, _e(0.0, 0.0, 0.0), _e(0.0), 3.0, 0.0))),
-                },
-            ),
+            _NEVER_RECOVERS,
             gates=_SHOCK_GATES,
         ),
         lab.Claim(
@@ -508,57 +554,20 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "leaky_relu_fixes",
             "Leaky ReLU fixes the dying ReLU problem.",
-            lab.Custom(
-                _leaky_fixes,
-                "supported if no leaky unit has an exactly zero gradient, at least half of the units the shock "
-                "pushed below zero on every input come back (95% CI over seeds >= 0.5), and accuracy is not worse "
-                "than ReLU's (CI of leaky - ReLU, paired over seeds and test images, above -0.01); partly if no "
-                "gradient is zero but one of the rest clearly fails (CI below its bar); not supported if some leaky "
-                "units still have zero gradient; otherwise inconclusive",
-                _LEAKY,
-                {
-                    lab.Verdict.SUPPORTED: dict(zip(_LEAKY, (0.0, _e(0.8, 0.7, 0.9), _e(0.01, 0.02, 0.015)))),
-                    lab.Verdict.PARTLY: dict(zip(_LEAKY, (0.0, _e(0.1, 0.05, 0.0), _e(0.0, 0.01, -0.01)))),
-                    lab.Verdict.NOT_SUPPORTED: dict(zip(_LEAKY, (0.2, 0.1, 0.0))),
-                    lab.Verdict.INCONCLUSIVE: dict(zip(_LEAKY, (0.0, _e(0.1, 0.9, 0.5), _e(0.0, 0.01, -0.01)))),
-                },
-            ),
+            _LEAKY_FIXES,
             gates=_LEAKY_GATES,
         ),
         lab.Claim(
             "small_negative_slope",
             "Leaky ReLU adds a small negative slope, that is a small slope for negative inputs (what PyTorch calls "
             "negative_slope), where ReLU is flat.",
-            lab.Custom(
-                _negative_slope,
-                "slope for x < 0 and output at x = -1, by float64 autograd (exact). 'Negative slope' is read as "
-                "PyTorch's negative_slope, the slope on the negative side: supported if that slope is small and not "
-                "zero (0 < slope <= 0.1) and the output at -1 is negative; partly if there is a slope but not a "
-                "small one (> 0.1); not supported if the negative side is flat or falls (slope <= 0); an interval "
-                "across a bar (never here: the values are exact) is inconclusive",
-                _SLOPE,
-                {
-                    lab.Verdict.SUPPORTED: {"leaky_slope_left": 0.01, "leaky_output_at_minus_1": -0.01},
-                    lab.Verdict.PARTLY: {"leaky_slope_left": 0.5, "leaky_output_at_minus_1": -0.5},
-                    lab.Verdict.NOT_SUPPORTED: {"leaky_slope_left": 0.0, "leaky_output_at_minus_1": 0.0},
-                    lab.Verdict.INCONCLUSIVE: {"leaky_slope_left": _e(0.01), "leaky_output_at_minus_1": -0.01},
-                },
-            ),
+            _NEGATIVE_SLOPE,
         ),
-    ),
-    data=(
-        "scikit-learn digits (8x8 images, pixels / 16), stratified 1,200 train / 597 test; 64-128-128-10 MLPs "
-        "with He initialisation trained by plain SGD (batch 32), ReLU vs leaky ReLU (slope 0.01) from identical "
-        "weights; width-32 MLPs with 1 to 8 hidden layers for depth"
-    ),
-    references=(
-        "Lu, Shin, Su & Karniadakis (2020). Dying ReLU and initialization: theory and numerical examples. "
-        "Communications in Computational Physics 28(5) (arXiv 1903.06733).",
-        "Maas, Hannun & Ng (2013). Rectifier nonlinearities improve neural network acoustic models. "
-        "ICML Workshop on Deep Learning for Audio, Speech and Language Processing.",
-        "Glorot, Bordes & Bengio (2011). Deep sparse rectifier neural networks. AISTATS.",
-        "He, Zhang, Ren & Sun (2015). Delving deep into rectifiers: surpassing human-level performance on "
-        "ImageNet classification. ICCV.",
+        lab.Claim(
+            "dead_at_init_grows_with_depth",
+            "Deeper ReLU networks start with more dead units: the share dead at initialisation grows with depth.",
+            _BORN_DEAD,
+        ),
     ),
     run=run,
 )

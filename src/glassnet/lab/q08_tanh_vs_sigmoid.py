@@ -14,7 +14,7 @@ from ..nn import functional as F
 from ..train import Callback, fit
 from . import framework as lab
 from .common import accuracy, digits_split, make_optimizer, mlp, train
-from .plots import figure
+from .plots import figure, titled
 
 # tanh'(x) = sigmoid'(x) where cosh(x) = 2 cosh(x / 2), i.e. cosh(x / 2) = (1 + sqrt(3)) / 2.
 CROSSOVER = 2 * math.acosh((1 + math.sqrt(3)) / 2)
@@ -157,33 +157,31 @@ def _race(ctx: lab.Context, seeds, x, y) -> dict:
     for kind in NAMES:
         tuning = [_steps_to(_build(kind, tuning_seed), x, y, lr, 32, 20, tuning_seed, reached, 2) for lr in lrs]
         lr = lrs[int(np.argmin(tuning))]
-        steps, beyond, centre, hit = [], [], [], []
         budget = 20 * math.ceil(len(y) / 32)
-        for seed in seeds:
+
+        def measure(seed, kind=kind, lr=lr, budget=budget):
             model = _build(kind, seed)
             # a run that never gets there counts as the whole budget (20 epochs), so the comparison stays finite
-            steps.append(min(_steps_to(model, x, y, lr, 32, 20, seed, reached, 2), budget))
-            hit.append(steps[-1] < budget)
+            steps = min(_steps_to(model, x, y, lr, 32, 20, seed, reached, 2), budget)
             pre, _ = _hidden(model, x)
-            beyond.append(float(np.mean([np.mean(np.abs(p) > CROSSOVER) for p in pre])))
-            centre.append(_mean_activation(model, x, 0.5 if kind == "sigmoid" else 0.0))
-        out[kind] = {
-            "lr": lr,
-            "tuning": tuning,
-            "steps": lab.estimate(steps, seeds),
-            "beyond": lab.estimate(beyond, seeds),
-            "trained_mean": tuple(lab.estimate(v, seeds) for v in zip(*centre)),
-            "reached": hit,
-        }
+            return {
+                "steps": steps,
+                "reached": steps < budget,
+                "beyond": float(np.mean([np.mean(np.abs(p) > CROSSOVER) for p in pre])),
+                **_mean_activation(model, x, 0.5 if kind == "sigmoid" else 0.0),
+            }
+
+        out[kind] = {"lr": lr, "tuning": tuning, **lab.over_seeds(seeds, measure)}
     return {"lrs": lrs, **out}
 
 
-def _mean_activation(model: nn.Module, x: np.ndarray, centre: float) -> tuple[float, float]:
+def _mean_activation(model: nn.Module, x: np.ndarray, centre: float) -> dict:
     """Mean hidden activation over units and samples, and the mean |per-unit mean - centre|."""
     post = _hidden(model, x)[1]
-    overall = float(np.mean([a.mean() for a in post]))
-    per_unit = float(np.mean([np.abs(a.mean(axis=0) - centre).mean() for a in post]))
-    return overall, per_unit
+    return {
+        "mean": float(np.mean([a.mean() for a in post])),
+        "unit_mean": float(np.mean([np.abs(a.mean(axis=0) - centre).mean() for a in post])),
+    }
 
 
 def _initial_means(seeds, x_std, x_raw) -> dict:
@@ -191,8 +189,9 @@ def _initial_means(seeds, x_std, x_raw) -> dict:
     out = {}
     for kind, centre in (("sigmoid", 0.5), ("tanh", 0.0)):
         for name, x in (("standardised", x_std), ("raw", x_raw)):
-            pairs = [_mean_activation(_build(kind, s), x, centre) for s in seeds]
-            out[(kind, name)] = tuple(lab.estimate(v, seeds) for v in zip(*pairs))
+            out[(kind, name)] = lab.over_seeds(
+                seeds, lambda s, k=kind, x=x, c=centre: _mean_activation(_build(k, s), x, c)
+            )
     return out
 
 
@@ -213,27 +212,19 @@ def _saturated(kind: str, post: list[np.ndarray]) -> float:
 def _in_training(seeds, x, y) -> dict:
     """log10(||dL/dW_1|| / ||dL/dW_top||) (batch of 256) and the saturated share of the hidden units, for
     TRAINED_DEPTH-hidden-layer sigmoid and tanh nets (Glorot init) at each of CHECKPOINTS epochs of SGD."""
-    out = {}
-    for kind in ("sigmoid", "tanh"):
-        ratios, saturated, trained = [], [], []
-        for seed in seeds:
-            model, done, r, sat = _build(kind, seed, depth=TRAINED_DEPTH), 0, [], []
-            for epoch in CHECKPOINTS:
-                if epoch > done:
-                    train(model, x, y, epochs=epoch - done, batch_size=32, lr=0.1, seed=100 * seed + epoch)
-                    done = epoch
-                profile = _hidden_gradients(model, x[:256], y[:256])
-                r.append(float(np.log10(profile[0] / profile[-1])))
-                sat.append(_saturated(kind, _hidden(model, x)[1]))
-            ratios.append(r)
-            saturated.append(sat)
-            trained.append(accuracy(model, x, y))
-        out[kind] = {
-            "log10_ratio": [lab.estimate(v, seeds) for v in zip(*ratios)],
-            "saturated": [lab.estimate(v, seeds) for v in zip(*saturated)],
-            "accuracy": lab.estimate(trained, seeds),
-        }
-    return out
+
+    def measure(seed, kind):
+        model, done, out = _build(kind, seed, depth=TRAINED_DEPTH), 0, {}
+        for epoch in CHECKPOINTS:
+            if epoch > done:
+                train(model, x, y, epochs=epoch - done, batch_size=32, lr=0.1, seed=100 * seed + epoch)
+                done = epoch
+            profile = _hidden_gradients(model, x[:256], y[:256])
+            out["log10_ratio", epoch] = float(np.log10(profile[0] / profile[-1]))
+            out["saturated", epoch] = _saturated(kind, _hidden(model, x)[1])
+        return {**out, "accuracy": accuracy(model, x, y)}
+
+    return {kind: lab.over_seeds(seeds, lambda s, kind=kind: measure(s, kind)) for kind in ("sigmoid", "tanh")}
 
 
 def _vanishing(seeds, x, y, depth: int) -> dict:
@@ -269,17 +260,17 @@ def run(ctx: lab.Context) -> lab.Result:
     vanish = _vanishing(seeds, x, y, depth)
     training = _in_training(seeds, x, y)
 
-    trained = {k: race[k]["trained_mean"][0].mean for k in ("sigmoid", "tanh")}
+    trained = {k: race[k]["mean"].mean for k in ("sigmoid", "tanh")}
     steps = {k: race[k]["steps"] for k in NAMES}
     metrics = {
         "identity_max_error": ident["identity"],
         "shift_only_max_error": ident["shift_only"],
-        "tanh_mean_init": initial[("tanh", "standardised")][0],
-        "tanh_mean_trained": race["tanh"]["trained_mean"][0],
-        "sigmoid_mean_init": initial[("sigmoid", "standardised")][0],
-        "sigmoid_mean_trained": race["sigmoid"]["trained_mean"][0],
+        "tanh_mean_init": initial[("tanh", "standardised")]["mean"],
+        "tanh_mean_trained": race["tanh"]["mean"],
+        "sigmoid_mean_init": initial[("sigmoid", "standardised")]["mean"],
+        "sigmoid_mean_trained": race["sigmoid"]["mean"],
         "race_runs_reaching_target": lab.proportion(
-            [hit for kind in NAMES for hit in race[kind]["reached"]], [s for _ in NAMES for s in seeds]
+            [hit for kind in NAMES for hit in race[kind]["reached"].values], [s for _ in NAMES for s in seeds]
         ),
         "centring_runs_reaching_target": centring["reached"],
         "steps_saved_by_centring": lab.paired_difference(centring["steps"]["raw"], centring["steps"]["centred"]),
@@ -289,10 +280,10 @@ def run(ctx: lab.Context) -> lab.Result:
         "log10_ratio_sigmoid": vanish["sigmoid, Glorot"]["log10_ratio"],
         "log10_ratio_tanh": vanish["tanh, Glorot"]["log10_ratio"],
         "log10_ratio_tanh_default_init": vanish["tanh, default init"]["log10_ratio"],
-        "log10_ratio_sigmoid_trained": training["sigmoid"]["log10_ratio"][-1],
-        "log10_ratio_tanh_trained": training["tanh"]["log10_ratio"][-1],
-        "saturated_sigmoid_trained": training["sigmoid"]["saturated"][-1],
-        "saturated_tanh_trained": training["tanh"]["saturated"][-1],
+        "log10_ratio_sigmoid_trained": training["sigmoid"]["log10_ratio", CHECKPOINTS[-1]],
+        "log10_ratio_tanh_trained": training["tanh"]["log10_ratio", CHECKPOINTS[-1]],
+        "saturated_sigmoid_trained": training["sigmoid"]["saturated", CHECKPOINTS[-1]],
+        "saturated_tanh_trained": training["tanh"]["saturated", CHECKPOINTS[-1]],
     }
 
     # ------------------------------------------------------------------ tables
@@ -311,12 +302,12 @@ def run(ctx: lab.Context) -> lab.Result:
         (
             f"trained to {TARGET_ACCURACY:.0%}",
             "standardised",
-            race["sigmoid"]["trained_mean"],
-            race["tanh"]["trained_mean"],
+            race["sigmoid"],
+            race["tanh"],
         )
     )
     for label, inputs, sig_est, tanh_est in rows:
-        means.add(label, inputs, sig_est[0].mean, tanh_est[0].mean, sig_est[1].mean, tanh_est[1].mean)
+        means.add(label, inputs, *(e[k].mean for k in ("mean", "unit_mean") for e in (sig_est, tanh_est)))
     cent = lab.Table(
         f"Softmax regression, full-batch gradient descent, steps until training loss <= {TARGET_LOSS} "
         f"(best of the learning-rate grid per run; {len(seeds)} training subsets of 1,000 images)",
@@ -350,13 +341,13 @@ def run(ctx: lab.Context) -> lab.Result:
         t = training[kind]
         for k, epoch in enumerate(CHECKPOINTS):
             last = k == len(CHECKPOINTS) - 1
-            lo, hi = lab.low(t["log10_ratio"][k]), lab.high(t["log10_ratio"][k])
+            lo, hi = lab.low(t["log10_ratio", epoch]), lab.high(t["log10_ratio", epoch])
             during.add(
                 kind,
                 epoch,
-                t["log10_ratio"][k].mean,
+                t["log10_ratio", epoch].mean,
                 f"{lo:.2f} to {hi:.2f}",
-                t["saturated"][k].mean,
+                t["saturated", epoch].mean,
                 t["accuracy"].mean if last else "",
             )
 
@@ -372,9 +363,7 @@ def run(ctx: lab.Context) -> lab.Result:
     for side in (-1, 1):
         a.axvline(side * CROSSOVER, color="grey", lw=0.6)
     a.text(CROSSOVER + 0.1, -0.9, f"|x| = {CROSSOVER:.2f}:\nderivatives equal", fontsize=8)
-    a.set_xlabel("x")
-    a.set_ylabel("value")
-    a.set_title("tanh(x) = 2 sigmoid(2x) - 1")
+    titled(a, "tanh(x) = 2 sigmoid(2x) - 1", x="x", y="value")
     a.legend(fontsize=7, loc="upper left")
     for kind, color in (("sigmoid", "#c44e52"), ("centred_sigmoid", "#dd8452"), ("tanh", "#4c72b0")):
         tuning = np.array(race[kind]["tuning"], dtype=float)
@@ -384,10 +373,13 @@ def run(ctx: lab.Context) -> lab.Result:
     b.set_yscale("log")
     b.set_yticks([30, 50, 100, 200, 500], ["30", "50", "100", "200", "500"])
     b.yaxis.set_minor_formatter(NullFormatter())
-    b.set_xlabel("learning rate (SGD, batch 32)")
-    b.set_ylabel(f"steps to {TARGET_ACCURACY:.0%} training accuracy")
-    b.set_title("speed against learning rate (tuning seed)")
-    b.legend(fontsize=8)
+    titled(
+        b,
+        "speed against learning rate (tuning seed)",
+        x="learning rate (SGD, batch 32)",
+        y=f"steps to {TARGET_ACCURACY:.0%} training accuracy",
+        legend=True,
+    )
 
     fig2, (c, d) = figure(1, 2, width=11, height=4)
     names = ("raw", "centred", "standardised")
@@ -398,16 +390,18 @@ def run(ctx: lab.Context) -> lab.Result:
         color=["#c44e52", "#4c72b0", "#55a868"],
         capsize=4,
     )
-    c.set_ylabel(f"steps to training loss {TARGET_LOSS}")
-    c.set_title("softmax regression: centring the inputs")
+    titled(c, "softmax regression: centring the inputs", y=f"steps to training loss {TARGET_LOSS}")
     layers = np.arange(1, depth + 1)
     for label, v in vanish.items():
         d.plot(layers, v["profile"], marker="o", ms=3, label=label)
     d.set_yscale("log")
-    d.set_xlabel("hidden layer (1 = nearest the input)")
-    d.set_ylabel("||dL/dW|| at initialisation")
-    d.set_title(f"gradient flow through {depth} layers")
-    d.legend(fontsize=8)
+    titled(
+        d,
+        f"gradient flow through {depth} layers",
+        x="hidden layer (1 = nearest the input)",
+        y="||dL/dW|| at initialisation",
+        legend=True,
+    )
 
     notes = [
         f"After training, the sigmoid net's mean hidden output is {trained['sigmoid']:.2f}, no longer 0.5, while "
@@ -424,8 +418,8 @@ def run(ctx: lab.Context) -> lab.Result:
         f"layers) and after {CHECKPOINTS[-1]} epochs of SGD ({TRAINED_DEPTH} hidden layers), the regime in which "
         "Glorot & Bengio (2010) saw tanh units saturate layer by layer. After training, "
         + "; ".join(
-            f"{kind}: log10 ratio {training[kind]['log10_ratio'][-1]}, saturated share "
-            f"{training[kind]['saturated'][-1]}, training accuracy {training[kind]['accuracy'].mean:.2f}"
+            f"{kind}: log10 ratio {training[kind]['log10_ratio', CHECKPOINTS[-1]]}, saturated share "
+            f"{training[kind]['saturated', CHECKPOINTS[-1]]}, training accuracy {training[kind]['accuracy'].mean:.2f}"
             for kind in ("sigmoid", "tanh")
         )
         + ". The sigmoid's gradient vanishes without saturating: its slope, at most 1/4, shrinks it at every layer. "
@@ -440,119 +434,109 @@ def run(ctx: lab.Context) -> lab.Result:
 
 
 # ------------------------------------------------------------------ rules
-
-
-def _near(metric, centre: float, tol: float) -> bool | None:
-    """Whether the interval lies within ``tol`` of ``centre`` (True), wholly outside it (False), or neither."""
-    lo, hi = lab.low(metric), lab.high(metric)
-    if centre - tol <= lo and hi <= centre + tol:
-        return True
-    if hi < centre - tol or lo > centre + tol:
-        return False
-    return None
-
-
-def _shifted(m: dict) -> lab.Judgement:
-    identity, shift = m["identity_max_error"], m["shift_only_max_error"]
-    if lab.low(identity) > 1e-6:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.high(shift) <= 1e-6:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.low(shift) > 1e-6 and lab.high(identity) <= 1e-12:
-        return lab.Judgement(lab.Verdict.PARTLY, "no shift matches; a scaling of both axes is needed as well")
-    if lab.low(shift) > 1e-6 and lab.low(identity) > 1e-12 and lab.high(identity) <= 1e-6:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(m, "identity_max_error", "shift_only_max_error")
-
-
-def _centred(m: dict) -> lab.Judgement:
-    tanh = [_near(m[k], 0.0, 0.05) for k in ("tanh_mean_init", "tanh_mean_trained")]
-    fresh, trained = _near(m["sigmoid_mean_init"], 0.5, 0.05), _near(m["sigmoid_mean_trained"], 0.5, 0.05)
-    if _near(m["sigmoid_mean_init"], 0.5, 0.25) is False or _near(m["tanh_mean_init"], 0.0, 0.25) is False:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if all(tanh) and fresh:
-        if trained:
-            return lab.Judgement(lab.Verdict.SUPPORTED)
-        if trained is False:
-            return lab.Judgement(lab.Verdict.PARTLY, "the trained sigmoid net drifts more than 0.05 from 0.5")
-    if False in tanh or fresh is False:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(m, *_CENTRE)
-
-
-def _faster(m: dict) -> lab.Judgement:
-    over_sigmoid, over_centred = m["steps_saved_by_tanh"], m["steps_saved_by_tanh_over_centred_sigmoid"]
-    if lab.high(over_sigmoid) < 0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.low(over_sigmoid) > -MIN_STEPS and lab.high(over_sigmoid) < MIN_STEPS:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "tanh and the sigmoid take about as many steps")
-    if not lab.low(over_sigmoid) > 0:
-        return lab.undecided(m, "steps_saved_by_tanh")
-    slope = lab.low(over_centred) > 0  # faster than a sigmoid centred like tanh: the slope itself helps
-    where_steeper = lab.lies_below(m["share_beyond_crossover"], 0.05)  # its units sit where tanh is the steeper one
-    if slope and where_steeper:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.high(over_centred) <= 0 or where_steeper is False:
-        return lab.Judgement(
-            lab.Verdict.PARTLY,
-            "tanh beats the sigmoid, but "
-            + (
-                "not a centred sigmoid"
-                if lab.high(over_centred) <= 0
-                else "many of its units sit where the sigmoid is steeper"
-            ),
-        )
-    return lab.undecided(m, "steps_saved_by_tanh_over_centred_sigmoid", "share_beyond_crossover")
-
-
-def _either(*tests: bool | None) -> bool | None:
-    """Three-valued or: True if any test is True, False if all are False, else None (cannot tell)."""
-    if True in tests:
-        return True
-    return False if all(t is False for t in tests) else None
-
-
-def _regimes(init: bool | None, trained: bool | None) -> str:
-    """The regimes in which a test came out True, in words ("at initialisation and after training")."""
-    return " and ".join(name for name, v in (("at initialisation", init), ("after training", trained)) if v)
-
-
-def _both_vanish(m: dict) -> lab.Judgement:
-    sig_init, tanh_init, tanh_default, sig_trained, tanh_trained = (lab.lies_below(m[k], -2) for k in _VANISH)
-    sigmoid, tanh = _either(sig_init, sig_trained), _either(tanh_init, tanh_trained)
-    if sigmoid and tanh:
-        return lab.Judgement(
-            lab.Verdict.SUPPORTED,
-            f"with Glorot's initialisation the sigmoid vanishes {_regimes(sig_init, sig_trained)}, tanh "
-            f"{_regimes(tanh_init, tanh_trained)}",
-        )
-    if sigmoid and tanh is False and tanh_default:
-        return lab.Judgement(
-            lab.Verdict.PARTLY,
-            f"the sigmoid vanishes {_regimes(sig_init, sig_trained)}; tanh only with the default initialisation, "
-            "not with Glorot's, neither at initialisation nor after training",
-        )
-    if _either(sigmoid, tanh, tanh_default) is False:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if None not in (sigmoid, tanh, tanh_default):
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(m, *_VANISH)
-
-
 MIN_STEPS = 5  # optimizer steps: a smaller difference in training speed does not matter
-_SHIFT = ("identity_max_error", "shift_only_max_error")
-_CENTRE = ("tanh_mean_init", "tanh_mean_trained", "sigmoid_mean_init", "sigmoid_mean_trained")
-_FAST = ("steps_saved_by_tanh", "steps_saved_by_tanh_over_centred_sigmoid", "share_beyond_crossover")
-_VANISH = (
-    "log10_ratio_sigmoid",
-    "log10_ratio_tanh",
-    "log10_ratio_tanh_default_init",
-    "log10_ratio_sigmoid_trained",
-    "log10_ratio_tanh_trained",
+
+
+def _near(metric: str, centre: float, tol: float) -> lab.Test:
+    """The metric's whole interval lies within ``tol`` of ``centre``."""
+    return lab.Above(metric, centre - tol) & lab.Below(metric, centre + tol)
+
+
+def _far(metric: str, centre: float, tol: float) -> lab.Test:
+    """The metric's whole interval lies more than ``tol`` from ``centre`` (on one side)."""
+    return lab.Below(metric, centre - tol, strict=True) | lab.Above(metric, centre + tol, strict=True)
+
+
+_SHIFTED = lab.Decide(
+    (lab.Verdict.REFUTED, lab.Above("identity_max_error", 1e-6, strict=True)),
+    (lab.Verdict.SUPPORTED, lab.Below("shift_only_max_error", 1e-6)),
+    (lab.Verdict.PARTLY, lab.Below("identity_max_error", 1e-12)),
+    otherwise=lab.Verdict.NOT_SUPPORTED,
+    note="Float64 errors on a fine grid (exact): identity_max_error is max |tanh(x) - (2 sigmoid(2x) - 1)|, "
+    "shift_only_max_error the best that shifting the sigmoid in x and y alone achieves; partly means a scaling of "
+    "both axes is needed as well",
 )
-_e = lab.estimate_of
-_vanish_case = lab.synthetic(*_VANISH)
-_YES, _NO = [-4.0, -3.0, -3.5], [0.1, 0.0, 0.05]  # log10 ratios that vanish / clearly do not
+_TANH_CENTRED = _near("tanh_mean_init", 0.0, 0.05) & _near("tanh_mean_trained", 0.0, 0.05)
+_CENTRED = lab.Decide(
+    (lab.Verdict.REFUTED, _far("sigmoid_mean_init", 0.5, 0.25) | _far("tanh_mean_init", 0.0, 0.25)),
+    (
+        lab.Verdict.SUPPORTED,
+        _TANH_CENTRED & _near("sigmoid_mean_init", 0.5, 0.05) & _near("sigmoid_mean_trained", 0.5, 0.05),
+    ),
+    (
+        lab.Verdict.PARTLY,
+        _TANH_CENTRED & _near("sigmoid_mean_init", 0.5, 0.05) & _far("sigmoid_mean_trained", 0.5, 0.05),
+    ),
+    (
+        lab.Verdict.NOT_SUPPORTED,
+        _far("tanh_mean_init", 0.0, 0.05) | _far("tanh_mean_trained", 0.0, 0.05) | _far("sigmoid_mean_init", 0.5, 0.05),
+    ),
+    note=f"Mean hidden output on standardised inputs, fresh nets and nets trained to {TARGET_ACCURACY:.0%}, over "
+    "seeds; partly means the fresh nets are centred but the trained sigmoid net drifts from 0.5",
+)
+_FASTER = lab.Decide(
+    (lab.Verdict.REFUTED, lab.Below("steps_saved_by_tanh", 0.0, strict=True)),
+    (
+        lab.Verdict.NOT_SUPPORTED,
+        lab.Above("steps_saved_by_tanh", -MIN_STEPS, strict=True)
+        & lab.Below("steps_saved_by_tanh", MIN_STEPS, strict=True),
+    ),
+    (
+        lab.Verdict.SUPPORTED,
+        lab.Above("steps_saved_by_tanh", 0.0, strict=True)
+        & lab.Above("steps_saved_by_tanh_over_centred_sigmoid", 0.0, strict=True)
+        & lab.Below("share_beyond_crossover", 0.05),
+    ),
+    (
+        lab.Verdict.PARTLY,
+        lab.Above("steps_saved_by_tanh", 0.0, strict=True)
+        & (
+            lab.Below("steps_saved_by_tanh_over_centred_sigmoid", 0.0)
+            | lab.Above("share_beyond_crossover", 0.05, strict=True)
+        ),
+    ),
+    note="Steps of SGD to the target saved by tanh, paired over seeds, against the sigmoid and against sigmoid - 1/2 "
+    f"(centred like tanh, so beating it credits the slope); share_beyond_crossover is the share of tanh's "
+    f"pre-activations where the sigmoid is the steeper one (|x| > {CROSSOVER:.3f})",
+)
+
+
+def _vanishes(metric: str) -> lab.Test:
+    """The first hidden layer's gradient is at least 100x below the last one's (log10 ratio <= -2)."""
+    return lab.Below(metric, -2.0)
+
+
+def _keeps(metric: str) -> lab.Test:
+    return lab.Above(metric, -2.0, strict=True)
+
+
+_SIGMOID_VANISHES = _vanishes("log10_ratio_sigmoid") | _vanishes("log10_ratio_sigmoid_trained")
+_BOTH_VANISH = lab.Decide(
+    (
+        lab.Verdict.SUPPORTED,
+        _SIGMOID_VANISHES & (_vanishes("log10_ratio_tanh") | _vanishes("log10_ratio_tanh_trained")),
+    ),
+    (
+        lab.Verdict.PARTLY,
+        _SIGMOID_VANISHES
+        & _keeps("log10_ratio_tanh")
+        & _keeps("log10_ratio_tanh_trained")
+        & _vanishes("log10_ratio_tanh_default_init"),
+    ),
+    (
+        lab.Verdict.REFUTED,
+        _keeps("log10_ratio_sigmoid")
+        & _keeps("log10_ratio_sigmoid_trained")
+        & _keeps("log10_ratio_tanh")
+        & _keeps("log10_ratio_tanh_trained")
+        & _keeps("log10_ratio_tanh_default_init"),
+    ),
+    otherwise=lab.Verdict.NOT_SUPPORTED,
+    note="log10 of the first hidden layer's gradient norm over the last one's, with Glorot's initialisation at "
+    "initialisation (20 hidden layers) and after 20 epochs of SGD (8 hidden layers), and for tanh also with the "
+    "default initialisation; an activation vanishes if it does in either regime; partly means tanh only vanishes "
+    "with the default initialisation",
+)
 _RACE_GATE = lab.Gate(
     "race_runs_reaching_target",
     f"every MLP of the race reached {TARGET_ACCURACY:.0%} training accuracy within its budget",
@@ -560,73 +544,18 @@ _RACE_GATE = lab.Gate(
 )
 
 
-EXPERIMENT = lab.Experiment(
-    id="q08",
-    question="How do tanh and sigmoid differ?",
-    answer=(
-        "They are the same curve up to an affine change of both axes: tanh(x) = 2 sigmoid(2x) - 1. tanh maps "
-        "onto (-1, 1) and is odd, so for inputs symmetric about 0 its outputs average near 0; the sigmoid maps "
-        "onto (0, 1) and its outputs average near 1/2. Outputs that all share one sign make every weight of the "
-        "next layer move in the same direction on a step, which slows gradient descent; centring the inputs "
-        "(LeCun et al. 1998) and using a zero-centred activation both help. tanh's slope at 0 is 1, four times "
-        "the sigmoid's, but it is steeper only for |x| < 1.66; past that the sigmoid has the larger derivative. "
-        "Both flatten out for large |x|, so both can make gradients vanish in deep stacks: the sigmoid always "
-        "shrinks them (its slope is at most 1/4), tanh only when the initialisation or the weights let its units "
-        "saturate or shrink the signal. With Glorot's initialisation a deep feedforward tanh net keeps its "
-        "gradient at initialisation, and through training by SGD, where few of its units saturate; the sigmoid's "
-        "gradient vanishes in both regimes. In recurrent nets, where the same weights act at every step, tanh's "
-        "gradient does vanish over long lags."
-    ),
+EXPERIMENT = lab.described(
+    "q08",
     claims=(
         lab.Claim(
             "tanh_is_shifted_sigmoid",
             "tanh is a shifted version of the sigmoid.",
-            lab.Custom(
-                _shifted,
-                "float64 errors on a fine grid (exact computations): supported if some shift of the sigmoid "
-                "matches tanh within 1e-6; partly if no shift does but 2 sigmoid(2x) - 1 matches it within 1e-12 "
-                "(a scaling is needed as well); refuted if even that misses by more than 1e-6; not supported in "
-                "between; an interval across a bar (never here) is inconclusive",
-                _SHIFT,
-                {
-                    lab.Verdict.SUPPORTED: {"identity_max_error": 1e-16, "shift_only_max_error": 1e-7},
-                    lab.Verdict.PARTLY: {"identity_max_error": 1e-16, "shift_only_max_error": 0.5},
-                    lab.Verdict.NOT_SUPPORTED: {"identity_max_error": 1e-9, "shift_only_max_error": 0.5},
-                    lab.Verdict.REFUTED: {"identity_max_error": 0.1, "shift_only_max_error": 0.5},
-                    lab.Verdict.INCONCLUSIVE: {"identity_max_error": 1e-16, "shift_only_max_error": _e(0.5)},
-                },
-            ),
+            _SHIFTED,
         ),
         lab.Claim(
             "zero_centred",
             "tanh outputs are centred on 0, sigmoid outputs on 0.5.",
-            lab.Custom(
-                _centred,
-                "mean hidden output on standardised inputs, fresh nets and nets trained to "
-                f"{TARGET_ACCURACY:.0%}, judged by 95% CIs over seeds: supported if tanh's lies within 0.05 of 0 and "
-                "the sigmoid's within 0.05 of 0.5 in both; partly if so for the fresh nets and tanh's trained net "
-                "but the trained sigmoid net's lies more than 0.05 from 0.5; refuted if a fresh net's lies more "
-                "than 0.25 from its centre; not supported if tanh or the fresh sigmoid misses by more than 0.05; "
-                "otherwise inconclusive",
-                _CENTRE,
-                {
-                    lab.Verdict.SUPPORTED: dict(
-                        zip(_CENTRE, (_e(0.01, 0, 0.02), _e(0.01, 0, 0.02), _e(0.5, 0.51, 0.49), _e(0.48, 0.49, 0.5)))
-                    ),
-                    lab.Verdict.PARTLY: dict(
-                        zip(_CENTRE, (_e(0.01, 0, 0.02), _e(0.01, 0, 0.02), _e(0.5, 0.51, 0.49), _e(0.3, 0.32, 0.35)))
-                    ),
-                    lab.Verdict.NOT_SUPPORTED: dict(
-                        zip(_CENTRE, (_e(0.1, 0.12, 0.11), _e(0.01, 0, 0.02), _e(0.5, 0.51, 0.49), _e(0.3, 0.32, 0.35)))
-                    ),
-                    lab.Verdict.REFUTED: dict(
-                        zip(_CENTRE, (_e(0.01, 0, 0.02), _e(0.01, 0, 0.02), _e(0.2, 0.21, 0.19), _e(0.3, 0.32, 0.35)))
-                    ),
-                    lab.Verdict.INCONCLUSIVE: dict(
-                        zip(_CENTRE, (_e(0.01, 0, 0.02), _e(0.01, 0, 0.02), _e(0.5, 0.51, 0.49), _e(0.3, 0.5, 0.4)))
-                    ),
-                },
-            ),
+            _CENTRED,
             gates=(_RACE_GATE,),
         ),
         lab.Claim(
@@ -645,61 +574,14 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "larger_derivative_faster",
             "tanh has larger derivatives than the sigmoid, so networks using it train faster.",
-            lab.Custom(
-                _faster,
-                "steps saved by tanh, paired over seeds (95% CIs): supported if tanh needs fewer steps than both "
-                "sigmoid and sigmoid - 1/2 (CIs of the paired differences > 0) and at most 5% of its "
-                f"pre-activations sit where the sigmoid is steeper (|x| > {CROSSOVER:.3f}; CI <= 0.05); partly if it "
-                "beats the sigmoid but clearly fails one of the other two; refuted if it is slower than the sigmoid "
-                f"(CI < 0); not supported if the two differ by less than {MIN_STEPS} steps (CI within ±{MIN_STEPS}); "
-                "otherwise inconclusive",
-                _FAST,
-                {
-                    lab.Verdict.SUPPORTED: dict(zip(_FAST, (_e(50, 60, 55), _e(20, 25, 22), _e(0.01, 0.02, 0.015)))),
-                    lab.Verdict.PARTLY: dict(zip(_FAST, (_e(50, 60, 55), _e(20, 25, 22), _e(0.2, 0.21, 0.19)))),
-                    lab.Verdict.NOT_SUPPORTED: dict(zip(_FAST, (_e(1, -1, 0), _e(20, 25, 22), _e(0.2, 0.21, 0.19)))),
-                    lab.Verdict.REFUTED: dict(zip(_FAST, (_e(-50, -60, -55), _e(20, 25, 22), _e(0.2, 0.21, 0.19)))),
-                    lab.Verdict.INCONCLUSIVE: dict(zip(_FAST, (_e(50, 60, 55), _e(20, -25, 2), _e(0.01, 0.2, 0.1)))),
-                },
-            ),
+            _FASTER,
             gates=(_RACE_GATE,),
         ),
         lab.Claim(
             "both_vanish",
             "Both tanh and sigmoid suffer from vanishing gradients.",
-            lab.Custom(
-                _both_vanish,
-                "vanishing = gradient norm of the first hidden layer at least 100x below the last one's (95% CI "
-                "of the log10 ratio <= -2; not vanishing: CI above -2), in two regimes with Glorot initialisation: "
-                "at initialisation (20 hidden layers) and after 20 epochs of SGD (8 hidden layers); an activation "
-                "vanishes if it does in either regime. Supported if both the sigmoid and tanh vanish; partly if "
-                "the sigmoid does and tanh only with the default (uniform 1/sqrt(fan_in)) initialisation; refuted "
-                "if neither vanishes in any setting; not supported for the other decided cases; otherwise "
-                "inconclusive",
-                _VANISH,
-                {
-                    lab.Verdict.SUPPORTED: _vanish_case(_NO, _NO, _YES, _YES, _YES),
-                    lab.Verdict.PARTLY: _vanish_case(_YES, _NO, _YES, _YES, _NO),
-                    lab.Verdict.NOT_SUPPORTED: _vanish_case(_NO, _NO, _YES, _NO, _NO),
-                    lab.Verdict.REFUTED: _vanish_case(_NO, _NO, _NO, _NO, _NO),
-                    lab.Verdict.INCONCLUSIVE: _vanish_case(_YES, _NO, _YES, _YES, [-3.0, 1.0, -1.0]),
-                },
-            ),
+            _BOTH_VANISH,
         ),
-    ),
-    data=(
-        "scikit-learn digits (8x8 images, pixels / 16), stratified 1,200 train / 597 test; 1,000-image "
-        "training subsets for softmax regression; 64-64-64-10 MLPs (standardised inputs, Glorot init, SGD batch "
-        "32); gradient flow in width-64 MLPs: 20 hidden layers at initialisation, 8 hidden layers through 20 "
-        "epochs of SGD (lr 0.1, batch 32)"
-    ),
-    references=(
-        "LeCun, Bottou, Orr & Mueller (1998). Efficient BackProp. In Neural Networks: Tricks of the Trade, "
-        "LNCS 1524, Springer.",
-        "LeCun, Kanter & Solla (1991). Eigenvalues of covariance matrices: application to neural-network "
-        "learning. Physical Review Letters 66(18).",
-        "Glorot & Bengio (2010). Understanding the difficulty of training deep feedforward neural networks. AISTATS.",
-        "Hochreiter (1991). Untersuchungen zu dynamischen neuronalen Netzen. Diploma thesis, TU Munich.",
     ),
     run=run,
 )

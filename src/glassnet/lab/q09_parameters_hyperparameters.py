@@ -12,7 +12,7 @@ from ..nn import functional as F
 from ..train import fit
 from . import framework as lab
 from .common import digits_split, make_optimizer, mlp
-from .plots import figure
+from .plots import figure, titled
 
 # L2 strengths: the loss is mean cross-entropy + lam / 2 * ||W||^2 (weights only), as weight_decay=lam in SGD.
 GRID = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
@@ -178,24 +178,41 @@ def run(ctx: lab.Context) -> lab.Result:
         ]
         return lab.over_items(per_item, seeds)
 
-    shift = lab.estimate(
-        [math.log10(runs[(s, sizes[0])]["chosen"] / runs[(s, sizes[-1])]["chosen"]) for s in seeds], seeds
+    per_seed = lab.summarise(
+        [
+            {
+                "cv_choice_test_accuracy": np.mean([runs[(s, n)]["cv_test_acc"] for n in sizes]),
+                "chosen_lambda_shift_decades": math.log10(
+                    runs[(s, sizes[0])]["chosen"] / runs[(s, sizes[-1])]["chosen"]
+                ),
+            }
+            for s in seeds
+        ],
+        seeds,
     )
+    shift = per_seed["chosen_lambda_shift_decades"]
     cases = [(s, n) for s in seeds for n in sizes]
+    per_mlp = lab.summarise(
+        [
+            {
+                "training_loss_drop": f["loss"][0] - f["loss"][-1],
+                "log10_parameter_change_other_data": math.log10(f["other_data_distance"]),
+                "other_data_distance": f["other_data_distance"],
+            }
+            for f in fits
+        ],
+        mlp_seeds,
+    )
     metrics = {
         "share_of_parameters_changed": min(f["share_changed"] for f in fits),
-        "training_loss_drop": lab.estimate([f["loss"][0] - f["loss"][-1] for f in fits], mlp_seeds),
-        "log10_parameter_change_other_data": lab.estimate(
-            [math.log10(f["other_data_distance"]) for f in fits], mlp_seeds
-        ),
+        "training_loss_drop": per_mlp["training_loss_drop"],
+        "log10_parameter_change_other_data": per_mlp["log10_parameter_change_other_data"],
         "parameter_change_same_data": max(f["same_data_distance"] for f in fits),
         "hyperparameters_changed_by_fit": float(sum(f["changed_settings"] for f in fits)),
         "training_loss_picks_weakest_penalty": lab.proportion(
             [runs[c]["train_choice"] == 0.0 for c in cases], [s for s, _ in cases]
         ),
-        "cv_choice_test_accuracy": lab.estimate(
-            [np.mean([runs[(s, n)]["cv_test_acc"] for n in sizes]) for s in seeds], seeds
-        ),
+        "cv_choice_test_accuracy": per_seed["cv_choice_test_accuracy"],
         "cv_gain_vs_no_penalty": gain(0),
         "cv_gain_vs_keras_default": gain(1),
         "chosen_lambda_shift_decades": shift,
@@ -214,8 +231,7 @@ def run(ctx: lab.Context) -> lab.Result:
     params.add(
         "same data, same seed, trained again (largest over seeds)", "", "", metrics["parameter_change_same_data"], ""
     )
-    other = lab.estimate([f["other_data_distance"] for f in fits], mlp_seeds)
-    params.add("other half of the data, same seed", "", "", str(other), "")
+    params.add("other half of the data, same seed", "", "", str(per_mlp["other_data_distance"]), "")
     hyper = lab.Table(
         "Hyperparameters: recorded by fit in History.hparams, and the optimizer's settings after training",
         ["hyperparameter", "recorded at the start", "after training"],
@@ -275,9 +291,7 @@ def run(ctx: lab.Context) -> lab.Result:
     left.plot([], [], "k:", label="CV choice (geometric mean)")
     left.set_xscale("log")
     left.set_yscale("log")
-    left.set_xlabel("L2 strength λ")
-    left.set_ylabel("log-loss")
-    left.set_title("validation on training data tracks the test curve")
+    titled(left, "validation on training data tracks the test curve", x="L2 strength λ", y="log-loss")
     left.legend(fontsize=7)
     xs = np.arange(len(sizes))
     width = 0.8 / (1 + len(names))
@@ -297,10 +311,7 @@ def run(ctx: lab.Context) -> lab.Result:
             color=colors[i],
         )
     right.set_xticks(xs, [str(runs[(seeds[0], n)]["n"]) for n in sizes])
-    right.set_xlabel("training images")
-    right.set_ylabel("test log-loss")
-    right.set_title("estimated from data vs fixed in advance")
-    right.legend(fontsize=8)
+    titled(right, "estimated from data vs fixed in advance", x="training images", y="test log-loss", legend=True)
 
     notes = [
         "All the models of one training subset (every fold and every λ) are trained together as one bank: their "
@@ -321,58 +332,50 @@ def run(ctx: lab.Context) -> lab.Result:
 
 
 # ------------------------------------------------------------------ rules
-def _learned(m: dict) -> lab.Judgement:
-    """Learned: every tensor moves (the gate has checked that the loss fell). Fitted to the data: retraining on
-    the same data gives the same parameters, other data give other ones (more than 1% apart)."""
-    learns = m["share_of_parameters_changed"] >= 0.99
-    other = m["log10_parameter_change_other_data"]
-    follows = m["parameter_change_same_data"] == 0 and lab.low(other) > -2
-    if m["parameter_change_same_data"] == 0 and not follows and lab.high(other) > -2:
-        return lab.undecided(m, "log10_parameter_change_other_data", because="whether other data give other parameters")
-    if learns and follows:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    return lab.Judgement(lab.Verdict.PARTLY) if learns or follows else lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-
-
-def _outside(m: dict) -> lab.Judgement:
-    if m["hyperparameters_changed_by_fit"] > 0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    share = m["training_loss_picks_weakest_penalty"]
-    if lab.low(share) >= 0.5:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.high(share) < 0.5:
-        return lab.Judgement(
-            lab.Verdict.PARTLY, "fit leaves the settings alone, but the training loss often picks a penalty"
-        )
-    return lab.undecided(
-        m, "training_loss_picks_weakest_penalty", because="whether the training loss mostly picks λ = 0"
-    )
-
-
-def _cannot_estimate(m: dict) -> lab.Judgement:
-    """Refuted if the λ chosen from data (by cross-validation) beats the untuned choice (λ = 0) on the test images
-    and no fixed default beats it by MIN_GAIN or more; supported if a fixed default does; not supported if it ties
-    the untuned choice (within ±MIN_GAIN) and no default beats it. How far the choice moves with the training
-    size is context, not a condition."""
-    untuned, keras = "cv_gain_vs_no_penalty", "cv_gain_vs_keras_default"
-    gains = (m[untuned], m[keras])
-    if any(lab.high(g) <= -MIN_GAIN for g in gains):
-        return lab.Judgement(lab.Verdict.SUPPORTED, "a fixed default beats the choice made from data")
-    no_default_better = all(lab.low(g) > -MIN_GAIN for g in gains)
-    if no_default_better and lab.low(m[untuned]) > 0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if no_default_better and lab.high(m[untuned]) < MIN_GAIN:
-        return lab.Judgement(
-            lab.Verdict.NOT_SUPPORTED, "the choice made from data does no better than leaving λ untuned, and no worse"
-        )
-    return lab.undecided(m, untuned, keras)
-
-
-_LEARNED = ("share_of_parameters_changed", "log10_parameter_change_other_data", "parameter_change_same_data")
-_OUTSIDE = ("hyperparameters_changed_by_fit", "training_loss_picks_weakest_penalty")
-_CANNOT = ("cv_gain_vs_no_penalty", "cv_gain_vs_keras_default", "chosen_lambda_shift_decades")
+# Learned: every tensor moves (the gate has checked that the loss fell). Fitted to the data: retraining on the same
+# data gives the same parameters, other data give other ones (more than 1% apart).
+_MOVES = lab.Above("share_of_parameters_changed", 0.99)
+_FOLLOWS_DATA = lab.Below("parameter_change_same_data", 0.0) & lab.Above(
+    "log10_parameter_change_other_data", -2.0, strict=True
+)
+_LEARNED = lab.Decide(
+    (lab.Verdict.SUPPORTED, _MOVES & _FOLLOWS_DATA),
+    (lab.Verdict.PARTLY, _MOVES | _FOLLOWS_DATA),
+    otherwise=lab.Verdict.NOT_SUPPORTED,
+    note="Over the MLP's seeds: the share of parameter tensors that training changed, the largest change when "
+    "retrained on the same data with the same seed, and log10 of the relative distance to a net trained on the "
+    "other half of the data",
+)
+_OUTSIDE = lab.Decide(
+    (lab.Verdict.REFUTED, lab.Above("hyperparameters_changed_by_fit", 0.0, strict=True)),
+    (lab.Verdict.SUPPORTED, lab.Above("training_loss_picks_weakest_penalty", 0.5)),
+    otherwise=lab.Verdict.PARTLY,
+    note="Whether fit changed any optimizer setting recorded in History.hparams, and the share of (size, seed) "
+    "cases in which the training loss itself picks no penalty (λ = 0), so it cannot choose λ; partly means the "
+    "settings stay but the training loss often picks a penalty",
+)
+# gain = test log-loss of a fixed λ minus that of the λ chosen by cross-validation on the training subset
+_CANNOT_ESTIMATE = lab.Decide(
+    (
+        lab.Verdict.SUPPORTED,
+        lab.Below("cv_gain_vs_no_penalty", -MIN_GAIN) | lab.Below("cv_gain_vs_keras_default", -MIN_GAIN),
+    ),
+    (
+        lab.Verdict.REFUTED,
+        lab.Above("cv_gain_vs_no_penalty", 0.0, strict=True)
+        & lab.Above("cv_gain_vs_keras_default", -MIN_GAIN, strict=True),
+    ),
+    (
+        lab.Verdict.NOT_SUPPORTED,
+        lab.Above("cv_gain_vs_no_penalty", -MIN_GAIN, strict=True)
+        & lab.Below("cv_gain_vs_no_penalty", MIN_GAIN, strict=True)
+        & lab.Above("cv_gain_vs_keras_default", -MIN_GAIN, strict=True),
+    ),
+    note="Gain = test log-loss (nats) of a fixed λ minus that of the λ chosen by cross-validation on the training "
+    "subset, per seed and test image, averaged over training sizes (its interval adds test-image sampling error); "
+    "the fixed choices are the untuned λ = 0 and Keras' default λ = 0.02",
+)
 _MLP_LEARNED = lab.Gate("training_loss_drop", "the MLP learned (its training loss fell by at least 0.5)", at_least=0.5)
-_e = lab.estimate_of
 _BANK_LEARNED = lab.Gate(
     "cv_choice_test_accuracy",
     "the softmax regressions learned (test accuracy of the cross-validated λ >= 0.8 on average)",
@@ -380,107 +383,27 @@ _BANK_LEARNED = lab.Gate(
 )
 
 
-def _gains(untuned, keras, shift=(1.0, 2.0, 1.0)) -> dict:
-    """Synthetic gains per seed; the λ shift is there as context, 0 in the refuted case since nothing rests on it."""
-    return dict(zip(_CANNOT, (_e(*untuned), _e(*keras), _e(*shift))))
-
-
-def _share(hits: int, n: int):
-    return lab.proportion([True] * hits + [False] * (n - hits), range(n))
-
-
-EXPERIMENT = lab.Experiment(
-    id="q09",
-    question="What is the difference between parameters and hyperparameters?",
-    answer=(
-        "Parameters are the numbers inside the model that training fits to the data: weights and biases, "
-        "moved by the optimizer to lower the training loss, and different if the data differ. Hyperparameters "
-        "are the choices that define the training problem and the procedure: architecture, learning rate, batch "
-        "size, number of epochs, penalty strength. Training leaves them as set, and they cannot be fitted by the "
-        "same training loss: that loss always prefers the weakest penalty and the most capacity. They can still "
-        "be estimated from data, by measuring on data the fit did not use: a validation split, cross-validation, "
-        "random or Bayesian search, or the marginal likelihood. Chosen that way, the penalty beats fixed "
-        "defaults on new data. The value so found depends on the data, and tends to be larger for less data, "
-        "though the choice varies from one small training set to the next."
-    ),
+EXPERIMENT = lab.described(
+    "q09",
     claims=(
         lab.Claim(
             "parameters_learned",
             "Parameters are internal to the model and learned from the data by training.",
-            lab.Custom(
-                _learned,
-                "over the MLP's seeds: supported if training changes every parameter tensor, retraining on the "
-                "same data reproduces the parameters exactly, and training on the other half of the data gives "
-                "parameters more than 1% apart (95% CI of log10 of the relative distance above -2); partly if only "
-                "one of these holds (every tensor moves; the parameters follow the data); not supported if neither; "
-                "inconclusive if the distance's CI straddles 1%. A run whose loss did not fall is a failed "
-                "positive control, not evidence against the claim",
-                _LEARNED,
-                {
-                    lab.Verdict.SUPPORTED: dict(zip(_LEARNED, (1.0, _e(-0.3, -0.1, -0.5), 0.0))),
-                    lab.Verdict.PARTLY: dict(zip(_LEARNED, (1.0, _e(-3.0, -3.2, -2.9), 0.0))),
-                    lab.Verdict.NOT_SUPPORTED: dict(zip(_LEARNED, (0.5, _e(-3.0, -3.2, -2.9), 0.0))),
-                    lab.Verdict.INCONCLUSIVE: dict(zip(_LEARNED, (1.0, _e(-0.3, -3.5, -1.0), 0.0))),
-                },
-            ),
+            _LEARNED,
             gates=(_MLP_LEARNED,),
         ),
         lab.Claim(
             "hyperparameters_set_outside",
             "Hyperparameters are set from outside; training does not set them.",
-            lab.Custom(
-                _outside,
-                "supported if fit leaves every optimizer setting as recorded in History.hparams and the training "
-                "loss picks no penalty (λ = 0) in most (size, seed) cases, so it cannot choose λ (Wilson 95% CI of "
-                "that share above 0.5); partly if the settings stay but the share's CI lies below 0.5; refuted if "
-                "fit changes a setting; inconclusive if the CI straddles 0.5",
-                _OUTSIDE,
-                {
-                    lab.Verdict.SUPPORTED: dict(zip(_OUTSIDE, (0.0, _share(20, 20)))),
-                    lab.Verdict.PARTLY: dict(zip(_OUTSIDE, (0.0, _share(2, 20)))),
-                    lab.Verdict.REFUTED: dict(zip(_OUTSIDE, (1.0, 1.0))),  # the share does not matter then
-                    lab.Verdict.INCONCLUSIVE: dict(zip(_OUTSIDE, (0.0, _share(3, 5)))),
-                },
-            ),
+            _OUTSIDE,
             gates=(_BANK_LEARNED,),
         ),
         lab.Claim(
             "cannot_be_estimated_from_data",
             "Hyperparameters cannot be estimated from the data.",
-            lab.Custom(
-                _cannot_estimate,
-                "gain = test log-loss of a fixed λ minus that of the λ chosen by cross-validation on the training "
-                "subset, per seed and test image, averaged over training sizes (its 95% CI adds test-image "
-                "sampling error); refuted if the CV choice beats the untuned λ = 0 (its gain's CI lies above 0) and "
-                f"no fixed default beats it by {MIN_GAIN} nats or more (every gain's CI lies above -{MIN_GAIN}; the "
-                "other default is Keras' λ = 0.02); supported if a fixed default does (a gain's CI lies <= "
-                f"-{MIN_GAIN}); not supported if the CV choice ties the untuned λ (its gain's CI within ±{MIN_GAIN}) "
-                "and no default beats it by that much; otherwise inconclusive. How many decades the CV choice moves "
-                "from the smallest to the largest training size is context, not a condition",
-                _CANNOT,
-                {
-                    lab.Verdict.REFUTED: _gains((0.1, 0.12, 0.09), (0.3, 0.32, 0.31), shift=(0.0, 0.0, 0.0)),
-                    lab.Verdict.SUPPORTED: _gains((-0.1, -0.12, -0.09), (0.3, 0.3, 0.3)),
-                    lab.Verdict.NOT_SUPPORTED: _gains((0.001, -0.001, 0.0), (0.3, 0.32, 0.31)),
-                    lab.Verdict.INCONCLUSIVE: _gains((-0.1, 0.05, -0.02), (0.3, 0.3, 0.3)),
-                },
-            ),
+            _CANNOT_ESTIMATE,
             gates=(_BANK_LEARNED,),
         ),
-    ),
-    data=(
-        "scikit-learn digits (8x8 images, pixels / 16), stratified 1,200 train / 597 test; training subsets of "
-        "50, 100, 200 and 400 images for choosing the L2 strength of softmax regression; a 64-32-10 ReLU MLP "
-        "trained with fit for the parameter/hyperparameter bookkeeping"
-    ),
-    references=(
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 5.3 (hyperparameters and "
-        "validation sets).",
-        "Bergstra & Bengio (2012). Random search for hyper-parameter optimization. JMLR 13.",
-        "Snoek, Larochelle & Adams (2012). Practical Bayesian optimization of machine learning algorithms. NIPS.",
-        "MacKay (1992). Bayesian interpolation. Neural Computation 4(3).",
-        "Maclaurin, Duvenaud & Adams (2015). Gradient-based hyperparameter optimization through reversible "
-        "learning. ICML.",
     ),
     run=run,
 )

@@ -11,7 +11,7 @@ from ..nn import functional as F
 from ..train import count_parameters
 from . import framework as lab
 from .common import backprop_errors
-from .plots import figure
+from .plots import figure, titled
 
 
 def _mlp(rng: np.random.Generator, sizes=(64, 16, 16, 10)) -> nn.Module:
@@ -41,9 +41,9 @@ def _cost_ratio(model: nn.Module, x: np.ndarray, y: np.ndarray, repeats: int) ->
     return forward, total, total / forward
 
 
-def _one_model(seed: int, x: np.ndarray, y: np.ndarray, repeats: int, check: bool) -> dict:
-    """Gradient check (if ``check``), what backward() and an optimizer step change, and the cost, for one
-    initialisation."""
+def _one_model(seed: int, x: np.ndarray, y: np.ndarray, repeats: int, check: bool) -> tuple[dict, dict]:
+    """For one initialisation: the gradient check's errors per parameter (if ``check``), and as metrics what
+    backward() and an optimizer step change and what the gradient costs."""
     rng = np.random.default_rng([seed, 10])
     model = _mlp(rng)
     pick = rng.choice(len(x), 20, replace=False)
@@ -60,7 +60,14 @@ def _one_model(seed: int, x: np.ndarray, y: np.ndarray, repeats: int, check: boo
     optim.SGD(model.parameters(), lr=0.5).step()
     drop = loss.item() - F.cross_entropy(model(Tensor(x[batch])), y[batch]).item()
     forward, both, ratio = _cost_ratio(model, x[batch], y[batch], repeats)
-    return {"errors": errors, "changed": changed, "drop": drop, "forward": forward, "both": both, "ratio": ratio}
+    measured = {
+        "params_changed_by_backward": changed,
+        "loss_drop_after_optimizer_step": drop,
+        "backward_cost_in_forwards": ratio,
+        "forward_seconds": forward,
+        "forward_backward_seconds": both,
+    }
+    return errors, measured
 
 
 def run(ctx: lab.Context) -> lab.Result:
@@ -72,11 +79,12 @@ def run(ctx: lab.Context) -> lab.Result:
     repeats = ctx.pick(50, 15)
     checked = ctx.pick(2, 1)  # the gradient check is exact arithmetic: one or two initialisations are enough
     runs = [_one_model(s, x, y, repeats, check=k < checked) for k, s in enumerate(seeds)]
+    per_seed = lab.summarise([measured for _, measured in runs], seeds)
     n_params = count_parameters(_mlp(np.random.default_rng(0)))
-    errors = {name: max(r["errors"][name] for r in runs[:checked]) for name in runs[0]["errors"]}
-    ratio = lab.estimate([r["ratio"] for r in runs], seeds)
-    forward = float(np.median([r["forward"] for r in runs]))
-    both = float(np.median([r["both"] for r in runs]))
+    errors = {name: max(e[name] for e, _ in runs[:checked]) for name in runs[0][0]}
+    ratio = per_seed["backward_cost_in_forwards"]
+    forward = float(np.median(per_seed["forward_seconds"].values))
+    both = float(np.median(per_seed["forward_backward_seconds"].values))
 
     table = lab.Table(
         f"Backprop vs central finite differences (float64, 20 digits): largest relative error over {checked} "
@@ -98,17 +106,15 @@ def run(ctx: lab.Context) -> lab.Result:
     left.bar(range(len(errors)), list(errors.values()), color="#4c72b0")
     left.set_xticks(range(len(errors)), list(errors), rotation=45, ha="right")
     left.set_yscale("log")
-    left.set_ylabel("relative error (norm)")
-    left.set_title("backprop vs finite differences")
+    titled(left, "backprop vs finite differences", y="relative error (norm)")
     right.bar(["forward", "forward+\nbackward", "finite\ndifferences"], [1, ratio.mean, 2 * n_params], color="#55a868")
     right.set_yscale("log")
-    right.set_ylabel("cost in forward passes")
-    right.set_title(f"gradient cost, {n_params:,} parameters")
+    titled(right, f"gradient cost, {n_params:,} parameters", y="cost in forward passes")
 
     metrics = {
         "max_rel_error": max(errors.values()),
-        "params_changed_by_backward": sum(r["changed"] for r in runs),
-        "loss_drop_after_optimizer_step": lab.estimate([r["drop"] for r in runs], seeds),
+        "params_changed_by_backward": float(sum(per_seed["params_changed_by_backward"].values)),
+        "loss_drop_after_optimizer_step": per_seed["loss_drop_after_optimizer_step"],
         "backward_cost_in_forwards": ratio,
         "finite_difference_cost_in_forwards": 2 * n_params,
     }
@@ -120,38 +126,18 @@ def run(ctx: lab.Context) -> lab.Result:
     return lab.Result(metrics=metrics, figures={"gradient check and cost": fig}, tables=[table, cost], notes=notes)
 
 
-def _backprop_minimises(m: dict) -> lab.Judgement:
-    """Backprop alone minimising the error would mean backward() moves the weights; if it moves none while an
-    optimizer step with its gradients lowers the loss, the minimising is the optimizer's."""
-    if m["params_changed_by_backward"] > 0:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    drop = m["loss_drop_after_optimizer_step"]
-    if lab.low(drop) > 0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.high(drop) < 0:
-        return lab.Judgement(
-            lab.Verdict.NOT_SUPPORTED, "backward() moves no weight, and the optimizer step did not help either"
-        )
-    return lab.undecided(
-        m,
-        "loss_drop_after_optimizer_step",
-        because="backward() moves no weight; whether the optimizer step lowers the loss",
-    )
+# Backprop alone minimising the error would mean backward() moves the weights; if it moves none while an optimizer
+# step with its gradients lowers the loss, the minimising is the optimizer's.
+_BACKPROP_MINIMISES = lab.Decide(
+    (lab.Verdict.SUPPORTED, lab.Above("params_changed_by_backward", 0.0, strict=True)),
+    (lab.Verdict.REFUTED, lab.Above("loss_drop_after_optimizer_step", 0.0, strict=True)),
+    (lab.Verdict.NOT_SUPPORTED, lab.Below("loss_drop_after_optimizer_step", 0.0, strict=True)),
+    note="Over the initialisations: how many parameter tensors backward() alone changed (summed), and the loss "
+    "drop after one SGD step (lr 0.5) with the gradients it computed",
+)
 
-
-_MINIMISES = ("params_changed_by_backward", "loss_drop_after_optimizer_step")
-
-EXPERIMENT = lab.Experiment(
-    id="q10",
-    question="What are forward and backward propagation?",
-    answer=(
-        "The forward pass evaluates the network from input to output and keeps the intermediate values. "
-        "The backward pass (backpropagation, reverse-mode differentiation) walks the same graph from the loss "
-        "back to the inputs, applying the chain rule once per operation, and yields the gradient of the loss with "
-        "respect to every weight and bias. That costs a small constant number of forward passes whatever the "
-        "number of weights, which is why it replaced finite differences. Backprop only computes gradients: "
-        "an optimizer such as SGD or Adam then uses them to lower the loss."
-    ),
+EXPERIMENT = lab.described(
+    "q10",
     claims=(
         lab.Claim(
             "exact_gradients",
@@ -166,30 +152,8 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "backprop_minimises",
             "Backpropagation itself minimises the error.",
-            lab.Custom(
-                _backprop_minimises,
-                "over the initialisations: supported if backward() alone changes weights; refuted if it changes "
-                "none while one SGD step with its gradients lowers the loss (95% CI of the drop above 0); not "
-                "supported if it changes none and the step raises the loss (CI below 0); otherwise inconclusive",
-                _MINIMISES,
-                {
-                    lab.Verdict.SUPPORTED: dict(zip(_MINIMISES, (3, 0.1))),  # the drop does not matter then
-                    lab.Verdict.REFUTED: dict(zip(_MINIMISES, (0, lab.estimate_of(0.1, 0.12, 0.09)))),
-                    lab.Verdict.NOT_SUPPORTED: dict(zip(_MINIMISES, (0, lab.estimate_of(-0.1, -0.12, -0.09)))),
-                    lab.Verdict.INCONCLUSIVE: dict(zip(_MINIMISES, (0, lab.estimate_of(0.1, -0.12, 0.02)))),
-                },
-            ),
+            _BACKPROP_MINIMISES,
         ),
-    ),
-    data=(
-        "scikit-learn digits (8x8 images, pixels / 16); a 64-16-16-10 tanh MLP in float64, five initialisations "
-        "(three in quick mode)"
-    ),
-    references=(
-        "Rumelhart, Hinton & Williams (1986). Learning representations by back-propagating errors. Nature 323.",
-        "Linnainmaa (1970); Werbos (1974): reverse-mode differentiation before neural networks.",
-        "Griewank & Walther (2008). Evaluating Derivatives, 2nd ed., SIAM: the cost bound of the reverse mode.",
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, section 6.5.",
     ),
     run=run,
 )

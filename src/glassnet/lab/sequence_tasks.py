@@ -2,8 +2,9 @@
 
 Sunspot forecasting (q12, q14): the series standardised on its training years, and an Elman forecaster.
 The adding problem (q15, q17): a one-layer RNN, LSTM or GRU with a linear read-out, trained on fresh batches,
-and the CPU time of one training step. Store and recall (q16, q17): a stream of values with *store* and
-*query* markers, and a recurrent net trained to answer every query with the value stored last.
+and the CPU time of one training step. Digits read row by row (q15, q17). Store and recall (q16, q17): a
+stream of values with *store* and *query* markers, and a recurrent net trained to answer every query with the
+value stored last.
 """
 
 from __future__ import annotations
@@ -108,6 +109,29 @@ class SequenceModel(nn.Module):
             return self.head(output)
         h_n = state[0] if self.cell == "lstm" else state
         return self.head(h_n[-1])
+
+
+def train_digit_rows(cell: str, hidden: int, x, y, steps: int, seed: int, evaluate, lr: float = 1e-2, every: int = 10,
+                     stop_at: float | None = None) -> list:  # fmt: skip
+    """Adam at ``lr``, batch 32, a :class:`SequenceModel` on digits read as 8 rows of 8 pixels (q15, q17).
+
+    Every ``every`` steps ``evaluate(model)`` (an accuracy) joins the curve [(step, accuracy)], which is
+    returned; training stops once it reaches ``stop_at``, when given (a time-to-target needs no more).
+    """
+    rng = np.random.default_rng(seed)
+    model = SequenceModel(cell, 8, hidden, 10, rng)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    curve = []
+    for step in range(1, steps + 1):
+        pick = rng.integers(0, len(y), 32)
+        opt.zero_grad()
+        F.cross_entropy(model(Tensor(x[pick])), y[pick]).backward()
+        opt.step()
+        if step % every == 0:
+            curve.append((step, float(evaluate(model))))
+            if stop_at is not None and curve[-1][1] >= stop_at:
+                break
+    return curve
 
 
 def step_time_rounds(models: dict, loss_fn, x: np.ndarray, y, rounds: int, repeats: int) -> dict:

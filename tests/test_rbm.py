@@ -367,3 +367,13 @@ def test_filter_and_chain_figures(tmp_path):
     assert (tmp_path / "filters.png").stat().st_size > 1000 and (tmp_path / "chain.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="expected W of shape"):
         plot_filters(rbm.components_, (7, 7))
+
+
+def test_binary_states_lists_every_vector_least_significant_bit_first():
+    from glassnet.models import binary_states
+
+    states = binary_states(3)
+    assert states.shape == (8, 3) and states.dtype == np.float64
+    assert states[5].tolist() == [1.0, 0.0, 1.0]  # 5 = 0b101
+    assert len({tuple(s) for s in states}) == 8
+    assert binary_states(4, 2, 4, np.float32).tolist() == [[0, 1, 0, 0], [1, 1, 0, 0]]

@@ -34,7 +34,6 @@ from .stats import (
     proportion,
     show,
     summarise,
-    synthetic,
     value_of,
 )
 
@@ -119,26 +118,28 @@ def _one_seed(value: float) -> Estimate:
     return estimate([value], [0])
 
 
-def lies_above(metric, bar: float) -> bool | None:
-    """Whether the metric's whole 95% interval lies at or above ``bar`` (True), wholly below it (False), or
-    straddles it (None): the three-valued test custom rules are written with."""
-    lo, hi = interval(metric)
-    if lo >= bar:
+def _on_side(metric, bar: float, side: int, strict: bool = False) -> bool | None:
+    """Whether the metric's whole 95% interval lies on ``side`` of ``bar`` (+1 at or above, -1 at or below;
+    strictly with ``strict``): True, wholly on the other side: False, straddling it: None."""
+    lo, hi = sorted(side * x for x in interval(metric))
+    bar = side * bar  # on the -1 side, "at or below" is "at or above" of the negation
+    if lo > bar or (lo == bar and not strict):
         return True
-    if hi < bar:
+    if hi < bar or (hi == bar and strict):
         return False
     return None
+
+
+def lies_above(metric, bar: float) -> bool | None:
+    """Whether the metric's whole 95% interval lies at or above ``bar`` (True), wholly below it (False), or
+    straddles it (None)."""
+    return _on_side(metric, bar, +1)
 
 
 def lies_below(metric, bar: float) -> bool | None:
     """Whether the metric's whole 95% interval lies at or below ``bar`` (True), wholly above it (False), or
     straddles it (None)."""
-    lo, hi = interval(metric)
-    if hi <= bar:
-        return True
-    if lo > bar:
-        return False
-    return None
+    return _on_side(metric, bar, -1)
 
 
 def _banded(name: str, metric, cuts: tuple, sign: int) -> Judgement:
@@ -418,13 +419,7 @@ class Bound(Test):
     strict: bool = False
 
     def holds(self, metrics):
-        lo, hi = sorted(self.side * x for x in interval(metrics[self.metric]))
-        bar = self.side * self.bar  # on the +1 side, "at or below" reads as "at or above" of the negation
-        if lo > bar or (lo == bar and not self.strict):
-            return True
-        if hi < bar or (hi == bar and self.strict):
-            return False
-        return None
+        return _on_side(metrics[self.metric], self.bar, self.side, self.strict)
 
     def describe(self):
         op = (">" if self.side > 0 else "<") + ("" if self.strict else "=")
@@ -548,12 +543,11 @@ class Decide(Rule):
         for values in itertools.product(*(candidates[n] for n in names)):
             metrics = {n: estimate_of(v, v, v) for n, v in zip(names, values)}
             cases.setdefault(self.judge(metrics).verdict, metrics)
-            if Verdict.INCONCLUSIVE not in cases:
-                for name in names:
-                    loose = {**metrics, name: _one_seed(values[names.index(name)])}
-                    if self.judge(loose).verdict is Verdict.INCONCLUSIVE:
-                        cases[Verdict.INCONCLUSIVE] = loose
-                        break
+            if Verdict.INCONCLUSIVE not in cases:  # one metric cut to one seed, whose interval is unbounded
+                loosened = ({**metrics, n: _one_seed(v)} for n, v in zip(names, values))
+                found = next((m for m in loosened if self.judge(m).verdict is Verdict.INCONCLUSIVE), None)
+                if found:
+                    cases[Verdict.INCONCLUSIVE] = found
         return cases
 
 
@@ -833,7 +827,6 @@ __all__ = [
     "proportion",
     "some",
     "summarise",
-    "synthetic",
     "undecided",
     "value_of",
     "weakest",

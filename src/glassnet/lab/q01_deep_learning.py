@@ -129,8 +129,8 @@ def _spiral_run(seed: int, n: int, steps: int, depths, tune: dict | None = None)
             out["untrained"], _ = _probe_layers(model, x_train, y_train, x_test, y_test)
         arm = bool(tune) and depth in tune["steps"]
         if arm:  # the sweep's run is this arm's first tuning run
-            optimizer, best = make_optimizer(model, "adam", SPIRAL_LR), None
-            best = _advance(model, optimizer, seed, data, 0, steps, SPIRAL_LR, best)
+            optimizer = make_optimizer(model, "adam", SPIRAL_LR)
+            best = _advance(model, optimizer, seed, data, 0, steps, SPIRAL_LR, None)
         else:
             train(model, x_train, y_train, epochs=steps, batch_size=None, lr=SPIRAL_LR, optimizer="adam", seed=seed)
         out["depth_acc"][depth] = accuracy(model, x_test, y_test)

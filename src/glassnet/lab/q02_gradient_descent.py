@@ -44,10 +44,14 @@ def _logistic_model() -> nn.Linear:
     return model
 
 
+def _penalty(model: nn.Linear) -> float:
+    """(L2 / 2) ||theta||^2: the term SGD's weight_decay adds to the cost."""
+    return 0.5 * L2 * sum(float((p.numpy() ** 2).sum()) for p in model.parameters())
+
+
 def _cost(model: nn.Linear, x: Tensor, y: np.ndarray) -> float:
-    """The full training cost: mean cross-entropy + (L2 / 2) ||theta||^2 (what SGD's weight_decay adds)."""
-    penalty = sum(float((p.numpy() ** 2).sum()) for p in model.parameters())
-    return F.cross_entropy(model(x), y).item() + 0.5 * L2 * penalty
+    """The full training cost: mean cross-entropy + the L2 penalty."""
+    return F.cross_entropy(model(x), y).item() + _penalty(model)
 
 
 def _newton_optimum(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -93,7 +97,7 @@ def _full_batch_gd(x: np.ndarray, y: np.ndarray, lr: float, steps: int) -> np.nd
     costs = []
     for _ in range(steps):
         loss = F.cross_entropy(model(xt), y)
-        costs.append(loss.item() + 0.5 * L2 * sum(float((p.numpy() ** 2).sum()) for p in model.parameters()))
+        costs.append(loss.item() + _penalty(model))  # the full cost, without a second forward pass
         opt.zero_grad()
         loss.backward()
         opt.step()

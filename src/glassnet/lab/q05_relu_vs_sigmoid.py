@@ -81,7 +81,8 @@ def _gradient_profile(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[n
 def _fit_sparse(model: nn.Sequential, x, y, l1: float, seed: int, epochs: int) -> None:
     """Adam on cross-entropy + l1 * sum over hidden layers of mean |h| (an activation sparsity penalty)."""
     outputs = []
-    handles = [m.register_forward_hook(lambda mod, i, o: outputs.append(o)) for m in model if not _is_linear(m)]
+    hooked = [m for m in model if not isinstance(m, nn.Linear)]  # the activations
+    handles = [m.register_forward_hook(lambda _module, _inputs, o: outputs.append(o)) for m in hooked]
     ce = nn.CrossEntropyLoss()
 
     def loss(logits, target):
@@ -95,10 +96,6 @@ def _fit_sparse(model: nn.Sequential, x, y, l1: float, seed: int, epochs: int) -
     train(model, x, y, epochs=epochs, batch_size=64, lr=1e-3, optimizer="adam", seed=seed, loss=loss)
     for handle in handles:
         handle.remove()
-
-
-def _is_linear(module) -> bool:
-    return isinstance(module, nn.Linear)
 
 
 def _slopes(sparsity: np.ndarray, scores: np.ndarray) -> np.ndarray:

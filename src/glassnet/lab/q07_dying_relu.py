@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import Tensor, nn, no_grad
+from .. import Tensor, nn
 from ..diagnostics import dead_relu_fraction
 from ..nn import functional as F
 from . import framework as lab
-from .common import correct, digits_split, mlp, train
+from .common import correct, digits_split, hidden_activations, mlp, train
 from .plots import figure, titled
 
 SIZES = (64, 128, 128, 10)
@@ -31,29 +31,18 @@ def _fit(model: nn.Module, data, lr: float, epochs: int, seed: int) -> bool:
     return bool(np.isfinite(history.loss).all())
 
 
-def _hidden_outputs(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
-    """The output of every activation layer of ``model`` on ``x``, in order (no graph)."""
-    outputs, h = [], Tensor(x)
-    with no_grad():
-        for layer in model:
-            h = layer(h)
-            if isinstance(layer, (nn.ReLU, nn.LeakyReLU)):
-                outputs.append(h.numpy())
-    return outputs
-
-
 def _stuck(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
     """Per hidden layer, one boolean per unit: output never positive on ``x``.
 
     For a ReLU that is a dead unit (output 0 on every input); for a leaky ReLU, a unit that sits on
     the negative side of its kink for every input (output slope * pre-activation, never above 0).
     """
-    return [~(a > 0).any(axis=0) for a in _hidden_outputs(model, x)]
+    return [~(a > 0).any(axis=0) for a in hidden_activations(model, x)]
 
 
 def _dead_fraction(model: nn.Module, x: np.ndarray) -> float:
     """Share of all hidden units whose output is never positive on ``x`` (glassnet.diagnostics' definition)."""
-    outputs = _hidden_outputs(model, x)
+    outputs = hidden_activations(model, x)
     return float(np.average([dead_relu_fraction(a) for a in outputs], weights=[a.shape[1] for a in outputs]))
 
 
@@ -82,7 +71,7 @@ def _shock_then_recover(kind: str, seed: int, data, recovery_epochs: int) -> dic
     at_end = _stuck(model, x_train)
     frozen_rows = after_shock[0] & at_end[0]
     changed = int(np.count_nonzero(first.weight.numpy()[frozen_rows] != weights_after_shock[frozen_rows]))
-    test_active = [(a > 0).any(axis=0) for a in _hidden_outputs(model, x_test)]
+    test_active = [(a > 0).any(axis=0) for a in hidden_activations(model, x_test)]
     return {
         "curve": np.array(curve),  # (epochs + 1, layers): share of stuck units
         "stuck": [int(m.sum()) for m in after_shock],

@@ -237,10 +237,9 @@ def _vanishing(seeds, x, y, depth: int) -> dict:
     }
     out = {}
     for label, (kind, init) in configs.items():
-        profiles = []
-        for seed in seeds:
-            profiles.append(_hidden_gradients(_build(kind, seed, depth=depth, init=init), x[:256], y[:256]))
-        profiles = np.array(profiles)
+        profiles = np.array(
+            [_hidden_gradients(_build(kind, seed, depth=depth, init=init), x[:256], y[:256]) for seed in seeds]
+        )
         out[label] = {
             "profile": np.exp(np.log(profiles).mean(axis=0)),
             "log10_ratio": lab.estimate(np.log10(profiles[:, 0] / profiles[:, -1]), seeds),

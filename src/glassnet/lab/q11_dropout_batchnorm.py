@@ -191,7 +191,6 @@ def _normalisation_checks(dropout_model, bn_model, x_batch: np.ndarray) -> dict:
     _, alone = _layer_io(bn_model, bn, x_batch[: len(x_batch) // 2], training=True)
     _, mixed = _layer_io(bn_model, bn, np.concatenate([x_batch[:1], x_batch[len(x_batch) // 2 + 1 :]]), training=True)
     return {
-        "drop_in": drop_in,
         "drop_out": drop_out,
         "bn_in": bn_in,
         "x_hat": x_hat,

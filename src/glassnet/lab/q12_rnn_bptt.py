@@ -46,10 +46,6 @@ def ar_forecasts(z: np.ndarray, p: int) -> tuple[np.ndarray, float]:
     return np.c_[X_all, np.ones(len(X_all))] @ coef, float(aic)
 
 
-def _as_sequence(z: np.ndarray) -> np.ndarray:
-    return z[None, :, None]
-
-
 def _train_forecaster(z: np.ndarray, seed: int, epochs: int, memory: bool, check_every: int = 25) -> np.ndarray:
     """Adam 1e-2 on the fit years; keep the weights that forecast 1920-1949 best. Returns forecasts of z[1:].
 
@@ -62,7 +58,7 @@ def _train_forecaster(z: np.ndarray, seed: int, epochs: int, memory: bool, check
 
     def forecasts(series: np.ndarray) -> Tensor:  # forecasts of series[1:] from series[:-1]
         if memory:
-            return model(_as_sequence(series[:-1]))[0][0, :, 0]
+            return model(series[None, :-1, None])[0][0, :, 0]
         return model(series[:-1, None, None])[0][:, 0, 0]
 
     train = z[:SUNSPOT_TRAIN]
@@ -261,8 +257,8 @@ def run(ctx: lab.Context) -> lab.Result:
         ["model", "sees", "test RMSE", "over persistence"],
     )
     forecast_table.add("persistence", "this year", persistence, 1.0)
-    forecast_table.add("AR(2), least squares", "last 2 years", rmse(fits[2][0][test - 2] * sd + mean, actual),
-                       rmse(fits[2][0][test - 2] * sd + mean, actual) / persistence)  # fmt: skip
+    ar2 = rmse(fits[2][0][test - 2] * sd + mean, actual)
+    forecast_table.add("AR(2), least squares", "last 2 years", ar2, ar2 / persistence)
     forecast_table.add(f"AR({p_best}), lowest AIC", f"last {p_best} years", ar, ar / persistence)
     forecast_table.add("RNN without memory", "this year (state reset)", memoryless_rmse.mean,
                        memoryless_rmse.mean / persistence)  # fmt: skip

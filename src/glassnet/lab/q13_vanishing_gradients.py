@@ -21,7 +21,7 @@ from ..data import ADDING_BASELINE_MSE, adding_problem
 from . import framework as lab
 from .common import correct, digits_split, log10_input_gradients, mlp, train
 from .plots import figure, titled
-from .sequence_tasks import ADDING_LRS, tune_adding
+from .sequence_tasks import ADDING_LRS, set_chrono_bias, set_forget_bias, tune_adding
 
 _HIDDEN = 32
 _PROBE_T = 100
@@ -63,13 +63,10 @@ class _Adder(nn.Module):
         H = _HIDDEN
         if layer == "lstm":
             self.rnn = nn.LSTM(2, H, dtype=dtype, rng=rng, batch_first=True)
-            b_ih, b_hh = self.rnn.bias_ih_l0.numpy(), self.rnn.bias_hh_l0.numpy()
             if start == "forget1":  # Gers, Schmidhuber & Cummins (2000); Jozefowicz et al. (2015)
-                b_ih[H : 2 * H], b_hh[H : 2 * H] = 1.0, 0.0
-            elif start == "chrono":  # Tallec & Ollivier (2018): forget bias log U(1, T-1), input bias its negative
-                b_f = np.log(rng.uniform(1, T - 1, H))
-                b_ih[H : 2 * H], b_hh[H : 2 * H] = b_f, 0.0
-                b_ih[:H], b_hh[:H] = -b_f, 0.0
+                set_forget_bias(self.rnn, 1.0)
+            elif start == "chrono":
+                set_chrono_bias(self.rnn, T, rng)
         else:
             self.rnn = nn.RNN(2, H, nonlinearity=layer, dtype=dtype, rng=rng, batch_first=True)
             if start == "orthogonal":  # Saxe, McClelland & Ganguli (2014)

@@ -21,7 +21,7 @@ from ..nn import functional as F
 from ..train import tbptt_step
 from . import framework as lab
 from .plots import figure, titled
-from .sequence_tasks import SUNSPOT_TRAIN, Forecaster, rmse, sunspot_series
+from .sequence_tasks import SUNSPOT_TRAIN, Forecaster, rmse, set_chrono_bias, sunspot_series
 
 _HIDDEN = 16
 _LR = 0.05  # plain SGD: the step is proportional to the gradient, which is what exploding gradients break
@@ -69,9 +69,13 @@ def _truncated_backward(model: Forecaster, x: np.ndarray, y: np.ndarray, k: int)
         states, _ = model.rnn(Tensor(x))
     h0 = np.zeros((1, len(starts), _HIDDEN))
     h0[0, 1:] = states.numpy()[0, starts[1:] - 1]
-    chunks, targets, mask = (np.zeros((len(starts), k, 1)) for _ in range(3))
-    for row, (start, n) in enumerate(zip(starts, lengths)):
-        chunks[row, :n], targets[row, :n], mask[row, :n] = x[0, start : start + n], y[0, start : start + n], 1.0
+
+    def as_chunks(a: np.ndarray) -> np.ndarray:  # the sequence zero-padded to whole chunks, one chunk a row
+        padded = np.zeros((len(starts) * k, 1))
+        padded[:T] = a[0]
+        return padded.reshape(len(starts), k, 1)
+
+    chunks, targets, mask = as_chunks(x), as_chunks(y), as_chunks(np.ones_like(y))
     out, _ = model.rnn(Tensor(chunks), Tensor(h0), lengths=lengths)
     error = (model.head(out) - Tensor(targets)) * Tensor(mask)
     loss = (error * error).sum() / T
@@ -156,9 +160,7 @@ class _Recaller(nn.Module):
         super().__init__()
         H = 32
         self.lstm = nn.LSTM(2, H, rng=rng, batch_first=True)
-        b_f = np.log(rng.uniform(1, T - 1, H))  # Tallec & Ollivier (2018)
-        self.lstm.bias_ih_l0.data[:H], self.lstm.bias_hh_l0.data[:H] = -b_f, 0.0
-        self.lstm.bias_ih_l0.data[H : 2 * H], self.lstm.bias_hh_l0.data[H : 2 * H] = b_f, 0.0
+        set_chrono_bias(self.lstm, T, rng)
         self.head = nn.Linear(H, 1, rng=rng)
 
     def forward(self, x: np.ndarray, k: int | None = None) -> Tensor:

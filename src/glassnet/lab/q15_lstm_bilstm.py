@@ -49,10 +49,6 @@ _OFFSETS = (-3, -2, -1, 0, 1, 2, 3)  # tagging: the target at step t is the inpu
 # ------------------------------------------------------------------------------ the adding problem
 
 
-def _mse(pred: Tensor, y) -> Tensor:
-    return F.mse_loss(pred, y)
-
-
 def adding_test_nmse(model: nn.Module, T: int, seed: int) -> float:
     """Test MSE on 1,000 fresh sequences, as a fraction of the constant baseline's (1/6)."""
     x, y = adding_problem(1000, T, seed=20_000 + seed)
@@ -159,7 +155,7 @@ def _costs(T: int, seeds: list, repeats: int) -> dict:
             ("bilstm", "lstm", True),
         ]
     }
-    seconds = step_time_rounds(models, _mse, x, y, len(seeds), repeats)
+    seconds = step_time_rounds(models, F.mse_loss, x, y, len(seeds), repeats)
     return {label: (count_parameters(m.rnn), [1e3 * t for t in seconds[label]]) for label, m in models.items()}
 
 

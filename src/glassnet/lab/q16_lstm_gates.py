@@ -140,12 +140,10 @@ def run(ctx: lab.Context) -> lab.Result:
     runs = {v: [_variant(v, s, recipe, stream_len) for s in on] for v, on in variant_seeds.items()}
     est = {v: lab.summarise([numbers for numbers, _ in runs[v]], variant_seeds[v]) for v in _VARIANTS}
     extras = {v: dict(zip(variant_seeds[v], (x for _, x in runs[v]))) for v in _VARIANTS}
-    full_window = dict(zip(seeds, est["full"]["window"].values))
-    full_growth = dict(zip(seeds, est["full"]["growth"].values))
 
     def paired(variant: str, name: str, of) -> lab.Estimate:
         """``of(variant's value, the full LSTM's value)`` seed by seed, on the variant's seeds."""
-        on, full = variant_seeds[variant], {"window": full_window, "growth": full_growth}[name]
+        on, full = variant_seeds[variant], dict(zip(seeds, est["full"][name].values))
         return lab.estimate([of(x, full[s]) for x, s in zip(est[variant][name].values, on)], on)
 
     def log_ratio(variant: str) -> lab.Estimate:

@@ -123,16 +123,13 @@ def run(ctx: lab.Context) -> lab.Result:
     out = {name: _conv(images, k) for name, k in _KERNELS.items()}
     base = _high_frequency_energy(images)
     hf_ratio = {name: _high_frequency_energy(out[name]) / base for name in ("box blur", "sharpen")}
-    gradient = np.hypot(out["Sobel x (vertical edges)"], out["Sobel y (horizontal edges)"])
+    sobel_x, sobel_y, labels = out["Sobel x (vertical edges)"], out["Sobel y (horizontal edges)"], y_test[: len(images)]
+    gradient = np.hypot(sobel_x, sobel_y)
     boundary = _boundary(images)
     energy_share = float(np.sum(gradient[boundary] ** 2) / np.sum(gradient**2))
     area_share = float(boundary.mean())
     orientation = {  # |Sobel x| over |Sobel y| energy for digits made of vertical (1) vs horizontal-ish strokes
-        d: float(
-            np.sum(out["Sobel x (vertical edges)"][y_test[: len(images)] == d] ** 2)
-            / np.sum(out["Sobel y (horizontal edges)"][y_test[: len(images)] == d] ** 2)
-        )
-        for d in (1, 7)
+        d: float(np.sum(sobel_x[labels == d] ** 2) / np.sum(sobel_y[labels == d] ** 2)) for d in (1, 7)
     }
 
     # 4. Learned first-layer filters: how close to oriented edge/bar templates, before and after training.

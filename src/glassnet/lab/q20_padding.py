@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .. import Tensor, nn
@@ -41,24 +43,19 @@ def _same_padding(n: int, k: int, stride: int) -> tuple[int, int]:
 
 def _geometry() -> dict:
     """Sweep n x n images, k x k kernels and strides: fit, coverage and output sizes for each."""
-    rows = []
-    for n in _SIZES:
-        for k in _KERNELS:
-            for s in _STRIDES:
-                cover = _coverage(n, k, s, "valid")
-                rows.append(
-                    {
-                        "n": n,
-                        "k": k,
-                        "s": s,
-                        "fits": (n - k) % s == 0,
-                        "dropped": int(np.sum(cover == 0)),
-                        "predicted_drop": (n - k) % s != 0 or s > k,
-                        "valid": _out_size(n, k, s, "valid"),
-                        "same": _out_size(n, k, s, "same"),
-                    }
-                )
-    return rows
+    return [
+        {
+            "n": n,
+            "k": k,
+            "s": s,
+            "fits": (n - k) % s == 0,
+            "dropped": int(np.sum(_coverage(n, k, s, "valid") == 0)),
+            "predicted_drop": (n - k) % s != 0 or s > k,
+            "valid": _out_size(n, k, s, "valid"),
+            "same": _out_size(n, k, s, "same"),
+        }
+        for n, k, s in itertools.product(_SIZES, _KERNELS, _STRIDES)
+    ]
 
 
 def _typical_cnn(padding: str, rng: np.random.Generator) -> nn.Sequential:

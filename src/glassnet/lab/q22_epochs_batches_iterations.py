@@ -119,10 +119,7 @@ def _count(n: int, batch: int | None, drop_last: bool, epochs: int, rng: np.rand
 
 def _peak_bytes(batch: int, rng: np.random.Generator) -> int:
     """Peak NumPy memory allocated by one forward + backward of the MLP on a batch (tracemalloc sees NumPy)."""
-    layers = []
-    for fan_in, fan_out in zip(MEMORY_SIZES[:-1], MEMORY_SIZES[1:]):
-        layers += [nn.Linear(fan_in, fan_out, rng=rng), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
+    model = mlp(MEMORY_SIZES, rng=rng)
     x = rng.standard_normal((batch, MEMORY_SIZES[0]), dtype=np.float32)
     y = rng.integers(0, MEMORY_SIZES[-1], batch)
     gc.collect()
@@ -145,7 +142,7 @@ def _trade_off_run(seed: int, epochs: int, n_train: int | None) -> dict:
     out = {}
     for batch in TRADE_OFF_BATCHES:
         rng = np.random.default_rng([seed, 22])
-        model = nn.Sequential(nn.Linear(64, 64, rng=rng), nn.ReLU(), nn.Linear(64, 10, rng=rng))
+        model = mlp([64, 64, 10], rng=rng)
         epoch_log = _EpochLog()
         history = _sgd_fit(model, (x_train, y_train), 0.05, epochs, batch, seed, epoch_log)
         out[batch] = {

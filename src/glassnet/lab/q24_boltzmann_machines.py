@@ -31,7 +31,7 @@ import timeit
 
 import numpy as np
 
-from ..models import BernoulliRBM, BoltzmannMachine
+from ..models import BernoulliRBM, BoltzmannMachine, binary_states
 from . import framework as lab
 from .common import digits_split
 from .plots import figure, titled
@@ -98,11 +98,6 @@ def nearest_hamming(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # ------------------------------------------------------------------------------ exact quantities
-def binary_states(n_units: int) -> np.ndarray:
-    """All 2^n binary vectors, (2^n, n): row s has unit i on where bit i of s is set."""
-    return ((np.arange(1 << n_units)[:, None] >> np.arange(n_units)) & 1).astype(np.float64)
-
-
 def exact_test_ll(model, x: np.ndarray) -> float:
     """Mean exact log p(v) over the rows of x (both models enumerate their smaller layer)."""
     return float(model.log_likelihood(x).mean())
@@ -723,7 +718,6 @@ _MATCHES, _MISSES = 0.01, 0.05
 
 _GAIN, _REALISM = "pcd_gain_over_independent_pixels_h16", "sample_realism"
 _RATIO, _DISTANCE, _LL_GAP = "bm_over_rbm_sequential_steps", "bm_clamped_distance_no_sweeps", "rbm_minus_bm_test_ll"
-_CONNECTIONS_COST = lab.Above(_RATIO, 1.5) | lab.Above(_DISTANCE, _EQUILIBRIUM)
 _SHARES = [f"cd1_share_of_cd10_gain_h{h}" for h in _CD_HIDDEN]
 _TO_RAW, _TO_UNTRAINED = "rbm_features_minus_raw_accuracy", "rbm_features_minus_untrained_accuracy"
 _TO_PCA, _CODE_UNTRAINED = "rbm16_minus_pca16_accuracy", "rbm16_minus_untrained_accuracy"

@@ -28,7 +28,7 @@ from ..nn import functional as F
 from ..optim import Adam
 from ..train import train_gan
 from . import framework as lab
-from .common import digits_split, mlp, predict, train
+from .common import ACTIVATIONS, accuracy, digits_split, mlp, predict, train
 from .plots import figure, titled
 
 _STD = 0.05  # of each ring Gaussian; a sample within 3 std of a centre is a high-quality one
@@ -46,13 +46,13 @@ class _Setup(NamedTuple):
 
     latent: int
     hidden: int
-    activation: type
+    activation: str  # a name in ``common.ACTIVATIONS``
     lr: float
     steps: int
 
 
 # "tanh 64" is the setup of the library's GAN tests; "ReLU 32" is smaller, with 2-d noise, trained for longer.
-_RING_SETUPS = {"tanh 64": _Setup(8, 64, nn.Tanh, 2e-3, 1000), "ReLU 32": _Setup(2, 32, nn.ReLU, 1e-3, 3000)}
+_RING_SETUPS = {"tanh 64": _Setup(8, 64, "tanh", 2e-3, 1000), "ReLU 32": _Setup(2, 32, "relu", 1e-3, 3000)}
 _MAIN, _SMALL = "tanh 64", "ReLU 32"
 _ARMS = ("both in alternation", "D alone (G fixed)", "G alone (trained D frozen)")
 _COLORS = {_ARMS[0]: "#4c72b0", _ARMS[1]: "#c44e52", _ARMS[2]: "#dd8452", _SMALL: "#8172b3", "real": "#8c8c8c"}
@@ -64,11 +64,6 @@ def _d_correct(discriminator: nn.Module, real: np.ndarray, fake: np.ndarray) -> 
     return np.concatenate([predict(discriminator, real)[:, 0] > 0, predict(discriminator, fake)[:, 0] <= 0]).astype(
         np.float64
     )
-
-
-def _d_accuracy(discriminator: nn.Module, real: np.ndarray, fake: np.ndarray) -> float:
-    """D's balanced accuracy as a real/fake classifier on samples it was not trained on."""
-    return float(_d_correct(discriminator, real, fake).mean())
 
 
 def _late_loss(history) -> float:
@@ -89,7 +84,7 @@ class _Trace:
             fake = gan.generate(z=self.noise)
             self.iterations.append(iteration)
             self.samples.append(fake)
-            self.accuracy.append(_d_accuracy(gan.discriminator, self.held_out, fake))
+            self.accuracy.append(float(_d_correct(gan.discriminator, self.held_out, fake).mean()))
 
     def late_accuracy(self) -> float:
         """D's mean held-out accuracy over the last fifth of training: the game's end state, not one noisy check."""
@@ -138,14 +133,7 @@ def _ring_gan(setup: str, seed: int) -> GAN:
     rng = np.random.default_rng(seed)
 
     def net(fan_in: int, fan_out: int) -> nn.Sequential:
-        width = config.hidden
-        return nn.Sequential(
-            nn.Linear(fan_in, width, rng=rng),
-            config.activation(),
-            nn.Linear(width, width, rng=rng),
-            config.activation(),
-            nn.Linear(width, fan_out, rng=rng),
-        )
+        return mlp([fan_in, config.hidden, config.hidden, fan_out], config.activation, rng=rng)
 
     return GAN(net(config.latent, 2), net(2, 1))
 
@@ -343,7 +331,7 @@ def run(ctx: lab.Context) -> lab.Result:
     x_train, x_test = 2 * x_train - 1, 2 * x_test - 1
     judge = mlp([64, 64, 10], rng=np.random.default_rng(0))
     train(judge, x_train, y_train, epochs=20, batch_size=64, lr=1e-2, optimizer="adam", seed=0)
-    judge_accuracy = float((predict(judge, x_test).argmax(axis=1) == y_test).mean())
+    judge_accuracy = accuracy(judge, x_test, y_test)
     judge_confidence_real = _judge_view(judge, x_test)[1]
     real_frechet = frechet_distance(extract_features(judge[:-1], x_train), extract_features(judge[:-1], x_test))
     digits = {s: _digits_run(s, steps["digits"], steps["D alone"], x_train, x_test, judge) for s in seeds}
@@ -461,7 +449,7 @@ def _tables(arms, small_runs, digits, seeds, metrics, steps):
         config = _RING_SETUPS[name]
         converged = [s for s in runs if runs[s]["quality"] >= _CONVERGED]
         coverage.add(
-            f"{name}: latent {config.latent}, 2 x {config.hidden} {config.activation.__name__}, Adam "
+            f"{name}: latent {config.latent}, 2 x {config.hidden} {ACTIVATIONS[config.activation].__name__}, Adam "
             f"{config.lr:g}, {steps[name]:,} iterations",
             ", ".join(f"{runs[s]['modes']} ({runs[s]['quality']:.2f})" for s in runs),
             f"{len(converged)} of {len(runs)}",

@@ -68,6 +68,15 @@ def set_forget_bias(lstm: nn.LSTM, value: float = 1.0) -> None:
             p.data[H : 2 * H] = 0.0
 
 
+def set_chrono_bias(lstm: nn.LSTM, T: int, rng: np.random.Generator) -> None:
+    """Chrono init (Tallec & Ollivier, 2018): forget biases log U(1, T - 1), input biases their negatives,
+    bias_hh's blocks 0, so that each unit starts with a memory time scale between 1 and T - 1 steps."""
+    H = lstm.hidden_size
+    b_f = np.log(rng.uniform(1, T - 1, H))
+    lstm.bias_ih_l0.data[:H], lstm.bias_hh_l0.data[:H] = -b_f, 0.0
+    lstm.bias_ih_l0.data[H : 2 * H], lstm.bias_hh_l0.data[H : 2 * H] = b_f, 0.0
+
+
 class SequenceModel(nn.Module):
     """A one-layer RNN, LSTM or GRU (batch first) and a linear read-out.
 

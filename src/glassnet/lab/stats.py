@@ -115,11 +115,6 @@ def estimate_of(*values) -> Estimate:
     return estimate(values, range(len(values)))
 
 
-def synthetic(*names: str):
-    """The maker of a rule's examples over the metrics ``names``: it takes their made-up per-seed values, in turn."""
-    return lambda *values: {name: estimate_of(*v) for name, v in zip(names, values, strict=True)}
-
-
 def proportion(outcomes, seeds) -> Proportion:
     """The share of seeds where ``outcomes`` is true (one bool per seed)."""
     flags = [float(bool(o)) for o in outcomes]

@@ -11,6 +11,7 @@ from .cnn import small_cnn as small_cnn
 from .gan import GAN as GAN
 from .rbm import BernoulliRBM as BernoulliRBM
 from .rbm import GaussianBernoulliRBM as GaussianBernoulliRBM
+from .rbm import binary_states as binary_states
 
 __all__ = [
     "GAN",
@@ -19,6 +20,7 @@ __all__ = [
     "BernoulliRBM",
     "BoltzmannMachine",
     "GaussianBernoulliRBM",
+    "binary_states",
     "budget_mlp",
     "conv_autoencoder",
     "dense_autoencoder",

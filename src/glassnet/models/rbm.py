@@ -103,9 +103,10 @@ def _bernoulli(p: np.ndarray, rng) -> np.ndarray:
     return (_uniform(rng, p.shape, p.dtype) < p).astype(p.dtype)
 
 
-def _binary_states(n_bits: int, start: int, stop: int, dtype) -> np.ndarray:
-    """The binary vectors of the integers ``start .. stop - 1``, least significant bit first: (stop - start, n_bits)."""
-    codes = np.arange(start, stop, dtype=np.int64)
+def binary_states(n_bits: int, start: int = 0, stop: int | None = None, dtype=np.float64) -> np.ndarray:
+    """The binary vectors of the integers ``start .. stop - 1`` (all 2^n_bits by default), least significant
+    bit first: (stop - start, n_bits). What exact enumeration of a small layer runs over."""
+    codes = np.arange(start, 1 << n_bits if stop is None else stop, dtype=np.int64)
     return ((codes[:, None] >> np.arange(n_bits)) & 1).astype(dtype)
 
 
@@ -122,7 +123,7 @@ def _enumerate_log_sum(n_bits: int, log_weight, dtype) -> np.ndarray:
         )
     total = 1 << n_bits
     blocks = [
-        logsumexp(log_weight(_binary_states(n_bits, start, min(start + _STATES_PER_BLOCK, total), dtype)))
+        logsumexp(log_weight(binary_states(n_bits, start, min(start + _STATES_PER_BLOCK, total), dtype)))
         for start in range(0, total, _STATES_PER_BLOCK)
     ]
     return logsumexp(np.stack(blocks, axis=-1))

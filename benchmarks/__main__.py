@@ -7,7 +7,18 @@ import importlib
 
 from benchmarks.harness import HEADER, time_workload
 
-WORKLOADS = ("w1_mlp", "w2_lenet", "w3_lstm", "w4_gru", "w5_bilstm", "w6_rbm", "w7_gan", "w8_autoencoder")
+WORKLOADS = (
+    "w1_mlp",
+    "w2_lenet",
+    "w3_lstm",
+    "w4_gru",
+    "w5_bilstm",
+    "w6_rbm",
+    "w7_gan",
+    "w7_gan_sgd",
+    "w8_autoencoder",
+    "w8_autoencoder_sgd",
+)
 
 parser = argparse.ArgumentParser(description="glassnet vs PyTorch CPU, one training step per workload")
 parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])

@@ -21,9 +21,15 @@ NAME = "W7 GAN 64-256-784/784-256-1, b 64"
 G_SHAPES = [(256, 64), (256,), (784, 256), (784,)]
 D_SHAPES = [(256, 784), (256,), (1, 256), (1,)]
 BATCH, LATENT = 64, 64
+# the same call in both libraries (``glassnet.optim`` and ``torch.optim`` share the names); W7 runs Adam,
+# :mod:`benchmarks.w7_gan_sgd` plain SGD
+OPTIMIZERS = {
+    "adam": lambda optim, params: optim.Adam(params, lr=2e-4, betas=(0.5, 0.999)),
+    "sgd": lambda optim, params: optim.SGD(params, lr=0.01),
+}
 
 
-def glassnet_step(real: np.ndarray, g_weights: list, d_weights: list):
+def glassnet_step(real: np.ndarray, g_weights: list, d_weights: list, optimizer: str):
     import glassnet as gn
     from glassnet.models import GAN
 
@@ -33,8 +39,8 @@ def glassnet_step(real: np.ndarray, g_weights: list, d_weights: list):
     generator.load_state_dict(dict(zip(generator.state_dict(), g_weights)))
     discriminator.load_state_dict(dict(zip(discriminator.state_dict(), d_weights)))
     gan = GAN(generator, discriminator, rng=np.random.default_rng(1))
-    d_optimizer = gn.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    g_optimizer = gn.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    d_optimizer = OPTIMIZERS[optimizer](gn.optim, discriminator.parameters())
+    g_optimizer = OPTIMIZERS[optimizer](gn.optim, generator.parameters())
     inputs = gn.tensor(real)
 
     def step():
@@ -44,7 +50,7 @@ def glassnet_step(real: np.ndarray, g_weights: list, d_weights: list):
     return step
 
 
-def pytorch_step(real: np.ndarray, g_weights: list, d_weights: list):
+def pytorch_step(real: np.ndarray, g_weights: list, d_weights: list, optimizer: str):
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -54,8 +60,8 @@ def pytorch_step(real: np.ndarray, g_weights: list, d_weights: list):
     discriminator = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
     generator.load_state_dict({k: torch.from_numpy(w) for k, w in zip(generator.state_dict(), g_weights)})
     discriminator.load_state_dict({k: torch.from_numpy(w) for k, w in zip(discriminator.state_dict(), d_weights)})
-    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    d_optimizer = OPTIMIZERS[optimizer](torch.optim, discriminator.parameters())
+    g_optimizer = OPTIMIZERS[optimizer](torch.optim, generator.parameters())
     inputs = torch.from_numpy(real)
     ones, zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
 
@@ -79,12 +85,13 @@ def pytorch_step(real: np.ndarray, g_weights: list, d_weights: list):
     return step
 
 
-def workload():
+def workload(optimizer: str = "adam"):
     rng = np.random.default_rng(0)
     real = rng.uniform(-1, 1, (BATCH, 784)).astype(np.float32)
     g_weights = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in G_SHAPES]
     d_weights = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in D_SHAPES]
-    return {"glassnet": glassnet_step(real, g_weights, d_weights), "pytorch": pytorch_step(real, g_weights, d_weights)}
+    arguments = (real, g_weights, d_weights, optimizer)
+    return {"glassnet": glassnet_step(*arguments), "pytorch": pytorch_step(*arguments)}
 
 
 if __name__ == "__main__":

@@ -15,26 +15,31 @@ import numpy as np
 
 NAME = "W8 AE 784-128-32-128-784, b 128"
 SHAPES = [(128, 784), (128,), (32, 128), (32,), (128, 32), (128,), (784, 128), (784,)]
+# the same call in both libraries; W8 runs Adam, :mod:`benchmarks.w8_autoencoder_sgd` plain SGD
+OPTIMIZERS = {
+    "adam": lambda optim, params: optim.Adam(params, lr=1e-3),
+    "sgd": lambda optim, params: optim.SGD(params, lr=0.1),
+}
 
 
-def glassnet_step(x: np.ndarray, weights: list):
+def glassnet_step(x: np.ndarray, weights: list, optimizer: str):
     import glassnet as gn
     from glassnet.models import dense_autoencoder
 
     model = dense_autoencoder(784, 32, hidden=(128,), activation="relu", output_activation="sigmoid")
     model.load_state_dict(dict(zip(model.state_dict(), weights)))
-    optimizer = gn.optim.Adam(model.parameters(), lr=1e-3)
+    update = OPTIMIZERS[optimizer](gn.optim, model.parameters())
     inputs = gn.tensor(x)
 
     def step():
-        optimizer.zero_grad()
+        update.zero_grad()
         gn.F.mse_loss(model(inputs), inputs).backward()
-        optimizer.step()
+        update.step()
 
     return step
 
 
-def pytorch_step(x: np.ndarray, weights: list):
+def pytorch_step(x: np.ndarray, weights: list, optimizer: str):
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -43,22 +48,22 @@ def pytorch_step(x: np.ndarray, weights: list):
     decoder = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 784), nn.Sigmoid())
     model = nn.Sequential(encoder, decoder)
     model.load_state_dict({k: torch.from_numpy(w) for k, w in zip(model.state_dict(), weights)})
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    update = OPTIMIZERS[optimizer](torch.optim, model.parameters())
     inputs = torch.from_numpy(x)
 
     def step():
-        optimizer.zero_grad()
+        update.zero_grad()
         torch.nn.functional.mse_loss(model(inputs), inputs).backward()
-        optimizer.step()
+        update.step()
 
     return step
 
 
-def workload():
+def workload(optimizer: str = "adam"):
     rng = np.random.default_rng(0)
     x = rng.random((128, 784), dtype=np.float32)
     weights = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in SHAPES]
-    return {"glassnet": glassnet_step(x, weights), "pytorch": pytorch_step(x, weights)}
+    return {"glassnet": glassnet_step(x, weights, optimizer), "pytorch": pytorch_step(x, weights, optimizer)}
 
 
 if __name__ == "__main__":

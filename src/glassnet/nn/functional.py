@@ -532,10 +532,11 @@ def _class_weight(name: str, weight, classes: int, dtype):
 
 
 def _class_targets(name: str, input: Tensor, target, ignore_index: int):
-    """(rows, C) scores, (rows,) integer targets and the per-prediction loss shape; checked.
+    """(rows, C) scores, (rows,) integer targets, the per-prediction loss shape, and which rows count; checked.
 
     Targets must be integers (DTypeError) in [0, C) or ``ignore_index``; one outside is a ShapeError,
-    since it does not fit the C classes of the input.
+    since it does not fit the C classes of the input. The rows that count are None when all do (the
+    common case, found by two reductions), else a boolean mask: False where the target is ``ignore_index``.
     """
     classes = _num_classes(name, input)
     target = target._data if isinstance(target, Tensor) else np.asarray(target)
@@ -546,12 +547,16 @@ def _class_targets(name: str, input: Tensor, target, ignore_index: int):
         )
     if target.dtype.kind not in "iu":
         raise DTypeError(f"{name}: class-index targets must be integers, got dtype {target.dtype.name}")
-    bad = (target != ignore_index) & ((target < 0) | (target >= classes))
-    if bad.any():
-        raise ShapeError(
-            f"{name}: target {int(target[bad][0])} is outside [0, {classes}) for input {tuple(input.shape)}"
-        )
-    return _rows(input), target.reshape(-1), expected
+    labels = target.reshape(-1)
+    keep = None
+    if 0 <= ignore_index < classes or (labels.size and not 0 <= labels.min() <= labels.max() < classes):
+        keep = labels != ignore_index
+        bad = keep & ((labels < 0) | (labels >= classes))
+        if bad.any():
+            raise ShapeError(
+                f"{name}: target {int(labels[bad][0])} is outside [0, {classes}) for input {tuple(input.shape)}"
+            )
+    return _rows(input), labels, expected, keep
 
 
 def nll_loss(
@@ -565,8 +570,8 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of log-probabilities: -w[y_i] input[i, y_i], mean weighted by w[y_i]."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    log_p, labels, shape = _class_targets("nll_loss", input, target, ignore_index)
-    keep = labels != ignore_index
+    log_p, labels, shape, keep = _class_targets("nll_loss", input, target, ignore_index)
+    keep = labels != ignore_index if keep is None else keep
     safe = np.where(keep, labels, 0)
     w = _class_weight("nll_loss", weight, log_p.shape[1], log_p.dtype)
     w = np.ones(log_p.shape[1], log_p.dtype) if w is None else w
@@ -612,15 +617,20 @@ def cross_entropy(
             q = q * w
         shape, denominator = (() if input.ndim == 1 else (input.shape[0],) + input.shape[2:]), None
     else:
-        logits, labels, shape = _class_targets("cross_entropy", input, raw, ignore_index)
+        logits, labels, shape, keep = _class_targets("cross_entropy", input, raw, ignore_index)
         classes = logits.shape[1]
-        keep = labels != ignore_index
-        q = np.full(logits.shape, label_smoothing / classes, dtype=dtype)
-        q[np.arange(len(labels)), np.where(keep, labels, 0)] += 1 - label_smoothing
-        q[~keep] = 0
+        if keep is None and not label_smoothing:  # the usual case: q is one-hot, every row counts
+            q = np.eye(classes, dtype=dtype)[labels]
+            counted = labels
+        else:
+            keep = labels != ignore_index if keep is None else keep
+            q = np.full(logits.shape, label_smoothing / classes, dtype=dtype)
+            q[np.arange(len(labels)), np.where(keep, labels, 0)] += 1 - label_smoothing
+            q[~keep] = 0
+            counted = labels[keep]
         if w is not None:
             q *= w
-        denominator = float(keep.sum() if w is None else w[labels[keep]].sum())
+        denominator = float(len(counted) if w is None else w[counted].sum())
     if reduction == "none":
         return ops.SoftmaxCrossEntropyFn.apply(logits, q).reshape(shape)
     if reduction == "mean":

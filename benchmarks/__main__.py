@@ -1,11 +1,14 @@
-"""Every workload, W1-W8, in one table: ``python -m benchmarks [--rounds 5] [--threads 1 2]``."""
+"""Every workload, W1-W8, in one table: ``python -m benchmarks [--rounds 5] [--threads 1 2] [--markdown]``.
+
+``--markdown`` prints, after the table, one row per workload as the README shows it (best rounds).
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 
-from benchmarks.harness import HEADER, time_workload
+from benchmarks.harness import HEADER, markdown_row, report, time_workload
 
 WORKLOADS = (
     "w1_mlp",
@@ -24,9 +27,17 @@ parser = argparse.ArgumentParser(description="glassnet vs PyTorch CPU, one train
 parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
 parser.add_argument("--repeats", type=int, default=50, help="timed steps per process")
 parser.add_argument("--rounds", type=int, default=5, help="processes per library, workload and thread count")
+parser.add_argument("--markdown", action="store_true", help="also print the README's table")
 args = parser.parse_args()
 print(HEADER)
+rows = []
 for module in WORKLOADS:
     name = importlib.import_module(f"benchmarks.{module}").NAME
-    for row in time_workload(module, name, args.threads, args.rounds, args.repeats):
-        print(row, flush=True)
+    results = time_workload(module, args.threads, args.rounds, args.repeats)
+    for count, seconds in results.items():
+        print(report(name, seconds, count), flush=True)
+    rows.append(markdown_row(name, results))
+if args.markdown:
+    counts = " | ".join(f"{n} thread{'s' * (n > 1)}: glassnet / PyTorch | ratio" for n in args.threads)
+    print(f"\n| workload | {counts} |\n|---|" + "---|" * 2 * len(args.threads))
+    print("\n".join(rows))

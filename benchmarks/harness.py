@@ -87,16 +87,24 @@ def report(name: str, seconds: dict, threads: int) -> str:
 HEADER = f"{'workload':<34} {'threads':>7} {'glassnet ms':>12} {'pytorch ms':>12} {'ratio':>7} {'median ratio':>13}"
 
 
-def time_workload(module: str, name: str, threads: list, rounds: int, repeats: int) -> list[str]:
-    """Table rows of one workload: alternating processes, ``rounds`` per library and thread count."""
-    rows = []
+def time_workload(module: str, threads: list, rounds: int, repeats: int) -> dict:
+    """{thread count: {library: [seconds of each round]}}: alternating processes, ``rounds`` per library and count."""
+    results = {}
     for count in threads:
-        seconds = {library: [] for library in LIBRARIES}
+        seconds = results[count] = {library: [] for library in LIBRARIES}
         for _ in range(rounds):
             for library in LIBRARIES:
                 seconds[library].append(time_in_subprocess(module, library, count, repeats))
-        rows.append(report(name, seconds, count))
-    return rows
+    return results
+
+
+def markdown_row(name: str, results: dict) -> str:
+    """The README's row of a workload: best rounds in ms and their ratio, at each thread count."""
+    cells = []
+    for seconds in results.values():
+        ours, theirs = min(seconds["glassnet"]), min(seconds["pytorch"])
+        cells += [f"{ours * 1e3:.2f} / {theirs * 1e3:.2f} ms", f"{ours / theirs:.2f}"]
+    return f"| {name} | " + " | ".join(cells) + " |"
 
 
 def main(module: str, name: str, build) -> None:
@@ -111,5 +119,5 @@ def main(module: str, name: str, build) -> None:
         print(median_step_seconds(build()[args.child], repeats=args.repeats))
         return
     print(HEADER)
-    for row in time_workload(module, name, args.threads, args.rounds, args.repeats):
-        print(row, flush=True)
+    for count, seconds in time_workload(module, args.threads, args.rounds, args.repeats).items():
+        print(report(name, seconds, count), flush=True)

@@ -332,3 +332,35 @@ def test_custom_functions_grad_fn_type_gradcheck_and_unused_none_gradients(lib):
     assert not lib.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False)
     with pytest.raises(Exception, match="(?i)jacobian mismatch"):
         lib.autograd.gradcheck(Wrong.apply, (x,))
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["glassnet", "torch"])
+def test_set_num_threads_sets_what_get_num_threads_reads_and_refuses_what_pytorch_refuses(lib):
+    before = lib.get_num_threads()
+    try:
+        for threads in (1, 2, 1):
+            lib.set_num_threads(threads)
+            assert lib.get_num_threads() == threads
+        for bad, message in ((0, "positive integer"), (-1, "positive integer"), (2.5, "float"), (True, "bool")):
+            with pytest.raises(RuntimeError, match=message):
+                lib.set_num_threads(bad)
+    finally:
+        lib.set_num_threads(before)
+
+
+def test_set_num_threads_is_the_blas_setting_threadpoolctl_sees():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    before = glassnet.get_num_threads()
+    try:
+        glassnet.set_num_threads(1)
+        numpy_blas = [
+            info for info in threadpool_info() if info["user_api"] == "blas" and "torch" not in info["filepath"]
+        ]
+        assert numpy_blas and all(info["num_threads"] == 1 for info in numpy_blas)
+        glassnet.set_num_threads(2)
+        with threadpool_limits(limits=1, user_api="blas"):  # the lab's way of holding an experiment to one thread
+            assert glassnet.get_num_threads() == 1
+        assert glassnet.get_num_threads() == 2
+    finally:
+        glassnet.set_num_threads(before)

@@ -16,7 +16,15 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
-from .backend import Generator, dtype, get_default_dtype, manual_seed, set_default_dtype
+from .backend import (
+    Generator,
+    dtype,
+    get_default_dtype,
+    get_num_threads,
+    manual_seed,
+    set_default_dtype,
+    set_num_threads,
+)
 from .creation import (
     arange,
     as_tensor,

@@ -39,9 +39,16 @@ _FREED = _Freed()
 
 
 class Context:
-    """What a forward leaves for its backward: saved arrays, inputs and which need a gradient."""
+    """One node of the graph: what a forward leaves for its backward, and where the gradients go next.
 
-    __slots__ = ("fn", "inputs", "saved", "needs_input_grad", "seq", "__dict__")
+    ``parents`` holds, per input, where its gradient goes: the node that made it, or the tensor itself for a
+    leaf (and for an input that needs no gradient). Not the intermediate tensors: an activation that no
+    backward saved is freed as soon as the forward moves on, as in PyTorch, whose nodes point to nodes too.
+    ``output_shape`` is the output's shape. A tensor whose gradient someone asked to see (a hook, ``retain_grad``,
+    ``autograd.grad``) is kept in ``__dict__["tensor"]`` (see :func:`keep_tensor`).
+    """
+
+    __slots__ = ("fn", "parents", "output_shape", "saved", "needs_input_grad", "seq", "__dict__")
 
     def save_for_backward(self, *arrays) -> None:
         self.saved = arrays
@@ -93,9 +100,33 @@ class Primitive:
         if not (_grad_enabled and any(needs)):
             return Tensor._wrap(out)
         ctx.fn = cls
-        ctx.inputs = inputs
+        ctx.parents = _parents(inputs, needs)
         ctx.seq = next(_creation_order)
-        return Tensor._wrap(out, ctx)
+        result = Tensor._wrap(out, ctx)
+        ctx.output_shape = result._data.shape
+        return result
+
+
+def _parents(inputs, needs) -> tuple:
+    """Where each input's gradient goes: the node that made it, or the input itself (a leaf, or no gradient)."""
+    return tuple([x._ctx if need and x._ctx is not None else x for x, need in zip(inputs, needs)])
+
+
+def keep_tensor(tensor: Tensor) -> None:
+    """Keep a non-leaf ``tensor`` with its node, so that the backward pass finds its hooks and ``retain_grad``.
+
+    Nodes do not hold their output tensors (see :class:`Context`); one with a hook would otherwise be freed,
+    and its hook with it, as soon as the forward moved on.
+    """
+    if tensor._ctx is not None:
+        tensor._ctx.__dict__["tensor"] = tensor
+
+
+def mark_overwritten(old: Context | None, new: Context | None) -> None:
+    """Record that an in-place op replaced the output of ``old`` by that of ``new`` (see ``Tensor._write``):
+    a node that read the old value and comes before ``new`` can no longer get a correct gradient."""
+    if old is not None:
+        old.__dict__["overwritten"] = next(_creation_order) if new is None else new.seq
 
 
 def op_name(fn) -> str:
@@ -104,8 +135,12 @@ def op_name(fn) -> str:
 
 
 def describe_shapes(values) -> str:
-    """The shapes of an op's inputs for an error message; a Python number or None by its type."""
-    return ", ".join(str(tuple(x.shape)) if hasattr(x, "shape") else type(x).__name__ for x in values)
+    """The shapes of an op's inputs for an error message; a Python number or None by its type.
+
+    ``values`` may hold graph nodes (a node's parents): a node stands for its output.
+    """
+    shapes = (x.output_shape if type(x) is Context else getattr(x, "shape", None) for x in values)
+    return ", ".join(type(x).__name__ if s is None else str(tuple(s)) for x, s in zip(values, shapes))
 
 
 def unbroadcast(grad, shape: tuple):
@@ -158,19 +193,19 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False, captured: dict
     # Every op's inputs were created before it, so popping nodes latest-created first visits each
     # node after all the nodes that consume it: its gradient is complete when it is popped.
     check_anomaly = _anomaly_enabled
-    grads = {id(root): grad}
-    pending = [(-root._ctx.seq, root)]
+    grads = {root._ctx: grad}
+    pending = [(-root._ctx.seq, root._ctx)]
     while pending:
-        node = heapq.heappop(pending)[1]
-        g = grads.pop(id(node))
-        if node._hooks:
-            g = _run_hooks(node, g)
-        if captured is not None:
-            if id(node) in captured:
+        ctx = heapq.heappop(pending)[1]
+        g = grads.pop(ctx)
+        node = ctx.__dict__.get("tensor")  # the output tensor, kept only when someone watches its gradient
+        if node is not None and node._ctx is ctx:
+            if node._hooks:
+                g = _run_hooks(node, g)
+            if captured is not None:
                 _capture(captured, node, g)
-        elif node._retain_grad:
-            node._grad = Tensor._wrap(g if node._grad is None else node._grad._data + g)
-        ctx = node._ctx
+            elif node._retain_grad:
+                node._grad = Tensor._wrap(g if node._grad is None else node._grad._data + g)
         if ctx.saved is _FREED:
             raise RuntimeError(
                 "Trying to backward through the graph a second time: its saved arrays were freed "
@@ -179,30 +214,31 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False, captured: dict
         input_grads = _checked_backward(ctx, g) if check_anomaly else ctx.fn.backward(ctx, g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        for parent, need, gi in zip(ctx.inputs, ctx.needs_input_grad, input_grads):
+        for parent, need, gi in zip(ctx.parents, ctx.needs_input_grad, input_grads):
             if not need or gi is None:
                 continue
-            if gi.shape != parent._data.shape:
-                gi = unbroadcast(gi, parent._data.shape)
-            if parent._ctx is None:
+            if type(parent) is not Context:  # a leaf
+                if gi.shape != parent._data.shape:
+                    gi = unbroadcast(gi, parent._data.shape)
                 deliver(parent, gi)
                 continue
-            if parent._ctx.seq > ctx.seq:
+            if gi.shape != parent.output_shape:
+                gi = unbroadcast(gi, parent.output_shape)
+            if parent.__dict__.get("overwritten", -1) > ctx.seq:
                 raise RuntimeError(
                     f"{op_name(ctx.fn)} read a tensor that an in-place op changed afterwards, so its gradient "
                     "would be wrong; make the in-place change out of place (x = x + y instead of x += y)"
                 )
-            key = id(parent)
-            if key in grads:
-                grads[key] = grads[key] + gi
+            if parent in grads:
+                grads[parent] = grads[parent] + gi
             else:
-                grads[key] = gi
-                heapq.heappush(pending, (-parent._ctx.seq, parent))
+                grads[parent] = gi
+                heapq.heappush(pending, (-parent.seq, parent))
         if not retain_graph:
-            # Drop everything the node holds, its inputs too: a loss kept after backward() (in a list, in a
+            # Drop everything the node holds, its parents too: a loss kept after backward() (in a list, in a
             # closure) must not keep the forward activations of the whole graph alive.
             ctx.saved = _FREED
-            ctx.inputs = ()
+            ctx.parents = ()
             ctx.__dict__.clear()
 
 
@@ -251,6 +287,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = (grad_outputs,) * len(outputs)
     captured = {id(x): None for x in inputs}
+    for x in inputs:
+        keep_tensor(x)  # so that the walk finds it at its node
     backward(list(outputs), list(grad_outputs), bool(retain_graph), captured)
     results = []
     for i, x in enumerate(inputs):
@@ -385,7 +423,7 @@ def _checked_backward(ctx: Context, grad) -> tuple:
         input_grads = (input_grads,)
     for i, gi in enumerate(input_grads):
         if gi is not None:
-            _raise_if_not_finite(gi, "backward", f"the gradient of input {i}", ctx.fn, ctx, ctx.inputs)
+            _raise_if_not_finite(gi, "backward", f"the gradient of input {i}", ctx.fn, ctx, ctx.parents)
     return input_grads
 
 
@@ -427,11 +465,12 @@ class _FunctionNode:
         with no_grad():
             grads = self.user.backward(ctx.user_ctx, Tensor._wrap(grad))
         grads = grads if isinstance(grads, tuple) else (grads,)
-        if len(grads) > len(ctx.inputs) and all(g is None for g in grads[len(ctx.inputs) :]):
-            grads = grads[: len(ctx.inputs)]  # None for defaulted inputs that were not passed, as PyTorch allows
-        if len(grads) != len(ctx.inputs):
+        inputs = len(ctx.parents)
+        if len(grads) > inputs and all(g is None for g in grads[inputs:]):
+            grads = grads[:inputs]  # None for defaulted inputs that were not passed, as PyTorch allows
+        if len(grads) != inputs:
             raise RuntimeError(
-                f"{self.user.__name__}.backward returned {len(grads)} gradients for {len(ctx.inputs)} forward inputs"
+                f"{self.user.__name__}.backward returned {len(grads)} gradients for {inputs} forward inputs"
             )
         return tuple(g._data if isinstance(g, Tensor) else g for g in grads)
 
@@ -468,8 +507,8 @@ class Function:
                 "output; split a Function with several outputs into several"
             )
         ctx = Context()
-        ctx.fn, ctx.inputs, ctx.saved, ctx.needs_input_grad = _node_for(cls), args, (), needs
-        ctx.user_ctx, ctx.seq = user_ctx, next(_creation_order)
+        ctx.fn, ctx.parents, ctx.saved, ctx.needs_input_grad = _node_for(cls), _parents(args, needs), (), needs
+        ctx.user_ctx, ctx.seq, ctx.output_shape = user_ctx, next(_creation_order), out._data.shape
         return Tensor._wrap(out._data, ctx)
 
 

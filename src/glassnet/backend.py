@@ -1,10 +1,12 @@
-"""The array backend: which array module holds the data, the default dtype, and the global seed.
+"""The array backend: which array module holds the data, the default dtype, the global seed, the thread count.
 
 Ops never import numpy for tensor math directly; they ask :func:`xp_of` for the module that
 owns an array, so a CuPy backend later is a change here and nowhere else.
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
@@ -157,3 +159,35 @@ def random_generator(generator=None) -> np.random.Generator:
     if generator is None:
         return _rng
     return generator.rng if isinstance(generator, Generator) else generator
+
+
+_blas_libraries = None  # threadpoolctl's handles on NumPy's BLAS, found on first use (the scan takes milliseconds)
+
+
+def _blas():
+    global _blas_libraries
+    if _blas_libraries is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _blas_libraries
+
+
+def get_num_threads() -> int:
+    """The threads one matrix product may use (``torch.get_num_threads``): NumPy's BLAS setting.
+
+    Set by ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` before import, by :func:`set_num_threads`, or for a
+    block by ``threadpoolctl.threadpool_limits``. Everything else glassnet does (elementwise work, copies,
+    reductions) runs on the calling thread: handing it to a second thread cost more than it saved.
+    """
+    return max([library.num_threads for library in _blas()], default=1)
+
+
+def set_num_threads(threads: int) -> None:
+    """Let each matrix product use ``threads`` threads (``torch.set_num_threads``), with PyTorch's errors."""
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(threads).__name__}")
+    if threads < 1:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    for library in _blas():
+        library.set_num_threads(int(threads))

@@ -314,6 +314,7 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
         self._retain_grad = True
+        autograd.keep_tensor(self)
 
     def register_hook(self, hook) -> RemovableHandle:
         """Call ``hook(grad)`` with the gradient (a Tensor) when it is computed; a returned tensor replaces it.
@@ -325,6 +326,7 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self._hooks is None:
             self._hooks = {}
+        autograd.keep_tensor(self)
         return RemovableHandle(self._hooks, hook)
 
     @property
@@ -627,7 +629,10 @@ class Tensor:
         if recorded:
             if result._data.dtype != self._data.dtype:
                 result = result.to(self._data.dtype)
+            autograd.mark_overwritten(self._ctx, result._ctx)
             self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
+            if self._hooks or self._retain_grad:
+                autograd.keep_tensor(self)
         else:
             self._data[...] = result._data
         return self

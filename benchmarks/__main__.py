@@ -1,4 +1,4 @@
-"""Every workload, W1-W8, in one table: ``python -m benchmarks [--rounds 5] [--threads 1 2] [--markdown]``.
+"""Every workload, W1-W9, in one table: ``python -m benchmarks [--rounds 5] [--threads 1 2] [--markdown]``.
 
 ``--markdown`` prints, after the table, one row per workload as the README shows it (best rounds).
 """
@@ -21,6 +21,7 @@ WORKLOADS = (
     "w7_gan_sgd",
     "w8_autoencoder",
     "w8_autoencoder_sgd",
+    "w9_small_mlp",
 )
 
 parser = argparse.ArgumentParser(description="glassnet vs PyTorch CPU, one training step per workload")

@@ -12,15 +12,17 @@ from benchmarks.harness import classifier_step
 NAME = "W1 MLP 784-256-256-10, batch 128"
 
 
-def mlp(nn):
-    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+def workload(widths: tuple = (784, 256, 256, 10), batch: int = 128):
+    """One SGD step of an MLP of these layer widths (ReLU between), on a batch of ``batch``."""
 
+    def mlp(nn):
+        layers = [nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])]
+        return nn.Sequential(*[m for layer in layers for m in (layer, nn.ReLU())][:-1])
 
-def workload():
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((128, 784)).astype(np.float32)
-    y = rng.integers(0, 10, 128)
-    shapes = [(256, 784), (256,), (256, 256), (256,), (10, 256), (10,)]
+    x = rng.standard_normal((batch, widths[0])).astype(np.float32)
+    y = rng.integers(0, widths[-1], batch)
+    shapes = [s for a, b in zip(widths[:-1], widths[1:]) for s in ((b, a), (b,))]
     weights = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in shapes]
     return {library: classifier_step(library, mlp, x, y, weights) for library in ("glassnet", "pytorch")}
 

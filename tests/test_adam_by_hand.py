@@ -1,10 +1,13 @@
-"""Two Adam steps worked out by hand, the arithmetic in the comments."""
+"""Two Adam steps worked out by hand (the arithmetic in the comments), and the one-array path against the other."""
 
 import numpy as np
+import pytest
 
 from glassnet import tensor
 from glassnet.nn import Parameter
+from glassnet.optim import adam as adam_module
 from glassnet.optim.adam import Adam
+from glassnet.tensor import Tensor
 
 
 def test_two_adam_steps_by_hand():
@@ -38,3 +41,30 @@ def test_two_adam_steps_by_hand():
     np.testing.assert_allclose(opt.state[p]["exp_avg"], [0.095, 0.021], rtol=1e-14)
     np.testing.assert_allclose(opt.state[p]["exp_avg_sq"], [0.00049975, 0.00009999], rtol=1e-13)
     np.testing.assert_allclose(p.numpy(), [0.800000004, -1.9494189911], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_groups_updated_as_one_array_match_parameter_by_parameter_to_the_bit(dtype, monkeypatch):
+    """Adam runs a small group's rule over the concatenation of its parameters; every element must come out
+    exactly as the per-parameter rule gives it, through 30 steps, with a parameter skipping a step at the end."""
+    rng = np.random.default_rng(0)
+    shapes = [(32, 64), (32,), (10, 32), (10,), ()]
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(30)]
+
+    def run(flat_limit):
+        monkeypatch.setattr(adam_module, "_FLAT_LIMIT", flat_limit)
+        params = [Tensor(x.copy(), requires_grad=True) for x in start]
+        optimizer = Adam(params, lr=1e-2, betas=(0.8, 0.95))
+        for k, step_grads in enumerate(grads):
+            for p, g in zip(params, step_grads):
+                p.grad = None if (k == 29 and p.ndim == 0) else Tensor(g)
+            optimizer.step()
+        shared = all(optimizer.state[p]["exp_avg"].base is not None for p in params)
+        return [p.numpy() for p in params], [optimizer.state[p]["exp_avg_sq"] for p in params], shared
+
+    flat_params, flat_moments, flat_shared = run(1 << 16)
+    params, moments, shared = run(0)
+    assert flat_shared and not shared  # the two paths were both taken
+    for a, b in zip(flat_params + flat_moments, params + moments):
+        assert a.dtype == b.dtype and np.array_equal(a, b)

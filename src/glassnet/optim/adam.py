@@ -8,6 +8,8 @@ from ..backend import xp_of
 from ..errors import check_hyperparameter
 from .optimizer import ABOVE_0, AT_LEAST_0, IN_0_1, Optimizer
 
+_FLAT_LIMIT = 1 << 16  # parameters of a group updated as one array (see Adam._update_group); larger ones gain nothing
+
 
 class Adam(Optimizer):
     """Adaptive moment estimation, step for step as ``torch.optim.Adam``.
@@ -64,6 +66,71 @@ class Adam(Optimizer):
         super()._check_settings(settings)
         for k, beta in enumerate(betas):
             check_hyperparameter(f"beta parameter at index {k}", beta, *IN_0_1)
+
+    def _update_group(self, params: list, group: dict) -> None:
+        """Small parameters all at once: one pass of the rule over their concatenation, then one subtraction each.
+
+        On a small model Adam's dozen elementwise calls per parameter cost more than their arithmetic (51 us
+        for a 64-32-32-10 MLP's six parameters, against 9 us for SGD's step). The moments then live in one
+        array per group whose pieces are the parameters' ``exp_avg`` and ``exp_avg_sq``, and every element goes
+        through the same operations as in :meth:`_update`, so the result is the same to the last bit. Used when
+        the group has no decay, maximize or amsgrad, one dtype, under ``_FLAT_LIMIT`` elements, and every
+        parameter has a gradient at the same step; otherwise parameter by parameter.
+        """
+        flat = self._flat_moments(params, group)
+        if flat is None:
+            super()._update_group(params, group)
+            return
+        (m, v), xp = flat, xp_of(flat[0])
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        grad = xp.concatenate([p._grad._data.reshape(-1) for p in params])
+        t = self.state[params[0]]["step"] + 1
+        for p in params:
+            self.state[p]["step"] = t
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * (grad * grad)
+        denom = xp.sqrt(v)
+        denom /= math.sqrt(1 - beta2**t)
+        denom += eps
+        update = m / denom
+        update *= lr / (1 - beta1**t)
+        start = 0
+        for p in params:
+            p._data -= update[start : start + p._data.size].reshape(p._data.shape)
+            start += p._data.size
+
+    def _flat_moments(self, params: list, group: dict):
+        """The group's moments as two flat arrays, made on its first step, or None where the flat path does not apply.
+
+        The flat path stays only while the same parameters step together and their moments are still the pieces
+        made for them (a loaded ``state_dict`` brings arrays of its own: parameter by parameter from then on).
+        """
+        if not params or group["amsgrad"] or group["maximize"] or group["weight_decay"]:
+            return None
+        states = [self.state.setdefault(p, {}) for p in params]
+        cache = self.__dict__.setdefault("_flat", {})
+        if id(group) in cache:
+            members, moments, pieces = cache[id(group)]
+            same = len(members) == len(params) and all(a is b for a, b in zip(members, params))
+            intact = same and all(
+                state.get("exp_avg") is m and state.get("exp_avg_sq") is v and state["step"] == states[0]["step"]
+                for state, (m, v) in zip(states, pieces)
+            )
+            return moments if intact else None
+        dtype, size = params[0]._data.dtype, sum(p._data.size for p in params)
+        if any(states) or size > _FLAT_LIMIT or any(p._data.dtype != dtype or p._grad.dtype != dtype for p in params):
+            return None
+        xp = xp_of(params[0]._data)
+        moments, pieces, start = (xp.zeros(size, dtype), xp.zeros(size, dtype)), [], 0
+        for p, state in zip(params, states):
+            m, v = (flat[start : start + p._data.size].reshape(p._data.shape) for flat in moments)
+            state.update(step=0, exp_avg=m, exp_avg_sq=v)
+            pieces.append((m, v))
+            start += p._data.size
+        cache[id(group)] = (list(params), moments, pieces)
+        return moments
 
     def _update(self, param, grad, state, group):
         xp = xp_of(param._data)

@@ -91,10 +91,13 @@ class Optimizer:
             with enable_grad():  # the closure runs forward and backward: it needs the graph
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p._grad is not None:
-                    self._update(p, p._grad._data, self.state.setdefault(p, {}), group)
+            self._update_group([p for p in group["params"] if p._grad is not None], group)
         return loss
+
+    def _update_group(self, params: list, group: dict) -> None:
+        """Update the parameters of one group that have a gradient; a rule may do all of them at once."""
+        for p in params:
+            self._update(p, p._grad._data, self.state.setdefault(p, {}), group)
 
     def _update(self, param, grad, state: dict, group: dict) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -1,6 +1,7 @@
 """Every workload, W1-W9, in one table: ``python -m benchmarks [--rounds 5] [--threads 1 2] [--markdown]``.
 
-``--markdown`` prints, after the table, one row per workload as the README shows it (best rounds).
+``--markdown`` prints, after the table, one row per workload as the README shows it (best rounds). An entry
+``module:variant`` times a module's variant (``python -m benchmarks.w7_gan --variant sgd``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ WORKLOADS = (
     "w5_bilstm",
     "w6_rbm",
     "w7_gan",
-    "w7_gan_sgd",
+    "w7_gan:sgd",
     "w8_autoencoder",
-    "w8_autoencoder_sgd",
-    "w9_small_mlp",
+    "w8_autoencoder:sgd",
+    "w1_mlp:small",
 )
 
 parser = argparse.ArgumentParser(description="glassnet vs PyTorch CPU, one training step per workload")
@@ -32,9 +33,11 @@ parser.add_argument("--markdown", action="store_true", help="also print the READ
 args = parser.parse_args()
 print(HEADER)
 rows = []
-for module in WORKLOADS:
-    name = importlib.import_module(f"benchmarks.{module}").NAME
-    results = time_workload(module, args.threads, args.rounds, args.repeats)
+for entry in WORKLOADS:
+    module, _, variant = entry.partition(":")
+    workload = importlib.import_module(f"benchmarks.{module}")
+    name = workload.VARIANTS[variant] if variant else workload.NAME
+    results = time_workload(module, args.threads, args.rounds, args.repeats, variant)
     for count, seconds in results.items():
         print(report(name, seconds, count), flush=True)
     rows.append(markdown_row(name, results))

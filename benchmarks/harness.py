@@ -37,10 +37,11 @@ def median_step_seconds(step, warmup: int = 10, repeats: int = 50) -> float:
     return statistics.median(samples)
 
 
-def time_in_subprocess(module: str, library: str, threads: int, repeats: int) -> float:
+def time_in_subprocess(module: str, library: str, threads: int, repeats: int, variant: str = "") -> float:
     """Median step seconds of one library, timed by ``python -m benchmarks.<module>`` with ``threads`` threads."""
     env = dict(os.environ, **{name: str(threads) for name in THREAD_VARIABLES})
     command = [sys.executable, "-m", f"benchmarks.{module}", "--child", library, "--repeats", str(repeats)]
+    command += ["--variant", variant] if variant else []
     return float(subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout)
 
 
@@ -87,14 +88,14 @@ def report(name: str, seconds: dict, threads: int) -> str:
 HEADER = f"{'workload':<34} {'threads':>7} {'glassnet ms':>12} {'pytorch ms':>12} {'ratio':>7} {'median ratio':>13}"
 
 
-def time_workload(module: str, threads: list, rounds: int, repeats: int) -> dict:
+def time_workload(module: str, threads: list, rounds: int, repeats: int, variant: str = "") -> dict:
     """{thread count: {library: [seconds of each round]}}: alternating processes, ``rounds`` per library and count."""
     results = {}
     for count in threads:
         seconds = results[count] = {library: [] for library in LIBRARIES}
         for _ in range(rounds):
             for library in LIBRARIES:
-                seconds[library].append(time_in_subprocess(module, library, count, repeats))
+                seconds[library].append(time_in_subprocess(module, library, count, repeats, variant))
     return results
 
 
@@ -107,17 +108,23 @@ def markdown_row(name: str, results: dict) -> str:
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-def main(module: str, name: str, build) -> None:
-    """Shared command line of every workload: children time one library each, the parent prints the table."""
+def main(module: str, name: str, build, variants: dict | None = None) -> None:
+    """Shared command line of every workload: children time one library each, the parent prints the table.
+
+    ``variants`` names a workload's other settings ({variant: row name}); ``--variant V`` times ``build(V)``.
+    """
+    variants = {"": name, **(variants or {})}
     parser = argparse.ArgumentParser(description=name)
+    parser.add_argument("--variant", default="", choices=variants)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=50, help="timed steps per process")
     parser.add_argument("--rounds", type=int, default=3, help="processes per library and thread count")
     parser.add_argument("--child", choices=LIBRARIES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(median_step_seconds(build()[args.child], repeats=args.repeats))
+        steps = build(args.variant) if args.variant else build()
+        print(median_step_seconds(steps[args.child], repeats=args.repeats))
         return
     print(HEADER)
-    for count, seconds in time_workload(module, args.threads, args.rounds, args.repeats).items():
-        print(report(name, seconds, count), flush=True)
+    for count, seconds in time_workload(module, args.threads, args.rounds, args.repeats, args.variant).items():
+        print(report(variants[args.variant], seconds, count), flush=True)

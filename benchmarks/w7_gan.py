@@ -18,11 +18,12 @@ import os
 import numpy as np
 
 NAME = "W7 GAN 64-256-784/784-256-1, b 64"
+VARIANTS = {"sgd": "W7 GAN as W7, SGD"}
 G_SHAPES = [(256, 64), (256,), (784, 256), (784,)]
 D_SHAPES = [(256, 784), (256,), (1, 256), (1,)]
 BATCH, LATENT = 64, 64
 # the same call in both libraries (``glassnet.optim`` and ``torch.optim`` share the names); W7 runs Adam,
-# :mod:`benchmarks.w7_gan_sgd` plain SGD
+# ``--variant sgd`` plain SGD
 OPTIMIZERS = {
     "adam": lambda optim, params: optim.Adam(params, lr=2e-4, betas=(0.5, 0.999)),
     "sgd": lambda optim, params: optim.SGD(params, lr=0.01),
@@ -97,4 +98,4 @@ def workload(optimizer: str = "adam"):
 if __name__ == "__main__":
     from benchmarks.harness import main
 
-    main("w7_gan", NAME, workload)
+    main("w7_gan", NAME, workload, VARIANTS)

@@ -14,8 +14,9 @@ import os
 import numpy as np
 
 NAME = "W8 AE 784-128-32-128-784, b 128"
+VARIANTS = {"sgd": "W8 AE as W8, SGD"}
 SHAPES = [(128, 784), (128,), (32, 128), (32,), (128, 32), (128,), (784, 128), (784,)]
-# the same call in both libraries; W8 runs Adam, :mod:`benchmarks.w8_autoencoder_sgd` plain SGD
+# the same call in both libraries; W8 runs Adam, ``--variant sgd`` plain SGD
 OPTIMIZERS = {
     "adam": lambda optim, params: optim.Adam(params, lr=1e-3),
     "sgd": lambda optim, params: optim.SGD(params, lr=0.1),
@@ -69,4 +70,4 @@ def workload(optimizer: str = "adam"):
 if __name__ == "__main__":
     from benchmarks.harness import main
 
-    main("w8_autoencoder", NAME, workload)
+    main("w8_autoencoder", NAME, workload, VARIANTS)

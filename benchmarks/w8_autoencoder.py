@@ -16,6 +16,7 @@ import numpy as np
 NAME = "W8 AE 784-128-32-128-784, b 128"
 VARIANTS = {"sgd": "W8 AE as W8, SGD"}
 SHAPES = [(128, 784), (128,), (32, 128), (32,), (128, 32), (128,), (784, 128), (784,)]
+BATCH = 128
 # the same call in both libraries; W8 runs Adam, ``--variant sgd`` plain SGD
 OPTIMIZERS = {
     "adam": lambda optim, params: optim.Adam(params, lr=1e-3),
@@ -62,7 +63,7 @@ def pytorch_step(x: np.ndarray, weights: list, optimizer: str):
 
 def workload(optimizer: str = "adam"):
     rng = np.random.default_rng(0)
-    x = rng.random((128, 784), dtype=np.float32)
+    x = rng.random((BATCH, 784), dtype=np.float32)
     weights = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in SHAPES]
     return {"glassnet": glassnet_step(x, weights, optimizer), "pytorch": pytorch_step(x, weights, optimizer)}
 

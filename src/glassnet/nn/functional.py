@@ -571,11 +571,13 @@ def nll_loss(
     """Negative log-likelihood of log-probabilities: -w[y_i] input[i, y_i], mean weighted by w[y_i]."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     log_p, labels, shape, keep = _class_targets("nll_loss", input, target, ignore_index)
-    keep = labels != ignore_index if keep is None else keep
-    safe = np.where(keep, labels, 0)
     w = _class_weight("nll_loss", weight, log_p.shape[1], log_p.dtype)
     w = np.ones(log_p.shape[1], log_p.dtype) if w is None else w
-    row_weight = np.where(keep, w[safe], 0).astype(log_p.dtype)
+    if keep is None:  # every row counts
+        safe, row_weight = labels, w[labels]
+    else:
+        safe = np.where(keep, labels, 0)
+        row_weight = np.where(keep, w[safe], 0).astype(log_p.dtype)
     loss = -log_p[np.arange(len(labels)), safe] * row_weight
     if reduction == "mean":
         total = row_weight.sum()

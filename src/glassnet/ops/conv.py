@@ -165,16 +165,21 @@ def _runs(k: int, out_size: tuple, n: int, itemsize: int) -> tuple[int, list[_Ru
     return blocks, runs, max(run.size for run in runs)
 
 
-def _im2col(source, kernel, stride, dilation, out_size, groups: int, run: _Run, buffer):
-    """The patches of ``run``, (groups, C/groups kh kw, its Ho Wo N columns), from a (C, Hp, Wp, N) source,
-    copied into the front of ``buffer`` (a flat array)."""
+def _windows(source, kernel, stride, dilation, out_size):
+    """Every patch of a (C, Hp, Wp, N) source as a read-only (C, kh, kw, Ho, Wo, N) view: no copy."""
     c, _, _, n = source.shape
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_size
     cs, hs, ws, ns = source.strides
-    windows = as_strided(source, (c, kh, kw, ho, wo, n), (cs, hs * dh, ws * dw, hs * sh, ws * sw, ns),
-                         writeable=False)[:, :, :, run.rows, run.cols]  # fmt: skip
-    cols = buffer[: windows.size].reshape(windows.shape)
-    cols[...] = windows
+    return as_strided(source, (c, kh, kw, ho, wo, n), (cs, hs * dh, ws * dw, hs * sh, ws * sw, ns), writeable=False)
+
+
+def _im2col(windows, groups: int, run: _Run, buffer):
+    """The patches of ``run`` from :func:`_windows`, copied into the front of ``buffer`` (a flat array), as
+    (groups, C/groups kh kw, the run's Ho Wo N columns)."""
+    c, kh, kw = windows.shape[:3]
+    patches = windows[:, :, :, run.rows, run.cols]
+    cols = buffer[: patches.size].reshape(patches.shape)
+    cols[...] = patches
     return cols.reshape(groups, (c // groups) * kh * kw, run.size)  # sizes spelled out: n may be 0
 
 
@@ -197,11 +202,12 @@ class Conv2dFn(Primitive):
         source = batch_innermost(x, padding)
         w = weight.reshape(groups, out_channels // groups, -1)
         y = xp.empty((groups, out_channels // groups, ho * wo * n), dtype=x.dtype)
-        blocks, runs, largest = _runs(w.shape[0] * w.shape[2], (ho, wo), n, x.dtype.itemsize)
-        buffer = xp.empty(w.shape[0] * w.shape[2] * largest, dtype=x.dtype)
-        y_blocks = _rows(y, blocks)
+        k = groups * w.shape[2]
+        blocks, runs, largest = _runs(k, (ho, wo), n, x.dtype.itemsize)
+        buffer, y_blocks = xp.empty(k * largest, dtype=x.dtype), _rows(y, blocks)
+        windows = _windows(source, (kh, kw), stride, dilation, (ho, wo))
         for run in runs:
-            cols = _im2col(source, (kh, kw), stride, dilation, (ho, wo), groups, run, buffer)
+            cols = _im2col(windows, groups, run, buffer)
             xp.matmul(_per_row(w), _rows(cols, run.count), out=y_blocks[:, run.blocks])
         if bias is not None:
             y += bias.reshape(groups, -1, 1)  # y is a fresh array: add in place
@@ -219,15 +225,16 @@ class Conv2dFn(Primitive):
         w = weight.reshape(groups, out_channels // groups, -1)
         # (O, Ho, Wo N) per group: free when grad is batch-innermost (the layout these ops produce), else one copy
         dy = grad.transpose(1, 2, 3, 0).reshape(groups, out_channels // groups, ho * wo * x_shape[0])
-        k = w.shape[0] * w.shape[2]
+        k = groups * w.shape[2]
         blocks, runs, largest = _runs(k, (ho, wo), x_shape[0], grad.dtype.itemsize)
         dy_blocks = _rows(dy, blocks)
         buffer = xp.empty(k * largest, dtype=grad.dtype) if need_w or need_x else None
         grad_x = grad_w = grad_b = None
         if need_w:  # dw = sum over column blocks of cols_block dy_block^T
             partial = xp.empty((groups, blocks, w.shape[2], w.shape[1]), dtype=grad.dtype)
+            windows = _windows(source, kernel, stride, dilation, (ho, wo))
             for run in runs:
-                cols = _im2col(source, kernel, stride, dilation, (ho, wo), groups, run, buffer)
+                cols = _im2col(windows, groups, run, buffer)
                 xp.matmul(_rows(cols, run.count), dy_blocks[:, run.blocks].swapaxes(2, 3), out=partial[:, run.blocks])
             grad_w = partial.sum(axis=1).swapaxes(1, 2).reshape(weight.shape)
         if need_b:
@@ -344,18 +351,18 @@ class ConvTranspose2dFn(Primitive):
         grad_x = grad_w = grad_b = None
         if need_x or need_w:
             # cols (groups, O/groups kh kw, H W N), run by run: the patches of dy that each input pixel wrote into
-            source = batch_innermost(grad, padding)
             w = weight.reshape(groups, channels // groups, -1)
             k = groups * w.shape[2]
             blocks, runs, largest = _runs(k, (h, width), n, grad.dtype.itemsize)
             buffer, x_blocks = xp.empty(k * largest, dtype=grad.dtype), _rows(columns, blocks)
             dx = xp.empty((groups, channels // groups, h * width * n), dtype=grad.dtype) if need_x else None
+            dx_blocks = _rows(dx, blocks) if need_x else None
             partial = xp.empty((groups, blocks, channels // groups, w.shape[2]), grad.dtype) if need_w else None
+            windows = _windows(batch_innermost(grad, padding), kernel, stride, dilation, (h, width))
             for run in runs:
-                patches = _im2col(source, kernel, stride, dilation, (h, width), groups, run, buffer)
-                cols = _rows(patches, run.count)
+                cols = _rows(_im2col(windows, groups, run, buffer), run.count)
                 if need_x:  # dx = w cols, a conv2d of dy
-                    xp.matmul(_per_row(w), cols, out=_rows(dx, blocks)[:, run.blocks])
+                    xp.matmul(_per_row(w), cols, out=dx_blocks[:, run.blocks])
                 if need_w:  # dw = sum over column blocks of x_block cols_block^T
                     xp.matmul(x_blocks[:, run.blocks], cols.swapaxes(2, 3), out=partial[:, run.blocks])
             if need_x:

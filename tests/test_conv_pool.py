@@ -335,7 +335,7 @@ def test_runs_of_one_block_give_the_results_of_one_run(name, monkeypatch):
 
     y_whole, grads_whole = run()
     monkeypatch.setattr(conv, "_RUN_BYTES", 1)
-    assert len(conv._runs(15, (1, 2048), 4, 8)[1]) == 4  # conv1d's single output row splits too
+    assert len(conv._runs(15, (1, 2048), 4, np.dtype(np.float64), np)[1]) == 4  # conv1d's single output row splits too
     y_runs, grads_runs = run()
     if name == "conv_transpose2d":  # its forward is a col2im: the same additions in another order
         np.testing.assert_allclose(y_runs, y_whole, rtol=1e-13, atol=1e-13)

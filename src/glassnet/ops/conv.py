@@ -146,13 +146,14 @@ class _Run:
         self.rows, self.cols, self.size = rows, cols, columns
 
 
-def _runs(k: int, out_size: tuple, n: int, itemsize: int) -> tuple[int, list[_Run], int]:
+def _runs(k: int, out_size: tuple, n: int, dtype, xp) -> tuple[int, list[_Run], object]:
     """The GEMMs' column blocks (:func:`_column_blocks`) in runs of at most ``_RUN_BYTES`` of patches (at least
-    one block each), for a patch matrix of ``k`` rows: the block count, the runs, and the largest run's columns."""
+    one block each), for a patch matrix of ``k`` rows: the block count, the runs, and a flat buffer that holds
+    the largest run's patches (allocated here, freed with the caller's frame)."""
     ho, wo = out_size
     blocks = _column_blocks(ho, wo, n)
     columns = ho * wo * n // blocks  # per block
-    step = max(1, _RUN_BYTES // max(k * columns * itemsize, 1))
+    step = max(1, _RUN_BYTES // max(k * columns * dtype.itemsize, 1))
     runs = []
     for first in range(0, blocks, step):
         last = min(first + step, blocks)
@@ -162,7 +163,7 @@ def _runs(k: int, out_size: tuple, n: int, itemsize: int) -> tuple[int, list[_Ru
         else:  # a block per output row
             rows, cols = slice(first, last), slice(0, wo)
         runs.append(_Run(slice(first, last), rows, cols, (last - first) * columns))
-    return blocks, runs, max(run.size for run in runs)
+    return blocks, runs, xp.empty(k * max(run.size for run in runs), dtype=dtype)
 
 
 def _windows(source, kernel, stride, dilation, out_size):
@@ -202,9 +203,8 @@ class Conv2dFn(Primitive):
         source = batch_innermost(x, padding)
         w = weight.reshape(groups, out_channels // groups, -1)
         y = xp.empty((groups, out_channels // groups, ho * wo * n), dtype=x.dtype)
-        k = groups * w.shape[2]
-        blocks, runs, largest = _runs(k, (ho, wo), n, x.dtype.itemsize)
-        buffer, y_blocks = xp.empty(k * largest, dtype=x.dtype), _rows(y, blocks)
+        blocks, runs, buffer = _runs(groups * w.shape[2], (ho, wo), n, x.dtype, xp)
+        y_blocks = _rows(y, blocks)
         windows = _windows(source, (kh, kw), stride, dilation, (ho, wo))
         for run in runs:
             cols = _im2col(windows, groups, run, buffer)
@@ -225,10 +225,8 @@ class Conv2dFn(Primitive):
         w = weight.reshape(groups, out_channels // groups, -1)
         # (O, Ho, Wo N) per group: free when grad is batch-innermost (the layout these ops produce), else one copy
         dy = grad.transpose(1, 2, 3, 0).reshape(groups, out_channels // groups, ho * wo * x_shape[0])
-        k = groups * w.shape[2]
-        blocks, runs, largest = _runs(k, (ho, wo), x_shape[0], grad.dtype.itemsize)
+        blocks, runs, buffer = _runs(groups * w.shape[2], (ho, wo), x_shape[0], grad.dtype, xp)
         dy_blocks = _rows(dy, blocks)
-        buffer = xp.empty(k * largest, dtype=grad.dtype) if need_w or need_x else None
         grad_x = grad_w = grad_b = None
         if need_w:  # dw = sum over column blocks of cols_block dy_block^T
             partial = xp.empty((groups, blocks, w.shape[2], w.shape[1]), dtype=grad.dtype)
@@ -241,10 +239,7 @@ class Conv2dFn(Primitive):
             grad_b = dy.sum(axis=2).reshape(out_channels)
         if need_x:  # dcols = w^T dy, run by run, each added into dx by col2im
             dx = xp.zeros(source.shape, dtype=grad.dtype)
-            for run in runs:
-                dcols = buffer[: k * run.size].reshape(groups, w.shape[2], run.size)
-                xp.matmul(_per_row(w).swapaxes(2, 3), dy_blocks[:, run.blocks], out=_rows(dcols, run.count))
-                _col2im_add(dx, dcols, kernel, stride, dilation, run)
+            _add_col2im(dx, w, dy_blocks, runs, buffer, kernel, stride, dilation)
             grad_x = _crop(dx, x_shape, padding)
         return grad_x, grad_w, grad_b
 
@@ -270,6 +265,19 @@ def _rows(matrix, blocks: int):
 def _per_row(weight):
     """(groups, O, K) as (groups, 1, O, K): the same weight for every output row of a batched GEMM."""
     return weight[:, None]
+
+
+def _add_col2im(dx, w, blocks, runs: list[_Run], buffer, kernel, stride, dilation) -> None:
+    """dx += col2im(w^T m), run by run: conv2d's input gradient (m = dy) and conv_transpose2d's forward (m = x).
+
+    ``w`` is the (groups, O, K) weight, ``blocks`` the column blocks (:func:`_rows`) of m (groups, O, Ho Wo N),
+    and each run's dcols = w^T m goes through ``buffer`` on its way into dx (C, Hp, Wp, N).
+    """
+    groups, _, k = w.shape
+    for run in runs:
+        dcols = buffer[: groups * k * run.size].reshape(groups, k, run.size)
+        xp_of(dx).matmul(_per_row(w).swapaxes(2, 3), blocks[:, run.blocks], out=_rows(dcols, run.count))
+        _col2im_add(dx, dcols, kernel, stride, dilation, run)
 
 
 def _col2im_add(dx, dcols, kernel, stride, dilation, run: _Run) -> None:
@@ -326,14 +334,9 @@ class ConvTranspose2dFn(Primitive):
         source = batch_innermost(x)  # (C, H, W, N): kept for dw
         columns = source.reshape(groups, channels // groups, h * width * n)
         w = weight.reshape(groups, channels // groups, -1)
-        k = groups * w.shape[2]
-        blocks, runs, largest = _runs(k, (h, width), n, x.dtype.itemsize)
-        buffer, x_blocks = xp.empty(k * largest, dtype=x.dtype), _rows(columns, blocks)
+        blocks, runs, buffer = _runs(groups * w.shape[2], (h, width), n, x.dtype, xp)
         y_pad = xp.zeros(padded_shape, dtype=x.dtype)
-        for run in runs:
-            dcols = buffer[: k * run.size].reshape(groups, w.shape[2], run.size)
-            xp.matmul(_per_row(w).swapaxes(2, 3), x_blocks[:, run.blocks], out=_rows(dcols, run.count))
-            _col2im_add(y_pad, dcols, (kh, kw), stride, dilation, run)
+        _add_col2im(y_pad, w, _rows(columns, blocks), runs, buffer, (kh, kw), stride, dilation)
         y = _crop(y_pad, (n, padded_shape[0], *out_size), padding)
         if bias is not None:
             y += bias.reshape(-1, 1, 1)  # y is a view of a fresh array: add in place
@@ -352,9 +355,8 @@ class ConvTranspose2dFn(Primitive):
         if need_x or need_w:
             # cols (groups, O/groups kh kw, H W N), run by run: the patches of dy that each input pixel wrote into
             w = weight.reshape(groups, channels // groups, -1)
-            k = groups * w.shape[2]
-            blocks, runs, largest = _runs(k, (h, width), n, grad.dtype.itemsize)
-            buffer, x_blocks = xp.empty(k * largest, dtype=grad.dtype), _rows(columns, blocks)
+            blocks, runs, buffer = _runs(groups * w.shape[2], (h, width), n, grad.dtype, xp)
+            x_blocks = _rows(columns, blocks)
             dx = xp.empty((groups, channels // groups, h * width * n), dtype=grad.dtype) if need_x else None
             dx_blocks = _rows(dx, blocks) if need_x else None
             partial = xp.empty((groups, blocks, channels // groups, w.shape[2]), grad.dtype) if need_w else None

@@ -73,7 +73,7 @@ class Adam(Optimizer):
         On a small model Adam's dozen elementwise calls per parameter cost more than their arithmetic (64 us
         for a 64-32-32-10 MLP's six parameters, against 9 us for SGD's step). The moments then live in one
         array per group whose pieces are the parameters' ``exp_avg`` and ``exp_avg_sq``, and every element goes
-        through the same operations as in :meth:`_update`, so the result is the same to the last bit. Used when
+        through the same two functions as in :meth:`_update`, so the result is the same to the last bit. Used when
         the group has no decay, maximize or amsgrad, one dtype, under ``_FLAT_LIMIT`` elements, and every
         parameter has a gradient at the same step; otherwise parameter by parameter.
         """
@@ -87,15 +87,8 @@ class Adam(Optimizer):
         t = self.state[params[0]]["step"] + 1
         for p in params:
             self.state[p]["step"] = t
-        m *= beta1
-        m += (1 - beta1) * grad
-        v *= beta2
-        v += (1 - beta2) * (grad * grad)
-        denom = xp.sqrt(v)
-        denom /= math.sqrt(1 - beta2**t)
-        denom += eps
-        update = m / denom
-        update *= lr / (1 - beta1**t)
+        _average_moments(m, v, grad, beta1, beta2)
+        update = _step(m, v, t, lr, beta1, beta2, eps)
         start = 0
         for p in params:
             p._data -= update[start : start + p._data.size].reshape(p._data.shape)
@@ -151,21 +144,28 @@ class Adam(Optimizer):
             grad = self._objective_gradient(param, grad, group)
 
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        m += (1 - beta1) * grad
-        v *= beta2
-        v += (1 - beta2) * (grad * grad)
+        _average_moments(m, v, grad, beta1, beta2)
         if group["amsgrad"]:
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        param._data -= _step(m, v, t, lr, beta1, beta2, eps)
 
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
-        denom = xp.sqrt(v)
-        denom /= math.sqrt(bias_correction2)
-        denom += eps
-        update = m / denom
-        update *= lr / bias_correction1
-        param._data -= update
+
+def _average_moments(m, v, grad, beta1: float, beta2: float) -> None:
+    """m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g**2, in place."""
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * (grad * grad)
+
+
+def _step(m, v, t: int, lr: float, beta1: float, beta2: float, eps: float):
+    """lr / (1 - beta1**t) * m / (sqrt(v / (1 - beta2**t)) + eps): the amount to subtract, bias-corrected."""
+    denom = xp_of(v).sqrt(v)
+    denom /= math.sqrt(1 - beta2**t)
+    denom += eps
+    update = m / denom
+    update *= lr / (1 - beta1**t)
+    return update
 
 
 class AdamW(Adam):
